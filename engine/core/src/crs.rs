@@ -1,0 +1,192 @@
+//! Coordinate reference systems by EPSG code.
+//!
+//! Definitions come from `crs-definitions` (the EPSG registry as proj4 strings) and the maths
+//! from `proj4rs`, both pure Rust: no C library to install, the same answers on every machine.
+//! docs/adr/0001-crs-library.md records why, and what it leaves out (geoid and grid shifts).
+use std::fmt;
+
+use proj4rs::Proj;
+
+use crate::{CoreError, Geodetic, Vec3, ecef_from_geodetic};
+
+/// The order in which a CRS's first two coordinates are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AxisOrder {
+    /// x = easting or longitude first (GeoJSON, CityJSON, most projected CRSs).
+    EastNorth,
+    /// y = northing or latitude first: what EPSG defines for geographic CRSs (4326, 4490, 6697)
+    /// and for the Chinese and Japanese Gauss-Kruger / plane-rectangular grids. GML writes
+    /// coordinates in this order (PLATEAU's `lat lon h`).
+    NorthEast,
+}
+
+/// A coordinate reference system, ready to convert to and from WGS84.
+#[derive(Clone)]
+pub struct Crs {
+    code: u32,
+    proj: Proj,
+    axis_order: AxisOrder,
+}
+
+/// WGS84 geographic, the pivot of every conversion.
+fn wgs84() -> Result<Proj, CoreError> {
+    Proj::from_proj_string("+proj=longlat +datum=WGS84 +no_defs")
+        .map_err(|e| CoreError::Projection { code: 4326, message: e.to_string() })
+}
+
+/// EPSG projected CRSs whose first axis is northing. EPSG marks these grids "X north, Y east";
+/// the proj4 strings we read the maths from do not carry axis order, so it is listed here.
+fn projected_north_first(code: u32) -> bool {
+    matches!(code,
+        2443..=2461     // JGD2000 / Japan Plane Rectangular CS I-XIX
+        | 4491..=4554   // CGCS2000 / Gauss-Kruger 6-degree and 3-degree zones (4547: CM 114E)
+        | 6669..=6687   // JGD2011 / Japan Plane Rectangular CS I-XIX
+    )
+}
+
+impl Crs {
+    /// The CRS with this EPSG code, its axes in the order the EPSG registry defines.
+    pub fn from_epsg(code: u32) -> Result<Self, CoreError> {
+        let def = u16::try_from(code)
+            .ok()
+            .and_then(crs_definitions::from_code)
+            .ok_or(CoreError::UnknownEpsg { code })?;
+        let proj = Proj::from_proj_string(def.proj4)
+            .map_err(|e| CoreError::Projection { code, message: e.to_string() })?;
+        let axis_order = if proj.is_latlong() || projected_north_first(code) {
+            AxisOrder::NorthEast
+        } else {
+            AxisOrder::EastNorth
+        };
+        Ok(Self { code, proj, axis_order })
+    }
+
+    /// Reads `EPSG:7415`, `urn:ogc:def:crs:EPSG::7415`, `urn:ogc:def:crs:EPSG:9.8:7415`,
+    /// `http(s)://www.opengis.net/def/crs/EPSG/0/7415` or a bare `7415`.
+    pub fn parse(text: &str) -> Result<Self, CoreError> {
+        let bad = || CoreError::BadCrsText { text: text.to_owned() };
+        let t = text.trim();
+        let lower = t.to_ascii_lowercase();
+        let code_text = if let Some(rest) = lower.strip_prefix("epsg:") {
+            rest
+        } else if lower.starts_with("urn:ogc:def:crs:epsg:") || lower.contains("/def/crs/epsg/") {
+            lower.rsplit([':', '/']).next().ok_or_else(bad)?
+        } else {
+            &lower
+        };
+        let code = code_text.trim().parse::<u32>().map_err(|_| bad())?;
+        Self::from_epsg(code)
+    }
+
+    /// The same CRS with coordinates read and written in `order` (as pyproj's `always_xy`
+    /// does with [`AxisOrder::EastNorth`]). GeoJSON is always longitude first, whatever EPSG says.
+    pub fn with_axis_order(mut self, order: AxisOrder) -> Self {
+        self.axis_order = order;
+        self
+    }
+
+    /// The EPSG code.
+    pub fn epsg(&self) -> u32 {
+        self.code
+    }
+
+    /// The order this CRS reads and writes its first two coordinates in.
+    pub fn axis_order(&self) -> AxisOrder {
+        self.axis_order
+    }
+
+    /// Whether coordinates are longitude and latitude in degrees (rather than metres).
+    pub fn is_geographic(&self) -> bool {
+        self.proj.is_latlong()
+    }
+
+    /// (easting/longitude, northing/latitude, height) from coordinates in this CRS's axis order.
+    fn east_north(&self, c: Vec3) -> Vec3 {
+        match self.axis_order {
+            AxisOrder::EastNorth => c,
+            AxisOrder::NorthEast => [c[1], c[0], c[2]],
+        }
+    }
+
+    /// The WGS84 position of a point given in this CRS, in its axis order. Heights pass through
+    /// unchanged: a compound CRS's orthometric height (NAP, JGD2011 vertical) is treated as
+    /// ellipsoidal, because geoid models are not applied (ADR 0001).
+    pub fn to_geodetic(&self, c: Vec3) -> Result<Geodetic, CoreError> {
+        for (what, v) in ["x", "y", "z"].into_iter().zip(c) {
+            if !v.is_finite() {
+                return Err(CoreError::NotFinite { what, value: v });
+            }
+        }
+        let [e, n, h] = self.east_north(c);
+        let mut p = if self.is_geographic() { (e.to_radians(), n.to_radians(), h) } else { (e, n, h) };
+        proj4rs::transform::transform(&self.proj, &wgs84()?, &mut p)
+            .map_err(|err| CoreError::Projection { code: self.code, message: err.to_string() })?;
+        Ok(Geodetic::from_deg(p.0.to_degrees(), p.1.to_degrees(), h))
+    }
+
+    /// Coordinates in this CRS (in its axis order) of a WGS84 position.
+    pub fn from_geodetic(&self, g: Geodetic) -> Result<Vec3, CoreError> {
+        let mut p = (g.lon(), g.lat(), g.height_m);
+        proj4rs::transform::transform(&wgs84()?, &self.proj, &mut p)
+            .map_err(|err| CoreError::Projection { code: self.code, message: err.to_string() })?;
+        let (e, n) = if self.is_geographic() { (p.0.to_degrees(), p.1.to_degrees()) } else { (p.0, p.1) };
+        Ok(self.east_north([e, n, g.height_m]))
+    }
+
+    /// ECEF (WGS84, metres) of a point given in this CRS.
+    pub fn to_ecef(&self, c: Vec3) -> Result<Vec3, CoreError> {
+        self.to_geodetic(c).map(ecef_from_geodetic)
+    }
+}
+
+impl fmt::Debug for Crs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EPSG:{} ({:?})", self.code, self.axis_order)
+    }
+}
+
+impl fmt::Display for Crs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EPSG:{}", self.code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_spelling_of_an_epsg_code() {
+        for text in [
+            "EPSG:7415",
+            "epsg:7415",
+            "urn:ogc:def:crs:EPSG::7415",
+            "urn:ogc:def:crs:EPSG:9.8:7415",
+            "https://www.opengis.net/def/crs/EPSG/0/7415",
+            "http://www.opengis.net/def/crs/EPSG/0/7415",
+            " 7415 ",
+        ] {
+            assert_eq!(Crs::parse(text).map(|c| c.epsg()), Ok(7415), "{text}");
+        }
+    }
+
+    #[test]
+    fn unknown_and_malformed_codes_are_clear_errors() {
+        assert_eq!(Crs::from_epsg(999_999).map(|c| c.epsg()), Err(CoreError::UnknownEpsg { code: 999_999 }));
+        assert_eq!(Crs::parse("EPSG:1").map(|c| c.epsg()), Err(CoreError::UnknownEpsg { code: 1 }));
+        let e = Crs::parse("EPSG:abc").map(|c| c.epsg()).unwrap_err();
+        assert!(e.to_string().contains("EPSG:abc"), "{e}");
+        let nan = Crs::from_epsg(28992).unwrap().to_geodetic([f64::NAN, 0.0, 0.0]).unwrap_err();
+        assert!(matches!(nan, CoreError::NotFinite { what: "x", .. }));
+    }
+
+    #[test]
+    fn geographic_crs_are_latitude_first_unless_asked() {
+        assert_eq!(Crs::from_epsg(6697).unwrap().axis_order(), AxisOrder::NorthEast);
+        assert_eq!(Crs::from_epsg(4547).unwrap().axis_order(), AxisOrder::NorthEast);
+        assert_eq!(Crs::from_epsg(28992).unwrap().axis_order(), AxisOrder::EastNorth);
+        let xy = Crs::from_epsg(4326).unwrap().with_axis_order(AxisOrder::EastNorth);
+        let g = xy.to_geodetic([139.67, 35.28, 3.0]).unwrap();
+        assert!((g.lon_deg - 139.67).abs() < 1e-12 && (g.lat_deg - 35.28).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,43 @@
+use thiserror::Error;
+
+/// Everything that can go wrong in `city_core`. Errors carry what was asked for, so a caller can
+/// name the file and place it came from without re-deriving it.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum CoreError {
+    /// The EPSG code is not in the CRS table we ship (`crs-definitions`).
+    #[error("unknown CRS EPSG:{code}: not in the built-in CRS table")]
+    UnknownEpsg {
+        /// The code asked for.
+        code: u32,
+    },
+    /// A CRS string that is neither `EPSG:n`, an OGC URN/URL with an EPSG code, nor a bare number.
+    #[error("cannot read CRS {text:?}: expected EPSG:n, urn:ogc:def:crs:EPSG::n or an OGC URL")]
+    BadCrsText {
+        /// The text as given.
+        text: String,
+    },
+    /// The projection library refused the definition or the point.
+    #[error("CRS EPSG:{code}: {message}")]
+    Projection {
+        /// The CRS involved.
+        code: u32,
+        /// What the projection library said.
+        message: String,
+    },
+    /// A coordinate was NaN or infinite.
+    #[error("coordinate {what} is not finite: {value}")]
+    NotFinite {
+        /// Which coordinate.
+        what: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// A box whose minimum exceeds its maximum.
+    #[error("inverted box: min {min:?} > max {max:?}")]
+    InvertedBox {
+        /// The minimum corner.
+        min: Vec<f64>,
+        /// The maximum corner.
+        max: Vec<f64>,
+    },
+}

@@ -1,0 +1,43 @@
+//! # city_core
+//!
+//! The ground every other CityTwin crate stands on: coordinates in f64 (geodetic, ECEF, local ENU,
+//! and projected CRSs by EPSG code), axis-aligned boxes and the 3D Tiles bounding volumes, and the
+//! city-object model that importers produce and the index, tiler and viewer consume.
+//!
+//! Nothing here knows about rendering: coordinates stay f64 until the viewer turns them into
+//! camera-relative f32 (ARCHITECTURE.md, invariant 2).
+//!
+//! ```
+//! use city_core::{Geodetic, ecef_from_geodetic, geodetic_from_ecef};
+//! let delft = Geodetic::from_deg(4.3571, 52.0116, 10.0);
+//! let back = geodetic_from_ecef(ecef_from_geodetic(delft));
+//! assert!((back.height_m - 10.0).abs() < 1e-9);
+//! ```
+#![forbid(unsafe_code)]
+
+mod aabb;
+mod attribute_value;
+mod bounding_volume;
+mod city_object;
+mod crs;
+mod ecef;
+mod ellipsoid;
+mod enu_frame;
+mod error;
+mod geodetic;
+mod object_kind;
+
+pub use aabb::{Aabb2, Aabb3};
+pub use attribute_value::{AttributeValue, Attributes};
+pub use bounding_volume::{BoundingVolume, OrientedBox, Region, Sphere};
+pub use city_object::{CityObject, GeometryRef, Lod};
+pub use crs::{AxisOrder, Crs};
+pub use ecef::{ecef_from_geodetic, geodetic_from_ecef};
+pub use ellipsoid::Ellipsoid;
+pub use enu_frame::EnuFrame;
+pub use error::CoreError;
+pub use geodetic::Geodetic;
+pub use object_kind::ObjectKind;
+
+/// A plain f64 3-vector: ECEF, ENU or projected coordinates, metres.
+pub type Vec3 = [f64; 3];
