@@ -70,9 +70,10 @@ fn inverse_returns_the_wgs84_point() {
     for c in CASES {
         let crs = Crs::from_epsg(c.epsg).unwrap().with_axis_order(AxisOrder::EastNorth);
         let g = crs.to_geodetic([c.expected_en[0], c.expected_en[1], 0.0]).unwrap();
-        // 1e-8 degrees is about 1 mm.
+        // 3e-8 degrees is about 3 mm: the Helmert shifts are 3D, and height 0 on the local
+        // ellipsoid (Bessel) lies ~45 m from height 0 on WGS84, which moves E/N by ~1 mm.
         assert!(
-            (g.lon_deg - c.lon).abs() < 1e-8 && (g.lat_deg - c.lat).abs() < 1e-8,
+            (g.lon_deg - c.lon).abs() < 3e-8 && (g.lat_deg - c.lat).abs() < 3e-8,
             "EPSG:{} {}: {g:?}",
             c.epsg,
             c.place
