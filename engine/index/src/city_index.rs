@@ -1,0 +1,415 @@
+//! [`CityIndex`]: the packed tree plus the exact geometry, and one method per query kind.
+use city_core::{Aabb2, Aabb3, CityObject};
+use geo::{BoundingRect, MultiPolygon};
+
+use crate::batch::{self, BatchOptions, QueryResults, Scratch};
+use crate::object_store::{ObjectStore, Shape};
+use crate::packed_rtree::{NODE_SIZE, NodeRef, PackedRTree};
+use crate::query::{EntryKind, HeapEntry};
+use crate::{Frustum, IndexError, KnnQuery, Ray, WithinQuery};
+
+/// Collects objects for a [`CityIndex`]; ids are given out in the order objects are added.
+#[derive(Debug, Default)]
+pub struct IndexBuilder {
+    store: ObjectStore,
+}
+
+impl IndexBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an object known only by its box. Returns its id.
+    pub fn push_box(&mut self, b: Aabb3) -> Result<u32, IndexError> {
+        self.push(b, None)
+    }
+
+    /// Adds an object with a footprint and a z range. Returns its id.
+    pub fn push_footprint(&mut self, fp: MultiPolygon<f64>, z_min: f64, z_max: f64) -> Result<u32, IndexError> {
+        let index = self.store.boxes.len();
+        let bad = |reason: String| IndexError::BadObject { index, reason };
+        if fp.0.is_empty() || fp.0.iter().any(|p| p.exterior().0.len() < 4) {
+            return Err(bad("empty footprint, or a ring of fewer than 4 points".into()));
+        }
+        if fp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).any(|r| !r.is_closed()) {
+            return Err(bad("footprint ring is not closed".into()));
+        }
+        let r = fp.bounding_rect().ok_or_else(|| bad("footprint has no extent".into()))?;
+        self.push(Aabb3 { min: [r.min().x, r.min().y, z_min], max: [r.max().x, r.max().y, z_max] }, Some(Box::new(fp)))
+    }
+
+    fn push(&mut self, b: Aabb3, footprint: Option<Box<MultiPolygon<f64>>>) -> Result<u32, IndexError> {
+        let index = self.store.boxes.len();
+        Aabb3::new(b.min, b.max).map_err(|e| IndexError::BadObject { index, reason: e.to_string() })?;
+        if index >= u32::MAX as usize {
+            return Err(IndexError::TooManyObjects { count: index + 1, max: u32::MAX as usize - 1 });
+        }
+        self.store.boxes.push(b);
+        // The footprint list stays empty until the first footprint, then has one entry each.
+        if footprint.is_some() && self.store.footprints.is_empty() {
+            self.store.footprints.resize(index, None);
+        }
+        if !self.store.footprints.is_empty() || footprint.is_some() {
+            self.store.footprints.push(footprint);
+        }
+        Ok(index as u32)
+    }
+
+    /// Adds a city object (its footprint and z range). Returns its id.
+    pub fn push_object(&mut self, o: &CityObject) -> Result<u32, IndexError> {
+        self.push_footprint(o.footprint.clone(), o.z_min_m, o.z_max_m)
+    }
+
+    /// Number of objects added.
+    pub fn len(&self) -> usize {
+        self.store.boxes.len()
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.store.boxes.is_empty()
+    }
+
+    /// Bulk-loads the index.
+    pub fn build(self) -> CityIndex {
+        let tree = PackedRTree::build(&self.store.boxes);
+        CityIndex { tree, store: self.store }
+    }
+}
+
+/// An immutable spatial index over the objects of a city. See the crate docs.
+pub struct CityIndex {
+    tree: PackedRTree,
+    store: ObjectStore,
+}
+
+fn bad_query(index: usize, reason: impl Into<String>) -> IndexError {
+    IndexError::BadQuery { index, reason: reason.into() }
+}
+
+fn check_point(i: usize, p: [f64; 2]) -> Result<(), IndexError> {
+    if p.iter().all(|v| v.is_finite()) { Ok(()) } else { Err(bad_query(i, format!("point {p:?} is not finite"))) }
+}
+
+impl CityIndex {
+    /// An index over 2D boxes (z range 0..0); ids are positions in `boxes`.
+    ///
+    /// # Panics
+    /// Never for finite, non-inverted boxes (what [`Aabb2::new`] makes); boxes with NaN or
+    /// inverted corners are indexed as given and simply never match.
+    pub fn from_boxes(boxes: &[Aabb2]) -> Self {
+        let store = ObjectStore { boxes: boxes.iter().map(|b| b.with_z(0.0, 0.0)).collect(), footprints: Vec::new() };
+        Self { tree: PackedRTree::build(&store.boxes), store }
+    }
+
+    /// Number of objects.
+    pub fn len(&self) -> usize {
+        self.tree.len()
+    }
+
+    /// Whether the index holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes per object held by the tree itself (nodes, z ranges, leaf ids). The exact
+    /// geometry it checks against is the objects' own, counted by [`Self::store_bytes`].
+    pub fn tree_bytes_per_object(&self) -> f64 {
+        if self.is_empty() { 0.0 } else { self.tree.bytes() as f64 / self.len() as f64 }
+    }
+
+    /// Bytes of the exact geometry (f64 boxes, footprint pointers; not the footprints' points).
+    pub fn store_bytes(&self) -> usize {
+        self.store.boxes.len() * size_of::<Aabb3>() + self.store.footprints.len() * size_of::<usize>()
+    }
+
+    /// The exact shape of an object.
+    pub fn shape(&self, id: u32) -> Shape<'_> {
+        self.store.shape(id)
+    }
+
+    /// The exact 3D box of an object.
+    pub fn bbox(&self, id: u32) -> Aabb3 {
+        self.store.boxes[id as usize]
+    }
+
+    fn key2(&self, p: [f64; 2]) -> u32 {
+        self.tree.grid.key(p)
+    }
+
+    /// Answers one window in 2D (box semantics, touching counts).
+    fn window_one(&self, s: &mut Scratch, q: &Aabb2, out: &mut Vec<u32>) {
+        let (outer, inner) = (self.tree.outer_query(q.min, q.max), self.tree.inner_query(q.min, q.max));
+        let boxes = &self.store.boxes;
+        self.tree.visit_window(&outer, &inner, None, &mut s.stack, |id, certain| {
+            if certain || boxes[id as usize].xy().intersects(q) {
+                out.push(id);
+            }
+        });
+    }
+
+    /// Objects whose 2D box intersects each window (closed boxes: touching counts).
+    pub fn windows(&self, queries: &[Aabb2], opts: BatchOptions) -> Result<QueryResults, IndexError> {
+        for (i, q) in queries.iter().enumerate() {
+            Aabb2::new(q.min, q.max).map_err(|e| bad_query(i, e.to_string()))?;
+        }
+        Ok(batch::run(queries.len(), |i| self.key2(queries[i].center()), opts, |s, i, ids, _| {
+            self.window_one(s, &queries[i], ids)
+        }))
+    }
+
+    /// Objects whose 3D box intersects each 3D window.
+    pub fn windows_3d(&self, queries: &[Aabb3], opts: BatchOptions) -> Result<QueryResults, IndexError> {
+        for (i, q) in queries.iter().enumerate() {
+            Aabb3::new(q.min, q.max).map_err(|e| bad_query(i, e.to_string()))?;
+        }
+        Ok(batch::run(queries.len(), |i| self.key2(queries[i].xy().center()), opts, |s, i, ids, _| {
+            let q = &queries[i];
+            let (outer, inner) = (self.tree.outer_query(q.xy().min, q.xy().max), self.tree.inner_query(q.xy().min, q.xy().max));
+            let z = self.tree.z_queries(q.min[2], q.max[2]);
+            let boxes = &self.store.boxes;
+            self.tree.visit_window(&outer, &inner, Some(z), &mut s.stack, |id, certain| {
+                if certain || boxes[id as usize].intersects(q) {
+                    ids.push(id);
+                }
+            });
+        }))
+    }
+
+    /// A lower bound of the 2D distance from `p` to everything under a node lane.
+    #[inline]
+    fn lane_distance(&self, node: NodeRef, lane: usize, p: [f64; 2]) -> f64 {
+        let (lo, hi) = self.tree.lane_box(node, lane);
+        let dx = (lo[0] - p[0]).max(p[0] - hi[0]).max(0.0);
+        let dy = (lo[1] - p[1]).max(p[1] - hi[1]).max(0.0);
+        // Stored boxes hold the true ones; the margin covers f64 rounding in this sum.
+        ((dx * dx + dy * dy).sqrt() - self.tree.err_xy).max(0.0)
+    }
+
+    /// Best-first k-nearest search (Hjaltason and Samet): pops the closest entry, expands nodes,
+    /// refines candidates to exact distances, and emits exact entries in order.
+    fn knn_one(&self, s: &mut Scratch, q: &KnnQuery, ids: &mut Vec<u32>, dists: &mut Vec<f64>) {
+        let Some(root) = self.tree.root() else { return };
+        let heap = &mut s.heap;
+        heap.clear();
+        heap.push(HeapEntry { key: 0.0, kind: EntryKind::Node, a: root.level, b: root.block });
+        let mut found = 0;
+        // The k-th smallest exact distance known so far bounds what is worth pushing.
+        let best = &mut s.best;
+        best.clear();
+        let mut bound = f64::INFINITY;
+        while let Some(e) = heap.pop() {
+            match e.kind {
+                EntryKind::Node => {
+                    let node = NodeRef { level: e.a, block: e.b };
+                    for lane in 0..NODE_SIZE {
+                        if !self.tree.lane_used(node, lane) {
+                            continue;
+                        }
+                        let key = self.lane_distance(node, lane, q.point);
+                        if key > bound {
+                            continue;
+                        }
+                        let entry = if node.level == 0 {
+                            HeapEntry { key, kind: EntryKind::Candidate, a: self.tree.slot(node.block, lane), b: 0 }
+                        } else {
+                            HeapEntry { key, kind: EntryKind::Node, a: node.level - 1, b: node.block * NODE_SIZE as u32 + lane as u32 }
+                        };
+                        heap.push(entry);
+                    }
+                }
+                EntryKind::Candidate => {
+                    let d = self.store.distance(e.a, q.point);
+                    if d <= bound {
+                        heap.push(HeapEntry { key: d, kind: EntryKind::Exact, a: e.a, b: 0 });
+                        // Keep the k smallest exact distances to tighten the bound.
+                        let at = best.partition_point(|&(bd, bid)| (bd, bid) < (d, e.a));
+                        best.insert(at, (d, e.a));
+                        if best.len() > q.k {
+                            best.pop();
+                        }
+                        if best.len() == q.k {
+                            bound = best[q.k - 1].0;
+                        }
+                    }
+                }
+                EntryKind::Exact => {
+                    ids.push(e.a);
+                    dists.push(e.key);
+                    found += 1;
+                    if found == q.k {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The `k` nearest objects to each point, nearest first (ties by ascending id), with their
+    /// distances in [`QueryResults::values`].
+    pub fn nearest(&self, queries: &[KnnQuery], opts: BatchOptions) -> Result<QueryResults, IndexError> {
+        for (i, q) in queries.iter().enumerate() {
+            check_point(i, q.point)?;
+            if q.k == 0 {
+                return Err(bad_query(i, "k must be at least 1"));
+            }
+        }
+        Ok(batch::run(queries.len(), |i| self.key2(queries[i].point), opts, |s, i, ids, vals| {
+            self.knn_one(s, &queries[i], ids, vals)
+        }))
+    }
+
+    /// Every object within `radius` of each point, with its distance.
+    pub fn within_distance(&self, queries: &[WithinQuery], opts: BatchOptions) -> Result<QueryResults, IndexError> {
+        for (i, q) in queries.iter().enumerate() {
+            check_point(i, q.point)?;
+            if !(q.radius >= 0.0 && q.radius.is_finite()) {
+                return Err(bad_query(i, format!("radius {} must be finite and >= 0", q.radius)));
+            }
+        }
+        Ok(batch::run(queries.len(), |i| self.key2(queries[i].point), opts, |s, i, ids, vals| {
+            let WithinQuery { point: p, radius: r } = queries[i];
+            let (min, max) = ([p[0] - r, p[1] - r], [p[0] + r, p[1] + r]);
+            let outer = self.tree.outer_query(min, max);
+            self.tree.visit_window(&outer, &outer, None, &mut s.stack, |id, _| {
+                let d = self.store.distance(id, p);
+                if d <= r {
+                    ids.push(id);
+                    vals.push(d);
+                }
+            });
+        }))
+    }
+
+    /// Objects whose footprint (or box) intersects each polygon: a box filter on the tree,
+    /// then an exact test with `geo`.
+    pub fn polygons(&self, queries: &[MultiPolygon<f64>], opts: BatchOptions) -> Result<QueryResults, IndexError> {
+        let mut rects = Vec::with_capacity(queries.len());
+        for (i, q) in queries.iter().enumerate() {
+            let r = q.bounding_rect().ok_or_else(|| bad_query(i, "empty polygon"))?;
+            if q.0.iter().any(|p| p.exterior().0.len() < 4 || !p.exterior().is_closed()) {
+                return Err(bad_query(i, "polygon ring has fewer than 4 points or is not closed"));
+            }
+            let b = Aabb2::new([r.min().x, r.min().y], [r.max().x, r.max().y]).map_err(|e| bad_query(i, e.to_string()))?;
+            rects.push(b);
+        }
+        Ok(batch::run(queries.len(), |i| self.key2(rects[i].center()), opts, |s, i, ids, _| {
+            let r = rects[i];
+            let outer = self.tree.outer_query(r.min, r.max);
+            self.tree.visit_window(&outer, &outer, None, &mut s.stack, |id, _| {
+                if self.store.intersects_polygon(id, &queries[i]) {
+                    ids.push(id);
+                }
+            });
+        }))
+    }
+
+    /// Zones -> objects: for each zone, the objects intersecting it (a polygon batch).
+    pub fn join_zones(&self, zones: &[MultiPolygon<f64>], opts: BatchOptions) -> Result<QueryResults, IndexError> {
+        self.polygons(zones, opts)
+    }
+
+    /// Points -> containing footprints: for each point, the objects whose footprint covers it
+    /// (boundary included); usually one, none in the street, several where parts overlap.
+    pub fn join_points(&self, points: &[[f64; 2]], opts: BatchOptions) -> Result<QueryResults, IndexError> {
+        for (i, p) in points.iter().enumerate() {
+            check_point(i, *p)?;
+        }
+        Ok(batch::run(points.len(), |i| self.key2(points[i]), opts, |s, i, ids, _| {
+            let p = points[i];
+            let (outer, inner) = (self.tree.outer_query(p, p), self.tree.inner_query(p, p));
+            self.tree.visit_window(&outer, &inner, None, &mut s.stack, |id, certain| {
+                let is_box = matches!(self.store.shape(id), Shape::Box(_));
+                if (certain && is_box) || self.store.covers_point(id, p) {
+                    ids.push(id);
+                }
+            });
+        }))
+    }
+
+    /// Objects whose 3D box is not entirely outside any plane of each frustum.
+    pub fn frustums(&self, queries: &[Frustum], opts: BatchOptions) -> Result<QueryResults, IndexError> {
+        for (i, f) in queries.iter().enumerate() {
+            if !f.is_finite() {
+                return Err(bad_query(i, "frustum plane is not finite"));
+            }
+        }
+        // Frustums have no useful centre to sort by; they are few per batch anyway.
+        let opts = BatchOptions { reorder: false, ..opts };
+        Ok(batch::run(queries.len(), |_| 0, opts, |s, i, ids, _| {
+            let f = &queries[i];
+            let Some(root) = self.tree.root() else { return };
+            let stack = &mut s.stack;
+            stack.clear();
+            stack.push(root);
+            let m = self.tree.err_xy.max(self.tree.err_z);
+            while let Some(node) = stack.pop() {
+                for lane in 0..NODE_SIZE {
+                    if !self.tree.lane_used(node, lane) {
+                        continue;
+                    }
+                    let (lo, hi) = self.tree.lane_box(node, lane);
+                    // Grown by the rounding margin: never cull what might be visible.
+                    if f.box_outside(lo.map(|v| v - m), hi.map(|v| v + m)) {
+                        continue;
+                    }
+                    if node.level == 0 {
+                        let id = self.tree.slot(node.block, lane);
+                        if f.intersects(&self.store.boxes[id as usize]) {
+                            ids.push(id);
+                        }
+                    } else {
+                        stack.push(NodeRef { level: node.level - 1, block: node.block * NODE_SIZE as u32 + lane as u32 });
+                    }
+                }
+            }
+        }))
+    }
+
+    /// The first object each ray hits (exactly, against the footprint extruded over its z
+    /// range), with the ray parameter of the hit; no answer when it hits nothing. Ties at the
+    /// same parameter go to the lowest id.
+    pub fn ray_picks(&self, rays: &[Ray], opts: BatchOptions) -> Result<QueryResults, IndexError> {
+        for (i, r) in rays.iter().enumerate() {
+            r.check().map_err(|e| bad_query(i, e))?;
+        }
+        Ok(batch::run(rays.len(), |i| self.key2([rays[i].origin[0], rays[i].origin[1]]), opts, |s, i, ids, vals| {
+            let ray = &rays[i];
+            let Some(root) = self.tree.root() else { return };
+            let heap = &mut s.heap;
+            heap.clear();
+            heap.push(HeapEntry { key: 0.0, kind: EntryKind::Node, a: root.level, b: root.block });
+            let m = self.tree.err_xy.max(self.tree.err_z);
+            while let Some(e) = heap.pop() {
+                match e.kind {
+                    EntryKind::Node => {
+                        let node = NodeRef { level: e.a, block: e.b };
+                        for lane in 0..NODE_SIZE {
+                            if !self.tree.lane_used(node, lane) {
+                                continue;
+                            }
+                            let (lo, hi) = self.tree.lane_box(node, lane);
+                            let Some((t0, _)) = ray.slab(lo.map(|v| v - m), hi.map(|v| v + m)) else { continue };
+                            heap.push(if node.level == 0 {
+                                HeapEntry { key: t0, kind: EntryKind::Candidate, a: self.tree.slot(node.block, lane), b: 0 }
+                            } else {
+                                HeapEntry { key: t0, kind: EntryKind::Node, a: node.level - 1, b: node.block * NODE_SIZE as u32 + lane as u32 }
+                            });
+                        }
+                    }
+                    EntryKind::Candidate => {
+                        if let Some(t) = self.store.ray_entry(e.a, ray) {
+                            heap.push(HeapEntry { key: t, kind: EntryKind::Exact, a: e.a, b: 0 });
+                        }
+                    }
+                    EntryKind::Exact => {
+                        ids.push(e.a);
+                        vals.push(e.key);
+                        break;
+                    }
+                }
+            }
+        }))
+    }
+}

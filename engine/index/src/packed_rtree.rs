@@ -1,0 +1,344 @@
+//! The packed Hilbert R-tree behind [`crate::CityIndex`].
+//!
+//! Layout (docs/adr/0002-index-layout.md): boxes sorted along a Hilbert curve, grouped 16 to a
+//! node, levels built bottom-up. A node is stored as four arrays of 16 f32 (min x, min y, max x,
+//! max y: 256 bytes, four cache lines), so one comparison of a query against a whole node is a
+//! handful of SIMD instructions. z ranges live in a separate array that only 3D queries touch.
+//!
+//! Coordinates are stored relative to the data's centre and rounded outward to f32, so a stored
+//! box always holds the true box: a query never misses an object. Every box that intersects
+//! the query only within the rounding error is checked again in f64 against the object store.
+use city_core::Aabb3;
+
+use crate::hilbert::{HilbertGrid, radix_sort_by_key};
+
+/// Entries per node: 16 f32 lanes fill four cache lines per coordinate block.
+pub(crate) const NODE_SIZE: usize = 16;
+
+/// The x/y extents of the 16 entries of one node, structure-of-arrays.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+pub(crate) struct XyBlock {
+    pub(crate) minx: [f32; NODE_SIZE],
+    pub(crate) miny: [f32; NODE_SIZE],
+    pub(crate) maxx: [f32; NODE_SIZE],
+    pub(crate) maxy: [f32; NODE_SIZE],
+}
+
+/// The z extents of the 16 entries of one node.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+pub(crate) struct ZBlock {
+    pub(crate) minz: [f32; NODE_SIZE],
+    pub(crate) maxz: [f32; NODE_SIZE],
+}
+
+/// An empty lane: min above max, so no query ever intersects it.
+const EMPTY_XY: XyBlock = XyBlock {
+    minx: [f32::INFINITY; NODE_SIZE],
+    miny: [f32::INFINITY; NODE_SIZE],
+    maxx: [f32::NEG_INFINITY; NODE_SIZE],
+    maxy: [f32::NEG_INFINITY; NODE_SIZE],
+};
+const EMPTY_Z: ZBlock = ZBlock { minz: [f32::INFINITY; NODE_SIZE], maxz: [f32::NEG_INFINITY; NODE_SIZE] };
+
+/// Rounds toward negative infinity.
+#[inline]
+pub(crate) fn f32_down(x: f64) -> f32 {
+    let f = x as f32;
+    if f64::from(f) > x { f.next_down() } else { f }
+}
+
+/// Rounds toward positive infinity.
+#[inline]
+pub(crate) fn f32_up(x: f64) -> f32 {
+    let f = x as f32;
+    if f64::from(f) < x { f.next_up() } else { f }
+}
+
+/// A query box in the tree's f32 frame: `[minx, miny, maxx, maxy]`.
+pub(crate) type QueryXy = [f32; 4];
+
+/// The bit mask of the lanes of `b` whose box intersects `q`.
+#[inline(always)]
+pub(crate) fn mask_xy(b: &XyBlock, q: &QueryXy) -> u32 {
+    let mut m = 0u32;
+    for i in 0..NODE_SIZE {
+        let hit = (b.minx[i] <= q[2]) & (b.maxx[i] >= q[0]) & (b.miny[i] <= q[3]) & (b.maxy[i] >= q[1]);
+        m |= u32::from(hit) << i;
+    }
+    m
+}
+
+/// The bit mask of the lanes of `b` whose z range intersects `[q0, q1]`.
+#[inline(always)]
+pub(crate) fn mask_z(b: &ZBlock, q0: f32, q1: f32) -> u32 {
+    let mut m = 0u32;
+    for i in 0..NODE_SIZE {
+        m |= u32::from((b.minz[i] <= q1) & (b.maxz[i] >= q0)) << i;
+    }
+    m
+}
+
+/// A reference to one node: its level (0 = leaves) and its index in that level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct NodeRef {
+    pub(crate) level: u32,
+    pub(crate) block: u32,
+}
+
+/// The tree. Immutable once built.
+pub(crate) struct PackedRTree {
+    /// `xy[0]` holds the leaves, the last level the root block.
+    pub(crate) xy: Vec<Vec<XyBlock>>,
+    /// z ranges, same shape as `xy`.
+    pub(crate) z: Vec<Vec<ZBlock>>,
+    /// The object id in each leaf lane (`u32::MAX` for padding).
+    pub(crate) slots: Vec<u32>,
+    /// Subtracted from every coordinate before rounding to f32.
+    pub(crate) origin: [f64; 3],
+    /// How far a stored coordinate may lie from the true one (x/y, z), plus f64 slack.
+    pub(crate) err_xy: f64,
+    pub(crate) err_z: f64,
+    /// Grid for Hilbert keys of objects and queries.
+    pub(crate) grid: HilbertGrid,
+    len: usize,
+}
+
+impl PackedRTree {
+    /// Bulk-loads the boxes; object ids are their positions in `boxes`.
+    pub(crate) fn build(boxes: &[Aabb3]) -> Self {
+        let n = boxes.len();
+        let mut lo = [f64::INFINITY; 3];
+        let mut hi = [f64::NEG_INFINITY; 3];
+        for b in boxes {
+            for i in 0..3 {
+                lo[i] = lo[i].min(b.min[i]);
+                hi[i] = hi[i].max(b.max[i]);
+            }
+        }
+        if n == 0 {
+            return Self {
+                xy: Vec::new(),
+                z: Vec::new(),
+                slots: Vec::new(),
+                origin: [0.0; 3],
+                err_xy: 0.0,
+                err_z: 0.0,
+                grid: HilbertGrid::new([0.0; 2], [0.0; 2]),
+                len: 0,
+            };
+        }
+        let origin: [f64; 3] = std::array::from_fn(|i| ((lo[i] + hi[i]) * 0.5).round());
+        let grid = HilbertGrid::new([lo[0], lo[1]], [hi[0], hi[1]]);
+
+        let mut order: Vec<u64> = boxes
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let c = [(b.min[0] + b.max[0]) * 0.5, (b.min[1] + b.max[1]) * 0.5];
+                (u64::from(grid.key(c)) << 32) | i as u64
+            })
+            .collect();
+        radix_sort_by_key(&mut order);
+
+        let blocks = n.div_ceil(NODE_SIZE);
+        let mut leaves = vec![EMPTY_XY; blocks];
+        let mut zleaves = vec![EMPTY_Z; blocks];
+        let mut slots = vec![u32::MAX; blocks * NODE_SIZE];
+        let (mut err_xy, mut err_z) = (0.0f64, 0.0f64);
+        for (pos, key) in order.iter().enumerate() {
+            let id = (key & 0xFFFF_FFFF) as u32;
+            let b = &boxes[id as usize];
+            let (blk, lane) = (pos / NODE_SIZE, pos % NODE_SIZE);
+            slots[pos] = id;
+            let rel = |v: f64, i: usize| v - origin[i];
+            let (x0, y0, z0) = (rel(b.min[0], 0), rel(b.min[1], 1), rel(b.min[2], 2));
+            let (x1, y1, z1) = (rel(b.max[0], 0), rel(b.max[1], 1), rel(b.max[2], 2));
+            let l = &mut leaves[blk];
+            (l.minx[lane], l.miny[lane], l.maxx[lane], l.maxy[lane]) = (f32_down(x0), f32_down(y0), f32_up(x1), f32_up(y1));
+            let zl = &mut zleaves[blk];
+            (zl.minz[lane], zl.maxz[lane]) = (f32_down(z0), f32_up(z1));
+            err_xy = err_xy
+                .max(x0 - f64::from(l.minx[lane]))
+                .max(y0 - f64::from(l.miny[lane]))
+                .max(f64::from(l.maxx[lane]) - x1)
+                .max(f64::from(l.maxy[lane]) - y1);
+            err_z = err_z.max(z0 - f64::from(zl.minz[lane])).max(f64::from(zl.maxz[lane]) - z1);
+        }
+        // Slack for the f64 rounding of `v - origin` and of the query shifts: four ulps of the
+        // largest relative coordinate.
+        let span = (0..3).map(|i| (hi[i] - origin[i]).abs().max((lo[i] - origin[i]).abs())).fold(0.0, f64::max);
+        let slack = span * 4.0 * f64::EPSILON + f64::MIN_POSITIVE;
+
+        let mut xy = vec![leaves];
+        let mut z = vec![zleaves];
+        while xy.last().is_some_and(|l| l.len() > 1) {
+            let (child_xy, child_z) = (&xy[xy.len() - 1], &z[z.len() - 1]);
+            let parents = child_xy.len().div_ceil(NODE_SIZE);
+            let mut pxy = vec![EMPTY_XY; parents];
+            let mut pz = vec![EMPTY_Z; parents];
+            for (c, (cb, cz)) in child_xy.iter().zip(child_z).enumerate() {
+                let (p, lane) = (c / NODE_SIZE, c % NODE_SIZE);
+                let fold_min = |a: &[f32; NODE_SIZE]| a.iter().copied().fold(f32::INFINITY, f32::min);
+                let fold_max = |a: &[f32; NODE_SIZE]| a.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                pxy[p].minx[lane] = fold_min(&cb.minx);
+                pxy[p].miny[lane] = fold_min(&cb.miny);
+                pxy[p].maxx[lane] = fold_max(&cb.maxx);
+                pxy[p].maxy[lane] = fold_max(&cb.maxy);
+                pz[p].minz[lane] = fold_min(&cz.minz);
+                pz[p].maxz[lane] = fold_max(&cz.maxz);
+            }
+            xy.push(pxy);
+            z.push(pz);
+        }
+        Self { xy, z, slots, origin, err_xy: err_xy + slack, err_z: err_z + slack, grid, len: n }
+    }
+
+    /// Number of objects.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The root node, if the tree holds anything.
+    pub(crate) fn root(&self) -> Option<NodeRef> {
+        (!self.xy.is_empty()).then(|| NodeRef { level: (self.xy.len() - 1) as u32, block: 0 })
+    }
+
+    /// Bytes held by the tree: node blocks of every level and the leaf slot ids.
+    pub(crate) fn bytes(&self) -> usize {
+        let xy: usize = self.xy.iter().map(|l| l.len() * size_of::<XyBlock>()).sum();
+        let z: usize = self.z.iter().map(|l| l.len() * size_of::<ZBlock>()).sum();
+        xy + z + self.slots.len() * size_of::<u32>()
+    }
+
+    /// A query box in the f32 frame, rounded outward: every stored box that might intersect
+    /// the true query intersects this one.
+    pub(crate) fn outer_query(&self, min: [f64; 2], max: [f64; 2]) -> QueryXy {
+        let o = self.origin;
+        [f32_down(min[0] - o[0]), f32_down(min[1] - o[1]), f32_up(max[0] - o[0]), f32_up(max[1] - o[1])]
+    }
+
+    /// A query box shrunk by the rounding error: a stored box that intersects it certainly
+    /// holds a true box that intersects the true query, so no f64 check is needed.
+    pub(crate) fn inner_query(&self, min: [f64; 2], max: [f64; 2]) -> QueryXy {
+        let (o, e) = (self.origin, self.err_xy);
+        [f32_up(min[0] - o[0] + e), f32_up(min[1] - o[1] + e), f32_down(max[0] - o[0] - e), f32_down(max[1] - o[1] - e)]
+    }
+
+    /// z range in the f32 frame: (outer, inner) as for [`Self::outer_query`] and [`Self::inner_query`].
+    pub(crate) fn z_queries(&self, min_z: f64, max_z: f64) -> ([f32; 2], [f32; 2]) {
+        let (o, e) = (self.origin[2], self.err_z);
+        ([f32_down(min_z - o), f32_up(max_z - o)], [f32_up(min_z - o + e), f32_down(max_z - o - e)])
+    }
+
+    /// Visits every object whose stored box intersects `outer` (and, when given, whose z range
+    /// intersects `z_outer`). `visit(id, certain)`: `certain` when the box also meets the inner
+    /// query, i.e. when the object intersects the true query without an f64 check.
+    #[inline]
+    pub(crate) fn visit_window(
+        &self,
+        outer: &QueryXy,
+        inner: &QueryXy,
+        z: Option<([f32; 2], [f32; 2])>,
+        stack: &mut Vec<NodeRef>,
+        mut visit: impl FnMut(u32, bool),
+    ) {
+        let Some(root) = self.root() else { return };
+        stack.clear();
+        stack.push(root);
+        while let Some(NodeRef { level, block }) = stack.pop() {
+            let (lvl, blk) = (level as usize, block as usize);
+            let node = &self.xy[lvl][blk];
+            let mut m = mask_xy(node, outer);
+            let zb = &self.z[lvl][blk];
+            if let Some((zo, _)) = z {
+                m &= mask_z(zb, zo[0], zo[1]);
+            }
+            if m == 0 {
+                continue;
+            }
+            if lvl == 0 {
+                let mut certain = mask_xy(node, inner);
+                if let Some((_, zi)) = z {
+                    certain &= mask_z(zb, zi[0], zi[1]);
+                }
+                let base = blk * NODE_SIZE;
+                while m != 0 {
+                    let lane = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    visit(self.slots[base + lane], certain & (1 << lane) != 0);
+                }
+            } else {
+                while m != 0 {
+                    let lane = m.trailing_zeros();
+                    m &= m - 1;
+                    stack.push(NodeRef { level: level - 1, block: block * NODE_SIZE as u32 + lane });
+                }
+            }
+        }
+    }
+
+    /// The x/y box of one lane of a node, back in f64 world coordinates (outward-rounded, so
+    /// it holds the true box of everything below it).
+    #[inline]
+    pub(crate) fn lane_box(&self, node: NodeRef, lane: usize) -> ([f64; 3], [f64; 3]) {
+        let b = &self.xy[node.level as usize][node.block as usize];
+        let z = &self.z[node.level as usize][node.block as usize];
+        let o = self.origin;
+        (
+            [f64::from(b.minx[lane]) + o[0], f64::from(b.miny[lane]) + o[1], f64::from(z.minz[lane]) + o[2]],
+            [f64::from(b.maxx[lane]) + o[0], f64::from(b.maxy[lane]) + o[1], f64::from(z.maxz[lane]) + o[2]],
+        )
+    }
+
+    /// Whether a lane holds an entry (padding lanes are empty).
+    #[inline]
+    pub(crate) fn lane_used(&self, node: NodeRef, lane: usize) -> bool {
+        let b = &self.xy[node.level as usize][node.block as usize];
+        b.minx[lane] <= b.maxx[lane]
+    }
+
+    /// The object id of a leaf lane.
+    #[inline]
+    pub(crate) fn slot(&self, leaf_block: u32, lane: usize) -> u32 {
+        self.slots[leaf_block as usize * NODE_SIZE + lane]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directed_rounding_brackets_the_value() {
+        for x in [0.1, -0.1, 85_000.123_456_789, 447_000.987_654_321, 5_820_156.036_2, -1e-40, 1e30] {
+            assert!(f64::from(f32_down(x)) <= x && f64::from(f32_up(x)) >= x, "{x}");
+            assert!(f32_up(x) == f32_down(x) || f32_up(x) == f32_down(x).next_up(), "{x}");
+        }
+    }
+
+    #[test]
+    fn root_holds_every_box_and_ids_are_a_permutation() {
+        let boxes: Vec<Aabb3> = (0..1000)
+            .map(|i| {
+                let x = f64::from(i % 37) * 13.7 + 85_000.0;
+                let y = f64::from(i / 37) * 9.1 + 447_000.0;
+                Aabb3::new([x, y, 0.0], [x + 5.0, y + 7.0, 10.0]).unwrap()
+            })
+            .collect();
+        let t = PackedRTree::build(&boxes);
+        let mut ids: Vec<u32> = t.slots.iter().copied().filter(|&s| s != u32::MAX).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, (0..1000).collect::<Vec<_>>());
+        let root = t.root().unwrap();
+        for b in &boxes {
+            let inside = (0..NODE_SIZE).filter(|&l| t.lane_used(root, l)).any(|l| {
+                let (lo, hi) = t.lane_box(root, l);
+                (0..3).all(|i| lo[i] <= b.min[i] && hi[i] >= b.max[i])
+            });
+            assert!(inside, "{b:?} not under the root");
+        }
+        assert!(t.err_xy < 1e-3, "rounding error {} m for a 500 m city", t.err_xy);
+    }
+}
