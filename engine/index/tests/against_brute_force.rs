@@ -135,7 +135,10 @@ proptest! {
             }
         }
         let index = builder.build();
-        let zones: Vec<MultiPolygon<f64>> = tri.iter().map(|(a, b2, c)| MultiPolygon(vec![polygon![(x: a[0], y: a[1]), (x: b2[0], y: b2[1]), (x: c[0], y: c[1])]])).collect();
+        let zones: Vec<MultiPolygon<f64>> = tri.iter().map(|(a, b2, c)| MultiPolygon(vec![polygon![(x: a[0], y: a[1]), (x: b2[0], y: b2[1]), (x: c[0], y: c[1])]]))
+            // A triangle whose first and last corners coincide collapses to 3 points: refused.
+            .filter(|z| z.0[0].exterior().0.len() >= 4)
+            .collect();
         let got = all_modes(|o| index.polygons(&zones, o).unwrap());
         let joined = all_modes(|o| index.join_points(&pts, o).unwrap());
         let exact_intersects = |j: u32, z: &MultiPolygon<f64>| match index.shape(j) {
