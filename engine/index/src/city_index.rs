@@ -1,4 +1,6 @@
 //! [`CityIndex`]: the packed tree plus the exact geometry, and one method per query kind.
+use std::sync::OnceLock;
+
 use city_core::{Aabb2, Aabb3, CityObject};
 use geo::{BoundingRect, MultiPolygon};
 
@@ -11,6 +13,7 @@ use crate::{Frustum, IndexError, KnnQuery, Ray, WithinQuery};
 /// Collects objects for a [`CityIndex`]; ids are given out in the order objects are added.
 #[derive(Debug, Default)]
 pub struct IndexBuilder {
+    /// In id order until `build` permutes it into leaf order.
     store: ObjectStore,
 }
 
@@ -27,7 +30,7 @@ impl IndexBuilder {
 
     /// Adds an object with a footprint and a z range. Returns its id.
     pub fn push_footprint(&mut self, fp: MultiPolygon<f64>, z_min: f64, z_max: f64) -> Result<u32, IndexError> {
-        let index = self.store.boxes.len();
+        let index = self.store.xy.len();
         let bad = |reason: String| IndexError::BadObject { index, reason };
         if fp.0.is_empty() || fp.0.iter().any(|p| p.exterior().0.len() < 4) {
             return Err(bad("empty footprint, or a ring of fewer than 4 points".into()));
@@ -40,12 +43,13 @@ impl IndexBuilder {
     }
 
     fn push(&mut self, b: Aabb3, footprint: Option<Box<MultiPolygon<f64>>>) -> Result<u32, IndexError> {
-        let index = self.store.boxes.len();
+        let index = self.store.xy.len();
         Aabb3::new(b.min, b.max).map_err(|e| IndexError::BadObject { index, reason: e.to_string() })?;
         if index >= u32::MAX as usize {
             return Err(IndexError::TooManyObjects { count: index + 1, max: u32::MAX as usize - 1 });
         }
-        self.store.boxes.push(b);
+        self.store.xy.push(b.xy());
+        self.store.z.push([b.min[2], b.max[2]]);
         // The footprint list stays empty until the first footprint, then has one entry each.
         if footprint.is_some() && self.store.footprints.is_empty() {
             self.store.footprints.resize(index, None);
@@ -63,18 +67,22 @@ impl IndexBuilder {
 
     /// Number of objects added.
     pub fn len(&self) -> usize {
-        self.store.boxes.len()
+        self.store.xy.len()
     }
 
     /// Whether nothing was added.
     pub fn is_empty(&self) -> bool {
-        self.store.boxes.is_empty()
+        self.store.xy.is_empty()
     }
 
     /// Bulk-loads the index.
     pub fn build(self) -> CityIndex {
-        let tree = PackedRTree::build(&self.store.boxes);
-        CityIndex { tree, store: self.store }
+        let ObjectStore { xy, z, mut footprints } = self.store;
+        let (tree, xy, z) = PackedRTree::build(&xy, Some(&z));
+        if !footprints.is_empty() {
+            footprints = tree.slots[..tree.len()].iter().map(|&id| footprints[id as usize].take()).collect();
+        }
+        CityIndex { tree, store: ObjectStore { xy, z, footprints }, pos_of_id: OnceLock::new() }
     }
 }
 
@@ -82,6 +90,8 @@ impl IndexBuilder {
 pub struct CityIndex {
     tree: PackedRTree,
     store: ObjectStore,
+    /// Leaf position of each id, built on first use by the by-id accessors.
+    pos_of_id: OnceLock<Vec<u32>>,
 }
 
 fn bad_query(index: usize, reason: impl Into<String>) -> IndexError {
@@ -99,8 +109,8 @@ impl CityIndex {
     /// Never for finite, non-inverted boxes (what [`Aabb2::new`] makes); boxes with NaN or
     /// inverted corners are indexed as given and simply never match.
     pub fn from_boxes(boxes: &[Aabb2]) -> Self {
-        let store = ObjectStore { boxes: boxes.iter().map(|b| b.with_z(0.0, 0.0)).collect(), footprints: Vec::new() };
-        Self { tree: PackedRTree::build(&store.boxes), store }
+        let (tree, xy, z) = PackedRTree::build(boxes, None);
+        Self { tree, store: ObjectStore { xy, z, footprints: Vec::new() }, pos_of_id: OnceLock::new() }
     }
 
     /// Number of objects.
@@ -119,19 +129,39 @@ impl CityIndex {
         if self.is_empty() { 0.0 } else { self.tree.bytes() as f64 / self.len() as f64 }
     }
 
-    /// Bytes of the exact geometry (f64 boxes, footprint pointers; not the footprints' points).
+    /// Bytes of the exact geometry (f64 boxes and z ranges, footprint pointers; not the
+    /// footprints' points).
     pub fn store_bytes(&self) -> usize {
-        self.store.boxes.len() * size_of::<Aabb3>() + self.store.footprints.len() * size_of::<usize>()
+        self.store.xy.len() * size_of::<Aabb2>()
+            + self.store.z.len() * size_of::<[f64; 2]>()
+            + self.store.footprints.len() * size_of::<usize>()
     }
 
-    /// The exact shape of an object.
+    fn pos(&self, id: u32) -> u32 {
+        let map = self.pos_of_id.get_or_init(|| {
+            let mut m = vec![0u32; self.len()];
+            for (pos, &id) in self.tree.slots[..self.len()].iter().enumerate() {
+                m[id as usize] = pos as u32;
+            }
+            m
+        });
+        map[id as usize]
+    }
+
+    /// The exact shape of an object. Panics if `id` is not in the index.
     pub fn shape(&self, id: u32) -> Shape<'_> {
-        self.store.shape(id)
+        self.store.shape(self.pos(id))
     }
 
-    /// The exact 3D box of an object.
+    /// The exact 3D box of an object. Panics if `id` is not in the index.
     pub fn bbox(&self, id: u32) -> Aabb3 {
-        self.store.boxes[id as usize]
+        self.store.bbox3(self.pos(id))
+    }
+
+    /// The id at a leaf position.
+    #[inline]
+    fn id(&self, pos: u32) -> u32 {
+        self.tree.slots[pos as usize]
     }
 
     fn key2(&self, p: [f64; 2]) -> u32 {
@@ -141,10 +171,10 @@ impl CityIndex {
     /// Answers one window in 2D (box semantics, touching counts).
     fn window_one(&self, s: &mut Scratch, q: &Aabb2, out: &mut Vec<u32>) {
         let (outer, inner) = (self.tree.outer_query(q.min, q.max), self.tree.inner_query(q.min, q.max));
-        let boxes = &self.store.boxes;
-        self.tree.visit_window(&outer, &inner, None, &mut s.stack, |id, certain| {
-            if certain || boxes[id as usize].xy().intersects(q) {
-                out.push(id);
+        let (xy, slots) = (&self.store.xy, &self.tree.slots);
+        self.tree.visit_window(&outer, &inner, None, &mut s.stack, |pos, certain| {
+            if certain || xy[pos as usize].intersects(q) {
+                out.push(slots[pos as usize]);
             }
         });
     }
@@ -168,62 +198,53 @@ impl CityIndex {
             let q = &queries[i];
             let (outer, inner) = (self.tree.outer_query(q.xy().min, q.xy().max), self.tree.inner_query(q.xy().min, q.xy().max));
             let z = self.tree.z_queries(q.min[2], q.max[2]);
-            let boxes = &self.store.boxes;
-            self.tree.visit_window(&outer, &inner, Some(z), &mut s.stack, |id, certain| {
-                if certain || boxes[id as usize].intersects(q) {
-                    ids.push(id);
+            self.tree.visit_window(&outer, &inner, Some(z), &mut s.stack, |pos, certain| {
+                if certain || self.store.bbox3(pos).intersects(q) {
+                    ids.push(self.id(pos));
                 }
             });
         }))
-    }
-
-    /// A lower bound of the 2D distance from `p` to everything under a node lane.
-    #[inline]
-    fn lane_distance(&self, node: NodeRef, lane: usize, p: [f64; 2]) -> f64 {
-        let (lo, hi) = self.tree.lane_box(node, lane);
-        let dx = (lo[0] - p[0]).max(p[0] - hi[0]).max(0.0);
-        let dy = (lo[1] - p[1]).max(p[1] - hi[1]).max(0.0);
-        // Stored boxes hold the true ones; the margin covers f64 rounding in this sum.
-        ((dx * dx + dy * dy).sqrt() - self.tree.err_xy).max(0.0)
     }
 
     /// Best-first k-nearest search (Hjaltason and Samet): pops the closest entry, expands nodes,
     /// refines candidates to exact distances, and emits exact entries in order.
     fn knn_one(&self, s: &mut Scratch, q: &KnnQuery, ids: &mut Vec<u32>, dists: &mut Vec<f64>) {
         let Some(root) = self.tree.root() else { return };
+        let o = self.tree.origin;
+        let p_rel = [q.point[0] - o[0], q.point[1] - o[1]];
+        // Stored boxes hold the true ones; the margin covers f64 rounding in the bound.
+        let margin = self.tree.err_xy;
         let heap = &mut s.heap;
         heap.clear();
         heap.push(HeapEntry { key: 0.0, kind: EntryKind::Node, a: root.level, b: root.block });
         let mut found = 0;
-        // The k-th smallest exact distance known so far bounds what is worth pushing.
+        // The k smallest exact (distance, id) seen so far bound what is worth pushing.
         let best = &mut s.best;
         best.clear();
         let mut bound = f64::INFINITY;
+        let mut lanes = [0.0f64; NODE_SIZE];
         while let Some(e) = heap.pop() {
             match e.kind {
                 EntryKind::Node => {
                     let node = NodeRef { level: e.a, block: e.b };
-                    for lane in 0..NODE_SIZE {
-                        if !self.tree.lane_used(node, lane) {
-                            continue;
+                    self.tree.lane_distances(node, p_rel, &mut lanes);
+                    for (lane, &d) in lanes.iter().enumerate() {
+                        let key = (d - margin).max(0.0);
+                        if key > bound || d == f64::INFINITY {
+                            continue; // too far, or a padding lane
                         }
-                        let key = self.lane_distance(node, lane, q.point);
-                        if key > bound {
-                            continue;
-                        }
-                        let entry = if node.level == 0 {
-                            HeapEntry { key, kind: EntryKind::Candidate, a: self.tree.slot(node.block, lane), b: 0 }
+                        let child = node.block * NODE_SIZE as u32 + lane as u32;
+                        heap.push(if node.level == 0 {
+                            HeapEntry { key, kind: EntryKind::Candidate, a: self.id(child), b: child }
                         } else {
-                            HeapEntry { key, kind: EntryKind::Node, a: node.level - 1, b: node.block * NODE_SIZE as u32 + lane as u32 }
-                        };
-                        heap.push(entry);
+                            HeapEntry { key, kind: EntryKind::Node, a: node.level - 1, b: child }
+                        });
                     }
                 }
                 EntryKind::Candidate => {
-                    let d = self.store.distance(e.a, q.point);
+                    let d = self.store.distance(e.b, q.point);
                     if d <= bound {
-                        heap.push(HeapEntry { key: d, kind: EntryKind::Exact, a: e.a, b: 0 });
-                        // Keep the k smallest exact distances to tighten the bound.
+                        heap.push(HeapEntry { key: d, kind: EntryKind::Exact, a: e.a, b: e.b });
                         let at = best.partition_point(|&(bd, bid)| (bd, bid) < (d, e.a));
                         best.insert(at, (d, e.a));
                         if best.len() > q.k {
@@ -272,10 +293,10 @@ impl CityIndex {
             let WithinQuery { point: p, radius: r } = queries[i];
             let (min, max) = ([p[0] - r, p[1] - r], [p[0] + r, p[1] + r]);
             let outer = self.tree.outer_query(min, max);
-            self.tree.visit_window(&outer, &outer, None, &mut s.stack, |id, _| {
-                let d = self.store.distance(id, p);
+            self.tree.visit_window(&outer, &outer, None, &mut s.stack, |pos, _| {
+                let d = self.store.distance(pos, p);
                 if d <= r {
-                    ids.push(id);
+                    ids.push(self.id(pos));
                     vals.push(d);
                 }
             });
@@ -297,9 +318,9 @@ impl CityIndex {
         Ok(batch::run(queries.len(), |i| self.key2(rects[i].center()), opts, |s, i, ids, _| {
             let r = rects[i];
             let outer = self.tree.outer_query(r.min, r.max);
-            self.tree.visit_window(&outer, &outer, None, &mut s.stack, |id, _| {
-                if self.store.intersects_polygon(id, &queries[i]) {
-                    ids.push(id);
+            self.tree.visit_window(&outer, &outer, None, &mut s.stack, |pos, _| {
+                if self.store.intersects_polygon(pos, &queries[i]) {
+                    ids.push(self.id(pos));
                 }
             });
         }))
@@ -319,10 +340,10 @@ impl CityIndex {
         Ok(batch::run(points.len(), |i| self.key2(points[i]), opts, |s, i, ids, _| {
             let p = points[i];
             let (outer, inner) = (self.tree.outer_query(p, p), self.tree.inner_query(p, p));
-            self.tree.visit_window(&outer, &inner, None, &mut s.stack, |id, certain| {
-                let is_box = matches!(self.store.shape(id), Shape::Box(_));
-                if (certain && is_box) || self.store.covers_point(id, p) {
-                    ids.push(id);
+            self.tree.visit_window(&outer, &inner, None, &mut s.stack, |pos, certain| {
+                let is_box = matches!(self.store.shape(pos), Shape::Box(_));
+                if (certain && is_box) || self.store.covers_point(pos, p) {
+                    ids.push(self.id(pos));
                 }
             });
         }))
@@ -355,9 +376,9 @@ impl CityIndex {
                         continue;
                     }
                     if node.level == 0 {
-                        let id = self.tree.slot(node.block, lane);
-                        if f.intersects(&self.store.boxes[id as usize]) {
-                            ids.push(id);
+                        let pos = node.block * NODE_SIZE as u32 + lane as u32;
+                        if f.intersects(&self.store.bbox3(pos)) {
+                            ids.push(self.id(pos));
                         }
                     } else {
                         stack.push(NodeRef { level: node.level - 1, block: node.block * NODE_SIZE as u32 + lane as u32 });
@@ -391,16 +412,17 @@ impl CityIndex {
                             }
                             let (lo, hi) = self.tree.lane_box(node, lane);
                             let Some((t0, _)) = ray.slab(lo.map(|v| v - m), hi.map(|v| v + m)) else { continue };
+                            let child = node.block * NODE_SIZE as u32 + lane as u32;
                             heap.push(if node.level == 0 {
-                                HeapEntry { key: t0, kind: EntryKind::Candidate, a: self.tree.slot(node.block, lane), b: 0 }
+                                HeapEntry { key: t0, kind: EntryKind::Candidate, a: self.id(child), b: child }
                             } else {
                                 HeapEntry { key: t0, kind: EntryKind::Node, a: node.level - 1, b: node.block * NODE_SIZE as u32 + lane as u32 }
                             });
                         }
                     }
                     EntryKind::Candidate => {
-                        if let Some(t) = self.store.ray_entry(e.a, ray) {
-                            heap.push(HeapEntry { key: t, kind: EntryKind::Exact, a: e.a, b: 0 });
+                        if let Some(t) = self.store.ray_entry(e.b, ray) {
+                            heap.push(HeapEntry { key: t, kind: EntryKind::Exact, a: e.a, b: e.b });
                         }
                     }
                     EntryKind::Exact => {

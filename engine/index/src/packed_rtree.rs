@@ -8,7 +8,7 @@
 //! Coordinates are stored relative to the data's centre and rounded outward to f32, so a stored
 //! box always holds the true box: a query never misses an object. Every box that intersects
 //! the query only within the rounding error is checked again in f64 against the object store.
-use city_core::Aabb3;
+use city_core::Aabb2;
 
 use crate::hilbert::{HilbertGrid, radix_sort_by_key};
 
@@ -106,19 +106,26 @@ pub(crate) struct PackedRTree {
 }
 
 impl PackedRTree {
-    /// Bulk-loads the boxes; object ids are their positions in `boxes`.
-    pub(crate) fn build(boxes: &[Aabb3]) -> Self {
-        let n = boxes.len();
+    /// Bulk-loads the boxes (object ids are their positions) with their z ranges (all 0..0
+    /// when `z` is `None`). Also returns the boxes and z ranges permuted into leaf order, so
+    /// that the exact geometry of neighbouring leaves sits side by side in memory.
+    pub(crate) fn build(xy: &[Aabb2], z: Option<&[[f64; 2]]>) -> (Self, Vec<Aabb2>, Vec<[f64; 2]>) {
+        let n = xy.len();
         let mut lo = [f64::INFINITY; 3];
         let mut hi = [f64::NEG_INFINITY; 3];
-        for b in boxes {
-            for i in 0..3 {
+        for b in xy {
+            for i in 0..2 {
                 lo[i] = lo[i].min(b.min[i]);
                 hi[i] = hi[i].max(b.max[i]);
             }
         }
+        (lo[2], hi[2]) = (0.0, 0.0);
+        for r in z.unwrap_or(&[]) {
+            lo[2] = lo[2].min(r[0]);
+            hi[2] = hi[2].max(r[1]);
+        }
         if n == 0 {
-            return Self {
+            let empty = Self {
                 xy: Vec::new(),
                 z: Vec::new(),
                 slots: Vec::new(),
@@ -128,49 +135,53 @@ impl PackedRTree {
                 grid: HilbertGrid::new([0.0; 2], [0.0; 2]),
                 len: 0,
             };
+            return (empty, Vec::new(), Vec::new());
         }
         let origin: [f64; 3] = std::array::from_fn(|i| ((lo[i] + hi[i]) * 0.5).round());
         let grid = HilbertGrid::new([lo[0], lo[1]], [hi[0], hi[1]]);
 
-        let mut order: Vec<u64> = boxes
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let c = [(b.min[0] + b.max[0]) * 0.5, (b.min[1] + b.max[1]) * 0.5];
-                (u64::from(grid.key(c)) << 32) | i as u64
-            })
-            .collect();
+        let mut order: Vec<u64> =
+            xy.iter().enumerate().map(|(i, b)| (u64::from(grid.key(b.center())) << 32) | i as u64).collect();
         radix_sort_by_key(&mut order);
 
         let blocks = n.div_ceil(NODE_SIZE);
         let mut leaves = vec![EMPTY_XY; blocks];
         let mut zleaves = vec![EMPTY_Z; blocks];
         let mut slots = vec![u32::MAX; blocks * NODE_SIZE];
+        let mut xy_sorted = Vec::with_capacity(n);
+        let mut z_sorted = Vec::with_capacity(if z.is_some() { n } else { 0 });
         let (mut err_xy, mut err_z) = (0.0f64, 0.0f64);
+        let (zmin0, zmax0) = (f32_down(-origin[2]), f32_up(-origin[2]));
         for (pos, key) in order.iter().enumerate() {
             let id = (key & 0xFFFF_FFFF) as u32;
-            let b = &boxes[id as usize];
+            let b = xy[id as usize];
+            xy_sorted.push(b);
             let (blk, lane) = (pos / NODE_SIZE, pos % NODE_SIZE);
             slots[pos] = id;
-            let rel = |v: f64, i: usize| v - origin[i];
-            let (x0, y0, z0) = (rel(b.min[0], 0), rel(b.min[1], 1), rel(b.min[2], 2));
-            let (x1, y1, z1) = (rel(b.max[0], 0), rel(b.max[1], 1), rel(b.max[2], 2));
+            let (x0, y0) = (b.min[0] - origin[0], b.min[1] - origin[1]);
+            let (x1, y1) = (b.max[0] - origin[0], b.max[1] - origin[1]);
             let l = &mut leaves[blk];
             (l.minx[lane], l.miny[lane], l.maxx[lane], l.maxy[lane]) = (f32_down(x0), f32_down(y0), f32_up(x1), f32_up(y1));
-            let zl = &mut zleaves[blk];
-            (zl.minz[lane], zl.maxz[lane]) = (f32_down(z0), f32_up(z1));
             err_xy = err_xy
                 .max(x0 - f64::from(l.minx[lane]))
                 .max(y0 - f64::from(l.miny[lane]))
                 .max(f64::from(l.maxx[lane]) - x1)
                 .max(f64::from(l.maxy[lane]) - y1);
-            err_z = err_z.max(z0 - f64::from(zl.minz[lane])).max(f64::from(zl.maxz[lane]) - z1);
+            let zl = &mut zleaves[blk];
+            if let Some(z) = z {
+                let r = z[id as usize];
+                z_sorted.push(r);
+                let (z0, z1) = (r[0] - origin[2], r[1] - origin[2]);
+                (zl.minz[lane], zl.maxz[lane]) = (f32_down(z0), f32_up(z1));
+                err_z = err_z.max(z0 - f64::from(zl.minz[lane])).max(f64::from(zl.maxz[lane]) - z1);
+            } else {
+                (zl.minz[lane], zl.maxz[lane]) = (zmin0, zmax0);
+            }
         }
         // Slack for the f64 rounding of `v - origin` and of the query shifts: four ulps of the
         // largest relative coordinate.
         let span = (0..3).map(|i| (hi[i] - origin[i]).abs().max((lo[i] - origin[i]).abs())).fold(0.0, f64::max);
         let slack = span * 4.0 * f64::EPSILON + f64::MIN_POSITIVE;
-
         let mut xy = vec![leaves];
         let mut z = vec![zleaves];
         while xy.last().is_some_and(|l| l.len() > 1) {
@@ -192,7 +203,8 @@ impl PackedRTree {
             xy.push(pxy);
             z.push(pz);
         }
-        Self { xy, z, slots, origin, err_xy: err_xy + slack, err_z: err_z + slack, grid, len: n }
+        let tree = Self { xy, z, slots, origin, err_xy: err_xy + slack, err_z: err_z + slack, grid, len: n };
+        (tree, xy_sorted, z_sorted)
     }
 
     /// Number of objects.
@@ -233,8 +245,9 @@ impl PackedRTree {
     }
 
     /// Visits every object whose stored box intersects `outer` (and, when given, whose z range
-    /// intersects `z_outer`). `visit(id, certain)`: `certain` when the box also meets the inner
-    /// query, i.e. when the object intersects the true query without an f64 check.
+    /// intersects `z_outer`). `visit(pos, certain)`: `pos` is the object's leaf position (see
+    /// [`Self::slots`]); `certain` when the box also meets the inner query, i.e. when the
+    /// object intersects the true query without an f64 check.
     #[inline]
     pub(crate) fn visit_window(
         &self,
@@ -267,7 +280,7 @@ impl PackedRTree {
                 while m != 0 {
                     let lane = m.trailing_zeros() as usize;
                     m &= m - 1;
-                    visit(self.slots[base + lane], certain & (1 << lane) != 0);
+                    visit((base + lane) as u32, certain & (1 << lane) != 0);
                 }
             } else {
                 while m != 0 {
@@ -299,10 +312,17 @@ impl PackedRTree {
         b.minx[lane] <= b.maxx[lane]
     }
 
-    /// The object id of a leaf lane.
+    /// A lower bound of the 2D distance from `p` (relative to the origin, f64) to the boxes
+    /// of all 16 lanes of a node; unused lanes get infinity.
     #[inline]
-    pub(crate) fn slot(&self, leaf_block: u32, lane: usize) -> u32 {
-        self.slots[leaf_block as usize * NODE_SIZE + lane]
+    pub(crate) fn lane_distances(&self, node: NodeRef, p: [f64; 2], out: &mut [f64; NODE_SIZE]) {
+        let b = &self.xy[node.level as usize][node.block as usize];
+        for i in 0..NODE_SIZE {
+            let dx = (f64::from(b.minx[i]) - p[0]).max(p[0] - f64::from(b.maxx[i])).max(0.0);
+            let dy = (f64::from(b.miny[i]) - p[1]).max(p[1] - f64::from(b.maxy[i])).max(0.0);
+            // Empty lanes (min > max) give NaN or garbage; mark them.
+            out[i] = if b.minx[i] <= b.maxx[i] { (dx * dx + dy * dy).sqrt() } else { f64::INFINITY };
+        }
     }
 }
 
@@ -320,14 +340,18 @@ mod tests {
 
     #[test]
     fn root_holds_every_box_and_ids_are_a_permutation() {
-        let boxes: Vec<Aabb3> = (0..1000)
+        let boxes: Vec<Aabb2> = (0..1000)
             .map(|i| {
                 let x = f64::from(i % 37) * 13.7 + 85_000.0;
                 let y = f64::from(i / 37) * 9.1 + 447_000.0;
-                Aabb3::new([x, y, 0.0], [x + 5.0, y + 7.0, 10.0]).unwrap()
+                Aabb2::new([x, y], [x + 5.0, y + 7.0]).unwrap()
             })
             .collect();
-        let t = PackedRTree::build(&boxes);
+        let z = vec![[0.0, 10.0]; boxes.len()];
+        let (t, sorted, _) = PackedRTree::build(&boxes, Some(&z));
+        for (pos, b) in sorted.iter().enumerate() {
+            assert_eq!(*b, boxes[t.slots[pos] as usize]);
+        }
         let mut ids: Vec<u32> = t.slots.iter().copied().filter(|&s| s != u32::MAX).collect();
         ids.sort_unstable();
         assert_eq!(ids, (0..1000).collect::<Vec<_>>());
@@ -335,7 +359,7 @@ mod tests {
         for b in &boxes {
             let inside = (0..NODE_SIZE).filter(|&l| t.lane_used(root, l)).any(|l| {
                 let (lo, hi) = t.lane_box(root, l);
-                (0..3).all(|i| lo[i] <= b.min[i] && hi[i] >= b.max[i])
+                (0..2).all(|i| lo[i] <= b.min[i] && hi[i] >= b.max[i]) && lo[2] <= 0.0 && hi[2] >= 10.0
             });
             assert!(inside, "{b:?} not under the root");
         }
