@@ -206,64 +206,54 @@ impl CityIndex {
         }))
     }
 
-    /// Best-first k-nearest search (Hjaltason and Samet): pops the closest entry, expands nodes,
-    /// refines candidates to exact distances, and emits exact entries in order.
+    /// Best-first k-nearest search (Hjaltason and Samet) over nodes: pops the node with the
+    /// smallest lower bound; a leaf's objects get their exact distance at once (their geometry
+    /// sits side by side in leaf order) and go into the sorted list of the k best. The search
+    /// ends when the closest unexpanded node is farther than the k-th best.
     fn knn_one(&self, s: &mut Scratch, q: &KnnQuery, ids: &mut Vec<u32>, dists: &mut Vec<f64>) {
         let Some(root) = self.tree.root() else { return };
         let o = self.tree.origin;
         let p_rel = [q.point[0] - o[0], q.point[1] - o[1]];
         // Stored boxes hold the true ones; the margin covers f64 rounding in the bound.
         let margin = self.tree.err_xy;
-        let heap = &mut s.heap;
+        let (heap, best) = (&mut s.heap, &mut s.best);
         heap.clear();
-        heap.push(HeapEntry { key: 0.0, kind: EntryKind::Node, a: root.level, b: root.block });
-        let mut found = 0;
-        // The k smallest exact (distance, id) seen so far bound what is worth pushing.
-        let best = &mut s.best;
         best.clear();
+        heap.push(HeapEntry { key: 0.0, kind: EntryKind::Node, a: root.level, b: root.block });
         let mut bound = f64::INFINITY;
         let mut lanes = [0.0f64; NODE_SIZE];
         while let Some(e) = heap.pop() {
-            match e.kind {
-                EntryKind::Node => {
-                    let node = NodeRef { level: e.a, block: e.b };
-                    self.tree.lane_distances(node, p_rel, &mut lanes);
-                    for (lane, &d) in lanes.iter().enumerate() {
-                        let key = (d - margin).max(0.0);
-                        if key > bound || d == f64::INFINITY {
-                            continue; // too far, or a padding lane
-                        }
-                        let child = node.block * NODE_SIZE as u32 + lane as u32;
-                        heap.push(if node.level == 0 {
-                            HeapEntry { key, kind: EntryKind::Candidate, a: self.id(child), b: child }
-                        } else {
-                            HeapEntry { key, kind: EntryKind::Node, a: node.level - 1, b: child }
-                        });
-                    }
+            // Equal keys go on: a node at exactly the k-th distance may hold a smaller id.
+            if e.key > bound {
+                break;
+            }
+            let node = NodeRef { level: e.a, block: e.b };
+            self.tree.lane_distances(node, p_rel, &mut lanes);
+            for (lane, &d) in lanes.iter().enumerate() {
+                let key = (d - margin).max(0.0);
+                if key > bound || d == f64::INFINITY {
+                    continue; // too far, or a padding lane
                 }
-                EntryKind::Candidate => {
-                    let d = self.store.distance(e.b, q.point);
-                    if d <= bound {
-                        heap.push(HeapEntry { key: d, kind: EntryKind::Exact, a: e.a, b: e.b });
-                        let at = best.partition_point(|&(bd, bid)| (bd, bid) < (d, e.a));
-                        best.insert(at, (d, e.a));
-                        if best.len() > q.k {
-                            best.pop();
-                        }
-                        if best.len() == q.k {
-                            bound = best[q.k - 1].0;
-                        }
-                    }
+                let child = node.block * NODE_SIZE as u32 + lane as u32;
+                if node.level > 0 {
+                    heap.push(HeapEntry { key, kind: EntryKind::Node, a: node.level - 1, b: child });
+                    continue;
                 }
-                EntryKind::Exact => {
-                    ids.push(e.a);
-                    dists.push(e.key);
-                    found += 1;
-                    if found == q.k {
-                        break;
-                    }
+                let entry = (self.store.distance(child, q.point), self.id(child));
+                if best.len() == q.k && entry >= best[q.k - 1] {
+                    continue;
+                }
+                let at = best.partition_point(|&b| b < entry);
+                best.insert(at, entry);
+                best.truncate(q.k);
+                if best.len() == q.k {
+                    bound = best[q.k - 1].0;
                 }
             }
+        }
+        for &(d, id) in best.iter() {
+            ids.push(id);
+            dists.push(d);
         }
     }
 

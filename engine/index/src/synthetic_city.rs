@@ -89,11 +89,11 @@ impl SyntheticCity {
     pub fn generate(n: usize, seed: u64, templates: &[FootprintTemplate]) -> Self {
         let templates = if templates.is_empty() { vec![FootprintTemplate::square()] } else { templates.to_vec() };
         let mut rng = Rng(seed);
-        // 120 districts with centres anywhere, spreads from 240 m (old town) to 2 km (suburb).
+        // 120 districts with centres anywhere, spreads from 215 m (old town) to 1.8 km (suburb).
         let districts: Vec<([f64; 2], f64)> = (0..120)
             .map(|_| {
                 let c = [rng.range(0.0, CITY_SIDE_M), rng.range(0.0, CITY_SIDE_M)];
-                (c, rng.range(240.0, 2_000.0))
+                (c, rng.range(215.0, 1_800.0))
             })
             .collect();
         let mut placements = Vec::with_capacity(n);
