@@ -9,6 +9,7 @@
 //! box always holds the true box: a query never misses an object. Every box that intersects
 //! the query only within the rounding error is checked again in f64 against the object store.
 use city_core::Aabb2;
+use wide::f32x16;
 
 use crate::hilbert::{HilbertGrid, radix_sort_by_key};
 
@@ -19,28 +20,28 @@ pub(crate) const NODE_SIZE: usize = 16;
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
 pub(crate) struct XyBlock {
-    pub(crate) minx: [f32; NODE_SIZE],
-    pub(crate) miny: [f32; NODE_SIZE],
-    pub(crate) maxx: [f32; NODE_SIZE],
-    pub(crate) maxy: [f32; NODE_SIZE],
+    pub(crate) minx: f32x16,
+    pub(crate) miny: f32x16,
+    pub(crate) maxx: f32x16,
+    pub(crate) maxy: f32x16,
 }
 
 /// The z extents of the 16 entries of one node.
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
 pub(crate) struct ZBlock {
-    pub(crate) minz: [f32; NODE_SIZE],
-    pub(crate) maxz: [f32; NODE_SIZE],
+    pub(crate) minz: f32x16,
+    pub(crate) maxz: f32x16,
 }
 
 /// An empty lane: min above max, so no query ever intersects it.
 const EMPTY_XY: XyBlock = XyBlock {
-    minx: [f32::INFINITY; NODE_SIZE],
-    miny: [f32::INFINITY; NODE_SIZE],
-    maxx: [f32::NEG_INFINITY; NODE_SIZE],
-    maxy: [f32::NEG_INFINITY; NODE_SIZE],
+    minx: f32x16::splat(f32::INFINITY),
+    miny: f32x16::splat(f32::INFINITY),
+    maxx: f32x16::splat(f32::NEG_INFINITY),
+    maxy: f32x16::splat(f32::NEG_INFINITY),
 };
-const EMPTY_Z: ZBlock = ZBlock { minz: [f32::INFINITY; NODE_SIZE], maxz: [f32::NEG_INFINITY; NODE_SIZE] };
+const EMPTY_Z: ZBlock = ZBlock { minz: f32x16::splat(f32::INFINITY), maxz: f32x16::splat(f32::NEG_INFINITY) };
 
 /// Rounds toward negative infinity (for finite `x` within f32 range; larger values give
 /// infinities, which only make a stored box or a query bigger).
@@ -69,25 +70,21 @@ pub(crate) fn f32_up(x: f64) -> f32 {
 /// A query box in the tree's f32 frame: `[minx, miny, maxx, maxy]`.
 pub(crate) type QueryXy = [f32; 4];
 
-/// The bit mask of the lanes of `b` whose box intersects `q`.
+/// The bit mask of the lanes of `b` whose box intersects `q`: four SIMD comparisons of 16
+/// lanes and a movemask (`wide` picks SSE, AVX or AVX-512 by the build's target features).
 #[inline(always)]
 pub(crate) fn mask_xy(b: &XyBlock, q: &QueryXy) -> u32 {
-    let mut m = 0u32;
-    for i in 0..NODE_SIZE {
-        let hit = (b.minx[i] <= q[2]) & (b.maxx[i] >= q[0]) & (b.miny[i] <= q[3]) & (b.maxy[i] >= q[1]);
-        m |= u32::from(hit) << i;
-    }
-    m
+    let hit = b.minx.simd_le(f32x16::splat(q[2]))
+        & b.maxx.simd_ge(f32x16::splat(q[0]))
+        & b.miny.simd_le(f32x16::splat(q[3]))
+        & b.maxy.simd_ge(f32x16::splat(q[1]));
+    hit.to_bitmask()
 }
 
 /// The bit mask of the lanes of `b` whose z range intersects `[q0, q1]`.
 #[inline(always)]
 pub(crate) fn mask_z(b: &ZBlock, q0: f32, q1: f32) -> u32 {
-    let mut m = 0u32;
-    for i in 0..NODE_SIZE {
-        m |= u32::from((b.minz[i] <= q1) & (b.maxz[i] >= q0)) << i;
-    }
-    m
+    (b.minz.simd_le(f32x16::splat(q1)) & b.maxz.simd_ge(f32x16::splat(q0))).to_bitmask()
 }
 
 /// A reference to one node: its level (0 = leaves) and its index in that level.
@@ -172,21 +169,28 @@ impl PackedRTree {
             let (blk, lane) = (pos / NODE_SIZE, pos % NODE_SIZE);
             let (x0, y0) = (b.min[0] - origin[0], b.min[1] - origin[1]);
             let (x1, y1) = (b.max[0] - origin[0], b.max[1] - origin[1]);
+            let (sx0, sy0, sx1, sy1) = (f32_down(x0), f32_down(y0), f32_up(x1), f32_up(y1));
             let l = &mut leaves[blk];
-            (l.minx[lane], l.miny[lane], l.maxx[lane], l.maxy[lane]) = (f32_down(x0), f32_down(y0), f32_up(x1), f32_up(y1));
+            l.minx.as_mut_array()[lane] = sx0;
+            l.miny.as_mut_array()[lane] = sy0;
+            l.maxx.as_mut_array()[lane] = sx1;
+            l.maxy.as_mut_array()[lane] = sy1;
             err_xy = err_xy
-                .max(x0 - f64::from(l.minx[lane]))
-                .max(y0 - f64::from(l.miny[lane]))
-                .max(f64::from(l.maxx[lane]) - x1)
-                .max(f64::from(l.maxy[lane]) - y1);
+                .max(x0 - f64::from(sx0))
+                .max(y0 - f64::from(sy0))
+                .max(f64::from(sx1) - x1)
+                .max(f64::from(sy1) - y1);
             let zl = &mut zleaves[blk];
-            if let Some(r) = z_sorted.get(pos) {
+            let (sz0, sz1) = if let Some(r) = z_sorted.get(pos) {
                 let (z0, z1) = (r[0] - origin[2], r[1] - origin[2]);
-                (zl.minz[lane], zl.maxz[lane]) = (f32_down(z0), f32_up(z1));
-                err_z = err_z.max(z0 - f64::from(zl.minz[lane])).max(f64::from(zl.maxz[lane]) - z1);
+                let (sz0, sz1) = (f32_down(z0), f32_up(z1));
+                err_z = err_z.max(z0 - f64::from(sz0)).max(f64::from(sz1) - z1);
+                (sz0, sz1)
             } else {
-                (zl.minz[lane], zl.maxz[lane]) = (zmin0, zmax0);
-            }
+                (zmin0, zmax0)
+            };
+            zl.minz.as_mut_array()[lane] = sz0;
+            zl.maxz.as_mut_array()[lane] = sz1;
         }
         // Slack for the f64 rounding of `v - origin` and of the query shifts: four ulps of the
         // largest relative coordinate.
@@ -201,14 +205,14 @@ impl PackedRTree {
             let mut pz = vec![EMPTY_Z; parents];
             for (c, (cb, cz)) in child_xy.iter().zip(child_z).enumerate() {
                 let (p, lane) = (c / NODE_SIZE, c % NODE_SIZE);
-                let fold_min = |a: &[f32; NODE_SIZE]| a.iter().copied().fold(f32::INFINITY, f32::min);
-                let fold_max = |a: &[f32; NODE_SIZE]| a.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                pxy[p].minx[lane] = fold_min(&cb.minx);
-                pxy[p].miny[lane] = fold_min(&cb.miny);
-                pxy[p].maxx[lane] = fold_max(&cb.maxx);
-                pxy[p].maxy[lane] = fold_max(&cb.maxy);
-                pz[p].minz[lane] = fold_min(&cz.minz);
-                pz[p].maxz[lane] = fold_max(&cz.maxz);
+                let fold_min = |a: &f32x16| a.as_array().iter().copied().fold(f32::INFINITY, f32::min);
+                let fold_max = |a: &f32x16| a.as_array().iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                pxy[p].minx.as_mut_array()[lane] = fold_min(&cb.minx);
+                pxy[p].miny.as_mut_array()[lane] = fold_min(&cb.miny);
+                pxy[p].maxx.as_mut_array()[lane] = fold_max(&cb.maxx);
+                pxy[p].maxy.as_mut_array()[lane] = fold_max(&cb.maxy);
+                pz[p].minz.as_mut_array()[lane] = fold_min(&cz.minz);
+                pz[p].maxz.as_mut_array()[lane] = fold_max(&cz.maxz);
             }
             xy.push(pxy);
             z.push(pz);
@@ -309,17 +313,15 @@ impl PackedRTree {
         let b = &self.xy[node.level as usize][node.block as usize];
         let z = &self.z[node.level as usize][node.block as usize];
         let o = self.origin;
-        (
-            [f64::from(b.minx[lane]) + o[0], f64::from(b.miny[lane]) + o[1], f64::from(z.minz[lane]) + o[2]],
-            [f64::from(b.maxx[lane]) + o[0], f64::from(b.maxy[lane]) + o[1], f64::from(z.maxz[lane]) + o[2]],
-        )
+        let at = |v: &f32x16, i: usize| f64::from(v.as_array()[lane]) + o[i];
+        ([at(&b.minx, 0), at(&b.miny, 1), at(&z.minz, 2)], [at(&b.maxx, 0), at(&b.maxy, 1), at(&z.maxz, 2)])
     }
 
     /// Whether a lane holds an entry (padding lanes are empty).
     #[inline]
     pub(crate) fn lane_used(&self, node: NodeRef, lane: usize) -> bool {
         let b = &self.xy[node.level as usize][node.block as usize];
-        b.minx[lane] <= b.maxx[lane]
+        b.minx.as_array()[lane] <= b.maxx.as_array()[lane]
     }
 
     /// A lower bound of the 2D distance from `p` (relative to the origin, f64) to the boxes
@@ -327,11 +329,12 @@ impl PackedRTree {
     #[inline]
     pub(crate) fn lane_distances(&self, node: NodeRef, p: [f64; 2], out: &mut [f64; NODE_SIZE]) {
         let b = &self.xy[node.level as usize][node.block as usize];
+        let (x0, y0, x1, y1) = (b.minx.as_array(), b.miny.as_array(), b.maxx.as_array(), b.maxy.as_array());
         for i in 0..NODE_SIZE {
-            let dx = (f64::from(b.minx[i]) - p[0]).max(p[0] - f64::from(b.maxx[i])).max(0.0);
-            let dy = (f64::from(b.miny[i]) - p[1]).max(p[1] - f64::from(b.maxy[i])).max(0.0);
-            // Empty lanes (min > max) give NaN or garbage; mark them.
-            out[i] = if b.minx[i] <= b.maxx[i] { (dx * dx + dy * dy).sqrt() } else { f64::INFINITY };
+            let dx = (f64::from(x0[i]) - p[0]).max(p[0] - f64::from(x1[i])).max(0.0);
+            let dy = (f64::from(y0[i]) - p[1]).max(p[1] - f64::from(y1[i])).max(0.0);
+            // Empty lanes (min > max) are padding.
+            out[i] = if x0[i] <= x1[i] { (dx * dx + dy * dy).sqrt() } else { f64::INFINITY };
         }
     }
 }
