@@ -99,18 +99,24 @@ pub(crate) struct Scratch {
     pub(crate) best: Vec<(f64, u32)>,
 }
 
-/// One chunk's answers, in the chunk's query order.
-struct ChunkOut {
+/// One worker's answers: the hits of every chunk it took, one after the other, and where
+/// each chunk starts. A worker is one rayon fold accumulator (a few per thread), so a batch
+/// allocates a handful of buffers, not one per chunk or per query.
+#[derive(Default)]
+struct Worker {
+    scratch: Scratch,
     ids: Vec<u32>,
     values: Vec<f64>,
+    /// (chunk index, offset of its first hit in `ids`), with the hit count of each query of
+    /// the chunk in `lens`, in chunk order.
+    chunks: Vec<(u32, usize)>,
     lens: Vec<u32>,
 }
 
-/// Queries per chunk: small enough to balance two threads on a skewed batch, large enough
-/// that the per-chunk buffers are reused many times.
+/// Queries per chunk: small enough to balance two threads on a skewed batch.
 const CHUNK: usize = 256;
 
-/// Queries per gather task when laying out reordered answers.
+/// Queries per gather task when laying out the answers by query.
 const GATHER: usize = 4096;
 
 /// Answers `n` queries with `answer(scratch, query_index, ids_out, values_out)`.
@@ -120,7 +126,8 @@ pub(crate) fn run<A>(n: usize, key: impl Fn(usize) -> u32 + Sync, opts: BatchOpt
 where
     A: Fn(&mut Scratch, usize, &mut Vec<u32>, &mut Vec<f64>) + Sync,
 {
-    let order: Vec<u32> = if opts.reorder && n > CHUNK {
+    let reordered = opts.reorder && n > CHUNK;
+    let order: Vec<u32> = if reordered {
         let mut keyed: Vec<u64> = if opts.parallel {
             (0..n).into_par_iter().map(|i| (u64::from(key(i)) << 32) | i as u64).collect()
         } else {
@@ -131,34 +138,35 @@ where
     } else {
         (0..n as u32).collect()
     };
-    let in_order = order.iter().enumerate().all(|(i, &q)| i == q as usize);
-
-    let do_chunk = |scratch: &mut Scratch, chunk: &[u32]| {
-        let mut out = ChunkOut { ids: Vec::new(), values: Vec::new(), lens: Vec::with_capacity(chunk.len()) };
+    let take_chunk = |mut w: Worker, (ci, chunk): (usize, &[u32])| {
+        w.chunks.push((ci as u32, w.ids.len()));
         for &q in chunk {
-            let before = out.ids.len();
-            answer(scratch, q as usize, &mut out.ids, &mut out.values);
-            out.lens.push((out.ids.len() - before) as u32);
+            let before = w.ids.len();
+            answer(&mut w.scratch, q as usize, &mut w.ids, &mut w.values);
+            w.lens.push((w.ids.len() - before) as u32);
         }
-        out
+        w
     };
-    let chunks: Vec<ChunkOut> = if opts.parallel {
-        order.par_chunks(CHUNK).map_init(Scratch::default, do_chunk).collect()
+    let workers: Vec<Worker> = if opts.parallel {
+        order.par_chunks(CHUNK).enumerate().fold(Worker::default, take_chunk).collect()
     } else {
-        let mut scratch = Scratch::default();
-        order.chunks(CHUNK).map(|c| do_chunk(&mut scratch, c)).collect()
+        vec![order.chunks(CHUNK).enumerate().fold(Worker::default(), take_chunk)]
     };
-    let with_values = chunks.iter().any(|c| !c.values.is_empty());
+    let with_values = workers.iter().any(|w| !w.values.is_empty());
 
-    // Where each query's answer sits: (chunk, start within the chunk), and its length.
-    let mut src = vec![(0u32, 0u32); n];
+    // Where each query's answer sits: (worker, start in its buffers), and its length.
+    let mut src = vec![(0u32, 0usize); n];
     let mut counts = vec![0u32; n];
-    for (c, (chunk, out)) in order.chunks(CHUNK).zip(&chunks).enumerate() {
-        let mut start = 0u32;
-        for (&q, &len) in chunk.iter().zip(&out.lens) {
-            src[q as usize] = (c as u32, start);
-            counts[q as usize] = len;
-            start += len;
+    for (wi, w) in workers.iter().enumerate() {
+        let mut lens = w.lens.iter();
+        for &(ci, mut start) in &w.chunks {
+            let c0 = ci as usize * CHUNK;
+            for &q in &order[c0..(c0 + CHUNK).min(n)] {
+                let len = *lens.next().expect("one length per query");
+                src[q as usize] = (wi as u32, start);
+                counts[q as usize] = len;
+                start += len as usize;
+            }
         }
     }
     let mut offsets = Vec::with_capacity(n + 1);
@@ -168,17 +176,13 @@ where
     }
     let total = offsets[n];
 
-    if in_order {
-        let mut ids = Vec::with_capacity(total);
-        let mut values = Vec::with_capacity(if with_values { total } else { 0 });
-        for out in &chunks {
-            ids.extend_from_slice(&out.ids);
-            values.extend_from_slice(&out.values);
-        }
-        return QueryResults { offsets, ids, values };
+    // One worker that took the queries in the order given already holds the final layout.
+    if workers.len() == 1 && !reordered {
+        let w = workers.into_iter().next().expect("one worker");
+        return QueryResults { offsets, ids: w.ids, values: w.values };
     }
 
-    // Reordered: gather each query's answer into its place, in parallel over disjoint ranges.
+    // Gather each query's answer into its place, in parallel over disjoint ranges.
     let mut ids = vec![0u32; total];
     let mut values = vec![0f64; if with_values { total } else { 0 }];
     let mut pieces = Vec::with_capacity(n.div_ceil(GATHER));
@@ -196,11 +200,11 @@ where
     let gather = |(range, out_ids, out_vals): (std::ops::Range<usize>, &mut [u32], &mut [f64])| {
         let mut at = 0;
         for q in range {
-            let (c, s) = src[q];
-            let (c, s, len) = (c as usize, s as usize, counts[q] as usize);
-            out_ids[at..at + len].copy_from_slice(&chunks[c].ids[s..s + len]);
+            let (w, s) = src[q];
+            let (w, len) = (&workers[w as usize], counts[q] as usize);
+            out_ids[at..at + len].copy_from_slice(&w.ids[s..s + len]);
             if with_values {
-                out_vals[at..at + len].copy_from_slice(&chunks[c].values[s..s + len]);
+                out_vals[at..at + len].copy_from_slice(&w.values[s..s + len]);
             }
             at += len;
         }
