@@ -1,1 +1,257 @@
-fn main() {}
+//! `citytwin`: the command line. Parses arguments and calls the engine crates; nothing else.
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use city_core::{Aabb2, Crs};
+use city_index::{BatchOptions, KnnQuery, QueryResults, SyntheticCity};
+use citytwin::query_io::{self, ObjectGeometry, Objects, QueryBatch, QueryKind, box_polygon};
+use clap::{Parser, Subcommand};
+
+/// CityTwin: a digital-twin city engine.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Answer a batch of spatial queries over a set of objects, in parallel.
+    ///
+    /// Objects come from GeoJSON (Polygon/MultiPolygon features; `height` and `min_height`
+    /// properties give the z range) or CSV with a header: `id,wkt` or
+    /// `id,minx,miny,maxx,maxy` (optionally `minz,maxz`). Queries come from CSV with a header;
+    /// the columns depend on the kind (see KIND). Bad lines are reported and skipped.
+    ///
+    /// Ends with one JSON line on stdout: kind, objects, queries, hits, threads, build_s,
+    /// query_s, queries_per_s (and the counts of skipped objects and queries).
+    Query {
+        /// The kind of query: window (minx,miny,maxx,maxy), window3d
+        /// (minx,miny,minz,maxx,maxy,maxz), knn (x,y; with --k), within (x,y,radius),
+        /// polygon (wkt), ray (ox,oy,oz,dx,dy,dz), contains (x,y: the footprints holding
+        /// each point).
+        #[arg(value_enum)]
+        kind: QueryKind,
+        /// The objects: .geojson/.json or .csv.
+        #[arg(long)]
+        objects: PathBuf,
+        /// The queries: CSV with a header.
+        #[arg(long)]
+        queries: PathBuf,
+        /// Neighbours per knn query.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Worker threads (default: all cores; 1 runs sequentially).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Write the hits here: .csv (query,object,value) or .geojson (one feature per hit).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Project GeoJSON objects (WGS84 lon/lat) into this CRS first, e.g. EPSG:32650, so
+        /// distances are in metres. CSV coordinates are used as they are.
+        #[arg(long)]
+        crs: Option<String>,
+        /// Answer queries in the order given instead of along a Hilbert curve (for
+        /// benchmarking the effect of the reordering; the answers are the same).
+        #[arg(long)]
+        no_reorder: bool,
+    },
+    /// Write a synthetic city and query files for `citytwin query`: clustered districts over
+    /// 40 x 40 km, footprint shapes from the real Wuhan footprints in $CITYTWIN_DATA.
+    Generate {
+        /// Number of buildings.
+        #[arg(long, default_value_t = 1_000_000)]
+        objects: usize,
+        /// Number of queries of each kind.
+        #[arg(long, default_value_t = 100_000)]
+        queries: usize,
+        /// Random seed: the same seed gives the same city.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Write footprints as `id,wkt` instead of boxes as `id,minx,miny,maxx,maxy`.
+        #[arg(long)]
+        footprints: bool,
+        /// Output folder.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+}
+
+fn main() {
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Query { kind, objects, queries, k, threads, out, crs, no_reorder } => {
+            if k == 0 {
+                bail!("--k must be at least 1");
+            }
+            if threads == Some(0) {
+                bail!("--threads must be at least 1");
+            }
+            let crs = crs.map(|c| Crs::parse(&c)).transpose().context("--crs")?;
+            let threads = threads.unwrap_or_else(rayon::current_num_threads);
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("starting worker threads")?;
+            let opts = BatchOptions { parallel: threads > 1, reorder: !no_reorder };
+            query(kind, &objects, &queries, k, crs.as_ref(), out.as_deref(), threads, opts, &pool)
+        }
+        Command::Generate { objects, queries, seed, footprints, out } => generate(objects, queries, seed, footprints, &out),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn query(
+    kind: QueryKind,
+    objects_path: &Path,
+    queries_path: &Path,
+    k: usize,
+    crs: Option<&Crs>,
+    out: Option<&Path>,
+    threads: usize,
+    opts: BatchOptions,
+    pool: &rayon::ThreadPool,
+) -> Result<()> {
+    let objects = query_io::read_objects(objects_path, crs)?;
+    for d in &objects.skipped {
+        eprintln!("skipped object: {d}");
+    }
+    let queries = query_io::read_queries(queries_path, kind)?;
+    for d in &queries.skipped {
+        eprintln!("skipped query: {d}");
+    }
+    let t = Instant::now();
+    let index = pool.install(|| objects.index())?;
+    let build_s = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let results = pool.install(|| match &queries.batch {
+        QueryBatch::Window(q) => index.windows(q, opts),
+        QueryBatch::Window3d(q) => index.windows_3d(q, opts),
+        QueryBatch::Knn(p) => index.nearest(&p.iter().map(|&point| KnnQuery { point, k }).collect::<Vec<_>>(), opts),
+        QueryBatch::Within(q) => index.within_distance(q, opts),
+        QueryBatch::Polygon(q) => index.polygons(q, opts),
+        QueryBatch::Ray(q) => index.ray_picks(q, opts),
+        QueryBatch::Contains(p) => index.join_points(p, opts),
+    })?;
+    let query_s = t.elapsed().as_secs_f64();
+
+    if let Some(path) = out {
+        write_results(path, &objects, &queries.ids, &results).with_context(|| format!("writing {}", path.display()))?;
+    }
+    eprintln!(
+        "{} objects indexed ({} skipped) in {:.3} s; {} {} queries ({} skipped) in {:.3} s on {} thread(s): {} hits",
+        objects.ids.len(),
+        objects.skipped.len(),
+        build_s,
+        queries.batch.len(),
+        kind.name(),
+        queries.skipped.len(),
+        query_s,
+        threads,
+        results.total_hits()
+    );
+    let line = serde_json::json!({
+        "kind": kind.name(),
+        "objects": objects.ids.len(),
+        "queries": queries.batch.len(),
+        "hits": results.total_hits(),
+        "threads": threads,
+        "build_s": build_s,
+        "query_s": query_s,
+        "queries_per_s": if query_s > 0.0 { queries.batch.len() as f64 / query_s } else { 0.0 },
+        "skipped_objects": objects.skipped.len(),
+        "skipped_queries": queries.skipped.len(),
+    });
+    println!("{line}");
+    Ok(())
+}
+
+/// Writes hits as CSV (`query,object,value`) or GeoJSON (a feature per hit, with the object's
+/// geometry and `query`, `object`, `value` properties).
+fn write_results(path: &Path, objects: &Objects, query_ids: &[String], r: &QueryResults) -> Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut w = std::io::BufWriter::new(file);
+    let geojson = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
+    if geojson {
+        writeln!(w, "{{\"type\":\"FeatureCollection\",\"features\":[")?;
+    } else {
+        writeln!(w, "query,object,value")?;
+    }
+    let mut first = true;
+    for q in 0..r.len() {
+        let values = r.values(q);
+        for (j, &id) in r.get(q).iter().enumerate() {
+            let value = values.get(j).copied();
+            let object = &objects.ids[id as usize];
+            if geojson {
+                let geometry = match &objects.geometries[id as usize] {
+                    ObjectGeometry::Box(b) => geojson::Geometry::from(&geo::Geometry::Polygon(box_polygon(&Aabb2 { min: [b.min[0], b.min[1]], max: [b.max[0], b.max[1]] }))),
+                    ObjectGeometry::Footprint(mp, _) => geojson::Geometry::from(&geo::Geometry::MultiPolygon(mp.clone())),
+                };
+                let feature = serde_json::json!({
+                    "type": "Feature",
+                    "geometry": geometry,
+                    "properties": { "query": query_ids[q], "object": object, "value": value },
+                });
+                write!(w, "{}{feature}", if first { "" } else { ",\n" })?;
+                first = false;
+            } else {
+                let v = value.map(|v| v.to_string()).unwrap_or_default();
+                writeln!(w, "{},{},{v}", csv_field(&query_ids[q]), csv_field(object))?;
+            }
+        }
+    }
+    if geojson {
+        writeln!(w, "\n]}}")?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Quotes a CSV field when it needs it.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+fn generate(n: usize, queries: usize, seed: u64, footprints: bool, out: &Path) -> Result<()> {
+    let templates = citytwin::data_dir::real_footprint_templates()?;
+    let city = SyntheticCity::generate(n, seed, &templates);
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let write = |name: &str, header: &str, rows: &mut dyn Iterator<Item = String>| -> Result<()> {
+        let path = out.join(name);
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?);
+        writeln!(w, "{header}")?;
+        for r in rows {
+            writeln!(w, "{r}")?;
+        }
+        w.flush()?;
+        eprintln!("wrote {}", path.display());
+        Ok(())
+    };
+    if footprints {
+        write("objects.csv", "id,wkt", &mut (0..n).map(|i| {
+            let ring: Vec<String> = city.footprint(i).exterior().0.iter().map(|c| format!("{:.3} {:.3}", c.x, c.y)).collect();
+            format!("b{i},\"POLYGON(({}))\"", ring.join(","))
+        }))?;
+    } else {
+        write("objects.csv", "id,minx,miny,maxx,maxy", &mut city.boxes.iter().enumerate().map(|(i, b)| format!("b{i},{},{},{},{}", b.min[0], b.min[1], b.max[0], b.max[1])))?;
+    }
+    let windows = city.windows(queries, seed + 1, 150.0, 250.0);
+    write("windows.csv", "minx,miny,maxx,maxy", &mut windows.iter().map(|b| format!("{},{},{},{}", b.min[0], b.min[1], b.max[0], b.max[1])))?;
+    let points = city.points(queries, seed + 2);
+    write("points.csv", "x,y", &mut points.iter().map(|p| format!("{},{}", p[0], p[1])))?;
+    write("within.csv", "x,y,radius", &mut points.iter().map(|p| format!("{},{},100", p[0], p[1])))?;
+    write("polygons.csv", "wkt", &mut windows.iter().map(|w| {
+        let c = w.center();
+        format!("\"POLYGON(({} {},{} {},{} {},{} {},{} {}))\"", w.min[0], c[1], c[0], w.min[1], w.max[0], c[1], c[0], w.max[1], w.min[0], c[1])
+    }))?;
+    write("rays.csv", "ox,oy,oz,dx,dy,dz", &mut points.iter().map(|p| format!("{},{},150,300,300,-150", p[0] - 300.0, p[1] - 300.0)))?;
+    Ok(())
+}
