@@ -54,7 +54,14 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut a = Args { objects: 1_000_000, queries: 100_000, k: 10, repeat: 3, python: None, out: PathBuf::from("target/peers") };
+    let mut a = Args {
+        objects: 1_000_000,
+        queries: 100_000,
+        k: 10,
+        repeat: 3,
+        python: None,
+        out: PathBuf::from("target/peers"),
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -128,7 +135,12 @@ fn main() {
 
     // Hilbert-sorted copies of the queries, and the permutation back.
     let grid_min = [500_000.0, 2_440_000.0];
-    let key = |p: [f64; 2]| hilbert_key(((p[0] - grid_min[0]) / 40_000.0 * 65535.0) as u32, ((p[1] - grid_min[1]) / 40_000.0 * 65535.0) as u32);
+    let key = |p: [f64; 2]| {
+        hilbert_key(
+            ((p[0] - grid_min[0]) / 40_000.0 * 65535.0) as u32,
+            ((p[1] - grid_min[1]) / 40_000.0 * 65535.0) as u32,
+        )
+    };
     let mut worder: Vec<usize> = (0..windows.len()).collect();
     worder.sort_by_key(|&i| key(windows[i].center()));
     let windows_sorted: Vec<Aabb2> = worder.iter().map(|&i| windows[i]).collect();
@@ -178,10 +190,18 @@ fn main() {
         }
     };
     rows.push(ours(plain, "citytwin (1 thread, batch in given order)", &one));
-    rows.push(ours(BatchOptions { parallel: false, reorder: true }, "citytwin (1 thread, batch Hilbert-reordered)", &one));
+    rows.push(ours(
+        BatchOptions { parallel: false, reorder: true },
+        "citytwin (1 thread, batch Hilbert-reordered)",
+        &one,
+    ));
     rows.push(ours(BatchOptions { parallel: true, reorder: false }, "citytwin (2 threads, given order)", &two));
     rows.push(ours(BatchOptions { parallel: true, reorder: true }, "citytwin (2 threads, reordered)", &two));
-    eprintln!("citytwin: tree {:.1} B/object; tree + exact f64 boxes retained {:.1} B/object", index.tree_bytes_per_object(), retained);
+    eprintln!(
+        "citytwin: tree {:.1} B/object; tree + exact f64 boxes retained {:.1} B/object",
+        index.tree_bytes_per_object(),
+        retained
+    );
     drop(index);
 
     // --- geo-index -------------------------------------------------------------------
@@ -194,10 +214,12 @@ fn main() {
         b.finish::<HilbertSort>()
     });
     let gi_bytes = (LIVE.load(Ordering::Relaxed) - before) as f64 / n;
-    let gi_windows = |ws: &[Aabb2]| ws.iter().map(|w| gi.search(w.min[0], w.min[1], w.max[0], w.max[1])).collect::<Vec<_>>();
+    let gi_windows =
+        |ws: &[Aabb2]| ws.iter().map(|w| gi.search(w.min[0], w.min[1], w.max[0], w.max[1])).collect::<Vec<_>>();
     let (tw, res_w) = best(r, || gi_windows(&windows));
     let (ts, res_s) = best(r, || gi_windows(&windows_sorted));
-    let (tk, res_k) = best(r, || points.iter().map(|p| gi.neighbors(p[0], p[1], Some(args.k), None)).collect::<Vec<_>>());
+    let (tk, res_k) =
+        best(r, || points.iter().map(|p| gi.neighbors(p[0], p[1], Some(args.k), None)).collect::<Vec<_>>());
     assert_eq!(checksum(&unsort(res_s)), checksum(&res_w));
     rows.push(Row {
         library: "geo-index 0.4 (HilbertSort, f64)".into(),
@@ -215,15 +237,32 @@ fn main() {
     // --- rstar, plainly --------------------------------------------------------------
     let before = LIVE.load(Ordering::Relaxed);
     let (build_s, rt) = best(r, || {
-        RTree::bulk_load(boxes.iter().enumerate().map(|(i, b)| GeomWithData::new(Rectangle::from_corners(b.min, b.max), i as u32)).collect())
+        RTree::bulk_load(
+            boxes
+                .iter()
+                .enumerate()
+                .map(|(i, b)| GeomWithData::new(Rectangle::from_corners(b.min, b.max), i as u32))
+                .collect(),
+        )
     });
     let rs_bytes = (LIVE.load(Ordering::Relaxed) - before) as f64 / n;
     let rs_windows = |ws: &[Aabb2]| {
-        ws.iter().map(|w| rt.locate_in_envelope_intersecting(AABB::from_corners(w.min, w.max)).map(|e| e.data).collect::<Vec<u32>>()).collect::<Vec<_>>()
+        ws.iter()
+            .map(|w| {
+                rt.locate_in_envelope_intersecting(AABB::from_corners(w.min, w.max))
+                    .map(|e| e.data)
+                    .collect::<Vec<u32>>()
+            })
+            .collect::<Vec<_>>()
     };
     let (tw, res_w) = best(r, || rs_windows(&windows));
     let (ts, res_s) = best(r, || rs_windows(&windows_sorted));
-    let (tk, res_k) = best(r, || points.iter().map(|p| rt.nearest_neighbor_iter(*p).take(args.k).map(|e| e.data).collect::<Vec<u32>>()).collect::<Vec<_>>());
+    let (tk, res_k) = best(r, || {
+        points
+            .iter()
+            .map(|p| rt.nearest_neighbor_iter(*p).take(args.k).map(|e| e.data).collect::<Vec<u32>>())
+            .collect::<Vec<_>>()
+    });
     assert_eq!(checksum(&unsort(res_s)), checksum(&res_w));
     rows.push(Row {
         library: "rstar 0.14 (bulk_load, iterators)".into(),
@@ -258,22 +297,44 @@ fn main() {
     // --- report ----------------------------------------------------------------------
     let gi_row = rows.iter().find(|r| r.library.starts_with("geo-index")).expect("geo-index row");
     let (gw, gs, gk, gb) = (gi_row.windows_random, gi_row.windows_sorted, gi_row.knn, gi_row.build_s);
-    println!("\n{} objects, {} windows of 150-250 m ({:.1} hits each), {} points, k = {}\n", args.objects, args.queries, gi_row.window_check.0 as f64 / q, args.queries, args.k);
-    println!("| library | build s | B/object | windows/s (random) | windows/s (sorted) | kNN/s | x geo-index (build, random, sorted, kNN) |");
+    println!(
+        "\n{} objects, {} windows of 150-250 m ({:.1} hits each), {} points, k = {}\n",
+        args.objects,
+        args.queries,
+        gi_row.window_check.0 as f64 / q,
+        args.queries,
+        args.k
+    );
+    println!(
+        "| library | build s | B/object | windows/s (random) | windows/s (sorted) | kNN/s | x geo-index (build, random, sorted, kNN) |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for row in &rows {
         println!(
             "| {} | {:.3} | {:.1} | {:.0} | {:.0} | {:.0} | {:.2}, {:.2}, {:.2}, {:.2} |",
-            row.library, row.build_s, row.bytes_per_object, row.windows_random, row.windows_sorted, row.knn,
-            gb / row.build_s, row.windows_random / gw, row.windows_sorted / gs, row.knn / gk
+            row.library,
+            row.build_s,
+            row.bytes_per_object,
+            row.windows_random,
+            row.windows_sorted,
+            row.knn,
+            gb / row.build_s,
+            row.windows_random / gw,
+            row.windows_sorted / gs,
+            row.knn / gk
         );
     }
     if let Some(v) = &shapely_line {
         let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
         println!(
             "| {} | {:.3} | - | {:.0} (bbox only: {:.0}) | - | {:.0} (k=1) | {:.2}, {:.2}, -, - |",
-            v["library"].as_str().unwrap_or("shapely"), f("build_s"), f("windows_per_s"), f("windows_bbox_per_s"), f("knn1_per_s"),
-            gb / f("build_s"), f("windows_per_s") / gw
+            v["library"].as_str().unwrap_or("shapely"),
+            f("build_s"),
+            f("windows_per_s"),
+            f("windows_bbox_per_s"),
+            f("knn1_per_s"),
+            gb / f("build_s"),
+            f("windows_per_s") / gw
         );
     }
     println!("\nhit checks (hits, checksum):");
@@ -282,10 +343,20 @@ fn main() {
         let w_ok = row.window_check == gi_row.window_check;
         let k_ok = row.knn_check == gi_row.knn_check;
         ok &= w_ok;
-        println!("  {:<48} windows {:?} {}  kNN {:?} {}", row.library, row.window_check, if w_ok { "ok" } else { "DIFFERS" }, row.knn_check, if k_ok { "ok" } else { "differs (ties)" });
+        println!(
+            "  {:<48} windows {:?} {}  kNN {:?} {}",
+            row.library,
+            row.window_check,
+            if w_ok { "ok" } else { "DIFFERS" },
+            row.knn_check,
+            if k_ok { "ok" } else { "differs (ties)" }
+        );
     }
     if let Some(v) = &shapely_line {
-        let w = (v["window_hits"].as_u64().unwrap_or(0) as usize, v["window_checksum"].as_str().and_then(|s| s.parse().ok()).or(v["window_checksum"].as_u64()).unwrap_or(0));
+        let w = (
+            v["window_hits"].as_u64().unwrap_or(0) as usize,
+            v["window_checksum"].as_str().and_then(|s| s.parse().ok()).or(v["window_checksum"].as_u64()).unwrap_or(0),
+        );
         let w_ok = w == gi_row.window_check;
         ok &= w_ok;
         println!("  {:<48} windows {:?} {}", "shapely", w, if w_ok { "ok" } else { "DIFFERS" });
@@ -304,13 +375,21 @@ fn main() {
                 wrong += 1;
             }
         }
-        println!("  {:<48} kNN distances vs brute force on {} queries: {}", row.library, row.knn_sample.len(), if wrong == 0 { "all equal".to_string() } else { format!("{wrong} WRONG") });
+        println!(
+            "  {:<48} kNN distances vs brute force on {} queries: {}",
+            row.library,
+            row.knn_sample.len(),
+            if wrong == 0 { "all equal".to_string() } else { format!("{wrong} WRONG") }
+        );
         ok &= wrong == 0;
     }
     for row in &rows {
-        println!("{}", serde_json::json!({"library": row.library, "build_s": row.build_s, "bytes_per_object": row.bytes_per_object,
+        println!(
+            "{}",
+            serde_json::json!({"library": row.library, "build_s": row.build_s, "bytes_per_object": row.bytes_per_object,
             "windows_random_per_s": row.windows_random, "windows_sorted_per_s": row.windows_sorted, "knn_per_s": row.knn,
-            "window_hits": row.window_check.0, "window_checksum": row.window_check.1, "knn_hits": row.knn_check.0, "knn_checksum": row.knn_check.1}));
+            "window_hits": row.window_check.0, "window_checksum": row.window_check.1, "knn_hits": row.knn_check.0, "knn_checksum": row.knn_check.1})
+        );
     }
     assert!(ok, "window answers differ between libraries");
 }

@@ -12,8 +12,10 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use geo::{MultiPolygon, polygon};
 
 const QUERIES: usize = 10_000;
-const MODES: [(&str, BatchOptions); 2] =
-    [("sequential", BatchOptions { parallel: false, reorder: true }), ("rayon", BatchOptions { parallel: true, reorder: true })];
+const MODES: [(&str, BatchOptions); 2] = [
+    ("sequential", BatchOptions { parallel: false, reorder: true }),
+    ("rayon", BatchOptions { parallel: true, reorder: true }),
+];
 
 fn bench(c: &mut Criterion) {
     let templates = citytwin::data_dir::real_footprint_templates().unwrap_or_else(|e| panic!("{e:#}"));
@@ -46,7 +48,10 @@ fn bench(c: &mut Criterion) {
                 MultiPolygon(vec![polygon![(x: w.min[0], y: c[1]), (x: c[0], y: w.min[1]), (x: w.max[0], y: c[1]), (x: c[0], y: w.max[1])]])
             })
             .collect();
-        let rays: Vec<Ray> = points.iter().map(|p| Ray { origin: [p[0] - 300.0, p[1] - 300.0, 150.0], dir: [300.0, 300.0, -150.0] }).collect();
+        let rays: Vec<Ray> = points
+            .iter()
+            .map(|p| Ray { origin: [p[0] - 300.0, p[1] - 300.0, 150.0], dir: [300.0, 300.0, -150.0] })
+            .collect();
         let frusta: Vec<Frustum> = windows
             .iter()
             .take(QUERIES / 100)
@@ -54,7 +59,16 @@ fn bench(c: &mut Criterion) {
                 let p = |nx: f64, ny: f64, d: f64| Plane { normal: [nx, ny, 0.0], d };
                 let far = Plane { normal: [0.0, 0.0, -1.0], d: 1_000.0 };
                 let near = Plane { normal: [0.0, 0.0, 1.0], d: 1_000.0 };
-                Frustum { planes: [p(1.0, 0.0, -w.min[0]), p(-1.0, 0.0, w.max[0]), p(0.0, 1.0, -w.min[1]), p(0.0, -1.0, w.max[1]), near, far] }
+                Frustum {
+                    planes: [
+                        p(1.0, 0.0, -w.min[0]),
+                        p(-1.0, 0.0, w.max[0]),
+                        p(0.0, 1.0, -w.min[1]),
+                        p(0.0, -1.0, w.max[1]),
+                        near,
+                        far,
+                    ],
+                }
             })
             .collect();
         let windows3: Vec<_> = windows.iter().map(|w| w.with_z(0.0, 5.0)).collect();

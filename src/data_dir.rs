@@ -17,7 +17,10 @@ pub fn data_dir() -> PathBuf {
 pub fn data_file(relative: &str) -> Result<PathBuf> {
     let p = data_dir().join(relative);
     if !p.is_file() {
-        bail!("data file {} not found: set CITYTWIN_DATA to the folder holding CityTwin's public data (see README)", p.display());
+        bail!(
+            "data file {} not found: set CITYTWIN_DATA to the folder holding CityTwin's public data (see README)",
+            p.display()
+        );
     }
     Ok(p)
 }
@@ -41,13 +44,12 @@ pub fn templates_from_geojson(path: &Path) -> Result<Vec<FootprintTemplate>> {
             continue;
         }
         let Some(ring) = f["geometry"]["coordinates"][0].as_array() else { continue };
-        let lonlat: Vec<[f64; 2]> = ring
-            .iter()
-            .filter_map(|c| Some([c.get(0)?.as_f64()?, c.get(1)?.as_f64()?]))
-            .collect();
+        let lonlat: Vec<[f64; 2]> =
+            ring.iter().filter_map(|c| Some([c.get(0)?.as_f64()?, c.get(1)?.as_f64()?])).collect();
         let Some(first) = lonlat.first() else { continue };
         let (m_per_deg_lat, m_per_deg_lon) = (111_320.0, 111_320.0 * first[1].to_radians().cos());
-        let metres: Vec<[f64; 2]> = lonlat.iter().map(|p| [(p[0] - first[0]) * m_per_deg_lon, (p[1] - first[1]) * m_per_deg_lat]).collect();
+        let metres: Vec<[f64; 2]> =
+            lonlat.iter().map(|p| [(p[0] - first[0]) * m_per_deg_lon, (p[1] - first[1]) * m_per_deg_lat]).collect();
         if let Some(t) = FootprintTemplate::from_ring(&metres) {
             out.push(t);
         }

@@ -98,11 +98,14 @@ fn run(cli: Cli) -> Result<()> {
             }
             let crs = crs.map(|c| Crs::parse(&c)).transpose().context("--crs")?;
             let threads = threads.unwrap_or_else(rayon::current_num_threads);
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("starting worker threads")?;
+            let pool =
+                rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("starting worker threads")?;
             let opts = BatchOptions { parallel: threads > 1, reorder: !no_reorder };
             query(kind, &objects, &queries, k, crs.as_ref(), out.as_deref(), threads, opts, &pool)
         }
-        Command::Generate { objects, queries, seed, footprints, out } => generate(objects, queries, seed, footprints, &out),
+        Command::Generate { objects, queries, seed, footprints, out } => {
+            generate(objects, queries, seed, footprints, &out)
+        }
     }
 }
 
@@ -178,7 +181,10 @@ fn query(
 fn write_results(path: &Path, objects: &Objects, query_ids: &[String], r: &QueryResults) -> Result<()> {
     let file = std::fs::File::create(path)?;
     let mut w = std::io::BufWriter::new(file);
-    let geojson = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
+    let geojson = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
     if geojson {
         writeln!(w, "{{\"type\":\"FeatureCollection\",\"features\":[")?;
     } else {
@@ -192,8 +198,13 @@ fn write_results(path: &Path, objects: &Objects, query_ids: &[String], r: &Query
             let object = &objects.ids[id as usize];
             if geojson {
                 let geometry = match &objects.geometries[id as usize] {
-                    ObjectGeometry::Box(b) => geojson::Geometry::from(&geo::Geometry::Polygon(box_polygon(&Aabb2 { min: [b.min[0], b.min[1]], max: [b.max[0], b.max[1]] }))),
-                    ObjectGeometry::Footprint(mp, _) => geojson::Geometry::from(&geo::Geometry::MultiPolygon(mp.clone())),
+                    ObjectGeometry::Box(b) => geojson::Geometry::from(&geo::Geometry::Polygon(box_polygon(&Aabb2 {
+                        min: [b.min[0], b.min[1]],
+                        max: [b.max[0], b.max[1]],
+                    }))),
+                    ObjectGeometry::Footprint(mp, _) => {
+                        geojson::Geometry::from(&geo::Geometry::MultiPolygon(mp.clone()))
+                    }
                 };
                 let feature = serde_json::json!({
                     "type": "Feature",
@@ -226,7 +237,9 @@ fn generate(n: usize, queries: usize, seed: u64, footprints: bool, out: &Path) -
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let write = |name: &str, header: &str, rows: &mut dyn Iterator<Item = String>| -> Result<()> {
         let path = out.join(name);
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?);
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?,
+        );
         writeln!(w, "{header}")?;
         for r in rows {
             writeln!(w, "{r}")?;
@@ -236,22 +249,50 @@ fn generate(n: usize, queries: usize, seed: u64, footprints: bool, out: &Path) -
         Ok(())
     };
     if footprints {
-        write("objects.csv", "id,wkt", &mut (0..n).map(|i| {
-            let ring: Vec<String> = city.footprint(i).exterior().0.iter().map(|c| format!("{:.3} {:.3}", c.x, c.y)).collect();
-            format!("b{i},\"POLYGON(({}))\"", ring.join(","))
-        }))?;
+        write(
+            "objects.csv",
+            "id,wkt",
+            &mut (0..n).map(|i| {
+                let ring: Vec<String> =
+                    city.footprint(i).exterior().0.iter().map(|c| format!("{:.3} {:.3}", c.x, c.y)).collect();
+                format!("b{i},\"POLYGON(({}))\"", ring.join(","))
+            }),
+        )?;
     } else {
-        write("objects.csv", "id,minx,miny,maxx,maxy", &mut city.boxes.iter().enumerate().map(|(i, b)| format!("b{i},{},{},{},{}", b.min[0], b.min[1], b.max[0], b.max[1])))?;
+        write(
+            "objects.csv",
+            "id,minx,miny,maxx,maxy",
+            &mut city
+                .boxes
+                .iter()
+                .enumerate()
+                .map(|(i, b)| format!("b{i},{},{},{},{}", b.min[0], b.min[1], b.max[0], b.max[1])),
+        )?;
     }
     let windows = city.windows(queries, seed + 1, 150.0, 250.0);
-    write("windows.csv", "minx,miny,maxx,maxy", &mut windows.iter().map(|b| format!("{},{},{},{}", b.min[0], b.min[1], b.max[0], b.max[1])))?;
+    write(
+        "windows.csv",
+        "minx,miny,maxx,maxy",
+        &mut windows.iter().map(|b| format!("{},{},{},{}", b.min[0], b.min[1], b.max[0], b.max[1])),
+    )?;
     let points = city.points(queries, seed + 2);
     write("points.csv", "x,y", &mut points.iter().map(|p| format!("{},{}", p[0], p[1])))?;
     write("within.csv", "x,y,radius", &mut points.iter().map(|p| format!("{},{},100", p[0], p[1])))?;
-    write("polygons.csv", "wkt", &mut windows.iter().map(|w| {
-        let c = w.center();
-        format!("\"POLYGON(({} {},{} {},{} {},{} {},{} {}))\"", w.min[0], c[1], c[0], w.min[1], w.max[0], c[1], c[0], w.max[1], w.min[0], c[1])
-    }))?;
-    write("rays.csv", "ox,oy,oz,dx,dy,dz", &mut points.iter().map(|p| format!("{},{},150,300,300,-150", p[0] - 300.0, p[1] - 300.0)))?;
+    write(
+        "polygons.csv",
+        "wkt",
+        &mut windows.iter().map(|w| {
+            let c = w.center();
+            format!(
+                "\"POLYGON(({} {},{} {},{} {},{} {},{} {}))\"",
+                w.min[0], c[1], c[0], w.min[1], w.max[0], c[1], c[0], w.max[1], w.min[0], c[1]
+            )
+        }),
+    )?;
+    write(
+        "rays.csv",
+        "ox,oy,oz,dx,dy,dz",
+        &mut points.iter().map(|p| format!("{},{},150,300,300,-150", p[0] - 300.0, p[1] - 300.0)),
+    )?;
     Ok(())
 }

@@ -98,7 +98,7 @@ fn multipolygon(polys: Vec<Vec<Vec<[f64; 2]>>>) -> Result<MultiPolygon<f64>, Str
             }
             Ok(LineString::from(r.into_iter().map(|p| Coord { x: p[0], y: p[1] }).collect::<Vec<_>>()))
         };
-        let exterior = ring(rings.next().ok_or("polygon without rings")?)?;
+        let exterior = ring(rings.next().ok_or("empty polygon (no rings)")?)?;
         let holes = rings.map(ring).collect::<Result<Vec<_>, _>>()?;
         out.push(Polygon::new(exterior, holes));
     }
@@ -120,7 +120,10 @@ pub fn parse_wkt_polygon(text: &str) -> Result<MultiPolygon<f64>, String> {
 
 /// How an input file is laid out, by its extension.
 fn is_geojson(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("geojson" | "json"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        Some("geojson" | "json")
+    )
 }
 
 /// Reads objects from GeoJSON (`.geojson`, `.json`) or CSV (anything else).
@@ -181,7 +184,12 @@ fn read_csv_objects(path: &Path) -> Result<Objects> {
     let mut rec = csv::StringRecord::new();
     let mut row = 0usize;
     loop {
-        let diag = |place: String, field: Option<String>, reason: String| Diagnostic { file: path.to_owned(), place, field, reason };
+        let diag = |place: String, field: Option<String>, reason: String| Diagnostic {
+            file: path.to_owned(),
+            place,
+            field,
+            reason,
+        };
         match rd.read_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
@@ -193,7 +201,11 @@ fn read_csv_objects(path: &Path) -> Result<Objects> {
         }
         row += 1;
         let place = line_of(&rec);
-        let id = id_col.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()).map(str::to_owned).unwrap_or_else(|| row.to_string());
+        let id = id_col
+            .and_then(|c| rec.get(c))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| row.to_string());
         let z = match &z_cols {
             Some(c) => match (number(&rec, c[0], "minz"), number(&rec, c[1], "maxz")) {
                 (Ok(a), Ok(b)) => [a, b],
@@ -232,7 +244,10 @@ fn read_csv_objects(path: &Path) -> Result<Objects> {
 }
 
 /// The rings of a GeoJSON Polygon or MultiPolygon, projected when a CRS is given.
-fn geojson_rings(geom: &serde_json::Value, project: &dyn Fn([f64; 2]) -> Result<[f64; 2], String>) -> Result<Vec<Vec<Vec<[f64; 2]>>>, (String, String)> {
+fn geojson_rings(
+    geom: &serde_json::Value,
+    project: &dyn Fn([f64; 2]) -> Result<[f64; 2], String>,
+) -> Result<Vec<Vec<Vec<[f64; 2]>>>, (String, String)> {
     let ty = geom["type"].as_str().unwrap_or("");
     let coords = &geom["coordinates"];
     let ring = |r: &serde_json::Value| -> Result<Vec<[f64; 2]>, (String, String)> {
@@ -250,7 +265,11 @@ fn geojson_rings(geom: &serde_json::Value, project: &dyn Fn([f64; 2]) -> Result<
             .collect()
     };
     let polygon = |p: &serde_json::Value| -> Result<Vec<Vec<[f64; 2]>>, (String, String)> {
-        p.as_array().ok_or(("coordinates".to_owned(), "polygon is not an array of rings".to_owned()))?.iter().map(ring).collect()
+        p.as_array()
+            .ok_or(("coordinates".to_owned(), "polygon is not an array of rings".to_owned()))?
+            .iter()
+            .map(ring)
+            .collect()
     };
     match ty {
         "Polygon" => Ok(vec![polygon(coords)?]),
@@ -275,7 +294,9 @@ fn read_geojson_objects(path: &Path, crs: Option<&Crs>) -> Result<Objects> {
     let project = |p: [f64; 2]| -> Result<[f64; 2], String> {
         match &crs {
             None => Ok(p),
-            Some(c) => c.from_geodetic(Geodetic::from_deg(p[0], p[1], 0.0)).map(|q| [q[0], q[1]]).map_err(|e| e.to_string()),
+            Some(c) => {
+                c.from_geodetic(Geodetic::from_deg(p[0], p[1], 0.0)).map(|q| [q[0], q[1]]).map_err(|e| e.to_string())
+            }
         }
     };
     let mut out = Objects::default();
@@ -302,7 +323,9 @@ fn read_geojson_objects(path: &Path, crs: Option<&Crs>) -> Result<Objects> {
                 out.ids.push(id);
                 out.geometries.push(g);
             }
-            Err((field, reason)) => out.skipped.push(Diagnostic { file: path.to_owned(), place, field: Some(field), reason }),
+            Err((field, reason)) => {
+                out.skipped.push(Diagnostic { file: path.to_owned(), place, field: Some(field), reason })
+            }
         }
     }
     Ok(out)
@@ -424,7 +447,12 @@ pub fn read_queries(path: &Path, kind: QueryKind) -> Result<Queries> {
     let mut rec = csv::StringRecord::new();
     let mut row = 0usize;
     loop {
-        let diag = |place: String, field: Option<String>, reason: String| Diagnostic { file: path.to_owned(), place, field, reason };
+        let diag = |place: String, field: Option<String>, reason: String| Diagnostic {
+            file: path.to_owned(),
+            place,
+            field,
+            reason,
+        };
         match rd.read_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
@@ -446,18 +474,26 @@ pub fn read_queries(path: &Path, kind: QueryKind) -> Result<Queries> {
             other => match nums() {
                 Err((f, r)) => Err(diag(place.clone(), Some(f), r)),
                 Ok(n) => match other {
-                    QueryBatch::Window(v) => Aabb2::new([n[0], n[1]], [n[2], n[3]]).map(|b| v.push(b)).map_err(|e| diag(place.clone(), None, e.to_string())),
-                    QueryBatch::Window3d(v) => Aabb3::new([n[0], n[1], n[2]], [n[3], n[4], n[5]]).map(|b| v.push(b)).map_err(|e| diag(place.clone(), None, e.to_string())),
+                    QueryBatch::Window(v) => Aabb2::new([n[0], n[1]], [n[2], n[3]])
+                        .map(|b| v.push(b))
+                        .map_err(|e| diag(place.clone(), None, e.to_string())),
+                    QueryBatch::Window3d(v) => Aabb3::new([n[0], n[1], n[2]], [n[3], n[4], n[5]])
+                        .map(|b| v.push(b))
+                        .map_err(|e| diag(place.clone(), None, e.to_string())),
                     QueryBatch::Knn(v) | QueryBatch::Contains(v) => {
                         v.push([n[0], n[1]]);
                         Ok(())
                     }
-                    QueryBatch::Within(_) if n[2] < 0.0 => Err(diag(place.clone(), Some("radius".into()), format!("{} is negative", n[2]))),
+                    QueryBatch::Within(_) if n[2] < 0.0 => {
+                        Err(diag(place.clone(), Some("radius".into()), format!("{} is negative", n[2])))
+                    }
                     QueryBatch::Within(v) => {
                         v.push(WithinQuery { point: [n[0], n[1]], radius: n[2] });
                         Ok(())
                     }
-                    QueryBatch::Ray(_) if n[3..6] == [0.0, 0.0, 0.0] => Err(diag(place.clone(), Some("dx,dy,dz".into()), "ray direction is zero".into())),
+                    QueryBatch::Ray(_) if n[3..6] == [0.0, 0.0, 0.0] => {
+                        Err(diag(place.clone(), Some("dx,dy,dz".into()), "ray direction is zero".into()))
+                    }
                     QueryBatch::Ray(v) => {
                         v.push(Ray { origin: [n[0], n[1], n[2]], dir: [n[3], n[4], n[5]] });
                         Ok(())
@@ -467,7 +503,13 @@ pub fn read_queries(path: &Path, kind: QueryKind) -> Result<Queries> {
             },
         };
         match pushed {
-            Ok(()) => ids.push(id_col.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()).map(str::to_owned).unwrap_or_else(|| row.to_string())),
+            Ok(()) => ids.push(
+                id_col
+                    .and_then(|c| rec.get(c))
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| row.to_string()),
+            ),
             Err(d) => skipped.push(d),
         }
     }

@@ -133,10 +133,7 @@ mod tests {
         assert!(a.intersects(&b));
         assert!(!a.intersects(&Aabb2::new([1.0 + 1e-9, 0.0], [2.0, 1.0]).unwrap()));
         assert!(matches!(Aabb2::new([1.0, 0.0], [0.0, 1.0]), Err(CoreError::InvertedBox { .. })));
-        assert!(matches!(
-            Aabb2::new([0.0, f64::NAN], [0.0, 1.0]),
-            Err(CoreError::NotFinite { what: "miny", .. })
-        ));
+        assert!(matches!(Aabb2::new([0.0, f64::NAN], [0.0, 1.0]), Err(CoreError::NotFinite { what: "miny", .. })));
         assert!(matches!(
             Aabb3::new([0.0, 0.0, 0.0], [1.0, 1.0, f64::INFINITY]),
             Err(CoreError::NotFinite { what: "maxz", .. })

@@ -65,7 +65,9 @@ impl From<&serde_json::Value> for AttributeValue {
         match v {
             Value::Null => Self::Null,
             Value::Bool(b) => Self::Bool(*b),
-            Value::Number(n) => n.as_i64().map(Self::Int).unwrap_or_else(|| Self::Float(n.as_f64().unwrap_or(f64::NAN))),
+            Value::Number(n) => {
+                n.as_i64().map(Self::Int).unwrap_or_else(|| Self::Float(n.as_f64().unwrap_or(f64::NAN)))
+            }
             Value::String(s) => Self::Text(s.clone()),
             Value::Array(a) => Self::List(a.iter().map(Self::from).collect()),
             Value::Object(o) => Self::Map(o.iter().map(|(k, v)| (k.clone(), Self::from(v))).collect()),

@@ -107,9 +107,8 @@ impl Region {
             (0..=N).flat_map(move |j| {
                 let lon = self.west + (self.east - self.west) * i as f64 / N as f64;
                 let lat = self.south + (self.north - self.south) * j as f64 / N as f64;
-                [self.min_height_m, self.max_height_m].map(|h| {
-                    ecef_from_geodetic(Geodetic::from_deg(lon.to_degrees(), lat.to_degrees(), h))
-                })
+                [self.min_height_m, self.max_height_m]
+                    .map(|h| ecef_from_geodetic(Geodetic::from_deg(lon.to_degrees(), lat.to_degrees(), h)))
             })
         })
     }

@@ -93,7 +93,9 @@ mod tests {
             id: "b1".into(),
             kind: ObjectKind::Building,
             parent: None,
-            footprint: MultiPolygon(vec![polygon![(x: 85_000.0, y: 447_000.0), (x: 85_010.0, y: 447_000.0), (x: 85_010.0, y: 447_020.0)]]),
+            footprint: MultiPolygon(vec![
+                polygon![(x: 85_000.0, y: 447_000.0), (x: 85_010.0, y: 447_000.0), (x: 85_010.0, y: 447_020.0)],
+            ]),
             z_min_m: -1.0,
             z_max_m: 12.5,
             lods: vec![],

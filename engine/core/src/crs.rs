@@ -47,17 +47,12 @@ fn projected_north_first(code: u32) -> bool {
 impl Crs {
     /// The CRS with this EPSG code, its axes in the order the EPSG registry defines.
     pub fn from_epsg(code: u32) -> Result<Self, CoreError> {
-        let def = u16::try_from(code)
-            .ok()
-            .and_then(crs_definitions::from_code)
-            .ok_or(CoreError::UnknownEpsg { code })?;
-        let proj = Proj::from_proj_string(def.proj4)
-            .map_err(|e| CoreError::Projection { code, message: e.to_string() })?;
-        let axis_order = if proj.is_latlong() || projected_north_first(code) {
-            AxisOrder::NorthEast
-        } else {
-            AxisOrder::EastNorth
-        };
+        let def =
+            u16::try_from(code).ok().and_then(crs_definitions::from_code).ok_or(CoreError::UnknownEpsg { code })?;
+        let proj =
+            Proj::from_proj_string(def.proj4).map_err(|e| CoreError::Projection { code, message: e.to_string() })?;
+        let axis_order =
+            if proj.is_latlong() || projected_north_first(code) { AxisOrder::NorthEast } else { AxisOrder::EastNorth };
         Ok(Self { code, proj, axis_order })
     }
 

@@ -184,9 +184,12 @@ impl CityIndex {
         for (i, q) in queries.iter().enumerate() {
             Aabb2::new(q.min, q.max).map_err(|e| bad_query(i, e.to_string()))?;
         }
-        Ok(batch::run(queries.len(), |i| self.key2(queries[i].center()), opts, |s, i, ids, _| {
-            self.window_one(s, &queries[i], ids)
-        }))
+        Ok(batch::run(
+            queries.len(),
+            |i| self.key2(queries[i].center()),
+            opts,
+            |s, i, ids, _| self.window_one(s, &queries[i], ids),
+        ))
     }
 
     /// Objects whose 3D box intersects each 3D window.
@@ -194,16 +197,22 @@ impl CityIndex {
         for (i, q) in queries.iter().enumerate() {
             Aabb3::new(q.min, q.max).map_err(|e| bad_query(i, e.to_string()))?;
         }
-        Ok(batch::run(queries.len(), |i| self.key2(queries[i].xy().center()), opts, |s, i, ids, _| {
-            let q = &queries[i];
-            let (outer, inner) = (self.tree.outer_query(q.xy().min, q.xy().max), self.tree.inner_query(q.xy().min, q.xy().max));
-            let z = self.tree.z_queries(q.min[2], q.max[2]);
-            self.tree.visit_window(&outer, &inner, Some(z), &mut s.stack, |pos, certain| {
-                if certain || self.store.bbox3(pos).intersects(q) {
-                    ids.push(self.id(pos));
-                }
-            });
-        }))
+        Ok(batch::run(
+            queries.len(),
+            |i| self.key2(queries[i].xy().center()),
+            opts,
+            |s, i, ids, _| {
+                let q = &queries[i];
+                let (outer, inner) =
+                    (self.tree.outer_query(q.xy().min, q.xy().max), self.tree.inner_query(q.xy().min, q.xy().max));
+                let z = self.tree.z_queries(q.min[2], q.max[2]);
+                self.tree.visit_window(&outer, &inner, Some(z), &mut s.stack, |pos, certain| {
+                    if certain || self.store.bbox3(pos).intersects(q) {
+                        ids.push(self.id(pos));
+                    }
+                });
+            },
+        ))
     }
 
     /// Best-first k-nearest search (Hjaltason and Samet) over nodes: pops the node with the
@@ -266,9 +275,12 @@ impl CityIndex {
                 return Err(bad_query(i, "k must be at least 1"));
             }
         }
-        Ok(batch::run(queries.len(), |i| self.key2(queries[i].point), opts, |s, i, ids, vals| {
-            self.knn_one(s, &queries[i], ids, vals)
-        }))
+        Ok(batch::run(
+            queries.len(),
+            |i| self.key2(queries[i].point),
+            opts,
+            |s, i, ids, vals| self.knn_one(s, &queries[i], ids, vals),
+        ))
     }
 
     /// Every object within `radius` of each point, with its distance.
@@ -279,18 +291,23 @@ impl CityIndex {
                 return Err(bad_query(i, format!("radius {} must be finite and >= 0", q.radius)));
             }
         }
-        Ok(batch::run(queries.len(), |i| self.key2(queries[i].point), opts, |s, i, ids, vals| {
-            let WithinQuery { point: p, radius: r } = queries[i];
-            let (min, max) = ([p[0] - r, p[1] - r], [p[0] + r, p[1] + r]);
-            let outer = self.tree.outer_query(min, max);
-            self.tree.visit_window(&outer, &outer, None, &mut s.stack, |pos, _| {
-                let d = self.store.distance(pos, p);
-                if d <= r {
-                    ids.push(self.id(pos));
-                    vals.push(d);
-                }
-            });
-        }))
+        Ok(batch::run(
+            queries.len(),
+            |i| self.key2(queries[i].point),
+            opts,
+            |s, i, ids, vals| {
+                let WithinQuery { point: p, radius: r } = queries[i];
+                let (min, max) = ([p[0] - r, p[1] - r], [p[0] + r, p[1] + r]);
+                let outer = self.tree.outer_query(min, max);
+                self.tree.visit_window(&outer, &outer, None, &mut s.stack, |pos, _| {
+                    let d = self.store.distance(pos, p);
+                    if d <= r {
+                        ids.push(self.id(pos));
+                        vals.push(d);
+                    }
+                });
+            },
+        ))
     }
 
     /// Objects whose footprint (or box) intersects each polygon: a box filter on the tree,
@@ -302,18 +319,24 @@ impl CityIndex {
             if q.0.iter().any(|p| p.exterior().0.len() < 4 || !p.exterior().is_closed()) {
                 return Err(bad_query(i, "polygon ring has fewer than 4 points or is not closed"));
             }
-            let b = Aabb2::new([r.min().x, r.min().y], [r.max().x, r.max().y]).map_err(|e| bad_query(i, e.to_string()))?;
+            let b =
+                Aabb2::new([r.min().x, r.min().y], [r.max().x, r.max().y]).map_err(|e| bad_query(i, e.to_string()))?;
             rects.push(b);
         }
-        Ok(batch::run(queries.len(), |i| self.key2(rects[i].center()), opts, |s, i, ids, _| {
-            let r = rects[i];
-            let outer = self.tree.outer_query(r.min, r.max);
-            self.tree.visit_window(&outer, &outer, None, &mut s.stack, |pos, _| {
-                if self.store.intersects_polygon(pos, &queries[i]) {
-                    ids.push(self.id(pos));
-                }
-            });
-        }))
+        Ok(batch::run(
+            queries.len(),
+            |i| self.key2(rects[i].center()),
+            opts,
+            |s, i, ids, _| {
+                let r = rects[i];
+                let outer = self.tree.outer_query(r.min, r.max);
+                self.tree.visit_window(&outer, &outer, None, &mut s.stack, |pos, _| {
+                    if self.store.intersects_polygon(pos, &queries[i]) {
+                        ids.push(self.id(pos));
+                    }
+                });
+            },
+        ))
     }
 
     /// Zones -> objects: for each zone, the objects intersecting it (a polygon batch).
@@ -327,16 +350,21 @@ impl CityIndex {
         for (i, p) in points.iter().enumerate() {
             check_point(i, *p)?;
         }
-        Ok(batch::run(points.len(), |i| self.key2(points[i]), opts, |s, i, ids, _| {
-            let p = points[i];
-            let (outer, inner) = (self.tree.outer_query(p, p), self.tree.inner_query(p, p));
-            self.tree.visit_window(&outer, &inner, None, &mut s.stack, |pos, certain| {
-                let is_box = matches!(self.store.shape(pos), Shape::Box(_));
-                if (certain && is_box) || self.store.covers_point(pos, p) {
-                    ids.push(self.id(pos));
-                }
-            });
-        }))
+        Ok(batch::run(
+            points.len(),
+            |i| self.key2(points[i]),
+            opts,
+            |s, i, ids, _| {
+                let p = points[i];
+                let (outer, inner) = (self.tree.outer_query(p, p), self.tree.inner_query(p, p));
+                self.tree.visit_window(&outer, &inner, None, &mut s.stack, |pos, certain| {
+                    let is_box = matches!(self.store.shape(pos), Shape::Box(_));
+                    if (certain && is_box) || self.store.covers_point(pos, p) {
+                        ids.push(self.id(pos));
+                    }
+                });
+            },
+        ))
     }
 
     /// Objects whose 3D box is not entirely outside any plane of each frustum.
@@ -348,34 +376,42 @@ impl CityIndex {
         }
         // Frustums have no useful centre to sort by; they are few per batch anyway.
         let opts = BatchOptions { reorder: false, ..opts };
-        Ok(batch::run(queries.len(), |_| 0, opts, |s, i, ids, _| {
-            let f = &queries[i];
-            let Some(root) = self.tree.root() else { return };
-            let stack = &mut s.stack;
-            stack.clear();
-            stack.push(root);
-            let m = self.tree.err_xy.max(self.tree.err_z);
-            while let Some(node) = stack.pop() {
-                for lane in 0..NODE_SIZE {
-                    if !self.tree.lane_used(node, lane) {
-                        continue;
-                    }
-                    let (lo, hi) = self.tree.lane_box(node, lane);
-                    // Grown by the rounding margin: never cull what might be visible.
-                    if f.box_outside(lo.map(|v| v - m), hi.map(|v| v + m)) {
-                        continue;
-                    }
-                    if node.level == 0 {
-                        let pos = node.block * NODE_SIZE as u32 + lane as u32;
-                        if f.intersects(&self.store.bbox3(pos)) {
-                            ids.push(self.id(pos));
+        Ok(batch::run(
+            queries.len(),
+            |_| 0,
+            opts,
+            |s, i, ids, _| {
+                let f = &queries[i];
+                let Some(root) = self.tree.root() else { return };
+                let stack = &mut s.stack;
+                stack.clear();
+                stack.push(root);
+                let m = self.tree.err_xy.max(self.tree.err_z);
+                while let Some(node) = stack.pop() {
+                    for lane in 0..NODE_SIZE {
+                        if !self.tree.lane_used(node, lane) {
+                            continue;
                         }
-                    } else {
-                        stack.push(NodeRef { level: node.level - 1, block: node.block * NODE_SIZE as u32 + lane as u32 });
+                        let (lo, hi) = self.tree.lane_box(node, lane);
+                        // Grown by the rounding margin: never cull what might be visible.
+                        if f.box_outside(lo.map(|v| v - m), hi.map(|v| v + m)) {
+                            continue;
+                        }
+                        if node.level == 0 {
+                            let pos = node.block * NODE_SIZE as u32 + lane as u32;
+                            if f.intersects(&self.store.bbox3(pos)) {
+                                ids.push(self.id(pos));
+                            }
+                        } else {
+                            stack.push(NodeRef {
+                                level: node.level - 1,
+                                block: node.block * NODE_SIZE as u32 + lane as u32,
+                            });
+                        }
                     }
                 }
-            }
-        }))
+            },
+        ))
     }
 
     /// The first object each ray hits (exactly, against the footprint extruded over its z
@@ -385,43 +421,53 @@ impl CityIndex {
         for (i, r) in rays.iter().enumerate() {
             r.check().map_err(|e| bad_query(i, e))?;
         }
-        Ok(batch::run(rays.len(), |i| self.key2([rays[i].origin[0], rays[i].origin[1]]), opts, |s, i, ids, vals| {
-            let ray = &rays[i];
-            let Some(root) = self.tree.root() else { return };
-            let heap = &mut s.heap;
-            heap.clear();
-            heap.push(HeapEntry { key: 0.0, kind: EntryKind::Node, a: root.level, b: root.block });
-            let m = self.tree.err_xy.max(self.tree.err_z);
-            while let Some(e) = heap.pop() {
-                match e.kind {
-                    EntryKind::Node => {
-                        let node = NodeRef { level: e.a, block: e.b };
-                        for lane in 0..NODE_SIZE {
-                            if !self.tree.lane_used(node, lane) {
-                                continue;
+        Ok(batch::run(
+            rays.len(),
+            |i| self.key2([rays[i].origin[0], rays[i].origin[1]]),
+            opts,
+            |s, i, ids, vals| {
+                let ray = &rays[i];
+                let Some(root) = self.tree.root() else { return };
+                let heap = &mut s.heap;
+                heap.clear();
+                heap.push(HeapEntry { key: 0.0, kind: EntryKind::Node, a: root.level, b: root.block });
+                let m = self.tree.err_xy.max(self.tree.err_z);
+                while let Some(e) = heap.pop() {
+                    match e.kind {
+                        EntryKind::Node => {
+                            let node = NodeRef { level: e.a, block: e.b };
+                            for lane in 0..NODE_SIZE {
+                                if !self.tree.lane_used(node, lane) {
+                                    continue;
+                                }
+                                let (lo, hi) = self.tree.lane_box(node, lane);
+                                let Some((t0, _)) = ray.slab(lo.map(|v| v - m), hi.map(|v| v + m)) else { continue };
+                                let child = node.block * NODE_SIZE as u32 + lane as u32;
+                                heap.push(if node.level == 0 {
+                                    HeapEntry { key: t0, kind: EntryKind::Candidate, a: self.id(child), b: child }
+                                } else {
+                                    HeapEntry {
+                                        key: t0,
+                                        kind: EntryKind::Node,
+                                        a: node.level - 1,
+                                        b: node.block * NODE_SIZE as u32 + lane as u32,
+                                    }
+                                });
                             }
-                            let (lo, hi) = self.tree.lane_box(node, lane);
-                            let Some((t0, _)) = ray.slab(lo.map(|v| v - m), hi.map(|v| v + m)) else { continue };
-                            let child = node.block * NODE_SIZE as u32 + lane as u32;
-                            heap.push(if node.level == 0 {
-                                HeapEntry { key: t0, kind: EntryKind::Candidate, a: self.id(child), b: child }
-                            } else {
-                                HeapEntry { key: t0, kind: EntryKind::Node, a: node.level - 1, b: node.block * NODE_SIZE as u32 + lane as u32 }
-                            });
                         }
-                    }
-                    EntryKind::Candidate => {
-                        if let Some(t) = self.store.ray_entry(e.b, ray) {
-                            heap.push(HeapEntry { key: t, kind: EntryKind::Exact, a: e.a, b: e.b });
+                        EntryKind::Candidate => {
+                            if let Some(t) = self.store.ray_entry(e.b, ray) {
+                                heap.push(HeapEntry { key: t, kind: EntryKind::Exact, a: e.a, b: e.b });
+                            }
                         }
-                    }
-                    EntryKind::Exact => {
-                        ids.push(e.a);
-                        vals.push(e.key);
-                        break;
+                        EntryKind::Exact => {
+                            ids.push(e.a);
+                            vals.push(e.key);
+                            break;
+                        }
                     }
                 }
-            }
-        }))
+            },
+        ))
     }
 }

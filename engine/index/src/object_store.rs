@@ -83,7 +83,8 @@ impl ObjectStore {
         let z = self.z(pos);
         match self.shape(pos) {
             Shape::Box(bx) => {
-                let c = [[bx.min[0], bx.min[1]], [bx.max[0], bx.min[1]], [bx.max[0], bx.max[1]], [bx.min[0], bx.max[1]]];
+                let c =
+                    [[bx.min[0], bx.min[1]], [bx.max[0], bx.min[1]], [bx.max[0], bx.max[1]], [bx.min[0], bx.max[1]]];
                 ray.prism_entry(z, |p| bx.contains_point(p), (0..4).map(|i| (c[i], c[(i + 1) % 4])))
             }
             Shape::Footprint(fp) => {

@@ -156,7 +156,8 @@ impl PackedRTree {
         let slots_dense: Vec<u32> = order.iter().map(|k| (k & 0xFFFF_FFFF) as u32).collect();
         drop(order);
         let xy_sorted: Vec<Aabb2> = slots_dense.iter().map(|&id| xy[id as usize]).collect();
-        let z_sorted: Vec<[f64; 2]> = z.map(|z| slots_dense.iter().map(|&id| z[id as usize]).collect()).unwrap_or_default();
+        let z_sorted: Vec<[f64; 2]> =
+            z.map(|z| slots_dense.iter().map(|&id| z[id as usize]).collect()).unwrap_or_default();
 
         let blocks = n.div_ceil(NODE_SIZE);
         let mut leaves = vec![EMPTY_XY; blocks];
@@ -345,7 +346,19 @@ mod tests {
 
     #[test]
     fn directed_rounding_brackets_the_value() {
-        for x in [0.0, -0.0, 1e-50, -1e-50, 0.1, -0.1, 85_000.123_456_789, -447_000.987_654_321, 5_820_156.036_2, -1e-40, 1e30] {
+        for x in [
+            0.0,
+            -0.0,
+            1e-50,
+            -1e-50,
+            0.1,
+            -0.1,
+            85_000.123_456_789,
+            -447_000.987_654_321,
+            5_820_156.036_2,
+            -1e-40,
+            1e30,
+        ] {
             let (d, u) = (f32_down(x), f32_up(x));
             assert!(f64::from(d) <= x && f64::from(u) >= x, "{x}: {d} {u}");
             assert!(u == d || u == d.next_up(), "{x}: not adjacent: {d} {u}");

@@ -106,7 +106,11 @@ impl SyntheticCity {
                 size_m: rng.range(5.0, 60.0),
                 angle: rng.range(0.0, std::f64::consts::PI),
             };
-            boxes.push(Self::ring_of(&templates, &p).and_then(Aabb2::from_points).unwrap_or(Aabb2 { min: center, max: center }));
+            boxes.push(
+                Self::ring_of(&templates, &p)
+                    .and_then(Aabb2::from_points)
+                    .unwrap_or(Aabb2 { min: center, max: center }),
+            );
             placements.push(p);
         }
         Self { templates, placements, districts, boxes }
@@ -124,7 +128,11 @@ impl SyntheticCity {
         let t = templates.get(p.template as usize)?;
         let (s, c) = p.angle.sin_cos();
         let (size, center) = (p.size_m, p.center);
-        Some(t.ring.iter().map(move |q| [center[0] + size * (c * q[0] - s * q[1]), center[1] + size * (s * q[0] + c * q[1])]))
+        Some(
+            t.ring
+                .iter()
+                .map(move |q| [center[0] + size * (c * q[0] - s * q[1]), center[1] + size * (s * q[0] + c * q[1])]),
+        )
     }
 
     /// Number of buildings.
@@ -139,7 +147,14 @@ impl SyntheticCity {
 
     /// The footprint of building `i`.
     pub fn footprint(&self, i: usize) -> Polygon<f64> {
-        let ring: Vec<(f64, f64)> = self.placements.get(i).and_then(|p| Self::ring_of(&self.templates, p)).into_iter().flatten().map(|p| (p[0], p[1])).collect();
+        let ring: Vec<(f64, f64)> = self
+            .placements
+            .get(i)
+            .and_then(|p| Self::ring_of(&self.templates, p))
+            .into_iter()
+            .flatten()
+            .map(|p| (p[0], p[1]))
+            .collect();
         Polygon::new(LineString::from(ring), vec![])
     }
 

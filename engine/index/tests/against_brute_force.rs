@@ -3,7 +3,9 @@
 //! as large as Dutch RD (85,000 / 447,000 m) or UTM northings in the millions. And every batch
 //! mode (sequential, parallel, reordered or not) gives identical answers.
 use city_core::{Aabb2, Aabb3};
-use city_index::{BatchOptions, CityIndex, Frustum, IndexBuilder, KnnQuery, Plane, QueryResults, Ray, Shape, WithinQuery};
+use city_index::{
+    BatchOptions, CityIndex, Frustum, IndexBuilder, KnnQuery, Plane, QueryResults, Ray, Shape, WithinQuery,
+};
 use geo::{Distance, Euclidean, Intersects, MultiPolygon, Point, Rect, coord, polygon};
 use proptest::prelude::*;
 
@@ -36,22 +38,28 @@ fn base() -> impl Strategy<Value = [f64; 2]> {
 
 /// A box on a coarse grid (so edges often coincide: touching boxes), sometimes of zero size.
 fn grid_box(base: [f64; 2]) -> impl Strategy<Value = Aabb3> {
-    (0..40i32, 0..40i32, 0..6i32, 0..6i32, 0..3i32, 0..4i32, any::<bool>()).prop_map(move |(x, y, w, h, z, dz, fine)| {
-        // Half of the boxes on a 0.25 m grid, half with fractional, non-representable offsets.
-        let f = if fine { 0.1 } else { 0.0 };
-        let x0 = base[0] + f64::from(x) * 2.5 + f;
-        let y0 = base[1] + f64::from(y) * 2.5 + f;
-        Aabb3 {
-            min: [x0, y0, f64::from(z)],
-            max: [x0 + f64::from(w) * 2.5, y0 + f64::from(h) * 2.5, f64::from(z + dz)],
-        }
-    })
+    (0..40i32, 0..40i32, 0..6i32, 0..6i32, 0..3i32, 0..4i32, any::<bool>()).prop_map(
+        move |(x, y, w, h, z, dz, fine)| {
+            // Half of the boxes on a 0.25 m grid, half with fractional, non-representable offsets.
+            let f = if fine { 0.1 } else { 0.0 };
+            let x0 = base[0] + f64::from(x) * 2.5 + f;
+            let y0 = base[1] + f64::from(y) * 2.5 + f;
+            Aabb3 {
+                min: [x0, y0, f64::from(z)],
+                max: [x0 + f64::from(w) * 2.5, y0 + f64::from(h) * 2.5, f64::from(z + dz)],
+            }
+        },
+    )
 }
 
 /// A city: random boxes, then some duplicated.
 fn city() -> impl Strategy<Value = ([f64; 2], Vec<Aabb3>)> {
     base().prop_flat_map(|b| {
-        (Just(b), prop::collection::vec(grid_box(b), 0..600), prop::collection::vec(any::<prop::sample::Index>(), 0..30))
+        (
+            Just(b),
+            prop::collection::vec(grid_box(b), 0..600),
+            prop::collection::vec(any::<prop::sample::Index>(), 0..30),
+        )
             .prop_map(|(b, mut boxes, dups)| {
                 if !boxes.is_empty() {
                     let extra: Vec<Aabb3> = dups.iter().map(|i| boxes[i.index(boxes.len())]).collect();
@@ -220,7 +228,8 @@ proptest! {
 fn bad_queries_are_refused_with_their_position() {
     let index = CityIndex::from_boxes(&[Aabb2::new([0.0, 0.0], [1.0, 1.0]).unwrap()]);
     let o = BatchOptions::default();
-    let e = index.nearest(&[KnnQuery { point: [0.0, 0.0], k: 1 }, KnnQuery { point: [0.0, 0.0], k: 0 }], o).unwrap_err();
+    let e =
+        index.nearest(&[KnnQuery { point: [0.0, 0.0], k: 1 }, KnnQuery { point: [0.0, 0.0], k: 0 }], o).unwrap_err();
     assert!(e.to_string().contains("query 1") && e.to_string().contains("k must be"), "{e}");
     let e = index.windows(&[Aabb2 { min: [1.0, 0.0], max: [0.0, 1.0] }], o).unwrap_err();
     assert!(e.to_string().contains("inverted"), "{e}");
