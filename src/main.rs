@@ -191,7 +191,7 @@ fn write_results(path: &Path, objects: &Objects, query_ids: &[String], r: &Query
         writeln!(w, "query,object,value")?;
     }
     let mut first = true;
-    for q in 0..r.len() {
+    for (q, query_id) in query_ids.iter().enumerate().take(r.len()) {
         let values = r.values(q);
         for (j, &id) in r.get(q).iter().enumerate() {
             let value = values.get(j).copied();
@@ -209,13 +209,13 @@ fn write_results(path: &Path, objects: &Objects, query_ids: &[String], r: &Query
                 let feature = serde_json::json!({
                     "type": "Feature",
                     "geometry": geometry,
-                    "properties": { "query": query_ids[q], "object": object, "value": value },
+                    "properties": { "query": query_id, "object": object, "value": value },
                 });
                 write!(w, "{}{feature}", if first { "" } else { ",\n" })?;
                 first = false;
             } else {
                 let v = value.map(|v| v.to_string()).unwrap_or_default();
-                writeln!(w, "{},{},{v}", csv_field(&query_ids[q]), csv_field(object))?;
+                writeln!(w, "{},{},{v}", csv_field(query_id), csv_field(object))?;
             }
         }
     }

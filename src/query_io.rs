@@ -78,8 +78,14 @@ pub fn box_polygon(b: &Aabb2) -> Polygon<f64> {
     Polygon::new(LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]), vec![])
 }
 
+/// Polygons as rings of positions, as files write them, before any check.
+type RawPolygons = Vec<Vec<Vec<[f64; 2]>>>;
+
+/// A field name and what is wrong with it.
+type FieldError = (String, String);
+
 /// Checks rings (at least 4 positions, closed, finite) and builds the multipolygon.
-fn multipolygon(polys: Vec<Vec<Vec<[f64; 2]>>>) -> Result<MultiPolygon<f64>, String> {
+fn multipolygon(polys: RawPolygons) -> Result<MultiPolygon<f64>, String> {
     if polys.is_empty() {
         return Err("empty polygon".into());
     }
@@ -247,7 +253,7 @@ fn read_csv_objects(path: &Path) -> Result<Objects> {
 fn geojson_rings(
     geom: &serde_json::Value,
     project: &dyn Fn([f64; 2]) -> Result<[f64; 2], String>,
-) -> Result<Vec<Vec<Vec<[f64; 2]>>>, (String, String)> {
+) -> Result<RawPolygons, FieldError> {
     let ty = geom["type"].as_str().unwrap_or("");
     let coords = &geom["coordinates"];
     let ring = |r: &serde_json::Value| -> Result<Vec<[f64; 2]>, (String, String)> {

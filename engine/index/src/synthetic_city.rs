@@ -18,7 +18,7 @@ impl FootprintTemplate {
     pub fn from_ring(ring: &[[f64; 2]]) -> Option<Self> {
         let b = Aabb2::from_points(ring.iter().copied())?;
         let size = (b.max[0] - b.min[0]).max(b.max[1] - b.min[1]);
-        if ring.len() < 4 || !(size > 0.0) || !size.is_finite() {
+        if ring.len() < 4 || size.is_nan() || size <= 0.0 || !size.is_finite() {
             return None;
         }
         let c = b.center();

@@ -2,6 +2,8 @@
 //! include the awkward cases: boxes that touch, boxes of zero size, duplicates, and coordinates
 //! as large as Dutch RD (85,000 / 447,000 m) or UTM northings in the millions. And every batch
 //! mode (sequential, parallel, reordered or not) gives identical answers.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
+
 use city_core::{Aabb2, Aabb3};
 use city_index::{
     BatchOptions, CityIndex, Frustum, IndexBuilder, KnnQuery, Plane, QueryResults, Ray, Shape, WithinQuery,
