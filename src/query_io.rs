@@ -112,6 +112,12 @@ fn multipolygon(polys: RawPolygons) -> Result<MultiPolygon<f64>, String> {
 }
 
 /// Reads a WKT POLYGON or MULTIPOLYGON, keeping rings as written so unclosed ones are caught.
+///
+/// ```
+/// use citytwin::query_io::parse_wkt_polygon;
+/// assert_eq!(parse_wkt_polygon("POLYGON((0 0,1 0,1 1,0 0))").map(|p| p.0.len()), Ok(1));
+/// assert!(parse_wkt_polygon("POLYGON((0 0,1 0,1 1,0 1))").unwrap_err().contains("not closed"));
+/// ```
 pub fn parse_wkt_polygon(text: &str) -> Result<MultiPolygon<f64>, String> {
     let w = wkt::Wkt::<f64>::from_str(text).map_err(|e| format!("not WKT: {e}"))?;
     let rings = |p: &wkt::types::Polygon<f64>| -> Vec<Vec<[f64; 2]>> {
