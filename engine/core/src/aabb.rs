@@ -60,12 +60,13 @@ impl Aabb2 {
         self.min[0] <= p[0] && p[0] <= self.max[0] && self.min[1] <= p[1] && p[1] <= self.max[1]
     }
 
-    /// Euclidean distance from a point to the box, 0 inside.
+    /// Euclidean distance from a point to the box, 0 inside. (A plain square root, not
+    /// `hypot`: city-scale values cannot overflow, and `hypot` cost 7% of a k-nearest search.)
     #[inline]
     pub fn distance_to_point(&self, p: [f64; 2]) -> f64 {
         let dx = (self.min[0] - p[0]).max(p[0] - self.max[0]).max(0.0);
         let dy = (self.min[1] - p[1]).max(p[1] - self.max[1]).max(0.0);
-        dx.hypot(dy)
+        (dx * dx + dy * dy).sqrt()
     }
 
     /// The smallest box holding both.

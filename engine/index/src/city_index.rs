@@ -223,25 +223,29 @@ impl CityIndex {
         let Some(root) = self.tree.root() else { return };
         let o = self.tree.origin;
         let p_rel = [q.point[0] - o[0], q.point[1] - o[1]];
-        // Stored boxes hold the true ones; the margin covers f64 rounding in the bound.
-        let margin = self.tree.err_xy;
+        let p32 = [p_rel[0] as f32, p_rel[1] as f32];
+        // Node distances come from f32 boxes in f32 arithmetic; subtracting the margin makes
+        // them lower bounds of the true f64 distances.
+        let margin = self.tree.f32_distance_margin(p_rel[0].abs().max(p_rel[1].abs()));
         let (heap, best) = (&mut s.heap, &mut s.best);
         heap.clear();
         best.clear();
         heap.push(HeapEntry { key: 0.0, kind: EntryKind::Node, a: root.level, b: root.block });
         let mut bound = f64::INFINITY;
-        let mut lanes = [0.0f64; NODE_SIZE];
         while let Some(e) = heap.pop() {
             // Equal keys go on: a node at exactly the k-th distance may hold a smaller id.
             if e.key > bound {
                 break;
             }
             let node = NodeRef { level: e.a, block: e.b };
-            self.tree.lane_distances(node, p_rel, &mut lanes);
-            for (lane, &d) in lanes.iter().enumerate() {
-                let key = (d - margin).max(0.0);
-                if key > bound || d == f64::INFINITY {
-                    continue; // too far, or a padding lane
+            let lanes = self.tree.lane_distances_sq(node, p32);
+            for (lane, &d2) in lanes.iter().enumerate() {
+                if d2 == f32::INFINITY {
+                    continue; // a padding lane
+                }
+                let key = (f64::from(d2).sqrt() - margin).max(0.0);
+                if key > bound {
+                    continue;
                 }
                 let child = node.block * NODE_SIZE as u32 + lane as u32;
                 if node.level > 0 {
@@ -252,9 +256,17 @@ impl CityIndex {
                 if best.len() == q.k && entry >= best[q.k - 1] {
                     continue;
                 }
-                let at = best.partition_point(|&b| b < entry);
-                best.insert(at, entry);
-                best.truncate(q.k);
+                // Insertion into a short sorted list: a shift loop beats `Vec::insert`'s memmove.
+                if best.len() < q.k {
+                    best.push(entry);
+                } else {
+                    best[q.k - 1] = entry;
+                }
+                let mut i = best.len() - 1;
+                while i > 0 && best[i - 1] > best[i] {
+                    best.swap(i - 1, i);
+                    i -= 1;
+                }
                 if best.len() == q.k {
                     bound = best[q.k - 1].0;
                 }

@@ -109,6 +109,8 @@ pub(crate) struct PackedRTree {
     pub(crate) err_z: f64,
     /// Grid for Hilbert keys of objects and queries.
     pub(crate) grid: HilbertGrid,
+    /// The largest |coordinate - origin| of any stored box.
+    pub(crate) span: f64,
     len: usize,
 }
 
@@ -140,6 +142,7 @@ impl PackedRTree {
                 err_xy: 0.0,
                 err_z: 0.0,
                 grid: HilbertGrid::new([0.0; 2], [0.0; 2]),
+                span: 0.0,
                 len: 0,
             };
             return (empty, Vec::new(), Vec::new());
@@ -218,7 +221,7 @@ impl PackedRTree {
             xy.push(pxy);
             z.push(pz);
         }
-        let tree = Self { xy, z, slots, origin, err_xy: err_xy + slack, err_z: err_z + slack, grid, len: n };
+        let tree = Self { xy, z, slots, origin, err_xy: err_xy + slack, err_z: err_z + slack, grid, span, len: n };
         (tree, xy_sorted, z_sorted)
     }
 
@@ -325,18 +328,24 @@ impl PackedRTree {
         b.minx.as_array()[lane] <= b.maxx.as_array()[lane]
     }
 
-    /// A lower bound of the 2D distance from `p` (relative to the origin, f64) to the boxes
-    /// of all 16 lanes of a node; unused lanes get infinity.
+    /// Squared 2D distances, in f32, from `p` (relative to the origin) to the boxes of the 16
+    /// lanes of a node: one SIMD pass. Padding lanes come out infinite. The caller turns them
+    /// into lower bounds with [`Self::f32_distance_margin`].
     #[inline]
-    pub(crate) fn lane_distances(&self, node: NodeRef, p: [f64; 2], out: &mut [f64; NODE_SIZE]) {
+    pub(crate) fn lane_distances_sq(&self, node: NodeRef, p: [f32; 2]) -> [f32; NODE_SIZE] {
         let b = &self.xy[node.level as usize][node.block as usize];
-        let (x0, y0, x1, y1) = (b.minx.as_array(), b.miny.as_array(), b.maxx.as_array(), b.maxy.as_array());
-        for i in 0..NODE_SIZE {
-            let dx = (f64::from(x0[i]) - p[0]).max(p[0] - f64::from(x1[i])).max(0.0);
-            let dy = (f64::from(y0[i]) - p[1]).max(p[1] - f64::from(y1[i])).max(0.0);
-            // Empty lanes (min > max) are padding.
-            out[i] = if x0[i] <= x1[i] { (dx * dx + dy * dy).sqrt() } else { f64::INFINITY };
-        }
+        let (px, py, zero) = (f32x16::splat(p[0]), f32x16::splat(p[1]), f32x16::ZERO);
+        let dx = (b.minx - px).max(px - b.maxx).max(zero);
+        let dy = (b.miny - py).max(py - b.maxy).max(zero);
+        (dx * dx + dy * dy).to_array()
+    }
+
+    /// How far below the true distance a bound from [`Self::lane_distances_sq`] must be taken:
+    /// the stored boxes' own rounding, plus f32 arithmetic on coordinates up to `reach` from
+    /// the origin (eight ulps: the point's rounding, the subtraction, squares, sum and root).
+    #[inline]
+    pub(crate) fn f32_distance_margin(&self, reach: f64) -> f64 {
+        self.err_xy + 8.0 * f64::from(f32::EPSILON) * (self.span + reach)
     }
 }
 
