@@ -108,6 +108,8 @@ fn checksum(per_query: &[Vec<u32>]) -> (usize, u64) {
 
 struct Row {
     library: String,
+    /// Every kNN answer, to compare with geo-index's query by query.
+    knn_all: Vec<Vec<u32>>,
     /// The first answers to kNN queries, to check against a brute-force scan.
     knn_sample: Vec<Vec<u32>>,
     build_s: f64,
@@ -187,6 +189,7 @@ fn main() {
             window_check: w,
             knn_check: checksum(&as_vecs(&res_k)),
             knn_sample: as_vecs(&res_k).into_iter().take(SAMPLE).collect(),
+            knn_all: as_vecs(&res_k),
         }
     };
     rows.push(ours(plain, "citytwin (1 thread, batch in given order)", &one));
@@ -231,6 +234,7 @@ fn main() {
         window_check: checksum(&res_w),
         knn_check: checksum(&res_k),
         knn_sample: res_k.iter().take(SAMPLE).cloned().collect(),
+        knn_all: res_k,
     });
     drop(gi);
 
@@ -274,6 +278,7 @@ fn main() {
         window_check: checksum(&res_w),
         knn_check: checksum(&res_k),
         knn_sample: res_k.iter().take(SAMPLE).cloned().collect(),
+        knn_all: res_k,
     });
     drop(rt);
 
@@ -382,6 +387,30 @@ fn main() {
             if wrong == 0 { "all equal".to_string() } else { format!("{wrong} WRONG") }
         );
         ok &= wrong == 0;
+    }
+    // Where an id set differs from geo-index's, the distances must still be equal: a tie.
+    let sorted_dists = |qi: usize, ids: &[u32]| {
+        let mut d: Vec<f64> = ids.iter().map(|&id| boxes[id as usize].distance_to_point(points[qi])).collect();
+        d.sort_by(f64::total_cmp);
+        d
+    };
+    for row in &rows {
+        let (mut differ, mut not_ties) = (0, 0);
+        for (qi, (a, b)) in row.knn_all.iter().zip(&gi_row.knn_all).enumerate() {
+            let (mut sa, mut sb) = (a.clone(), b.clone());
+            sa.sort_unstable();
+            sb.sort_unstable();
+            if sa != sb {
+                differ += 1;
+                not_ties += usize::from(sorted_dists(qi, a) != sorted_dists(qi, b));
+            }
+        }
+        println!(
+            "  {:<48} kNN id sets differing from geo-index: {differ} of {}, of which not ties: {not_ties}",
+            row.library,
+            row.knn_all.len()
+        );
+        ok &= not_ties == 0;
     }
     for row in &rows {
         println!(
