@@ -121,6 +121,55 @@ struct Row {
     knn_check: (usize, u64),
 }
 
+/// The queries every peer library answers, and how to time it.
+struct Peer<'a> {
+    repeat: usize,
+    objects: usize,
+    windows: &'a [Aabb2],
+    windows_sorted: &'a [Aabb2],
+    /// `windows_sorted[i] == windows[order[i]]`.
+    order: &'a [usize],
+    points: &'a [[f64; 2]],
+}
+
+impl Peer<'_> {
+    /// Builds an index with `build` (timed, and its retained heap counted), then answers the
+    /// windows in both orders and the kNN points one query at a time.
+    fn measure<I>(
+        &self,
+        library: &str,
+        mut build: impl FnMut() -> I,
+        window: impl Fn(&I, &Aabb2) -> Vec<u32>,
+        knn: impl Fn(&I, [f64; 2]) -> Vec<u32>,
+    ) -> Row {
+        let before = LIVE.load(Ordering::Relaxed);
+        let (build_s, index) = best(self.repeat, &mut build);
+        let bytes = (LIVE.load(Ordering::Relaxed) - before) as f64;
+        let answer = |ws: &[Aabb2]| ws.iter().map(|w| window(&index, w)).collect::<Vec<_>>();
+        let (tw, res_w) = best(self.repeat, || answer(self.windows));
+        let (ts, res_s) = best(self.repeat, || answer(self.windows_sorted));
+        let (tk, res_k) = best(self.repeat, || self.points.iter().map(|&p| knn(&index, p)).collect::<Vec<_>>());
+        let mut unsorted = vec![Vec::new(); res_s.len()];
+        for (pos, ids) in res_s.into_iter().enumerate() {
+            unsorted[self.order[pos]] = ids;
+        }
+        assert_eq!(checksum(&unsorted), checksum(&res_w), "{library}: sorted windows differ from random-order ones");
+        let (q, k) = (self.windows.len() as f64, self.points.len() as f64);
+        Row {
+            library: library.to_owned(),
+            build_s,
+            bytes_per_object: bytes / self.objects.max(1) as f64,
+            windows_random: q / tw,
+            windows_sorted: q / ts,
+            knn: k / tk,
+            window_check: checksum(&res_w),
+            knn_check: checksum(&res_k),
+            knn_sample: res_k.iter().take(SAMPLE).cloned().collect(),
+            knn_all: res_k,
+        }
+    }
+}
+
 fn write_f64(path: &Path, rows: impl Iterator<Item = f64>) {
     let bytes: Vec<u8> = rows.flat_map(f64::to_le_bytes).collect();
     std::fs::write(path, bytes).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
@@ -207,80 +256,41 @@ fn main() {
     );
     drop(index);
 
-    // --- geo-index -------------------------------------------------------------------
-    let before = LIVE.load(Ordering::Relaxed);
-    let (build_s, gi) = best(r, || {
-        let mut b = RTreeBuilder::<f64>::new(boxes.len() as u32);
-        for bx in boxes {
-            b.add(bx.min[0], bx.min[1], bx.max[0], bx.max[1]);
-        }
-        b.finish::<HilbertSort>()
-    });
-    let gi_bytes = (LIVE.load(Ordering::Relaxed) - before) as f64 / n;
-    let gi_windows =
-        |ws: &[Aabb2]| ws.iter().map(|w| gi.search(w.min[0], w.min[1], w.max[0], w.max[1])).collect::<Vec<_>>();
-    let (tw, res_w) = best(r, || gi_windows(&windows));
-    let (ts, res_s) = best(r, || gi_windows(&windows_sorted));
-    let (tk, res_k) =
-        best(r, || points.iter().map(|p| gi.neighbors(p[0], p[1], Some(args.k), None)).collect::<Vec<_>>());
-    assert_eq!(checksum(&unsort(res_s)), checksum(&res_w));
-    rows.push(Row {
-        library: "geo-index 0.4 (HilbertSort, f64)".into(),
-        build_s,
-        bytes_per_object: gi_bytes,
-        windows_random: q / tw,
-        windows_sorted: q / ts,
-        knn: q / tk,
-        window_check: checksum(&res_w),
-        knn_check: checksum(&res_k),
-        knn_sample: res_k.iter().take(SAMPLE).cloned().collect(),
-        knn_all: res_k,
-    });
-    drop(gi);
-
-    // --- rstar, plainly --------------------------------------------------------------
-    let before = LIVE.load(Ordering::Relaxed);
-    let (build_s, rt) = best(r, || {
-        RTree::bulk_load(
-            boxes
-                .iter()
-                .enumerate()
-                .map(|(i, b)| GeomWithData::new(Rectangle::from_corners(b.min, b.max), i as u32))
-                .collect(),
-        )
-    });
-    let rs_bytes = (LIVE.load(Ordering::Relaxed) - before) as f64 / n;
-    let rs_windows = |ws: &[Aabb2]| {
-        ws.iter()
-            .map(|w| {
-                rt.locate_in_envelope_intersecting(AABB::from_corners(w.min, w.max))
-                    .map(|e| e.data)
-                    .collect::<Vec<u32>>()
-            })
-            .collect::<Vec<_>>()
+    // --- geo-index and rstar, one query at a time through their own APIs ----------------
+    let ctx = Peer {
+        repeat: r,
+        objects: boxes.len(),
+        windows: &windows,
+        windows_sorted: &windows_sorted,
+        order: &worder,
+        points: &points,
     };
-    let (tw, res_w) = best(r, || rs_windows(&windows));
-    let (ts, res_s) = best(r, || rs_windows(&windows_sorted));
-    let (tk, res_k) = best(r, || {
-        points
-            .iter()
-            .map(|p| rt.nearest_neighbor_iter(*p).take(args.k).map(|e| e.data).collect::<Vec<u32>>())
-            .collect::<Vec<_>>()
-    });
-    assert_eq!(checksum(&unsort(res_s)), checksum(&res_w));
-    rows.push(Row {
-        library: "rstar 0.14 (bulk_load, iterators)".into(),
-        build_s,
-        bytes_per_object: rs_bytes,
-        windows_random: q / tw,
-        windows_sorted: q / ts,
-        knn: q / tk,
-        window_check: checksum(&res_w),
-        knn_check: checksum(&res_k),
-        knn_sample: res_k.iter().take(SAMPLE).cloned().collect(),
-        knn_all: res_k,
-    });
-    drop(rt);
+    rows.push(ctx.measure(
+        "geo-index 0.4 (HilbertSort, f64)",
+        || {
+            let mut b = RTreeBuilder::<f64>::new(boxes.len() as u32);
+            for bx in boxes {
+                b.add(bx.min[0], bx.min[1], bx.max[0], bx.max[1]);
+            }
+            b.finish::<HilbertSort>()
+        },
+        |gi, w| gi.search(w.min[0], w.min[1], w.max[0], w.max[1]),
+        |gi, p| gi.neighbors(p[0], p[1], Some(args.k), None),
+    ));
+    rows.push(ctx.measure(
+        "rstar 0.14 (bulk_load, iterators)",
+        || {
+            RTree::bulk_load(
+                boxes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| GeomWithData::new(Rectangle::from_corners(b.min, b.max), i as u32))
+                    .collect(),
+            )
+        },
+        |rt, w| rt.locate_in_envelope_intersecting(AABB::from_corners(w.min, w.max)).map(|e| e.data).collect(),
+        |rt, p| rt.nearest_neighbor_iter(p).take(args.k).map(|e| e.data).collect(),
+    ));
 
     // --- shapely ---------------------------------------------------------------------
     let mut shapely_line = None;

@@ -177,8 +177,37 @@ fn number(rec: &csv::StringRecord, col: usize, name: &str) -> Result<f64, (Strin
     }
 }
 
-fn line_of(rec: &csv::StringRecord) -> String {
-    rec.position().map(|p| format!("line {}", p.line())).unwrap_or_else(|| "line ?".into())
+impl Diagnostic {
+    fn new(file: &Path, place: &str, field: Option<&str>, reason: impl Into<String>) -> Self {
+        Self { file: file.to_owned(), place: place.to_owned(), field: field.map(str::to_owned), reason: reason.into() }
+    }
+}
+
+/// Calls `take(record, data row number, "line N")` for every record of a CSV; records that are
+/// malformed or that `take` refuses are added to `skipped`, and reading goes on.
+fn each_record(
+    path: &Path,
+    rd: &mut csv::Reader<std::fs::File>,
+    skipped: &mut Vec<Diagnostic>,
+    mut take: impl FnMut(&csv::StringRecord, usize, &str) -> Result<(), Diagnostic>,
+) {
+    let mut rec = csv::StringRecord::new();
+    let mut row = 0usize;
+    let line = |p: Option<&csv::Position>| p.map(|p| format!("line {}", p.line())).unwrap_or_else(|| "line ?".into());
+    loop {
+        match rd.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                skipped.push(Diagnostic::new(path, &line(e.position()), None, format!("malformed CSV: {e}")));
+                continue;
+            }
+        }
+        row += 1;
+        if let Err(d) = take(&rec, row, &line(rec.position())) {
+            skipped.push(d);
+        }
+    }
 }
 
 fn read_csv_objects(path: &Path) -> Result<Objects> {
@@ -193,65 +222,42 @@ fn read_csv_objects(path: &Path) -> Result<Objects> {
     };
     let z_cols = columns(path, &headers, &["minz", "maxz"], "").ok();
     let mut out = Objects::default();
-    let mut rec = csv::StringRecord::new();
-    let mut row = 0usize;
-    loop {
-        let diag = |place: String, field: Option<String>, reason: String| Diagnostic {
-            file: path.to_owned(),
-            place,
-            field,
-            reason,
-        };
-        match rd.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let place = e.position().map(|p| format!("line {}", p.line())).unwrap_or_else(|| "?".into());
-                out.skipped.push(diag(place, None, format!("malformed CSV: {e}")));
-                continue;
-            }
-        }
-        row += 1;
-        let place = line_of(&rec);
+    let (mut ids, mut geometries) = (Vec::new(), Vec::new());
+    each_record(path, &mut rd, &mut out.skipped, |rec, row, place| {
+        let bad = |field: Option<&str>, reason: String| Diagnostic::new(path, place, field, reason);
         let id = id_col
             .and_then(|c| rec.get(c))
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .unwrap_or_else(|| row.to_string());
         let z = match &z_cols {
-            Some(c) => match (number(&rec, c[0], "minz"), number(&rec, c[1], "maxz")) {
+            Some(c) => match (number(rec, c[0], "minz"), number(rec, c[1], "maxz")) {
                 (Ok(a), Ok(b)) => [a, b],
-                (Err((f, r)), _) | (_, Err((f, r))) => {
-                    out.skipped.push(diag(place, Some(f), r));
-                    continue;
-                }
+                (Err((f, r)), _) | (_, Err((f, r))) => return Err(bad(Some(&f), r)),
             },
             None => [0.0, 0.0],
         };
         let geometry = if let Some(c) = wkt_col {
-            match parse_wkt_polygon(rec.get(c).unwrap_or("")) {
-                Ok(mp) => Ok(ObjectGeometry::Footprint(mp, z)),
-                Err(reason) => Err(diag(place.clone(), Some("wkt".into()), reason)),
-            }
+            let mp = parse_wkt_polygon(rec.get(c).unwrap_or("")).map_err(|r| bad(Some("wkt"), r))?;
+            ObjectGeometry::Footprint(mp, z)
         } else {
             let c = box_cols.as_deref().unwrap_or(&[]);
             let names = ["minx", "miny", "maxx", "maxy"];
-            let vals: Result<Vec<f64>, _> = c.iter().zip(names).map(|(&c, n)| number(&rec, c, n)).collect();
-            match vals {
-                Ok(v) => Aabb3::new([v[0], v[1], z[0]], [v[2], v[3], z[1]])
-                    .map(ObjectGeometry::Box)
-                    .map_err(|e| diag(place.clone(), None, e.to_string())),
-                Err((f, r)) => Err(diag(place.clone(), Some(f), r)),
-            }
+            let v: Vec<f64> = c
+                .iter()
+                .zip(names)
+                .map(|(&c, n)| number(rec, c, n))
+                .collect::<Result<_, _>>()
+                .map_err(|(f, r)| bad(Some(&f), r))?;
+            let b = Aabb3::new([v[0], v[1], z[0]], [v[2], v[3], z[1]]).map_err(|e| bad(None, e.to_string()))?;
+            ObjectGeometry::Box(b)
         };
-        match geometry {
-            Ok(g) => {
-                out.ids.push(id);
-                out.geometries.push(g);
-            }
-            Err(d) => out.skipped.push(d),
-        }
-    }
+        ids.push(id);
+        geometries.push(geometry);
+        Ok(())
+    });
+    out.ids = ids;
+    out.geometries = geometries;
     Ok(out)
 }
 
@@ -456,74 +462,44 @@ pub fn read_queries(path: &Path, kind: QueryKind) -> Result<Queries> {
         QueryKind::Ray => QueryBatch::Ray(Vec::new()),
         QueryKind::Contains => QueryBatch::Contains(Vec::new()),
     };
-    let mut rec = csv::StringRecord::new();
-    let mut row = 0usize;
-    loop {
-        let diag = |place: String, field: Option<String>, reason: String| Diagnostic {
-            file: path.to_owned(),
-            place,
-            field,
-            reason,
-        };
-        match rd.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let place = e.position().map(|p| format!("line {}", p.line())).unwrap_or_else(|| "?".into());
-                skipped.push(diag(place, None, format!("malformed CSV: {e}")));
-                continue;
+    each_record(path, &mut rd, &mut skipped, |rec, row, place| {
+        let bad = |field: Option<&str>, reason: String| Diagnostic::new(path, place, field, reason);
+        if let QueryBatch::Polygon(v) = &mut batch {
+            v.push(parse_wkt_polygon(rec.get(cols[0]).unwrap_or("")).map_err(|r| bad(Some("wkt"), r))?);
+        } else {
+            let n: Vec<f64> = cols
+                .iter()
+                .zip(kind.columns())
+                .map(|(&c, name)| number(rec, c, name))
+                .collect::<Result<_, _>>()
+                .map_err(|(f, r)| bad(Some(&f), r))?;
+            match &mut batch {
+                QueryBatch::Window(v) => {
+                    v.push(Aabb2::new([n[0], n[1]], [n[2], n[3]]).map_err(|e| bad(None, e.to_string()))?)
+                }
+                QueryBatch::Window3d(v) => {
+                    v.push(Aabb3::new([n[0], n[1], n[2]], [n[3], n[4], n[5]]).map_err(|e| bad(None, e.to_string()))?)
+                }
+                QueryBatch::Knn(v) | QueryBatch::Contains(v) => v.push([n[0], n[1]]),
+                QueryBatch::Within(_) if n[2] < 0.0 => {
+                    return Err(bad(Some("radius"), format!("{} is negative", n[2])));
+                }
+                QueryBatch::Within(v) => v.push(WithinQuery { point: [n[0], n[1]], radius: n[2] }),
+                QueryBatch::Ray(_) if n[3..6] == [0.0, 0.0, 0.0] => {
+                    return Err(bad(Some("dx,dy,dz"), "ray direction is zero".into()));
+                }
+                QueryBatch::Ray(v) => v.push(Ray { origin: [n[0], n[1], n[2]], dir: [n[3], n[4], n[5]] }),
+                QueryBatch::Polygon(_) => {}
             }
         }
-        row += 1;
-        let place = line_of(&rec);
-        let nums = || -> Result<Vec<f64>, (String, String)> {
-            cols.iter().zip(kind.columns()).map(|(&c, n)| number(&rec, c, n)).collect()
-        };
-        let pushed: Result<(), Diagnostic> = match &mut batch {
-            QueryBatch::Polygon(v) => parse_wkt_polygon(rec.get(cols[0]).unwrap_or(""))
-                .map(|p| v.push(p))
-                .map_err(|r| diag(place.clone(), Some("wkt".into()), r)),
-            other => match nums() {
-                Err((f, r)) => Err(diag(place.clone(), Some(f), r)),
-                Ok(n) => match other {
-                    QueryBatch::Window(v) => Aabb2::new([n[0], n[1]], [n[2], n[3]])
-                        .map(|b| v.push(b))
-                        .map_err(|e| diag(place.clone(), None, e.to_string())),
-                    QueryBatch::Window3d(v) => Aabb3::new([n[0], n[1], n[2]], [n[3], n[4], n[5]])
-                        .map(|b| v.push(b))
-                        .map_err(|e| diag(place.clone(), None, e.to_string())),
-                    QueryBatch::Knn(v) | QueryBatch::Contains(v) => {
-                        v.push([n[0], n[1]]);
-                        Ok(())
-                    }
-                    QueryBatch::Within(_) if n[2] < 0.0 => {
-                        Err(diag(place.clone(), Some("radius".into()), format!("{} is negative", n[2])))
-                    }
-                    QueryBatch::Within(v) => {
-                        v.push(WithinQuery { point: [n[0], n[1]], radius: n[2] });
-                        Ok(())
-                    }
-                    QueryBatch::Ray(_) if n[3..6] == [0.0, 0.0, 0.0] => {
-                        Err(diag(place.clone(), Some("dx,dy,dz".into()), "ray direction is zero".into()))
-                    }
-                    QueryBatch::Ray(v) => {
-                        v.push(Ray { origin: [n[0], n[1], n[2]], dir: [n[3], n[4], n[5]] });
-                        Ok(())
-                    }
-                    QueryBatch::Polygon(_) => unreachable!("handled above"),
-                },
-            },
-        };
-        match pushed {
-            Ok(()) => ids.push(
-                id_col
-                    .and_then(|c| rec.get(c))
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| row.to_string()),
-            ),
-            Err(d) => skipped.push(d),
-        }
-    }
+        ids.push(
+            id_col
+                .and_then(|c| rec.get(c))
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .unwrap_or_else(|| row.to_string()),
+        );
+        Ok(())
+    });
     Ok(Queries { ids, batch, skipped })
 }
