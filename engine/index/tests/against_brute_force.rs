@@ -268,3 +268,31 @@ fn empty_index_answers_nothing() {
     assert_eq!(index.nearest(&[KnnQuery { point: [0.0, 0.0], k: 3 }], o).unwrap().total_hits(), 0);
     assert!(index.windows(&[], o).unwrap().is_empty());
 }
+
+#[test]
+fn city_objects_are_indexed_by_footprint_and_z_range() {
+    use city_core::{Attributes, CityObject, ObjectKind};
+    let object = |id: &str, x: f64, top: f64| CityObject {
+        id: id.into(),
+        kind: ObjectKind::Building,
+        parent: None,
+        footprint: MultiPolygon(vec![
+            polygon![(x: x, y: 0.0), (x: x + 10.0, y: 0.0), (x: x + 10.0, y: 10.0), (x: x, y: 10.0)],
+        ]),
+        z_min_m: 0.0,
+        z_max_m: top,
+        lods: vec![],
+        attributes: Attributes::new(),
+    };
+    let mut b = IndexBuilder::new();
+    let low = b.push_object(&object("low", 0.0, 5.0)).unwrap();
+    let tall = b.push_object(&object("tall", 20.0, 50.0)).unwrap();
+    let index = b.build();
+    let o = BatchOptions::default();
+    // A 3D window at 20-30 m height finds only the tall one; a ray along y at 3 m finds the low one.
+    let w = index.windows_3d(&[Aabb3::new([-5.0, -5.0, 20.0], [40.0, 15.0, 30.0]).unwrap()], o).unwrap();
+    assert_eq!(w.get(0), [tall]);
+    let r = index.ray_picks(&[Ray { origin: [5.0, -10.0, 3.0], dir: [0.0, 1.0, 0.0] }], o).unwrap();
+    assert_eq!((r.get(0), r.values(0)), (&[low][..], &[10.0][..]));
+    assert_eq!(index.bbox(tall).max, [30.0, 10.0, 50.0]);
+}
