@@ -51,6 +51,8 @@ struct Args {
     repeat: usize,
     python: Option<PathBuf>,
     out: PathBuf,
+    /// Skip rstar (and shapely unless --python is given): for quick checks of our own changes.
+    quick: bool,
 }
 
 fn parse_args() -> Args {
@@ -61,6 +63,7 @@ fn parse_args() -> Args {
         repeat: 3,
         python: None,
         out: PathBuf::from("target/peers"),
+        quick: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -72,6 +75,7 @@ fn parse_args() -> Args {
             "--repeat" => a.repeat = val().parse().expect("--repeat N"),
             "--python" => a.python = Some(PathBuf::from(val())),
             "--out" => a.out = PathBuf::from(val()),
+            "--quick" => a.quick = true,
             "--bench" => {}
             other => panic!("unknown argument {other}; see benches/README.md"),
         }
@@ -277,20 +281,22 @@ fn main() {
         |gi, w| gi.search(w.min[0], w.min[1], w.max[0], w.max[1]),
         |gi, p| gi.neighbors(p[0], p[1], Some(args.k), None),
     ));
-    rows.push(ctx.measure(
-        "rstar 0.14 (bulk_load, iterators)",
-        || {
-            RTree::bulk_load(
-                boxes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| GeomWithData::new(Rectangle::from_corners(b.min, b.max), i as u32))
-                    .collect(),
-            )
-        },
-        |rt, w| rt.locate_in_envelope_intersecting(AABB::from_corners(w.min, w.max)).map(|e| e.data).collect(),
-        |rt, p| rt.nearest_neighbor_iter(p).take(args.k).map(|e| e.data).collect(),
-    ));
+    if !args.quick {
+        rows.push(ctx.measure(
+            "rstar 0.14 (bulk_load, iterators)",
+            || {
+                RTree::bulk_load(
+                    boxes
+                        .iter()
+                        .enumerate()
+                        .map(|(i, b)| GeomWithData::new(Rectangle::from_corners(b.min, b.max), i as u32))
+                        .collect(),
+                )
+            },
+            |rt, w| rt.locate_in_envelope_intersecting(AABB::from_corners(w.min, w.max)).map(|e| e.data).collect(),
+            |rt, p| rt.nearest_neighbor_iter(p).take(args.k).map(|e| e.data).collect(),
+        ));
+    }
 
     // --- shapely ---------------------------------------------------------------------
     let mut shapely_line = None;

@@ -301,11 +301,19 @@ impl PackedRTree {
                     visit((base + lane) as u32, certain & (1 << lane) != 0);
                 }
             } else {
+                // Touch every child before descending into any, so their cache misses overlap
+                // instead of following one another (a portable, safe stand-in for prefetch).
+                let children = &self.xy[lvl - 1];
+                let mut touch = 0.0f32;
                 while m != 0 {
                     let lane = m.trailing_zeros();
                     m &= m - 1;
-                    stack.push(NodeRef { level: level - 1, block: block * NODE_SIZE as u32 + lane });
+                    let child = block * NODE_SIZE as u32 + lane;
+                    let c = &children[child as usize];
+                    touch += c.minx.as_array()[0] + c.miny.as_array()[0] + c.maxx.as_array()[0] + c.maxy.as_array()[0];
+                    stack.push(NodeRef { level: level - 1, block: child });
                 }
+                std::hint::black_box(touch);
             }
         }
     }
