@@ -303,19 +303,25 @@ impl PackedRTree {
             } else {
                 // Touch every child before descending into any, so their cache misses overlap
                 // instead of following one another (a portable, safe stand-in for prefetch).
-                let children = &self.xy[lvl - 1];
                 let mut touch = 0.0f32;
                 while m != 0 {
                     let lane = m.trailing_zeros();
                     m &= m - 1;
                     let child = block * NODE_SIZE as u32 + lane;
-                    let c = &children[child as usize];
-                    touch += c.minx.as_array()[0] + c.miny.as_array()[0] + c.maxx.as_array()[0] + c.maxy.as_array()[0];
+                    touch += self.touch(level - 1, child);
                     stack.push(NodeRef { level: level - 1, block: child });
                 }
                 std::hint::black_box(touch);
             }
         }
+    }
+
+    /// Reads one value from each cache line of a node's x/y block and returns their sum, for
+    /// the caller to pass to `black_box` after issuing several: the loads then run in parallel.
+    #[inline(always)]
+    pub(crate) fn touch(&self, level: u32, block: u32) -> f32 {
+        let c = &self.xy[level as usize][block as usize];
+        c.minx.as_array()[0] + c.miny.as_array()[0] + c.maxx.as_array()[0] + c.maxy.as_array()[0]
     }
 
     /// The x/y box of one lane of a node, back in f64 world coordinates (outward-rounded, so
