@@ -2,7 +2,7 @@
 //!
 //! The hot path of CityTwin: a spatial index over every object of a city, answering batches of
 //! queries (window, k-nearest, within-distance, polygon, frustum, ray pick, joins) sequentially
-//! or in parallel with rayon, with results in one flat layout (offsets + ids).
+//! or in parallel with rayon, with results in flat per-worker buffers (no allocation per query).
 //!
 //! Two indexes, for two lifetimes (docs/adr/0002-index-layout.md):
 //! - [`CityIndex`], for the city itself: a packed Hilbert R-tree of our own, built once in bulk
