@@ -222,7 +222,7 @@ fn main() {
 
     // --- CityTwin ---------------------------------------------------------------------
     let before = LIVE.load(Ordering::Relaxed);
-    let (build_s, index) = best(r, || CityIndex::from_boxes(boxes));
+    let (build_s, index) = best(r, || CityIndex::from_boxes(boxes).expect("generated boxes are valid"));
     let retained = (LIVE.load(Ordering::Relaxed) - before) as f64 / n;
     let as_vecs = |res: &QueryResults| (0..res.len()).map(|i| res.get(i).to_vec()).collect::<Vec<_>>();
     let plain = BatchOptions { parallel: false, reorder: false };

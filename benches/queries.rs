@@ -26,10 +26,12 @@ fn bench(c: &mut Criterion) {
 
         let mut g = c.benchmark_group("bulk_load");
         g.sample_size(10).throughput(Throughput::Elements(n as u64));
-        g.bench_function(BenchmarkId::from_parameter(n), |b| b.iter(|| CityIndex::from_boxes(&city.boxes)));
+        g.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| CityIndex::from_boxes(&city.boxes).expect("generated boxes are valid"))
+        });
         g.finish();
 
-        let index = CityIndex::from_boxes(&city.boxes);
+        let index = CityIndex::from_boxes(&city.boxes).expect("generated boxes are valid");
         // Footprint index for the exact kinds (polygon, join, ray) on a tenth of the city.
         let m = n / 10;
         let mut fb = IndexBuilder::new();

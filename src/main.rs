@@ -269,13 +269,13 @@ fn generate(n: usize, queries: usize, seed: u64, footprints: bool, out: &Path) -
                 .map(|(i, b)| format!("b{i},{},{},{},{}", b.min[0], b.min[1], b.max[0], b.max[1])),
         )?;
     }
-    let windows = city.windows(queries, seed + 1, 150.0, 250.0);
+    let windows = city.windows(queries, seed.wrapping_add(1), 150.0, 250.0);
     write(
         "windows.csv",
         "minx,miny,maxx,maxy",
         &mut windows.iter().map(|b| format!("{},{},{},{}", b.min[0], b.min[1], b.max[0], b.max[1])),
     )?;
-    let points = city.points(queries, seed + 2);
+    let points = city.points(queries, seed.wrapping_add(2));
     write("points.csv", "x,y", &mut points.iter().map(|p| format!("{},{}", p[0], p[1])))?;
     write("within.csv", "x,y,radius", &mut points.iter().map(|p| format!("{},{},100", p[0], p[1])))?;
     write(

@@ -40,7 +40,7 @@ impl fmt::Display for Diagnostic {
 /// The geometry of an input object.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ObjectGeometry {
-    /// A box (CSV `minx,miny,maxx,maxy[,minz,maxz]`, GeoJSON points).
+    /// A box (CSV `minx,miny,maxx,maxy[,minz,maxz]`).
     Box(Aabb3),
     /// A footprint and its z range (CSV `wkt`, GeoJSON polygons).
     Footprint(MultiPolygon<f64>, [f64; 2]),
@@ -238,6 +238,9 @@ fn read_csv_objects(path: &Path) -> Result<Objects> {
             None => [0.0, 0.0],
         };
         let geometry = if let Some(c) = wkt_col {
+            if z[0] > z[1] {
+                return Err(bad(Some("minz"), format!("minz {} is above maxz {}", z[0], z[1])));
+            }
             let mp = parse_wkt_polygon(rec.get(c).unwrap_or("")).map_err(|r| bad(Some("wkt"), r))?;
             ObjectGeometry::Footprint(mp, z)
         } else {
@@ -325,16 +328,31 @@ fn read_geojson_objects(path: &Path, crs: Option<&Crs>) -> Result<Objects> {
             (serde_json::Value::Null, v) | (v, _) => v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
         };
         let place = format!("feature {} (id {id:?})", i + 1);
-        let height = |key: &str| props[key].as_f64().or_else(|| props[key].as_str().and_then(|s| s.parse().ok()));
-        let z = [height("min_height").unwrap_or(0.0), height("height").unwrap_or(0.0)];
-        let geometry = geojson_rings(&f["geometry"], &project)
-            .and_then(|rings| multipolygon(rings).map_err(|r| ("coordinates".to_owned(), r)))
-            .and_then(|mp| {
+        // Heights may be numbers or numeric strings (OSM tags); anything else that is present
+        // is an error in that field, absent means 0.
+        let height = |key: &str| -> Result<f64, FieldError> {
+            let v = &props[key];
+            let h = match v {
+                serde_json::Value::Null => return Ok(0.0),
+                serde_json::Value::Number(n) => n.as_f64(),
+                serde_json::Value::String(t) => t.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            h.filter(|h| h.is_finite()).ok_or_else(|| (key.to_owned(), format!("{v} is not a finite number")))
+        };
+        let geometry = height("min_height")
+            .and_then(|lo| Ok([lo, height("height")?]))
+            .and_then(|z| {
                 if z[0] > z[1] {
                     Err(("height".to_owned(), format!("min_height {} is above height {}", z[0], z[1])))
                 } else {
-                    Ok(ObjectGeometry::Footprint(mp, z))
+                    Ok(z)
                 }
+            })
+            .and_then(|z| {
+                let rings = geojson_rings(&f["geometry"], &project)?;
+                let mp = multipolygon(rings).map_err(|r| ("coordinates".to_owned(), r))?;
+                Ok(ObjectGeometry::Footprint(mp, z))
             });
         match geometry {
             Ok(g) => {

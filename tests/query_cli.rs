@@ -267,6 +267,33 @@ fn bad_polygons_geojson_and_arguments_get_clear_errors() {
     let e = String::from_utf8_lossy(&u.stderr);
     assert!(u.status.success() && e.contains("feature 1 (id \"a\"): field `coordinates`: ring is not closed"), "{e}");
     assert_eq!(summary(&u)["objects"], 0);
+
+    // Heights that are not finite numbers, and z ranges upside down, are skipped, not fatal.
+    let heights = dir.join("heights.geojson");
+    let square = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"#;
+    std::fs::write(
+        &heights,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[
+            {{"type":"Feature","id":"nan","geometry":{square},"properties":{{"height":"NaN"}}}},
+            {{"type":"Feature","id":"text","geometry":{square},"properties":{{"height":"tall"}}}},
+            {{"type":"Feature","id":"upside","geometry":{square},"properties":{{"height":3,"min_height":9}}}},
+            {{"type":"Feature","id":"ok","geometry":{square},"properties":{{"height":"12.5"}}}}]}}"#
+        ),
+    )
+    .unwrap();
+    let h = citytwin(&["query", "contains", "--objects", heights.to_str().unwrap(), "--queries", q.to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&h.stderr);
+    assert!(h.status.success(), "{e}");
+    assert!(e.contains("feature 1 (id \"nan\"): field `height`: \"NaN\" is not a finite number"), "{e}");
+    assert!(e.contains("feature 2 (id \"text\"): field `height`"), "{e}");
+    assert!(e.contains("feature 3 (id \"upside\"): field `height`: min_height 9 is above height 3"), "{e}");
+    assert_eq!((summary(&h)["objects"].as_u64(), summary(&h)["hits"].as_u64()), (Some(1), Some(1)));
+    let zcsv = dir.join("z.csv");
+    std::fs::write(&zcsv, "id,wkt,minz,maxz\nflipped,\"POLYGON((0 0,1 0,1 1,0 0))\",9,3\n").unwrap();
+    let z = citytwin(&["query", "contains", "--objects", zcsv.to_str().unwrap(), "--queries", q.to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&z.stderr);
+    assert!(z.status.success() && e.contains("line 2: field `minz`: minz 9 is above maxz 3"), "{e}");
 }
 
 #[test]

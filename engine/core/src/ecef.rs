@@ -1,7 +1,8 @@
 //! Geodetic <-> Earth-centred, Earth-fixed (ECEF) on the WGS84 ellipsoid.
 //!
 //! ECEF is the frame of 3D Tiles and of the viewer's world; both directions are closed-form, so
-//! a round trip returns the input to well under a nanometre anywhere near the Earth's surface.
+//! a round trip returns the input within a few nanometres (f64's own resolution through angles)
+//! anywhere near the Earth's surface.
 use crate::{Ellipsoid, Geodetic, Vec3};
 
 /// ECEF (metres) of a WGS84 geodetic position.

@@ -1,7 +1,8 @@
 /// A reference ellipsoid, by its semi-major axis and flattening.
 ///
 /// WGS84 and GRS80 (the ellipsoid of CGCS2000, ETRS89 and JGD2011) differ by 0.1 mm in the
-/// semi-minor axis; we keep both so that conversions quote the ellipsoid their datum defines.
+/// semi-minor axis. ECEF and ENU use WGS84, the frame of 3D Tiles; GRS80 is here for code that
+/// needs the datum's own ellipsoid (datum shifts of projected CRSs happen inside proj4rs).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ellipsoid {
     /// Semi-major axis, metres.

@@ -32,12 +32,7 @@ impl IndexBuilder {
     pub fn push_footprint(&mut self, fp: MultiPolygon<f64>, z_min: f64, z_max: f64) -> Result<u32, IndexError> {
         let index = self.store.xy.len();
         let bad = |reason: String| IndexError::BadObject { index, reason };
-        if fp.0.is_empty() || fp.0.iter().any(|p| p.exterior().0.len() < 4) {
-            return Err(bad("empty footprint, or a ring of fewer than 4 points".into()));
-        }
-        if fp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).any(|r| !r.is_closed()) {
-            return Err(bad("footprint ring is not closed".into()));
-        }
+        check_polygon(&fp).map_err(|r| bad(format!("footprint: {r}")))?;
         let r = fp.bounding_rect().ok_or_else(|| bad("footprint has no extent".into()))?;
         self.push(Aabb3 { min: [r.min().x, r.min().y, z_min], max: [r.max().x, r.max().y, z_max] }, Some(Box::new(fp)))
     }
@@ -45,8 +40,8 @@ impl IndexBuilder {
     fn push(&mut self, b: Aabb3, footprint: Option<Box<MultiPolygon<f64>>>) -> Result<u32, IndexError> {
         let index = self.store.xy.len();
         Aabb3::new(b.min, b.max).map_err(|e| IndexError::BadObject { index, reason: e.to_string() })?;
-        if index >= u32::MAX as usize {
-            return Err(IndexError::TooManyObjects { count: index + 1, max: u32::MAX as usize - 1 });
+        if index >= MAX_OBJECTS {
+            return Err(IndexError::TooManyObjects { count: index + 1, max: MAX_OBJECTS });
         }
         self.store.xy.push(b.xy());
         self.store.z.push([b.min[2], b.max[2]]);
@@ -78,7 +73,9 @@ impl IndexBuilder {
     /// Bulk-loads the index.
     pub fn build(self) -> CityIndex {
         let ObjectStore { xy, z, mut footprints } = self.store;
-        let (tree, xy, z) = PackedRTree::build(&xy, Some(&z));
+        // 2D objects (all z ranges 0..0) keep no z ranges at all.
+        let flat = z.iter().all(|r| *r == [0.0, 0.0]);
+        let (tree, xy, z) = PackedRTree::build(&xy, (!flat).then_some(z.as_slice()));
         if !footprints.is_empty() {
             footprints = tree.slots[..tree.len()].iter().map(|&id| footprints[id as usize].take()).collect();
         }
@@ -94,8 +91,31 @@ pub struct CityIndex {
     pos_of_id: OnceLock<Vec<u32>>,
 }
 
+/// Ids are u32, and the bulk load packs an id beside a 32-bit key in a u64.
+const MAX_OBJECTS: usize = u32::MAX as usize;
+
 fn bad_query(index: usize, reason: impl Into<String>) -> IndexError {
     IndexError::BadQuery { index, reason: reason.into() }
+}
+
+/// Whether a (multi)polygon is usable: at least one polygon, every ring (holes too) closed,
+/// of at least 4 positions, all finite.
+fn check_polygon(mp: &MultiPolygon<f64>) -> Result<(), String> {
+    if mp.0.is_empty() {
+        return Err("empty polygon".into());
+    }
+    for ring in mp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())) {
+        if ring.0.len() < 4 {
+            return Err(format!("ring of {} positions; a closed ring needs at least 4", ring.0.len()));
+        }
+        if !ring.is_closed() {
+            return Err("ring is not closed".into());
+        }
+        if let Some(c) = ring.0.iter().find(|c| !c.x.is_finite() || !c.y.is_finite()) {
+            return Err(format!("position ({}, {}) is not finite", c.x, c.y));
+        }
+    }
+    Ok(())
 }
 
 fn check_point(i: usize, p: [f64; 2]) -> Result<(), IndexError> {
@@ -103,14 +123,19 @@ fn check_point(i: usize, p: [f64; 2]) -> Result<(), IndexError> {
 }
 
 impl CityIndex {
-    /// An index over 2D boxes (z range 0..0); ids are positions in `boxes`.
-    ///
-    /// # Panics
-    /// Never for finite, non-inverted boxes (what [`Aabb2::new`] makes); boxes with NaN or
-    /// inverted corners are indexed as given and simply never match.
-    pub fn from_boxes(boxes: &[Aabb2]) -> Self {
+    /// An index over 2D boxes (z range 0..0); ids are positions in `boxes`. Refuses a box
+    /// that is not finite or is inverted, naming its position.
+    pub fn from_boxes(boxes: &[Aabb2]) -> Result<Self, IndexError> {
+        if boxes.len() > MAX_OBJECTS {
+            return Err(IndexError::TooManyObjects { count: boxes.len(), max: MAX_OBJECTS });
+        }
+        if let Some((index, e)) =
+            boxes.iter().enumerate().find_map(|(i, b)| Aabb2::new(b.min, b.max).err().map(|e| (i, e)))
+        {
+            return Err(IndexError::BadObject { index, reason: e.to_string() });
+        }
         let (tree, xy, z) = PackedRTree::build(boxes, None);
-        Self { tree, store: ObjectStore { xy, z, footprints: Vec::new() }, pos_of_id: OnceLock::new() }
+        Ok(Self { tree, store: ObjectStore { xy, z, footprints: Vec::new() }, pos_of_id: OnceLock::new() })
     }
 
     /// Number of objects.
@@ -238,12 +263,13 @@ impl CityIndex {
                 break;
             }
             let node = NodeRef { level: e.a, block: e.b };
-            let lanes = self.tree.lane_distances_sq(node, p32);
+            let (lanes, used) = self.tree.lane_distances_sq(node, p32);
             for (lane, &d2) in lanes.iter().enumerate() {
-                if d2 == f32::INFINITY {
+                if used & (1 << lane) == 0 {
                     continue; // a padding lane
                 }
-                let key = (f64::from(d2).sqrt() - margin).max(0.0);
+                // Beyond f32's range (a point ~1e19 away) the bound is unknown: take 0.
+                let key = if d2.is_finite() { (f64::from(d2).sqrt() - margin).max(0.0) } else { 0.0 };
                 if key > bound {
                     continue;
                 }
@@ -327,10 +353,8 @@ impl CityIndex {
     pub fn polygons(&self, queries: &[MultiPolygon<f64>], opts: BatchOptions) -> Result<QueryResults, IndexError> {
         let mut rects = Vec::with_capacity(queries.len());
         for (i, q) in queries.iter().enumerate() {
+            check_polygon(q).map_err(|r| bad_query(i, r))?;
             let r = q.bounding_rect().ok_or_else(|| bad_query(i, "empty polygon"))?;
-            if q.0.iter().any(|p| p.exterior().0.len() < 4 || !p.exterior().is_closed()) {
-                return Err(bad_query(i, "polygon ring has fewer than 4 points or is not closed"));
-            }
             let b =
                 Aabb2::new([r.min().x, r.min().y], [r.max().x, r.max().y]).map_err(|e| bad_query(i, e.to_string()))?;
             rects.push(b);
@@ -409,16 +433,13 @@ impl CityIndex {
                         if f.box_outside(lo.map(|v| v - m), hi.map(|v| v + m)) {
                             continue;
                         }
+                        let child = node.block * NODE_SIZE as u32 + lane as u32;
                         if node.level == 0 {
-                            let pos = node.block * NODE_SIZE as u32 + lane as u32;
-                            if f.intersects(&self.store.bbox3(pos)) {
-                                ids.push(self.id(pos));
+                            if f.intersects(&self.store.bbox3(child)) {
+                                ids.push(self.id(child));
                             }
                         } else {
-                            stack.push(NodeRef {
-                                level: node.level - 1,
-                                block: node.block * NODE_SIZE as u32 + lane as u32,
-                            });
+                            stack.push(NodeRef { level: node.level - 1, block: child });
                         }
                     }
                 }
@@ -458,12 +479,7 @@ impl CityIndex {
                                 heap.push(if node.level == 0 {
                                     HeapEntry { key: t0, kind: EntryKind::Candidate, a: self.id(child), b: child }
                                 } else {
-                                    HeapEntry {
-                                        key: t0,
-                                        kind: EntryKind::Node,
-                                        a: node.level - 1,
-                                        b: node.block * NODE_SIZE as u32 + lane as u32,
-                                    }
+                                    HeapEntry { key: t0, kind: EntryKind::Node, a: node.level - 1, b: child }
                                 });
                             }
                         }

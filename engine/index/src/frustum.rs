@@ -20,7 +20,7 @@ impl Plane {
 /// A view frustum: six planes (left, right, bottom, top, near, far) in the index's coordinates.
 ///
 /// A box counts as visible unless it lies entirely outside one plane: the standard conservative
-/// test for culling, which keeps a few boxes near the frustum's edges that a exact test would
+/// test for culling, which keeps a few boxes near the frustum's edges that an exact test would
 /// drop, and never drops a visible one.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Frustum {

@@ -42,7 +42,7 @@ mod tests {
     #[test]
     fn running_batches_finish_on_the_index_they_started_with() {
         let one = Aabb2::new([0.0, 0.0], [1.0, 1.0]).unwrap();
-        let handle = IndexHandle::new(CityIndex::from_boxes(&[one]));
+        let handle = IndexHandle::new(CityIndex::from_boxes(&[one]).unwrap());
         let q = [Aabb2::new([0.0, 0.0], [10.0, 10.0]).unwrap()];
         let before = handle.load();
         let reader = {
@@ -54,7 +54,7 @@ mod tests {
                     .collect::<Vec<_>>()
             })
         };
-        let old = handle.swap(CityIndex::from_boxes(&[one, one, one]));
+        let old = handle.swap(CityIndex::from_boxes(&[one, one, one]).unwrap());
         assert!(Arc::ptr_eq(&old, &before));
         assert_eq!(before.windows(&q, BatchOptions::default()).unwrap().total_hits(), 1, "old index intact");
         assert_eq!(handle.load().windows(&q, BatchOptions::default()).unwrap().total_hits(), 3);

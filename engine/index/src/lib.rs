@@ -14,7 +14,7 @@
 //! use city_core::Aabb2;
 //! use city_index::{BatchOptions, CityIndex};
 //! let boxes = [Aabb2::new([0.0, 0.0], [10.0, 10.0]).unwrap(), Aabb2::new([20.0, 0.0], [30.0, 5.0]).unwrap()];
-//! let index = CityIndex::from_boxes(&boxes);
+//! let index = CityIndex::from_boxes(&boxes).unwrap();
 //! let hits = index.windows(&[Aabb2::new([5.0, 5.0], [25.0, 6.0]).unwrap()], BatchOptions::default()).unwrap();
 //! assert_eq!(hits.len(), 1);
 //! let mut ids = hits.get(0).to_vec();

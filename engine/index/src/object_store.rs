@@ -20,7 +20,8 @@ pub enum Shape<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct ObjectStore {
     pub(crate) xy: Vec<Aabb2>,
-    /// Empty when every object spans z 0..0 (2D input).
+    /// Empty when every object spans z 0..0 (2D input, from `from_boxes` or a builder whose
+    /// objects all have z 0..0).
     pub(crate) z: Vec<[f64; 2]>,
     /// Empty when no object has a footprint; else one entry per object.
     pub(crate) footprints: Vec<Option<Box<MultiPolygon<f64>>>>,

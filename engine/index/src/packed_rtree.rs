@@ -6,8 +6,9 @@
 //! handful of SIMD instructions. z ranges live in a separate array that only 3D queries touch.
 //!
 //! Coordinates are stored relative to the data's centre and rounded outward to f32, so a stored
-//! box always holds the true box: a query never misses an object. Every box that intersects
-//! the query only within the rounding error is checked again in f64 against the object store.
+//! box holds the true box (up to the f64 rounding of subtracting the centre, which the error
+//! bound's slack covers): a query never misses an object. Every box that meets the query only
+//! within that error is checked again in f64 against the object store.
 use city_core::Aabb2;
 use wide::f32x16;
 
@@ -343,15 +344,16 @@ impl PackedRTree {
     }
 
     /// Squared 2D distances, in f32, from `p` (relative to the origin) to the boxes of the 16
-    /// lanes of a node: one SIMD pass. Padding lanes come out infinite. The caller turns them
-    /// into lower bounds with [`Self::f32_distance_margin`].
+    /// lanes of a node (one SIMD pass), and the mask of lanes in use (padding lanes are not).
+    /// The caller turns distances into lower bounds with [`Self::f32_distance_margin`]; a lane
+    /// in use whose distance overflowed f32 must count as near, not as padding.
     #[inline]
-    pub(crate) fn lane_distances_sq(&self, node: NodeRef, p: [f32; 2]) -> [f32; NODE_SIZE] {
+    pub(crate) fn lane_distances_sq(&self, node: NodeRef, p: [f32; 2]) -> ([f32; NODE_SIZE], u32) {
         let b = &self.xy[node.level as usize][node.block as usize];
         let (px, py, zero) = (f32x16::splat(p[0]), f32x16::splat(p[1]), f32x16::ZERO);
         let dx = (b.minx - px).max(px - b.maxx).max(zero);
         let dy = (b.miny - py).max(py - b.maxy).max(zero);
-        (dx * dx + dy * dy).to_array()
+        ((dx * dx + dy * dy).to_array(), b.minx.simd_le(b.maxx).to_bitmask())
     }
 
     /// How far below the true distance a bound from [`Self::lane_distances_sq`] must be taken:

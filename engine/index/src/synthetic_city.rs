@@ -13,12 +13,12 @@ pub struct FootprintTemplate {
 }
 
 impl FootprintTemplate {
-    /// Normalises a real footprint ring (any metric CRS); `None` for fewer than 3 distinct
-    /// points or no extent.
+    /// Normalises a real footprint ring (any metric CRS); `None` for a ring of fewer than 4
+    /// positions or without extent.
     pub fn from_ring(ring: &[[f64; 2]]) -> Option<Self> {
         let b = Aabb2::from_points(ring.iter().copied())?;
         let size = (b.max[0] - b.min[0]).max(b.max[1] - b.min[1]);
-        if ring.len() < 4 || size.is_nan() || size <= 0.0 || !size.is_finite() {
+        if ring.len() < 4 || size <= 0.0 || !size.is_finite() {
             return None;
         }
         let c = b.center();

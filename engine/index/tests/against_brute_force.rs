@@ -228,7 +228,7 @@ proptest! {
 
 #[test]
 fn bad_queries_are_refused_with_their_position() {
-    let index = CityIndex::from_boxes(&[Aabb2::new([0.0, 0.0], [1.0, 1.0]).unwrap()]);
+    let index = CityIndex::from_boxes(&[Aabb2::new([0.0, 0.0], [1.0, 1.0]).unwrap()]).unwrap();
     let o = BatchOptions::default();
     let e =
         index.nearest(&[KnnQuery { point: [0.0, 0.0], k: 1 }, KnnQuery { point: [0.0, 0.0], k: 0 }], o).unwrap_err();
@@ -262,7 +262,13 @@ fn bad_objects_are_refused_and_the_rest_indexed() {
 
 #[test]
 fn empty_index_answers_nothing() {
-    let index = CityIndex::from_boxes(&[]);
+    let index = CityIndex::from_boxes(&[]).unwrap();
+    let bad = CityIndex::from_boxes(&[
+        Aabb2 { min: [0.0, 0.0], max: [1.0, 1.0] },
+        Aabb2 { min: [10.0, 0.0], max: [0.0, 1.0] },
+    ]);
+    assert!(matches!(bad, Err(city_index::IndexError::BadObject { index: 1, .. })));
+    assert!(CityIndex::from_boxes(&[Aabb2 { min: [f64::NAN, 0.0], max: [1.0, 1.0] }]).is_err());
     let o = BatchOptions::default();
     assert_eq!(index.windows(&[Aabb2::new([0.0, 0.0], [1.0, 1.0]).unwrap()], o).unwrap().total_hits(), 0);
     assert_eq!(index.nearest(&[KnnQuery { point: [0.0, 0.0], k: 3 }], o).unwrap().total_hits(), 0);
