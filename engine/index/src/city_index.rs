@@ -335,7 +335,9 @@ impl CityIndex {
             opts,
             |s, i, ids, vals| {
                 let WithinQuery { point: p, radius: r } = queries[i];
-                let (min, max) = ([p[0] - r, p[1] - r], [p[0] + r, p[1] + r]);
+                // Padded by a few ulps: p - r rounded up could otherwise cut a box at exactly r.
+                let pad = (p[0].abs().max(p[1].abs()) + r) * 4.0 * f64::EPSILON;
+                let (min, max) = ([p[0] - r - pad, p[1] - r - pad], [p[0] + r + pad, p[1] + r + pad]);
                 let outer = self.tree.outer_query(min, max);
                 self.tree.visit_window(&outer, &outer, None, &mut s.stack, |pos, _| {
                     let d = self.store.distance(pos, p);
