@@ -60,7 +60,7 @@ pub struct Objects {
 impl Objects {
     /// Builds the index; object `i` gets index id `i`.
     pub fn index(&self) -> Result<CityIndex> {
-        let mut b = IndexBuilder::new();
+        let mut b = IndexBuilder::with_capacity(self.geometries.len());
         for (g, id) in self.geometries.iter().zip(&self.ids) {
             match g {
                 ObjectGeometry::Box(bx) => b.push_box(*bx),

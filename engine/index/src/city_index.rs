@@ -23,6 +23,11 @@ impl IndexBuilder {
         Self::default()
     }
 
+    /// An empty builder with room for `n` objects (no regrowth while adding them).
+    pub fn with_capacity(n: usize) -> Self {
+        Self { store: ObjectStore { xy: Vec::with_capacity(n), z: Vec::with_capacity(n), footprints: Vec::new() } }
+    }
+
     /// Adds an object known only by its box. Returns its id.
     pub fn push_box(&mut self, b: Aabb3) -> Result<u32, IndexError> {
         self.push(b, None)
