@@ -1,0 +1,373 @@
+//! CityJSON 1.0 / 1.1 / 2.0 (<https://www.cityjson.org/specs/2.0.1/>) into the city model.
+//!
+//! Vertices are decoded with the file's `transform` (`real = int * scale + translate`), every
+//! geometry type with surfaces is read (MultiSurface, CompositeSurface, Solid, MultiSolid,
+//! CompositeSolid, and GeometryInstance through the file's geometry templates), semantic
+//! surface types are kept per surface, and one level of detail is chosen per object for tiling.
+use std::collections::HashMap;
+use std::path::Path;
+
+use city_core::{AttributeValue, Attributes, CityObject, Crs, GeometryRef, Lod, ObjectKind};
+use geo::{ConvexHull, Coord, LineString, MultiPoint, MultiPolygon, Point, Polygon};
+use serde_json::Value;
+
+use crate::{ImportError, Imported, ImportedObject, Skipped, Surface};
+
+/// Which level of detail to tile when an object has several.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum LodChoice {
+    /// The highest the object has (the default: the most detail there is).
+    #[default]
+    Highest,
+    /// Exactly this one (`"1.2"`, `"2"`); objects without it keep no surfaces.
+    Exact(Lod),
+}
+
+/// How to read a CityJSON file.
+#[derive(Debug, Clone, Default)]
+pub struct CityJsonOptions {
+    /// The level of detail to keep surfaces for.
+    pub lod: LodChoice,
+}
+
+/// Surfaces smaller than this (m^2) are degenerate: dropped with a warning.
+const MIN_FACE_AREA_M2: f64 = 1e-6;
+
+/// Reads a CityJSON file.
+pub fn read_cityjson(path: &Path, opts: &CityJsonOptions) -> Result<Imported, ImportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
+    read_cityjson_str(&text, path, opts)
+}
+
+/// Reads CityJSON text; `file` names it in messages.
+pub fn read_cityjson_str(text: &str, file: &Path, opts: &CityJsonOptions) -> Result<Imported, ImportError> {
+    let json: Value = serde_json::from_str(text).map_err(|e| ImportError::Json {
+        file: file.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let format = |reason: String| ImportError::Format { file: file.to_owned(), reason };
+    if json["type"] != "CityJSON" {
+        return Err(format(format!("\"type\" is {}, not \"CityJSON\"", json["type"])));
+    }
+    let version = json["version"].as_str().unwrap_or("");
+    if !matches!(version, "1.0" | "1.1" | "2.0") {
+        return Err(format(format!(
+            "unknown CityJSON version {}: this reader takes 1.0, 1.1 and 2.0",
+            json["version"]
+        )));
+    }
+    let vertices = decode_vertices(&json["vertices"], &json["transform"]).map_err(format)?;
+    let templates = Templates::read(&json["geometry-templates"]).map_err(format)?;
+
+    let mut warnings = Vec::new();
+    let declared = json["metadata"]["referenceSystem"].as_str();
+    let crs = match declared.map(Crs::parse) {
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => {
+            warnings.push(Skipped {
+                file: file.to_owned(),
+                id: String::new(),
+                reason: format!("metadata.referenceSystem: {e}"),
+            });
+            None
+        }
+        None => None,
+    };
+
+    let Some(objects) = json["CityObjects"].as_object() else {
+        return Err(format("no \"CityObjects\" object".into()));
+    };
+    let ctx = Ctx { vertices: &vertices, templates: &templates, lod: &opts.lod };
+    let mut out = Vec::with_capacity(objects.len());
+    let mut skipped = Vec::new();
+    for (id, o) in objects {
+        let mut face_warnings = Vec::new();
+        match read_object(&ctx, id, o, &mut face_warnings) {
+            Ok(obj) => out.push(obj),
+            Err(reason) => skipped.push(Skipped { file: file.to_owned(), id: id.clone(), reason }),
+        }
+        warnings.extend(face_warnings.into_iter().map(|reason| Skipped {
+            file: file.to_owned(),
+            id: id.clone(),
+            reason,
+        }));
+    }
+    inherit_from_children(&mut out, objects);
+    Ok(Imported { file: file.to_owned(), crs, objects: out, skipped, warnings })
+}
+
+/// Real coordinates of every vertex.
+fn decode_vertices(v: &Value, transform: &Value) -> Result<Vec<[f64; 3]>, String> {
+    let list = v.as_array().ok_or("no \"vertices\" array")?;
+    let (scale, translate) = if transform.is_null() {
+        ([1.0; 3], [0.0; 3])
+    } else {
+        let three = |key: &str| -> Result<[f64; 3], String> {
+            let a = transform[key]
+                .as_array()
+                .filter(|a| a.len() == 3)
+                .ok_or(format!("transform.{key} is not 3 numbers"))?;
+            let n = |i: usize| {
+                a[i].as_f64().filter(|v| v.is_finite()).ok_or(format!("transform.{key}[{i}] is not a number"))
+            };
+            Ok([n(0)?, n(1)?, n(2)?])
+        };
+        (three("scale")?, three("translate")?)
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let c = |k: usize| p.get(k).and_then(Value::as_f64).filter(|v| v.is_finite());
+            match (c(0), c(1), c(2)) {
+                (Some(x), Some(y), Some(z)) => {
+                    Ok([x * scale[0] + translate[0], y * scale[1] + translate[1], z * scale[2] + translate[2]])
+                }
+                _ => Err(format!("vertex {i} is not three numbers: {p}")),
+            }
+        })
+        .collect()
+}
+
+/// The file's geometry templates: geometries whose indices point into their own vertex list.
+struct Templates {
+    geometries: Vec<Value>,
+    vertices: Vec<[f64; 3]>,
+}
+
+impl Templates {
+    fn read(t: &Value) -> Result<Self, String> {
+        if t.is_null() {
+            return Ok(Self { geometries: Vec::new(), vertices: Vec::new() });
+        }
+        let geometries = t["templates"].as_array().cloned().ok_or("geometry-templates without \"templates\"")?;
+        let vertices =
+            decode_vertices(&t["vertices-templates"], &Value::Null).map_err(|e| format!("geometry-templates: {e}"))?;
+        Ok(Self { geometries, vertices })
+    }
+}
+
+struct Ctx<'a> {
+    vertices: &'a [[f64; 3]],
+    templates: &'a Templates,
+    lod: &'a LodChoice,
+}
+
+/// A geometry's LoD, as a string or a number.
+fn lod_of(g: &Value) -> Option<Lod> {
+    match &g["lod"] {
+        Value::String(s) => Lod::parse(s),
+        Value::Number(n) => Lod::parse(&n.to_string()),
+        _ => None,
+    }
+}
+
+fn read_object(ctx: &Ctx<'_>, id: &str, o: &Value, warnings: &mut Vec<String>) -> Result<ImportedObject, String> {
+    let kind = ObjectKind::from_cityjson_type(o["type"].as_str().ok_or("no \"type\"")?);
+    let attributes: Attributes = match &o["attributes"] {
+        Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), AttributeValue::from(v))).collect(),
+        _ => Attributes::new(),
+    };
+    let parent = o["parents"].as_array().and_then(|p| p.first()).and_then(Value::as_str).map(str::to_owned);
+    let geometries: &[Value] = o["geometry"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+
+    // The LoD of each geometry; a GeometryInstance has its template's.
+    let lod = |g: &Value| -> Option<Lod> {
+        if g["type"] == "GeometryInstance" {
+            let t = g["template"].as_u64()? as usize;
+            lod_of(ctx.templates.geometries.get(t)?)
+        } else {
+            lod_of(g)
+        }
+    };
+    let mut lods: Vec<Lod> = geometries.iter().filter_map(lod).collect();
+    lods.sort();
+    lods.dedup();
+    let chosen = match ctx.lod {
+        LodChoice::Highest => lods.last().copied(),
+        LodChoice::Exact(l) => lods.contains(l).then_some(*l),
+    };
+    let mut surfaces = Vec::new();
+    if let Some(chosen) = chosen {
+        for (gi, g) in geometries.iter().enumerate().filter(|(_, g)| lod(g) == Some(chosen)) {
+            let before = surfaces.len();
+            read_geometry(ctx, g, &mut surfaces).map_err(|e| format!("geometry {gi} (LoD {chosen}): {e}"))?;
+            // Drop degenerate faces with a warning, keep the rest.
+            let mut kept = before;
+            for i in before..surfaces.len() {
+                let area = surfaces[i].area();
+                if surfaces[i].rings[0].len() < 3 || area.is_nan() || area < MIN_FACE_AREA_M2 {
+                    warnings.push(format!("geometry {gi}: dropped a degenerate face (area {area:.2e} m2)"));
+                } else {
+                    surfaces.swap(kept, i);
+                    kept += 1;
+                }
+            }
+            surfaces.truncate(kept);
+        }
+    }
+
+    let (mut z_min_m, mut z_max_m) = (f64::INFINITY, f64::NEG_INFINITY);
+    for p in surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
+        z_min_m = z_min_m.min(p[2]);
+        z_max_m = z_max_m.max(p[2]);
+    }
+    if surfaces.is_empty() {
+        (z_min_m, z_max_m) = (0.0, 0.0);
+    }
+    let object = CityObject {
+        id: id.to_owned(),
+        kind,
+        parent,
+        footprint: footprint(&surfaces),
+        z_min_m,
+        z_max_m,
+        lods: lods.into_iter().map(|lod| GeometryRef { lod, content_uri: None, feature_id: None }).collect(),
+        attributes,
+    };
+    Ok(ImportedObject { object, surfaces })
+}
+
+/// Appends the surfaces of one geometry.
+fn read_geometry(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(), String> {
+    let ty = g["type"].as_str().unwrap_or("");
+    if ty == "GeometryInstance" {
+        return read_instance(ctx, g, out);
+    }
+    let b = &g["boundaries"];
+    // Semantic type per surface index, when given.
+    let sem_types: Vec<Option<String>> = g["semantics"]["surfaces"]
+        .as_array()
+        .map(|s| s.iter().map(|s| s["type"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let values = &g["semantics"]["values"];
+    let sem = |v: &Value| v.as_u64().and_then(|i| sem_types.get(i as usize).cloned().flatten());
+    let vertex = |v: &Value| -> Result<[f64; 3], String> {
+        let i = v.as_u64().ok_or_else(|| format!("vertex index {v} is not a non-negative integer"))? as usize;
+        ctx.vertices
+            .get(i)
+            .copied()
+            .ok_or_else(|| format!("vertex index {i} out of range ({} vertices)", ctx.vertices.len()))
+    };
+    let surface = |s: &Value, semantic: Option<String>| -> Result<Surface, String> {
+        let rings = s.as_array().ok_or("a surface is not an array of rings")?;
+        let rings = rings
+            .iter()
+            .map(|r| r.as_array().ok_or("a ring is not an array".to_string())?.iter().map(vertex).collect())
+            .collect::<Result<Vec<Vec<[f64; 3]>>, String>>()?;
+        if rings.is_empty() {
+            return Err("a surface without rings".into());
+        }
+        Ok(Surface { rings, semantic })
+    };
+    let arr = |v: &Value, what: &str| -> Result<Vec<Value>, String> {
+        v.as_array().cloned().ok_or_else(|| format!("{what} is not an array"))
+    };
+    match ty {
+        "MultiSurface" | "CompositeSurface" => {
+            for (i, s) in arr(b, "boundaries")?.iter().enumerate() {
+                out.push(surface(s, sem(&values[i]))?);
+            }
+        }
+        "Solid" => {
+            for (si, shell) in arr(b, "boundaries")?.iter().enumerate() {
+                for (i, s) in arr(shell, "a shell")?.iter().enumerate() {
+                    out.push(surface(s, sem(&values[si][i]))?);
+                }
+            }
+        }
+        "MultiSolid" | "CompositeSolid" => {
+            for (di, solid) in arr(b, "boundaries")?.iter().enumerate() {
+                for (si, shell) in arr(solid, "a solid")?.iter().enumerate() {
+                    for (i, s) in arr(shell, "a shell")?.iter().enumerate() {
+                        out.push(surface(s, sem(&values[di][si][i]))?);
+                    }
+                }
+            }
+        }
+        // Points and lines have no surfaces to tile.
+        "MultiPoint" | "MultiLineString" => {}
+        other => return Err(format!("unknown geometry type {other:?}")),
+    }
+    Ok(())
+}
+
+/// A GeometryInstance: the template's surfaces, transformed by the 4x4 matrix (row-major, as
+/// CityJSON writes it) and moved to the reference point.
+fn read_instance(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(), String> {
+    let t = g["template"].as_u64().ok_or("GeometryInstance without \"template\"")? as usize;
+    let template = ctx.templates.geometries.get(t).ok_or_else(|| format!("template {t} does not exist"))?;
+    let reference = g["boundaries"]
+        .get(0)
+        .and_then(Value::as_u64)
+        .and_then(|i| ctx.vertices.get(i as usize))
+        .copied()
+        .ok_or("GeometryInstance reference point is missing or out of range")?;
+    let m: Vec<f64> =
+        g["transformationMatrix"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
+    if m.len() != 16 {
+        return Err("transformationMatrix is not 16 numbers".into());
+    }
+    let inner = Ctx { vertices: &ctx.templates.vertices, templates: ctx.templates, lod: ctx.lod };
+    let start = out.len();
+    read_geometry(&inner, template, out).map_err(|e| format!("template {t}: {e}"))?;
+    for p in out[start..].iter_mut().flat_map(|s| s.rings.iter_mut().flatten()) {
+        let [x, y, z] = *p;
+        *p = std::array::from_fn(|r| m[4 * r] * x + m[4 * r + 1] * y + m[4 * r + 2] * z + m[4 * r + 3] + reference[r]);
+    }
+    Ok(())
+}
+
+/// The 2D footprint of the surfaces: the ground surfaces if the file marks them, else the faces
+/// that look down (the bottom of a solid), else those that look up (flat objects such as roads
+/// and land use, or roofs), else the convex hull of every vertex.
+fn footprint(surfaces: &[Surface]) -> MultiPolygon<f64> {
+    let steep = |s: &Surface, sign: f64| {
+        let n = s.newell_normal();
+        sign * n[2] > 0.5 * (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt()
+    };
+    let ground: Vec<&Surface> = surfaces.iter().filter(|s| s.semantic.as_deref() == Some("GroundSurface")).collect();
+    let pick = if !ground.is_empty() {
+        ground
+    } else if surfaces.iter().any(|s| steep(s, -1.0)) {
+        surfaces.iter().filter(|s| steep(s, -1.0)).collect()
+    } else {
+        surfaces.iter().filter(|s| steep(s, 1.0)).collect()
+    };
+    let ring2d = |r: &Vec<[f64; 3]>| LineString::from(r.iter().map(|p| Coord { x: p[0], y: p[1] }).collect::<Vec<_>>());
+    if !pick.is_empty() {
+        return MultiPolygon(
+            pick.iter().map(|s| Polygon::new(ring2d(&s.rings[0]), s.rings[1..].iter().map(ring2d).collect())).collect(),
+        );
+    }
+    let points: MultiPoint<f64> =
+        surfaces.iter().flat_map(|s| s.rings.iter().flatten()).map(|p| Point::new(p[0], p[1])).collect();
+    if points.0.len() < 3 { MultiPolygon(vec![]) } else { MultiPolygon(vec![points.convex_hull()]) }
+}
+
+/// Objects without geometry of their own (a Building whose parts carry it) take the footprints
+/// and z range of their children.
+fn inherit_from_children(objects: &mut [ImportedObject], json: &serde_json::Map<String, Value>) {
+    let at: HashMap<String, usize> = objects.iter().enumerate().map(|(i, o)| (o.object.id.clone(), i)).collect();
+    for i in 0..objects.len() {
+        if !objects[i].surfaces.is_empty() {
+            continue;
+        }
+        let children: Vec<usize> = json[&objects[i].object.id]["children"]
+            .as_array()
+            .map(|c| c.iter().filter_map(Value::as_str).filter_map(|c| at.get(c).copied()).collect())
+            .unwrap_or_default();
+        let with_geometry: Vec<usize> = children.into_iter().filter(|&c| !objects[c].surfaces.is_empty()).collect();
+        if with_geometry.is_empty() {
+            continue;
+        }
+        let polygons: Vec<Polygon<f64>> =
+            with_geometry.iter().flat_map(|&c| objects[c].object.footprint.0.clone()).collect();
+        let z_min = with_geometry.iter().map(|&c| objects[c].object.z_min_m).fold(f64::INFINITY, f64::min);
+        let z_max = with_geometry.iter().map(|&c| objects[c].object.z_max_m).fold(f64::NEG_INFINITY, f64::max);
+        let o = &mut objects[i].object;
+        o.footprint = MultiPolygon(polygons);
+        (o.z_min_m, o.z_max_m) = (z_min, z_max);
+    }
+}

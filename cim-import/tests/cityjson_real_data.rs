@@ -1,0 +1,182 @@
+//! The CityJSON reader on every CityJSON file of the shared data, with the object counts the
+//! data README states, and on broken variants of them made here in memory.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cim_import::{CityJsonOptions, ImportError, LodChoice, read_cityjson, read_cityjson_str};
+use city_core::{Lod, ObjectKind};
+
+fn data(rel: &str) -> PathBuf {
+    let dir = std::env::var_os("CITYTWIN_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    let p = dir.join(rel);
+    assert!(p.is_file(), "test data missing: {} (set CITYTWIN_DATA, see README)", p.display());
+    p
+}
+
+fn counts(path: &Path) -> BTreeMap<ObjectKind, usize> {
+    let imported = read_cityjson(path, &CityJsonOptions::default()).unwrap();
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    let mut c = BTreeMap::new();
+    for o in &imported.objects {
+        *c.entry(o.object.kind).or_insert(0) += 1;
+    }
+    c
+}
+
+#[test]
+fn object_counts_match_the_data_readme() {
+    use ObjectKind::*;
+    let delft = counts(&data("cityjson/delft.json"));
+    let want: BTreeMap<ObjectKind, usize> =
+        [(Building, 160), (Road, 143), (Vegetation, 126), (LandUse, 81), (Bridge, 3), (WaterBody, 3), (Other, 54)]
+            .into();
+    assert_eq!(delft, want);
+    assert_eq!(counts(&data("cityjson/delft_1b.json")), [(Building, 1)].into());
+    assert_eq!(counts(&data("cityjson/multi_lod.json")), [(Building, 10)].into());
+    assert_eq!(counts(&data("cityjson/zurich_subset_lod2.json")), [(Building, 49), (BuildingPart, 161)].into());
+    assert_eq!(counts(&data("cityjson/DH_01_subs.city.json")), [(Building, 4), (BuildingPart, 8)].into());
+}
+
+#[test]
+fn crs_comes_from_the_file_when_declared() {
+    let o = CityJsonOptions::default();
+    assert_eq!(read_cityjson(&data("cityjson/delft.json"), &o).unwrap().crs.map(|c| c.epsg()), Some(7415));
+    assert_eq!(read_cityjson(&data("cityjson/zurich_subset_lod2.json"), &o).unwrap().crs.map(|c| c.epsg()), Some(2056));
+    assert!(read_cityjson(&data("cityjson/multi_lod.json"), &o).unwrap().crs.is_none());
+}
+
+#[test]
+fn geometry_agrees_with_the_files_own_extents_and_parts_stay_with_parents() {
+    // Zurich writes a geographicalExtent per object: our decoded vertices must fill it.
+    let path = data("cityjson/zurich_subset_lod2.json");
+    let raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let imported = read_cityjson(&path, &CityJsonOptions::default()).unwrap();
+    let mut checked = 0;
+    for o in &imported.objects {
+        let ext = &raw["CityObjects"][&o.object.id]["geographicalExtent"];
+        let Some(e) = ext.as_array().map(|a| a.iter().map(|v| v.as_f64().unwrap()).collect::<Vec<_>>()) else {
+            continue;
+        };
+        if o.surfaces.is_empty() {
+            continue;
+        }
+        assert!((o.object.z_min_m - e[2]).abs() < 2e-3 && (o.object.z_max_m - e[5]).abs() < 2e-3, "{}: z", o.object.id);
+        let b = o.object.bbox2().unwrap();
+        assert!(
+            b.min[0] >= e[0] - 2e-3 && b.max[0] <= e[3] + 2e-3 && b.min[1] >= e[1] - 2e-3 && b.max[1] <= e[4] + 2e-3
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 161, "every BuildingPart has its own LoD2 geometry");
+    // Parts name their parent; parents without geometry take their parts' footprints.
+    let ids: std::collections::HashSet<&str> = imported.objects.iter().map(|o| o.object.id.as_str()).collect();
+    for o in &imported.objects {
+        match o.object.kind {
+            ObjectKind::BuildingPart => assert!(ids.contains(o.object.parent.as_deref().unwrap())),
+            _ => assert!(!o.object.footprint.0.is_empty() && o.object.z_max_m > o.object.z_min_m, "{}", o.object.id),
+        }
+    }
+}
+
+#[test]
+fn lod_choice_picks_the_highest_or_the_one_asked() {
+    let path = data("cityjson/multi_lod.json");
+    let highest = read_cityjson(&path, &CityJsonOptions::default()).unwrap();
+    let lod12 = read_cityjson(&path, &CityJsonOptions { lod: LodChoice::Exact(Lod::parse("1.2").unwrap()) }).unwrap();
+    let missing = read_cityjson(&path, &CityJsonOptions { lod: LodChoice::Exact(Lod::parse("3").unwrap()) }).unwrap();
+    for ((h, l), m) in highest.objects.iter().zip(&lod12.objects).zip(&missing.objects) {
+        let lods: Vec<String> = h.object.lods.iter().map(|g| g.lod.to_string()).collect();
+        assert_eq!(lods, ["1.2", "1.3", "2.2"]);
+        assert_ne!(l.surfaces, h.surfaces, "{}: LoD 1.2 and 2.2 are different shapes", h.object.id);
+        assert!(m.surfaces.is_empty());
+    }
+    // LoD 1.2 is a block per building: fewer faces in all than the LoD 2.2 roof shapes.
+    let faces = |i: &cim_import::Imported| i.objects.iter().map(|o| o.surfaces.len()).sum::<usize>();
+    assert!(faces(&lod12) < faces(&highest), "{} vs {}", faces(&lod12), faces(&highest));
+}
+
+fn delft_text() -> String {
+    std::fs::read_to_string(data("cityjson/delft.json")).unwrap()
+}
+
+#[test]
+fn broken_files_give_errors_that_name_the_file_and_place() {
+    let file = Path::new("broken.city.json");
+    let o = CityJsonOptions::default();
+    let text = delft_text();
+    let truncated = &text[..text.len() / 2];
+    match read_cityjson_str(truncated, file, &o) {
+        Err(ImportError::Json { line, column, .. }) => assert!(line >= 1 && column >= 1),
+        other => panic!("truncated JSON: {other:?}"),
+    }
+    let e = read_cityjson_str(&text.replacen("\"version\":\"2.0\"", "\"version\":\"3.0\"", 1), file, &o).unwrap_err();
+    assert!(e.to_string().contains("broken.city.json: unknown CityJSON version \"3.0\""), "{e}");
+    let e = read_cityjson_str("{\"type\":\"FeatureCollection\"}", file, &o).unwrap_err();
+    assert!(e.to_string().contains("not \"CityJSON\""), "{e}");
+    let e = read_cityjson_str(
+        "{\"type\":\"CityJSON\",\"version\":\"2.0\",\"vertices\":[[1,2]],\"CityObjects\":{}}",
+        file,
+        &o,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("vertex 0 is not three numbers"), "{e}");
+    assert!(
+        read_cityjson(Path::new("/nonexistent/x.json"), &o).unwrap_err().to_string().contains("/nonexistent/x.json")
+    );
+}
+
+#[test]
+fn a_bad_object_is_skipped_by_id_and_the_others_kept() {
+    let mut json: serde_json::Value = serde_json::from_str(&delft_text()).unwrap();
+    let victim = json["CityObjects"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, o)| o["type"] == "Building")
+        .map(|(k, _)| k.clone())
+        .unwrap();
+    json["CityObjects"][&victim]["geometry"][0]["boundaries"][0][0][0][0] = 99_999_999.into();
+    let imported = read_cityjson_str(&json.to_string(), Path::new("delft.json"), &CityJsonOptions::default()).unwrap();
+    assert_eq!(imported.objects.len(), 569);
+    assert_eq!(imported.skipped.len(), 1);
+    let s = imported.skipped[0].to_string();
+    assert!(s.contains(&victim) && s.contains("vertex index 99999999 out of range"), "{s}");
+}
+
+#[test]
+fn degenerate_faces_are_dropped_with_a_warning_and_templates_are_placed() {
+    let text = r#"{"type":"CityJSON","version":"2.0",
+      "transform":{"scale":[0.01,0.01,0.01],"translate":[85000,447000,0]},
+      "vertices":[[0,0,0],[1000,0,0],[1000,1000,0],[0,1000,0],[0,0,0],[500,500,0]],
+      "geometry-templates":{"templates":[{"type":"MultiSurface","lod":"1","boundaries":[[[0,1,2]]]}],
+        "vertices-templates":[[0,0,0],[2,0,0],[0,2,3]]},
+      "CityObjects":{
+        "slab":{"type":"LandUse","geometry":[{"type":"MultiSurface","lod":"1",
+           "boundaries":[[[0,1,2,3]],[[0,1,4]]],
+           "semantics":{"surfaces":[{"type":"GroundSurface"}],"values":[0,null]}}]},
+        "tree":{"type":"SolitaryVegetationObject","geometry":[{"type":"GeometryInstance","template":0,
+           "boundaries":[5],"transformationMatrix":[1,0,0,0, 0,1,0,0, 0,0,1,0, 0,0,0,1]}]}}}"#;
+    let imported = read_cityjson_str(text, Path::new("t.json"), &CityJsonOptions::default()).unwrap();
+    let slab = &imported.objects[0];
+    assert_eq!(slab.surfaces.len(), 1, "the zero-area triangle (0,1,4 with 4 = 0) is dropped");
+    assert_eq!(slab.surfaces[0].semantic.as_deref(), Some("GroundSurface"));
+    assert!(
+        imported.warnings.iter().any(|w| w.id == "slab" && w.reason.contains("degenerate face")),
+        "{:?}",
+        imported.warnings
+    );
+    let b = slab.object.bbox2().unwrap();
+    assert_eq!((b.min, b.max), ([85_000.0, 447_000.0], [85_010.0, 447_010.0]));
+    // The template triangle moved to the reference point (85005, 447005, 0).
+    let tree = &imported.objects[1];
+    assert_eq!(tree.object.kind, ObjectKind::Vegetation);
+    assert_eq!(
+        tree.surfaces[0].rings[0],
+        vec![[85_005.0, 447_005.0, 0.0], [85_007.0, 447_005.0, 0.0], [85_005.0, 447_007.0, 3.0]]
+    );
+    assert_eq!((tree.object.z_min_m, tree.object.z_max_m), (0.0, 3.0));
+}
