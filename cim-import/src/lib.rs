@@ -15,8 +15,10 @@ mod cityjson;
 mod error;
 mod imported;
 mod surface;
+mod triangulate;
 
 pub use cityjson::{CityJsonOptions, LodChoice, read_cityjson, read_cityjson_str};
 pub use error::{ImportError, Skipped};
 pub use imported::{Imported, ImportedObject};
 pub use surface::Surface;
+pub use triangulate::{Triangles, triangulate};
