@@ -4,7 +4,10 @@
 //! [`city_core::CityObject`] (id, kind, footprint, z range, typed attributes) plus the surfaces of
 //! the level of detail chosen for tiling, in the file's CRS and f64.
 //!
-//! Status (issue 3): the CityJSON 1.1 / 2.0 reader. The tiler and 3D Tiles writer come next.
+//! Status (issue 3, in progress): the CityJSON 1.0 / 1.1 / 2.0 reader, planar triangulation, a
+//! GLB writer with `EXT_mesh_features` and `EXT_structural_metadata`, and a first tileset
+//! writer (quadtree by count, leaves only). GeoJSON, OSM and CityJSONSeq readers, coarse LoD1
+//! tiles and the byte budget are next.
 //!
 //! Readers never panic on bad input: a file that cannot be read at all is an [`ImportError`]
 //! naming the file and the place; a bad object is skipped and listed in
@@ -13,12 +16,16 @@
 
 mod cityjson;
 mod error;
+mod glb;
 mod imported;
 mod surface;
+mod tileset_writer;
 mod triangulate;
 
 pub use cityjson::{CityJsonOptions, LodChoice, read_cityjson, read_cityjson_str};
 pub use error::{ImportError, Skipped};
+pub use glb::{Column, NO_DATA, PropertyTable, TileMesh, property_id, write_glb};
 pub use imported::{Imported, ImportedObject};
 pub use surface::Surface;
+pub use tileset_writer::{TilingOptions, TilingSummary, write_tileset};
 pub use triangulate::{Triangles, triangulate};
