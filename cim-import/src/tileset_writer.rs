@@ -142,28 +142,14 @@ pub fn write_tileset(inputs: &[Imported], out_dir: &Path, opts: &TilingOptions) 
     };
     std::fs::create_dir_all(tmp.join("tiles")).map_err(io(&tmp))?;
 
-    let mut order: Vec<usize> = (0..placed.len()).collect();
-    let mut writer = Writer {
-        placed: &placed,
-        dir: &tmp,
-        tiles: 0,
-        glb_bytes: 0,
-        features_csv: String::from("id,kind,tile,minz,maxz,wkt\n"),
+    // Build; on any failure leave nothing half-written behind.
+    let (tiles, glb_bytes) = match build_into(&placed, &frame, &tmp, opts.max_features_per_tile) {
+        Ok(counts) => counts,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
     };
-    let root = writer.tile(&mut order, "0", opts.max_features_per_tile, 0)?;
-    let root_error = root["geometricError"].as_f64().unwrap_or(0.0);
-    let mut root = root;
-    root["transform"] = json!(frame.ecef_from_enu_matrix());
-    root["refine"] = json!("REPLACE");
-    let tileset = json!({
-        "asset": {"version": "1.1", "generator": "CityTwin cim-import"},
-        "geometricError": root_error * 2.0 + 1.0,
-        "root": root,
-    });
-    let write = |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(io(&path));
-    write(tmp.join("tileset.json"), serde_json::to_string_pretty(&tileset).unwrap_or_default().as_bytes())?;
-    write(tmp.join("features.csv"), writer.features_csv.as_bytes())?;
-    let (tiles, glb_bytes) = (writer.tiles, writer.glb_bytes);
 
     // 3. Into place.
     if out_dir.exists() {
@@ -177,6 +163,36 @@ pub fn write_tileset(inputs: &[Imported], out_dir: &Path, opts: &TilingOptions) 
         glb_bytes,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Writes the tiles, `tileset.json` and `features.csv` into `tmp`; returns (tiles, GLB bytes).
+fn build_into(
+    placed: &[Placed],
+    frame: &EnuFrame,
+    tmp: &Path,
+    max_features_per_tile: usize,
+) -> Result<(usize, usize), ImportError> {
+    let io = |file: &Path| {
+        let file = file.to_owned();
+        move |source| ImportError::Io { file, source }
+    };
+    let mut order: Vec<usize> = (0..placed.len()).collect();
+    let mut writer =
+        Writer { placed, dir: tmp, tiles: 0, glb_bytes: 0, features_csv: String::from("id,kind,tile,minz,maxz,wkt\n") };
+    let root = writer.tile(&mut order, "0", max_features_per_tile, 0)?;
+    let root_error = root["geometricError"].as_f64().unwrap_or(0.0);
+    let mut root = root;
+    root["transform"] = json!(frame.ecef_from_enu_matrix());
+    root["refine"] = json!("REPLACE");
+    let tileset = json!({
+        "asset": {"version": "1.1", "generator": "CityTwin cim-import"},
+        "geometricError": root_error * 2.0 + 1.0,
+        "root": root,
+    });
+    let write = |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(io(&path));
+    write(tmp.join("tileset.json"), serde_json::to_string_pretty(&tileset).unwrap_or_default().as_bytes())?;
+    write(tmp.join("features.csv"), writer.features_csv.as_bytes())?;
+    Ok((writer.tiles, writer.glb_bytes))
 }
 
 struct Writer<'a> {
