@@ -179,14 +179,19 @@ fn build_into(
     let mut order: Vec<usize> = (0..placed.len()).collect();
     let mut writer =
         Writer { placed, dir: tmp, tiles: 0, glb_bytes: 0, features_csv: String::from("id,kind,tile,minz,maxz,wkt\n") };
-    let root = writer.tile(&mut order, "0", max_features_per_tile, 0)?;
-    let root_error = root["geometricError"].as_f64().unwrap_or(0.0);
-    let mut root = root;
-    root["transform"] = json!(frame.ecef_from_enu_matrix());
-    root["refine"] = json!("REPLACE");
+    let (top, centre, half) = writer.tile(&mut order, "0", max_features_per_tile, 0)?;
+    // The root only places the tree on the globe: the ENU frame at the data's centre.
+    let diagonal = 2.0 * (half[0] * half[0] + half[1] * half[1] + half[2] * half[2]).sqrt();
+    let root = json!({
+        "transform": frame.ecef_from_enu_matrix(),
+        "boundingVolume": {"box": box_json(centre, half)},
+        "geometricError": diagonal,
+        "refine": "REPLACE",
+        "children": [top],
+    });
     let tileset = json!({
         "asset": {"version": "1.1", "generator": "CityTwin cim-import"},
-        "geometricError": root_error * 2.0 + 1.0,
+        "geometricError": diagonal * 2.0,
         "root": root,
     });
     let write = |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(io(&path));
@@ -206,7 +211,14 @@ struct Writer<'a> {
 impl Writer<'_> {
     /// The tile (and its subtree) for the objects in `ids`, split along the longer side at
     /// the median until a leaf holds at most `max` of them.
-    fn tile(&mut self, ids: &mut [usize], name: &str, max: usize, depth: usize) -> Result<Value, ImportError> {
+    /// Returns the tile's JSON and its box (centre, half sizes) in the root's ENU frame.
+    fn tile(
+        &mut self,
+        ids: &mut [usize],
+        name: &str,
+        max: usize,
+        depth: usize,
+    ) -> Result<(Value, Vec3, Vec3), ImportError> {
         let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
         for &i in ids.iter() {
             for a in 0..3 {
@@ -224,16 +236,17 @@ impl Writer<'_> {
             let mid = ids.len() / 2;
             let (a, b) = ids.split_at_mut(mid);
             let children = vec![
-                self.tile(a, &format!("{name}0"), max, depth + 1)?,
-                self.tile(b, &format!("{name}1"), max, depth + 1)?,
+                self.tile(a, &format!("{name}0"), max, depth + 1)?.0,
+                self.tile(b, &format!("{name}1"), max, depth + 1)?.0,
             ];
-            return Ok(json!({
+            let tile = json!({
                 "boundingVolume": {"box": box_json(centre, half)},
                 // Without coarse content, an inner tile's error is its size: a viewer refines
                 // it as soon as it covers more than a few pixels.
                 "geometricError": diagonal,
                 "children": children,
-            }));
+            });
+            return Ok((tile, centre, half));
         }
         // A leaf: one GLB, positions relative to the leaf's centre, glTF y-up.
         let mut mesh = TileMesh::default();
@@ -301,12 +314,13 @@ impl Writer<'_> {
         }
         let mut translate = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0];
         translate[12..15].copy_from_slice(&centre);
-        Ok(json!({
+        let tile = json!({
             "transform": translate,
             "boundingVolume": {"box": box_json([0.0; 3], half)},
             "geometricError": 0.0,
             "content": {"uri": uri},
-        }))
+        });
+        Ok((tile, centre, half))
     }
 }
 
