@@ -59,11 +59,12 @@ enum Command {
         #[arg(long)]
         no_reorder: bool,
     },
-    /// Import city models into an OGC 3D Tiles 1.1 tileset (work in progress: CityJSON in;
+    /// Import city models into an OGC 3D Tiles 1.1 tileset (work in progress: CityJSON and
+    /// GeoJSON footprints in;
     /// leaves with the chosen LoD, GLB with EXT_mesh_features and EXT_structural_metadata,
     /// and a features.csv sidecar in the tileset's local ENU metres).
     Import {
-        /// CityJSON files (.json, .city.json).
+        /// CityJSON files (.json, .city.json) and GeoJSON footprints (.geojson, extruded to LoD1).
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Output folder (replaced when the import succeeds).
@@ -75,6 +76,13 @@ enum Command {
         /// Level of detail to tile, e.g. 1.2 or 2.2 (default: each object's highest).
         #[arg(long)]
         lod: Option<String>,
+        /// GeoJSON: the attribute holding the height (metres) when `height` and
+        /// `building:levels` are absent.
+        #[arg(long)]
+        height_attr: Option<String>,
+        /// GeoJSON: the height of buildings that give none, metres (a warning counts them).
+        #[arg(long, default_value_t = 10.0)]
+        default_height: f64,
     },
     /// Write a synthetic city and query files for `citytwin query`: clustered districts over
     /// 40 x 40 km, footprint shapes from the real Wuhan footprints in $CITYTWIN_DATA.
@@ -123,7 +131,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Generate { objects, queries, seed, footprints, out } => {
             generate(objects, queries, seed, footprints, &out)
         }
-        Command::Import { inputs, out, crs, lod } => import(&inputs, &out, crs.as_deref(), lod.as_deref()),
+        Command::Import { inputs, out, crs, lod, height_attr, default_height } => {
+            let extrude = cim_import::ExtrudeOptions { height_attr, default_height_m: default_height };
+            import(&inputs, &out, crs.as_deref(), lod.as_deref(), &extrude)
+        }
     }
 }
 
@@ -249,7 +260,13 @@ fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 
-fn import(inputs: &[PathBuf], out: &Path, crs: Option<&str>, lod: Option<&str>) -> Result<()> {
+fn import(
+    inputs: &[PathBuf],
+    out: &Path,
+    crs: Option<&str>,
+    lod: Option<&str>,
+    extrude: &cim_import::ExtrudeOptions,
+) -> Result<()> {
     let crs = crs.map(Crs::parse).transpose().context("--crs")?;
     let lod = match lod {
         None => cim_import::LodChoice::Highest,
@@ -261,7 +278,12 @@ fn import(inputs: &[PathBuf], out: &Path, crs: Option<&str>, lod: Option<&str>) 
     let mut imported = Vec::new();
     let (mut objects, mut skipped) = (0, 0);
     for path in inputs {
-        let imp = cim_import::read_cityjson(path, &opts)?;
+        let geojson = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("geojson"));
+        let imp = if geojson {
+            cim_import::read_geojson_footprints(path, extrude)?
+        } else {
+            cim_import::read_cityjson(path, &opts)?
+        };
         for s in &imp.skipped {
             eprintln!("skipped: {s}");
         }

@@ -19,13 +19,10 @@ fn data(rel: &str) -> PathBuf {
 }
 
 fn import(file: &str, extra: &[&str]) -> PathBuf {
-    let out = std::env::temp_dir().join(format!("citytwin-import-{}-{}", file.replace('.', "_"), std::process::id()));
-    let mut args = vec![
-        "import".to_owned(),
-        data(&format!("cityjson/{file}")).display().to_string(),
-        "-o".into(),
-        out.display().to_string(),
-    ];
+    let rel = if file.contains('/') { file.to_owned() } else { format!("cityjson/{file}") };
+    let out =
+        std::env::temp_dir().join(format!("citytwin-import-{}-{}", file.replace(['.', '/'], "_"), std::process::id()));
+    let mut args = vec!["import".to_owned(), data(&rel).display().to_string(), "-o".into(), out.display().to_string()];
     args.extend(extra.iter().map(|s| s.to_string()));
     let o = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(&args).output().unwrap();
     assert!(o.status.success(), "import {file}: {}", String::from_utf8_lossy(&o.stderr));
@@ -113,16 +110,25 @@ fn every_cityjson_file_imports_to_valid_tiles() {
         ("zurich_subset_lod2.json", &[][..]),
         ("multi_lod.json", &["--crs", "EPSG:7415"][..]),
         ("DH_01_subs.city.json", &["--crs", "EPSG:7415"][..]),
+        ("geojson/wuhan_buildings.geojson", &[][..]),
     ] {
-        // Features: the objects that carry geometry, counted from the raw file.
-        let raw: Value =
-            serde_json::from_str(&std::fs::read_to_string(data(&format!("cityjson/{file}"))).unwrap()).unwrap();
-        let features = raw["CityObjects"]
-            .as_object()
-            .unwrap()
-            .values()
-            .filter(|o| o["geometry"].as_array().is_some_and(|g| !g.is_empty()))
-            .count();
+        // Features, counted from the raw file: CityJSON objects that carry geometry; GeoJSON
+        // buildings (distinct ids) that have a polygon.
+        let rel = if file.contains('/') { file.to_owned() } else { format!("cityjson/{file}") };
+        let raw: Value = serde_json::from_str(&std::fs::read_to_string(data(&rel)).unwrap()).unwrap();
+        let features = match raw["CityObjects"].as_object() {
+            Some(objects) => {
+                objects.values().filter(|o| o["geometry"].as_array().is_some_and(|g| !g.is_empty())).count()
+            }
+            None => raw["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["geometry"]["type"] != "Point")
+                .map(|f| f["properties"]["id"].to_string())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+        };
         let dir = import(file, extra);
         let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
         assert_eq!(tileset["asset"]["version"], "1.1");
@@ -190,6 +196,12 @@ fn vertices_land_where_pyproj_puts_them() {
             "zurich_subset_lod2.json",
             [2_684_572.779, 1_246_324.502, 448.781],
             [4_280_247.768_159_4, 644_132.694_096_6, 4_669_474.397_928],
+        ),
+        // Wuhan building 112937194, first corner (lon, lat) at its base (no min_height: 0 m).
+        (
+            "geojson/wuhan_buildings.geojson",
+            [114.389_648_44, 30.507_987_89, 0.0],
+            [-2_271_121.445_981_4, 5_009_064.780_254_978, 3_219_017.526_007_354],
         ),
     ] {
         let dir = import(file, &[]);

@@ -16,6 +16,7 @@
 
 mod cityjson;
 mod error;
+mod geojson_footprints;
 mod glb;
 mod imported;
 mod surface;
@@ -24,6 +25,7 @@ mod triangulate;
 
 pub use cityjson::{CityJsonOptions, LodChoice, read_cityjson, read_cityjson_str};
 pub use error::{ImportError, Skipped};
+pub use geojson_footprints::{ExtrudeOptions, read_geojson_footprints};
 pub use glb::{Column, NO_DATA, PropertyTable, TileMesh, property_id, write_glb};
 pub use imported::{Imported, ImportedObject};
 pub use surface::Surface;

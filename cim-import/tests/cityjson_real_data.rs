@@ -180,3 +180,38 @@ fn degenerate_faces_are_dropped_with_a_warning_and_templates_are_placed() {
     );
     assert_eq!((tree.object.z_min_m, tree.object.z_max_m), (0.0, 3.0));
 }
+
+#[test]
+fn wuhan_footprints_become_one_block_per_building() {
+    use cim_import::{ExtrudeOptions, read_geojson_footprints};
+    let imported =
+        read_geojson_footprints(&data("geojson/wuhan_buildings.geojson"), &ExtrudeOptions::default()).unwrap();
+    // The data README's 239 buildings: 237 with a footprint (pieces cut at tile edges joined by
+    // id), 2 known only from a label point.
+    assert_eq!(imported.objects.len() + imported.skipped.len(), 239);
+    assert_eq!(imported.skipped.len(), 2);
+    assert!(imported.skipped.iter().all(|s| s.reason.contains("Point")), "{:?}", imported.skipped);
+    let mall = imported.objects.iter().find(|o| o.object.id == "112937194").unwrap();
+    assert_eq!((mall.object.z_min_m, mall.object.z_max_m), (0.0, 23.0), "height 23 from the file");
+    // Per piece of the building in the file: floor, roof and one wall per ring edge.
+    let raw: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data("geojson/wuhan_buildings.geojson")).unwrap()).unwrap();
+    let expected: usize = raw["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["id"] == 112_937_194 && f["geometry"]["type"] == "Polygon")
+        .map(|f| {
+            2 + f["geometry"]["coordinates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_array().unwrap().len() - 1)
+                .sum::<usize>()
+        })
+        .sum();
+    assert!(expected > 18, "the mall is cut into several pieces");
+    assert_eq!(mall.surfaces.len(), expected);
+    assert!(imported.warnings.iter().any(|w| w.reason.contains("give no height")));
+    assert_eq!(imported.crs.map(|c| c.epsg()), Some(4326));
+}

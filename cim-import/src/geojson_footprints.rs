@@ -1,0 +1,216 @@
+//! GeoJSON building footprints (RFC 7946: WGS84 longitude, latitude) extruded to LoD1 blocks.
+//!
+//! Heights come from `height` (metres; numbers or numeric strings such as `"12 m"`), else
+//! `building:levels` x 3 m, else the attribute `--height-attr` names, else a default height,
+//! counted and warned about. `min_height` lifts the block's base. Features that share an id are
+//! pieces of one building (vector tiles cut buildings at tile edges) and become one object;
+//! an id seen only on label points has no footprint and is listed as skipped.
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use city_core::{AttributeValue, Attributes, AxisOrder, CityObject, Crs, GeometryRef, Lod, ObjectKind};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
+use serde_json::Value;
+
+use crate::{ImportError, Imported, ImportedObject, Skipped, Surface};
+
+/// How to extrude footprints.
+#[derive(Debug, Clone)]
+pub struct ExtrudeOptions {
+    /// An attribute to read the height from when `height` and `building:levels` are absent.
+    pub height_attr: Option<String>,
+    /// Height of a building that gives none, metres.
+    pub default_height_m: f64,
+}
+
+impl Default for ExtrudeOptions {
+    fn default() -> Self {
+        Self { height_attr: None, default_height_m: 10.0 }
+    }
+}
+
+/// Storey height assumed for `building:levels`, metres.
+const STOREY_M: f64 = 3.0;
+
+/// A number from a JSON number or a numeric string (`"12"`, `"12.5 m"`).
+fn number(v: &Value) -> Option<f64> {
+    let n = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().trim_end_matches('m').trim().parse().ok(),
+        _ => None,
+    };
+    n.filter(|x| x.is_finite())
+}
+
+/// Reads a GeoJSON FeatureCollection of footprints.
+pub fn read_geojson_footprints(path: &Path, opts: &ExtrudeOptions) -> Result<Imported, ImportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
+    let json: Value = serde_json::from_str(&text).map_err(|e| ImportError::Json {
+        file: path.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let features = json["features"].as_array().ok_or_else(|| ImportError::Format {
+        file: path.to_owned(),
+        reason: "not a GeoJSON FeatureCollection (no \"features\" array)".into(),
+    })?;
+    let skip = |id: &str, reason: String| Skipped { file: path.to_owned(), id: id.to_owned(), reason };
+
+    // Pieces by id, in order of first appearance.
+    let mut order: Vec<String> = Vec::new();
+    let mut pieces: BTreeMap<String, (Vec<Polygon<f64>>, Attributes, Option<f64>, f64)> = BTreeMap::new();
+    let mut skipped = Vec::new();
+    let mut defaulted = 0usize;
+    for (i, f) in features.iter().enumerate() {
+        let props = &f["properties"];
+        let id = match (&f["id"], &props["id"]) {
+            (Value::Null, Value::Null) => format!("feature {}", i + 1),
+            (Value::Null, v) | (v, _) => v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
+        };
+        let polygons = match polygons(&f["geometry"]) {
+            Ok(p) => p,
+            Err(reason) => {
+                if !pieces.contains_key(&id) {
+                    skipped.push(skip(&id, format!("feature {}: {reason}", i + 1)));
+                }
+                continue;
+            }
+        };
+        let height = number(&props["height"])
+            .or_else(|| number(&props["building:levels"]).map(|l| l * STOREY_M))
+            .or_else(|| opts.height_attr.as_ref().and_then(|a| number(&props[a.as_str()])));
+        let min_height = number(&props["min_height"]).unwrap_or(0.0);
+        let entry = pieces.entry(id.clone()).or_insert_with(|| {
+            order.push(id.clone());
+            let attributes = props
+                .as_object()
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), AttributeValue::from(v))).collect())
+                .unwrap_or_default();
+            (Vec::new(), attributes, None, min_height)
+        });
+        entry.0.extend(polygons);
+        entry.2 = match (entry.2, height) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        entry.3 = entry.3.min(min_height);
+    }
+    // Ids first seen as points whose polygon came later are not skipped after all.
+    skipped.retain(|s| !pieces.contains_key(&s.id));
+
+    let mut objects = Vec::with_capacity(order.len());
+    for id in order {
+        let Some((polys, attributes, height, base)) = pieces.remove(&id) else { continue };
+        let top = match height {
+            Some(h) if h > base => h,
+            Some(_) | None => {
+                defaulted += 1;
+                base + opts.default_height_m
+            }
+        };
+        let kind = match attributes.get("kind").and_then(AttributeValue::as_str) {
+            Some("building_part") => ObjectKind::BuildingPart,
+            _ => ObjectKind::Building,
+        };
+        let surfaces = polys.iter().flat_map(|p| extrude(p, base, top)).collect();
+        let object = CityObject {
+            id,
+            kind,
+            parent: None,
+            footprint: MultiPolygon(polys),
+            z_min_m: base,
+            z_max_m: top,
+            lods: vec![GeometryRef { lod: Lod { major: 1, minor: 0 }, content_uri: None, feature_id: None }],
+            attributes,
+        };
+        objects.push(ImportedObject { object, surfaces });
+    }
+    let mut warnings = Vec::new();
+    if defaulted > 0 {
+        warnings.push(skip(
+            "",
+            format!(
+                "{defaulted} buildings give no height (height, building:levels{}): extruded to {} m",
+                opts.height_attr.as_ref().map(|a| format!(", {a}")).unwrap_or_default(),
+                opts.default_height_m
+            ),
+        ));
+    }
+    let crs = Crs::from_epsg(4326).ok().map(|c| c.with_axis_order(AxisOrder::EastNorth));
+    Ok(Imported { file: path.to_owned(), crs, objects, skipped, warnings })
+}
+
+/// The polygons of a Polygon or MultiPolygon geometry, rings checked.
+fn polygons(g: &Value) -> Result<Vec<Polygon<f64>>, String> {
+    let ring = |r: &Value| -> Result<LineString<f64>, String> {
+        let pts: Vec<Coord<f64>> = r
+            .as_array()
+            .ok_or("a ring is not an array")?
+            .iter()
+            .map(|p| match (p.get(0).and_then(Value::as_f64), p.get(1).and_then(Value::as_f64)) {
+                (Some(x), Some(y)) if x.is_finite() && y.is_finite() => Ok(Coord { x, y }),
+                _ => Err(format!("position {p} is not [lon, lat]")),
+            })
+            .collect::<Result<_, _>>()?;
+        if pts.len() < 4 || pts.first() != pts.last() {
+            return Err("a ring is not closed or has fewer than 4 positions".into());
+        }
+        Ok(LineString(pts))
+    };
+    let polygon = |p: &Value| -> Result<Polygon<f64>, String> {
+        let rings = p.as_array().ok_or("a polygon is not an array of rings")?;
+        let mut it = rings.iter().map(ring);
+        let exterior = it.next().ok_or("a polygon without rings")??;
+        Ok(Polygon::new(exterior, it.collect::<Result<_, _>>()?))
+    };
+    match g["type"].as_str() {
+        Some("Polygon") => Ok(vec![polygon(&g["coordinates"])?]),
+        Some("MultiPolygon") => {
+            g["coordinates"].as_array().ok_or("coordinates is not an array")?.iter().map(polygon).collect()
+        }
+        Some(other) => Err(format!("a {other}, not a footprint (label points carry no outline)")),
+        None => Err("no geometry".into()),
+    }
+}
+
+/// Signed area of a ring in its own coordinates (positive: counter-clockwise).
+fn signed_area(r: &[Coord<f64>]) -> f64 {
+    r.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum::<f64>() * 0.5
+}
+
+/// A footprint extruded from `base` to `top`: floor (facing down), roof (facing up) and one
+/// wall per edge (facing out), rings open as [`Surface`] wants them.
+fn extrude(p: &Polygon<f64>, base: f64, top: f64) -> Vec<Surface> {
+    // Exterior counter-clockwise, holes clockwise, seen from above (lon/lat is east/north).
+    let oriented = |r: &LineString<f64>, ccw: bool| -> Vec<Coord<f64>> {
+        let mut v = r.0.clone();
+        if (signed_area(&v) > 0.0) != ccw {
+            v.reverse();
+        }
+        v.pop(); // open the ring
+        v
+    };
+    let rings: Vec<Vec<Coord<f64>>> =
+        std::iter::once(oriented(p.exterior(), true)).chain(p.interiors().iter().map(|h| oriented(h, false))).collect();
+    let at = |c: &Coord<f64>, z: f64| [c.x, c.y, z];
+    let mut out = Vec::new();
+    out.push(Surface {
+        rings: rings.iter().map(|r| r.iter().map(|c| at(c, top)).collect()).collect(),
+        semantic: Some("RoofSurface".into()),
+    });
+    out.push(Surface {
+        rings: rings.iter().map(|r| r.iter().rev().map(|c| at(c, base)).collect()).collect(),
+        semantic: Some("GroundSurface".into()),
+    });
+    for r in &rings {
+        for i in 0..r.len() {
+            let (a, b) = (&r[i], &r[(i + 1) % r.len()]);
+            out.push(Surface {
+                rings: vec![vec![at(a, base), at(b, base), at(b, top), at(a, top)]],
+                semantic: Some("WallSurface".into()),
+            });
+        }
+    }
+    out
+}
