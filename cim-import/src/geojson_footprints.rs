@@ -29,6 +29,16 @@ impl Default for ExtrudeOptions {
     }
 }
 
+/// The features of one building id, gathered.
+struct Pieces {
+    polygons: Vec<Polygon<f64>>,
+    attributes: Attributes,
+    /// The greatest height any piece gives.
+    height: Option<f64>,
+    /// The lowest base any piece gives.
+    base: f64,
+}
+
 /// Storey height assumed for `building:levels`, metres.
 const STOREY_M: f64 = 3.0;
 
@@ -59,7 +69,7 @@ pub fn read_geojson_footprints(path: &Path, opts: &ExtrudeOptions) -> Result<Imp
 
     // Pieces by id, in order of first appearance.
     let mut order: Vec<String> = Vec::new();
-    let mut pieces: BTreeMap<String, (Vec<Polygon<f64>>, Attributes, Option<f64>, f64)> = BTreeMap::new();
+    let mut pieces: BTreeMap<String, Pieces> = BTreeMap::new();
     let mut skipped = Vec::new();
     let mut defaulted = 0usize;
     for (i, f) in features.iter().enumerate() {
@@ -101,7 +111,7 @@ pub fn read_geojson_footprints(path: &Path, opts: &ExtrudeOptions) -> Result<Imp
 
     let mut objects = Vec::with_capacity(order.len());
     for id in order {
-        let Some((polys, attributes, height, base)) = pieces.remove(&id) else { continue };
+        let Some(Pieces { polygons: polys, attributes, height, base }) = pieces.remove(&id) else { continue };
         let top = match height {
             Some(h) if h > base => h,
             Some(_) | None => {
