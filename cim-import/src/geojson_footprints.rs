@@ -97,14 +97,14 @@ pub fn read_geojson_footprints(path: &Path, opts: &ExtrudeOptions) -> Result<Imp
                 .as_object()
                 .map(|m| m.iter().map(|(k, v)| (k.clone(), AttributeValue::from(v))).collect())
                 .unwrap_or_default();
-            (Vec::new(), attributes, None, min_height)
+            Pieces { polygons: Vec::new(), attributes, height: None, base: min_height }
         });
-        entry.0.extend(polygons);
-        entry.2 = match (entry.2, height) {
+        entry.polygons.extend(polygons);
+        entry.height = match (entry.height, height) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        entry.3 = entry.3.min(min_height);
+        entry.base = entry.base.min(min_height);
     }
     // Ids first seen as points whose polygon came later are not skipped after all.
     skipped.retain(|s| !pieces.contains_key(&s.id));
