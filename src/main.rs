@@ -35,7 +35,8 @@ enum Command {
         /// each point).
         #[arg(value_enum)]
         kind: QueryKind,
-        /// The objects: .geojson/.json or .csv.
+        /// The objects: .geojson/.json, .csv, or a tileset folder from `citytwin import`
+        /// (its features.csv, in the tileset's local metres).
         #[arg(long)]
         objects: PathBuf,
         /// The queries: CSV with a header.

@@ -138,11 +138,20 @@ fn is_geojson(path: &Path) -> bool {
     )
 }
 
-/// Reads objects from GeoJSON (`.geojson`, `.json`) or CSV (anything else).
+/// Reads objects from GeoJSON (`.geojson`, `.json`), CSV (any other file) or a tileset folder.
 ///
 /// GeoJSON is WGS84 longitude/latitude (RFC 7946); with `crs` the coordinates are projected
 /// into it, so distances come out in metres. CSV coordinates are taken as they are.
+/// A tileset folder written by `citytwin import` is read through its `features.csv` sidecar
+/// (footprints in the tileset's local ENU metres).
 pub fn read_objects(path: &Path, crs: Option<&Crs>) -> Result<Objects> {
+    if path.is_dir() {
+        let sidecar = path.join("features.csv");
+        if !sidecar.is_file() {
+            bail!("{} is a folder without features.csv: not a tileset written by `citytwin import`", path.display());
+        }
+        return read_csv_objects(&sidecar);
+    }
     if is_geojson(path) { read_geojson_objects(path, crs) } else { read_csv_objects(path) }
 }
 

@@ -229,3 +229,22 @@ fn a_file_without_crs_is_refused_and_nothing_is_written() {
         .any(|d| d.file_name().to_string_lossy().starts_with(".citytwin-import-nocrs"));
     assert!(!partial, "a partial folder was left behind");
 }
+
+#[test]
+fn query_answers_over_an_imported_tileset() {
+    // A window over everything finds every feature of Delft; the sidecar is in local metres.
+    let dir = import("delft.json", &[]);
+    let q = dir.join("everything.csv");
+    std::fs::write(&q, "minx,miny,maxx,maxy\n-100000,-100000,100000,100000\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["query", "window", "--objects", dir.to_str().unwrap(), "--queries", q.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line = String::from_utf8_lossy(&o.stdout);
+    let s: Value = serde_json::from_str(line.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (s["objects"].as_u64(), s["hits"].as_u64(), s["skipped_objects"].as_u64()),
+        (Some(570), Some(570), Some(0))
+    );
+}
