@@ -65,7 +65,8 @@ enum Command {
     /// leaves with the chosen LoD, GLB with EXT_mesh_features and EXT_structural_metadata,
     /// and a features.csv sidecar in the tileset's local ENU metres).
     Import {
-        /// CityJSON files (.json, .city.json) and GeoJSON footprints (.geojson, extruded to LoD1).
+        /// CityJSON files (.json, .city.json), GeoJSON footprints (.geojson) and OSM extracts
+        /// (.osm.pbf); footprints are extruded to LoD1.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Output folder (replaced when the import succeeds).
@@ -279,9 +280,11 @@ fn import(
     let mut imported = Vec::new();
     let (mut objects, mut skipped) = (0, 0);
     for path in inputs {
-        let geojson = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("geojson"));
-        let imp = if geojson {
+        let name = path.to_string_lossy().to_ascii_lowercase();
+        let imp = if name.ends_with(".geojson") {
             cim_import::read_geojson_footprints(path, extrude)?
+        } else if name.ends_with(".pbf") {
+            cim_import::read_osm_buildings(path, extrude)?
         } else {
             cim_import::read_cityjson(path, &opts)?
         };

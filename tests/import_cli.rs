@@ -248,3 +248,18 @@ fn query_answers_over_an_imported_tileset() {
         (Some(570), Some(570), Some(0))
     );
 }
+
+#[test]
+fn osm_extract_imports_to_valid_tiles() {
+    let dir = import("osm/Helsinki.osm.pbf", &[]);
+    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+    check_tree(&tileset["root"], &dir, None);
+    let mut tiles = Vec::new();
+    leaves(&tileset["root"], &mut tiles);
+    let glbs: Vec<PathBuf> = tiles.iter().map(|t| dir.join(t["content"]["uri"].as_str().unwrap())).collect();
+    let validator = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gltf-validator/validate.mjs");
+    let v = Command::new("node").arg(validator).args(&glbs).output().expect("running node");
+    assert!(v.status.success(), "glTF-Validator reports errors:\n{}", String::from_utf8_lossy(&v.stdout));
+    let n: usize = glbs.iter().map(|g| ids(&glb(g).0, &glb(g).1).len()).sum();
+    assert_eq!(n, 572, "500 building ways and 72 building relations");
+}

@@ -16,9 +16,11 @@
 
 mod cityjson;
 mod error;
+mod extrude;
 mod geojson_footprints;
 mod glb;
 mod imported;
+mod osm_buildings;
 mod surface;
 mod tileset_writer;
 mod triangulate;
@@ -28,6 +30,7 @@ pub use error::{ImportError, Skipped};
 pub use geojson_footprints::{ExtrudeOptions, read_geojson_footprints};
 pub use glb::{Column, NO_DATA, PropertyTable, TileMesh, property_id, write_glb};
 pub use imported::{Imported, ImportedObject};
+pub use osm_buildings::read_osm_buildings;
 pub use surface::Surface;
 pub use tileset_writer::{TilingOptions, TilingSummary, write_tileset};
 pub use triangulate::{Triangles, triangulate};

@@ -215,3 +215,28 @@ fn wuhan_footprints_become_one_block_per_building() {
     assert!(imported.warnings.iter().any(|w| w.reason.contains("give no height")));
     assert_eq!(imported.crs.map(|c| c.epsg()), Some(4326));
 }
+
+#[test]
+fn osm_buildings_match_the_data_readme() {
+    use cim_import::{ExtrudeOptions, read_osm_buildings};
+    let o = ExtrudeOptions::default();
+    let helsinki = read_osm_buildings(&data("osm/Helsinki.osm.pbf"), &o).unwrap();
+    // The data README's 500 Helsinki buildings are its building ways; the extract also holds 72
+    // building multipolygon relations, and 60 buildings whose nodes were clipped away.
+    let ways = helsinki.objects.iter().filter(|b| b.object.id.starts_with("way/")).count();
+    assert_eq!(ways, 500);
+    assert!(helsinki.skipped.iter().all(|s| s.reason.contains("not in the file")), "{:?}", &helsinki.skipped[..3]);
+    let levels = helsinki.objects.iter().find(|b| b.object.attributes.contains_key("building:levels")).unwrap();
+    let n = levels.object.attributes["building:levels"].as_f64().unwrap();
+    assert_eq!(levels.object.z_max_m - levels.object.z_min_m, n * 3.0, "levels x 3 m, tags typed as numbers");
+    let test = read_osm_buildings(&data("osm/test.osm.pbf"), &o).unwrap();
+    assert_eq!(test.objects.len() + test.skipped.len(), 2219, "the data README's 2,219 buildings");
+    // A PBF with a corrupt block is an error naming the file, not a panic.
+    let mut bytes = std::fs::read(data("osm/test.osm.pbf")).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid..mid + 64].iter_mut().for_each(|b| *b ^= 0xA5);
+    let broken = std::env::temp_dir().join(format!("citytwin-broken-{}.osm.pbf", std::process::id()));
+    std::fs::write(&broken, &bytes).unwrap();
+    let e = read_osm_buildings(&broken, &o).unwrap_err().to_string();
+    assert!(e.contains("citytwin-broken") && e.contains("not a readable OSM PBF"), "{e}");
+}
