@@ -27,13 +27,20 @@ struct Found {
     inner: Vec<Vec<i64>>,
 }
 
+/// A building multipolygon relation: its tags and member ways (id, is the role `inner`).
+struct Relation {
+    id: String,
+    tags: Vec<(String, String)>,
+    members: Vec<(i64, bool)>,
+}
+
 /// Reads the buildings of an OSM PBF file.
 pub fn read_osm_buildings(path: &Path, opts: &ExtrudeOptions) -> Result<Imported, ImportError> {
     let reader = ElementReader::from_path(path).map_err(|e| osm_error(path, &e))?;
     let mut nodes: HashMap<i64, (f64, f64)> = HashMap::new();
     let mut ways: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut found: Vec<Found> = Vec::new();
-    let mut relations: Vec<(String, Vec<(String, String)>, Vec<(i64, bool)>)> = Vec::new();
+    let mut relations: Vec<Relation> = Vec::new();
     let is_building = |k: &str| k == "building" || k == "building:part";
     reader
         .for_each(|el| match el {
@@ -60,7 +67,7 @@ pub fn read_osm_buildings(path: &Path, opts: &ExtrudeOptions) -> Result<Imported
                         .filter(|m| m.member_type == RelMemberType::Way)
                         .map(|m| (m.member_id, m.role().map(|r| r == "inner").unwrap_or(false)))
                         .collect();
-                    relations.push((format!("relation/{}", r.id()), tags, members));
+                    relations.push(Relation { id: format!("relation/{}", r.id()), tags, members });
                 }
             }
         })
@@ -68,7 +75,7 @@ pub fn read_osm_buildings(path: &Path, opts: &ExtrudeOptions) -> Result<Imported
 
     let skip = |id: &str, reason: String| Skipped { file: path.to_owned(), id: id.to_owned(), reason };
     let mut skipped = Vec::new();
-    for (id, tags, members) in relations {
+    for Relation { id, tags, members } in relations {
         let (mut outer_ways, mut inner_ways) = (Vec::new(), Vec::new());
         let mut missing = 0;
         for (way, inner) in members {
