@@ -269,7 +269,9 @@ fn import(
     lod: Option<&str>,
     extrude: &cim_import::ExtrudeOptions,
 ) -> Result<()> {
-    let crs = crs.map(Crs::parse).transpose().context("--crs")?;
+    // CityJSON, GeoJSON and OSM write easting (longitude) first, whatever EPSG's axis order.
+    let crs =
+        crs.map(Crs::parse).transpose().context("--crs")?.map(|c| c.with_axis_order(city_core::AxisOrder::EastNorth));
     let lod = match lod {
         None => cim_import::LodChoice::Highest,
         Some(l) => cim_import::LodChoice::Exact(

@@ -63,8 +63,9 @@ pub fn read_cityjson_str(text: &str, file: &Path, opts: &CityJsonOptions) -> Res
 
     let mut warnings = Vec::new();
     let declared = json["metadata"]["referenceSystem"].as_str();
+    // CityJSON vertices are x, y, z: easting (or longitude) first, whatever EPSG's axis order.
     let crs = match declared.map(Crs::parse) {
-        Some(Ok(c)) => Some(c),
+        Some(Ok(c)) => Some(c.with_axis_order(city_core::AxisOrder::EastNorth)),
         Some(Err(e)) => {
             warnings.push(Skipped {
                 file: file.to_owned(),

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use city_core::{AttributeValue, Crs, EnuFrame, Vec3, geodetic_from_ecef};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::glb::{Column, NO_DATA, PropertyTable, TileMesh, property_id, write_glb};
-use crate::{ImportError, Imported, Surface, triangulate};
+use crate::{ImportError, Imported, ImportedObject, Surface, triangulate};
 
 /// How to tile.
 #[derive(Debug, Clone)]
@@ -67,27 +68,35 @@ pub fn write_tileset(inputs: &[Imported], out_dir: &Path, opts: &TilingOptions) 
             file: imp.file.clone(),
             reason: "the file declares no CRS: pass --crs EPSG:n".into(),
         })?;
-        // CityJSON and most city models write easting first; respect north-first geographic CRSs.
-        for o in &imp.objects {
-            if o.surfaces.is_empty() {
-                without_geometry += 1;
-                continue;
-            }
-            let mut surfaces = Vec::with_capacity(o.surfaces.len());
-            for s in &o.surfaces {
-                let rings = s
-                    .rings
+        // To ECEF on every core: proj4rs per vertex is the costly part of this step.
+        let converted: Vec<Option<(&ImportedObject, Vec<Surface>)>> = imp
+            .objects
+            .par_iter()
+            .map(|o| {
+                if o.surfaces.is_empty() {
+                    return Ok(None);
+                }
+                let surfaces = o
+                    .surfaces
                     .iter()
-                    .map(|r| r.iter().map(|&p| crs.to_ecef(p)).collect::<Result<Vec<_>, _>>())
-                    .collect::<Result<Vec<_>, _>>()
+                    .map(|s| {
+                        let rings = s
+                            .rings
+                            .iter()
+                            .map(|r| r.iter().map(|&p| crs.to_ecef(p)).collect::<Result<Vec<_>, _>>())
+                            .collect::<Result<Vec<_>, _>>()?;
+                        Ok(Surface { rings, semantic: s.semantic.clone() })
+                    })
+                    .collect::<Result<Vec<_>, city_core::CoreError>>()
                     .map_err(|e| ImportError::Format {
                         file: imp.file.clone(),
                         reason: format!("object {:?}: {e}", o.object.id),
                     })?;
-                surfaces.push(Surface { rings, semantic: s.semantic.clone() });
-            }
-            ecef_objects.push((o, surfaces));
-        }
+                Ok(Some((o, surfaces)))
+            })
+            .collect::<Result<_, ImportError>>()?;
+        without_geometry += converted.iter().filter(|c| c.is_none()).count();
+        ecef_objects.extend(converted.into_iter().flatten());
     }
     if ecef_objects.is_empty() {
         return Err(ImportError::Format {
@@ -177,8 +186,7 @@ fn build_into(
         move |source| ImportError::Io { file, source }
     };
     let mut order: Vec<usize> = (0..placed.len()).collect();
-    let mut writer =
-        Writer { placed, dir: tmp, tiles: 0, glb_bytes: 0, features_csv: String::from("id,kind,tile,minz,maxz,wkt\n") };
+    let mut writer = Writer { placed, leaves: Vec::new() };
     let (top, centre, half) = writer.tile(&mut order, "0", max_features_per_tile, 0)?;
     // The root only places the tree on the globe: the ENU frame at the data's centre.
     let diagonal = 2.0 * (half[0] * half[0] + half[1] * half[1] + half[2] * half[2]).sqrt();
@@ -196,16 +204,93 @@ fn build_into(
     });
     let write = |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(io(&path));
     write(tmp.join("tileset.json"), serde_json::to_string_pretty(&tileset).unwrap_or_default().as_bytes())?;
-    write(tmp.join("features.csv"), writer.features_csv.as_bytes())?;
-    Ok((writer.tiles, writer.glb_bytes))
+    // Triangulation and GLB encoding on every core; each leaf writes its own file.
+    let sizes: Vec<usize> = writer
+        .leaves
+        .par_iter()
+        .map(|leaf| {
+            let glb = leaf_glb(placed, leaf);
+            write(tmp.join(&leaf.uri), &glb).map(|()| glb.len())
+        })
+        .collect::<Result<_, _>>()?;
+    let mut csv = String::from("id,kind,tile,minz,maxz,wkt\n");
+    for leaf in &writer.leaves {
+        for &i in &leaf.ids {
+            let p = &placed[i];
+            csv.push_str(&format!(
+                "{},{},{},{},{},\"{}\"\n",
+                csv_field(&p.id),
+                p.kind,
+                leaf.uri,
+                p.lo[2],
+                p.hi[2],
+                footprint_wkt(p)
+            ));
+        }
+    }
+    write(tmp.join("features.csv"), csv.as_bytes())?;
+    Ok((sizes.len(), sizes.iter().sum()))
 }
 
 struct Writer<'a> {
     placed: &'a [Placed],
-    dir: &'a Path,
-    tiles: usize,
-    glb_bytes: usize,
-    features_csv: String,
+    leaves: Vec<Leaf>,
+}
+
+/// A tile with content: which objects, and the centre its positions are relative to.
+struct Leaf {
+    uri: String,
+    ids: Vec<usize>,
+    centre: Vec3,
+}
+
+/// The GLB of one leaf: positions relative to the leaf's centre, glTF y-up, one feature per
+/// object with its attributes in the property table.
+fn leaf_glb(placed: &[Placed], leaf: &Leaf) -> Vec<u8> {
+    let (ids, centre) = (&leaf.ids, leaf.centre);
+    let mut mesh = TileMesh::default();
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    for &i in ids {
+        names.extend(placed[i].attributes.keys().map(String::as_str));
+    }
+    for (feature, &i) in ids.iter().enumerate() {
+        for s in &placed[i].surfaces {
+            let Some(t) = triangulate(s) else { continue };
+            let base = mesh.positions.len() as u32;
+            let n = t.normal;
+            for p in &t.positions {
+                let d = [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]];
+                mesh.positions.push([d[0] as f32, d[2] as f32, -d[1] as f32]);
+                mesh.normals.push([n[0] as f32, n[2] as f32, -n[1] as f32]);
+                mesh.feature_ids.push(feature as f32);
+            }
+            mesh.indices.extend(t.indices.iter().flat_map(|tri| tri.map(|k| base + k)));
+        }
+    }
+    let mut table = PropertyTable { count: ids.len(), columns: BTreeMap::new() };
+    table.columns.insert("id".into(), ("id".into(), Column::Text(ids.iter().map(|&i| placed[i].id.clone()).collect())));
+    table
+        .columns
+        .insert("kind".into(), ("kind".into(), Column::Text(ids.iter().map(|&i| placed[i].kind.clone()).collect())));
+    for name in names {
+        let mut id = property_id(name);
+        while table.columns.contains_key(&id) {
+            id.push('_');
+        }
+        let values: Vec<Option<&AttributeValue>> = ids.iter().map(|&i| placed[i].attributes.get(name)).collect();
+        let numeric = values.iter().flatten().all(|v| v.as_f64().is_some_and(f64::is_finite));
+        let column = if numeric {
+            Column::Float64(values.iter().map(|v| v.and_then(AttributeValue::as_f64).unwrap_or(NO_DATA)).collect())
+        } else {
+            let texts: Vec<String> = values.iter().map(|v| v.map(text_of).unwrap_or_default()).collect();
+            if texts.iter().all(String::is_empty) {
+                continue; // empty everywhere in this tile: nothing to store (and glTF forbids empty views)
+            }
+            Column::Text(texts)
+        };
+        table.columns.insert(id, (name.to_owned(), column));
+    }
+    write_glb(&mesh, &table)
 }
 
 impl Writer<'_> {
@@ -248,70 +333,9 @@ impl Writer<'_> {
             });
             return Ok((tile, centre, half));
         }
-        // A leaf: one GLB, positions relative to the leaf's centre, glTF y-up.
-        let mut mesh = TileMesh::default();
-        let mut names: BTreeSet<&str> = BTreeSet::new();
-        for &i in ids.iter() {
-            names.extend(self.placed[i].attributes.keys().map(String::as_str));
-        }
-        for (feature, &i) in ids.iter().enumerate() {
-            for s in &self.placed[i].surfaces {
-                let Some(t) = triangulate(s) else { continue };
-                let base = mesh.positions.len() as u32;
-                let n = t.normal;
-                for p in &t.positions {
-                    let d = [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]];
-                    mesh.positions.push([d[0] as f32, d[2] as f32, -d[1] as f32]);
-                    mesh.normals.push([n[0] as f32, n[2] as f32, -n[1] as f32]);
-                    mesh.feature_ids.push(feature as f32);
-                }
-                mesh.indices.extend(t.indices.iter().flat_map(|tri| tri.map(|k| base + k)));
-            }
-        }
-        let mut table = PropertyTable { count: ids.len(), columns: BTreeMap::new() };
-        table
-            .columns
-            .insert("id".into(), ("id".into(), Column::Text(ids.iter().map(|&i| self.placed[i].id.clone()).collect())));
-        table.columns.insert(
-            "kind".into(),
-            ("kind".into(), Column::Text(ids.iter().map(|&i| self.placed[i].kind.clone()).collect())),
-        );
-        for name in names {
-            let mut id = property_id(name);
-            while table.columns.contains_key(&id) {
-                id.push('_');
-            }
-            let values: Vec<Option<&AttributeValue>> =
-                ids.iter().map(|&i| self.placed[i].attributes.get(name)).collect();
-            let numeric = values.iter().flatten().all(|v| v.as_f64().is_some_and(f64::is_finite));
-            let column = if numeric {
-                Column::Float64(values.iter().map(|v| v.and_then(AttributeValue::as_f64).unwrap_or(NO_DATA)).collect())
-            } else {
-                let texts: Vec<String> = values.iter().map(|v| v.map(text_of).unwrap_or_default()).collect();
-                if texts.iter().all(String::is_empty) {
-                    continue; // empty everywhere in this tile: nothing to store (and glTF forbids empty views)
-                }
-                Column::Text(texts)
-            };
-            table.columns.insert(id, (name.to_owned(), column));
-        }
-        let glb = write_glb(&mesh, &table);
+        // A leaf: its GLB is built later, in parallel with the others.
         let uri = format!("tiles/{name}.glb");
-        let path = self.dir.join(&uri);
-        std::fs::write(&path, &glb).map_err(|source| ImportError::Io { file: path.clone(), source })?;
-        self.tiles += 1;
-        self.glb_bytes += glb.len();
-        for &i in ids.iter() {
-            let p = &self.placed[i];
-            self.features_csv.push_str(&format!(
-                "{},{},{uri},{},{},\"{}\"\n",
-                csv_field(&p.id),
-                p.kind,
-                p.lo[2],
-                p.hi[2],
-                footprint_wkt(p)
-            ));
-        }
+        self.leaves.push(Leaf { uri: uri.clone(), ids: ids.to_vec(), centre });
         let mut translate = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0];
         translate[12..15].copy_from_slice(&centre);
         let tile = json!({
