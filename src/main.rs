@@ -279,9 +279,15 @@ fn import(
         ),
     };
     let opts = cim_import::CityJsonOptions { lod };
+    let start = Instant::now();
+    let bar = indicatif::ProgressBar::new(inputs.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     let mut imported = Vec::new();
     let (mut objects, mut skipped) = (0, 0);
     for path in inputs {
+        bar.set_message(format!("reading {}", path.display()));
         let name = path.to_string_lossy().to_ascii_lowercase();
         let imp = if name.ends_with(".geojson") {
             cim_import::read_geojson_footprints(path, extrude)?
@@ -291,26 +297,46 @@ fn import(
             cim_import::read_cityjson(path, &opts)?
         };
         for s in &imp.skipped {
-            eprintln!("skipped: {s}");
+            bar.suspend(|| eprintln!("skipped: {s}"));
         }
         for w in &imp.warnings {
-            eprintln!("warning: {w}");
+            bar.suspend(|| eprintln!("warning: {w}"));
         }
         objects += imp.objects.len();
         skipped += imp.skipped.len();
         imported.push(imp);
+        bar.inc(1);
     }
-    let summary = cim_import::write_tileset(&imported, out, &cim_import::TilingOptions { crs, ..Default::default() })?;
+    bar.set_message("tiling");
+    let tiles_bar = bar.clone();
+    let progress = move |_: &str, done: u64, total: u64| {
+        tiles_bar.set_length(total);
+        tiles_bar.set_position(done);
+    };
+    let summary =
+        cim_import::write_tileset(&imported, out, &cim_import::TilingOptions { crs, ..Default::default() }, &progress)?;
+    bar.finish_and_clear();
+    let seconds = start.elapsed().as_secs_f64();
     eprintln!(
-        "{objects} objects read ({skipped} skipped); {} features in {} tiles ({} bytes of GLB), {} without geometry in the chosen LoD; {:.2} s -> {}",
+        "{objects} objects read, {skipped} skipped (listed above); {} features in {} tiles, {:.1} MB of GLB; \
+         {} without geometry in the chosen LoD; {seconds:.2} s ({:.0} objects/s), peak memory {}; -> {}",
         summary.features,
         summary.tiles,
-        summary.glb_bytes,
+        summary.glb_bytes as f64 / 1e6,
         summary.without_geometry,
-        summary.seconds,
+        objects as f64 / seconds.max(1e-9),
+        peak_memory().map(|b| format!("{:.0} MiB", b as f64 / 1_048_576.0)).unwrap_or_else(|| "unknown".into()),
         out.display()
     );
     Ok(())
+}
+
+/// The process's peak resident memory (Linux: VmHWM), in bytes.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 fn generate(n: usize, queries: usize, seed: u64, footprints: bool, out: &Path) -> Result<()> {

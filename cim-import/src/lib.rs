@@ -32,5 +32,5 @@ pub use glb::{Column, NO_DATA, PropertyTable, TileMesh, property_id, write_glb};
 pub use imported::{Imported, ImportedObject};
 pub use osm_buildings::read_osm_buildings;
 pub use surface::Surface;
-pub use tileset_writer::{TilingOptions, TilingSummary, write_tileset};
+pub use tileset_writer::{Progress, TilingOptions, TilingSummary, write_tileset};
 pub use triangulate::{Triangles, triangulate};

@@ -30,6 +30,9 @@ impl Default for TilingOptions {
     }
 }
 
+/// Reports progress: (what is being done, done so far, total). Called from worker threads.
+pub type Progress = dyn Fn(&str, u64, u64) + Sync;
+
 /// What an import wrote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TilingSummary {
@@ -58,7 +61,12 @@ struct Placed {
 
 /// Writes the tileset of `inputs` into `out_dir`, built in a temporary folder beside it and
 /// moved into place at the end, so an interrupted run never leaves a tileset that looks whole.
-pub fn write_tileset(inputs: &[Imported], out_dir: &Path, opts: &TilingOptions) -> Result<TilingSummary, ImportError> {
+pub fn write_tileset(
+    inputs: &[Imported],
+    out_dir: &Path,
+    opts: &TilingOptions,
+    progress: &Progress,
+) -> Result<TilingSummary, ImportError> {
     let start = Instant::now();
     // 1. Everything to ECEF, then to ENU at the data's centre.
     let mut ecef_objects = Vec::new();
@@ -152,7 +160,7 @@ pub fn write_tileset(inputs: &[Imported], out_dir: &Path, opts: &TilingOptions) 
     std::fs::create_dir_all(tmp.join("tiles")).map_err(io(&tmp))?;
 
     // Build; on any failure leave nothing half-written behind.
-    let (tiles, glb_bytes) = match build_into(&placed, &frame, &tmp, opts.max_features_per_tile) {
+    let (tiles, glb_bytes) = match build_into(&placed, &frame, &tmp, opts.max_features_per_tile, progress) {
         Ok(counts) => counts,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&tmp);
@@ -180,6 +188,7 @@ fn build_into(
     frame: &EnuFrame,
     tmp: &Path,
     max_features_per_tile: usize,
+    progress: &Progress,
 ) -> Result<(usize, usize), ImportError> {
     let io = |file: &Path| {
         let file = file.to_owned();
@@ -205,12 +214,16 @@ fn build_into(
     let write = |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(io(&path));
     write(tmp.join("tileset.json"), serde_json::to_string_pretty(&tileset).unwrap_or_default().as_bytes())?;
     // Triangulation and GLB encoding on every core; each leaf writes its own file.
+    let total = writer.leaves.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
     let sizes: Vec<usize> = writer
         .leaves
         .par_iter()
         .map(|leaf| {
             let glb = leaf_glb(placed, leaf);
-            write(tmp.join(&leaf.uri), &glb).map(|()| glb.len())
+            let written = write(tmp.join(&leaf.uri), &glb).map(|()| glb.len());
+            progress("tiles", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+            written
         })
         .collect::<Result<_, _>>()?;
     let mut csv = String::from("id,kind,tile,minz,maxz,wkt\n");
