@@ -20,8 +20,11 @@ fn data(rel: &str) -> PathBuf {
 
 fn import(file: &str, extra: &[&str]) -> PathBuf {
     let rel = if file.contains('/') { file.to_owned() } else { format!("cityjson/{file}") };
-    let out =
-        std::env::temp_dir().join(format!("citytwin-import-{}-{}", file.replace(['.', '/'], "_"), std::process::id()));
+    // Tests run in parallel and may import the same file: each import gets its own folder.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tag = file.replace(['.', '/'], "_");
+    let out = std::env::temp_dir().join(format!("citytwin-import-{tag}-{}-{n}", std::process::id()));
     let mut args = vec!["import".to_owned(), data(&rel).display().to_string(), "-o".into(), out.display().to_string()];
     args.extend(extra.iter().map(|s| s.to_string()));
     let o = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(&args).output().unwrap();
