@@ -49,8 +49,13 @@ pub struct TilingSummary {
     pub seconds: f64,
 }
 
+/// An object with its surfaces and footprint rings in ECEF.
+type Converted<'a> = (&'a ImportedObject, Vec<Surface>, Vec<Vec<Vec<Vec3>>>);
+
 /// One object ready to tile: ENU surfaces and where it is.
 struct Placed {
+    /// The footprint in the root's ENU metres, as WKT, for the sidecar.
+    footprint_wkt: String,
     id: String,
     kind: String,
     attributes: BTreeMap<String, AttributeValue>,
@@ -77,7 +82,7 @@ pub fn write_tileset(
             reason: "the file declares no CRS: pass --crs EPSG:n".into(),
         })?;
         // To ECEF on every core: proj4rs per vertex is the costly part of this step.
-        let converted: Vec<Option<(&ImportedObject, Vec<Surface>)>> = imp
+        let converted: Vec<Option<Converted<'_>>> = imp
             .objects
             .par_iter()
             .map(|o| {
@@ -95,12 +100,29 @@ pub fn write_tileset(
                             .collect::<Result<Vec<_>, _>>()?;
                         Ok(Surface { rings, semantic: s.semantic.clone() })
                     })
-                    .collect::<Result<Vec<_>, city_core::CoreError>>()
-                    .map_err(|e| ImportError::Format {
-                        file: imp.file.clone(),
-                        reason: format!("object {:?}: {e}", o.object.id),
-                    })?;
-                Ok(Some((o, surfaces)))
+                    .collect::<Result<Vec<_>, city_core::CoreError>>();
+                // The footprint at the object's base, for the sidecar.
+                let footprint = o
+                    .object
+                    .footprint
+                    .0
+                    .iter()
+                    .map(|poly| {
+                        std::iter::once(poly.exterior())
+                            .chain(poly.interiors())
+                            .map(|r| {
+                                r.0.iter()
+                                    .map(|c| crs.to_ecef([c.x, c.y, o.object.z_min_m]))
+                                    .collect::<Result<Vec<_>, _>>()
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .collect::<Result<Vec<_>, _>>();
+                let error = |e: city_core::CoreError| ImportError::Format {
+                    file: imp.file.clone(),
+                    reason: format!("object {:?}: {e}", o.object.id),
+                };
+                Ok(Some((o, surfaces.map_err(error)?, footprint.map_err(error)?)))
             })
             .collect::<Result<_, ImportError>>()?;
         without_geometry += converted.iter().filter(|c| c.is_none()).count();
@@ -113,7 +135,7 @@ pub fn write_tileset(
         });
     }
     let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
-    for p in ecef_objects.iter().flat_map(|(_, s)| s.iter().flat_map(|s| s.rings.iter().flatten())) {
+    for p in ecef_objects.iter().flat_map(|(_, s, _)| s.iter().flat_map(|s| s.rings.iter().flatten())) {
         for i in 0..3 {
             lo[i] = lo[i].min(p[i]);
             hi[i] = hi[i].max(p[i]);
@@ -123,7 +145,22 @@ pub fn write_tileset(
     let frame = EnuFrame::at(city_core::Geodetic { height_m: 0.0, ..centre });
     let placed: Vec<Placed> = ecef_objects
         .into_iter()
-        .map(|(o, surfaces)| {
+        .map(|(o, surfaces, footprint)| {
+            let ring_wkt = |r: &Vec<Vec3>| {
+                let pts: Vec<String> = r
+                    .iter()
+                    .map(|&p| {
+                        let e = frame.enu_from_ecef(p);
+                        format!("{} {}", e[0], e[1])
+                    })
+                    .collect();
+                format!("({})", pts.join(","))
+            };
+            let polygons: Vec<String> = footprint
+                .iter()
+                .filter(|rings| rings.first().is_some_and(|r| r.len() >= 4))
+                .map(|rings| format!("({})", rings.iter().map(ring_wkt).collect::<Vec<_>>().join(",")))
+                .collect();
             let surfaces: Vec<Surface> = surfaces
                 .into_iter()
                 .map(|s| Surface {
@@ -138,6 +175,13 @@ pub fn write_tileset(
                     hi[i] = hi[i].max(p[i]);
                 }
             }
+            let footprint_wkt = if polygons.is_empty() {
+                // No usable footprint: the 2D box of the surfaces.
+                let (x0, y0, x1, y1) = (lo[0], lo[1], hi[0], hi[1]);
+                format!("POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
+            } else {
+                format!("MULTIPOLYGON({})", polygons.join(","))
+            };
             Placed {
                 id: o.object.id.clone(),
                 kind: o.object.kind.to_string(),
@@ -145,6 +189,7 @@ pub fn write_tileset(
                 surfaces,
                 lo,
                 hi,
+                footprint_wkt,
             }
         })
         .collect();
@@ -237,7 +282,7 @@ fn build_into(
                 leaf.uri,
                 p.lo[2],
                 p.hi[2],
-                footprint_wkt(p)
+                p.footprint_wkt
             ));
         }
     }
@@ -380,11 +425,4 @@ fn text_of(v: &AttributeValue) -> String {
 
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-}
-
-/// The object's footprint in the root ENU frame (metres), as WKT: the 2D box of its surfaces.
-/// (The exact footprint polygon is the next step; the box is what the index filters on first.)
-fn footprint_wkt(p: &Placed) -> String {
-    let (x0, y0, x1, y1) = (p.lo[0], p.lo[1], p.hi[0], p.hi[1]);
-    format!("POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
 }
