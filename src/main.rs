@@ -65,8 +65,8 @@ enum Command {
     /// leaves with the chosen LoD, GLB with EXT_mesh_features and EXT_structural_metadata,
     /// and a features.csv sidecar in the tileset's local ENU metres).
     Import {
-        /// CityJSON files (.json, .city.json), GeoJSON footprints (.geojson) and OSM extracts
-        /// (.osm.pbf); footprints are extruded to LoD1.
+        /// CityJSON (.json, .city.json), CityJSONSeq (.city.jsonl), GeoJSON footprints
+        /// (.geojson) and OSM extracts (.osm.pbf); footprints are extruded to LoD1.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Output folder (replaced when the import succeeds).
@@ -293,6 +293,8 @@ fn import(
             cim_import::read_geojson_footprints(path, extrude)?
         } else if name.ends_with(".pbf") {
             cim_import::read_osm_buildings(path, extrude)?
+        } else if name.ends_with(".jsonl") {
+            cim_import::read_cityjson_seq(path, &opts)?
         } else {
             cim_import::read_cityjson(path, &opts)?
         };

@@ -48,55 +48,143 @@ pub fn read_cityjson_str(text: &str, file: &Path, opts: &CityJsonOptions) -> Res
         message: e.to_string(),
     })?;
     let format = |reason: String| ImportError::Format { file: file.to_owned(), reason };
-    if json["type"] != "CityJSON" {
-        return Err(format(format!("\"type\" is {}, not \"CityJSON\"", json["type"])));
-    }
-    let version = json["version"].as_str().unwrap_or("");
-    if !matches!(version, "1.0" | "1.1" | "2.0") {
-        return Err(format(format!(
-            "unknown CityJSON version {}: this reader takes 1.0, 1.1 and 2.0",
-            json["version"]
-        )));
-    }
+    let header = Header::read(&json, file)?;
     let vertices = decode_vertices(&json["vertices"], &json["transform"]).map_err(format)?;
-    let templates = Templates::read(&json["geometry-templates"]).map_err(format)?;
-
-    let mut warnings = Vec::new();
-    let declared = json["metadata"]["referenceSystem"].as_str();
-    // CityJSON vertices are x, y, z: easting (or longitude) first, whatever EPSG's axis order.
-    let crs = match declared.map(Crs::parse) {
-        Some(Ok(c)) => Some(c.with_axis_order(city_core::AxisOrder::EastNorth)),
-        Some(Err(e)) => {
-            warnings.push(Skipped {
-                file: file.to_owned(),
-                id: String::new(),
-                reason: format!("metadata.referenceSystem: {e}"),
-            });
-            None
-        }
-        None => None,
-    };
-
     let Some(objects) = json["CityObjects"].as_object() else {
         return Err(format("no \"CityObjects\" object".into()));
     };
-    let ctx = Ctx { vertices: &vertices, templates: &templates, lod: &opts.lod };
-    let mut out = Vec::with_capacity(objects.len());
-    let mut skipped = Vec::new();
+    let mut imported = Imported {
+        file: file.to_owned(),
+        crs: header.crs.clone(),
+        objects: Vec::new(),
+        skipped: Vec::new(),
+        warnings: header.warnings.clone(),
+    };
+    read_objects(&Ctx { vertices: &vertices, templates: &header.templates, lod: &opts.lod }, objects, &mut imported);
+    Ok(imported)
+}
+
+/// Reads a CityJSONSeq file (`.city.jsonl`): a CityJSON header line, then one CityJSONFeature
+/// per line with its own vertices. Read line by line: the file is never held in memory, and a
+/// broken line costs its feature only (listed as skipped, with its line number).
+pub fn read_cityjson_seq(path: &Path, opts: &CityJsonOptions) -> Result<Imported, ImportError> {
+    use std::io::BufRead;
+    let io = |source| ImportError::Io { file: path.to_owned(), source };
+    let mut lines = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?).lines();
+    let first = lines
+        .next()
+        .ok_or_else(|| ImportError::Format { file: path.to_owned(), reason: "empty file".into() })?
+        .map_err(io)?;
+    let head: Value = serde_json::from_str(&first).map_err(|e| ImportError::Json {
+        file: path.to_owned(),
+        line: 1,
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let header = Header::read(&head, path)?;
+    let mut imported = Imported {
+        file: path.to_owned(),
+        crs: header.crs.clone(),
+        objects: Vec::new(),
+        skipped: Vec::new(),
+        warnings: header.warnings.clone(),
+    };
+    for (i, line) in lines.enumerate() {
+        let line_no = i + 2;
+        let line = line.map_err(io)?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let skip = |reason: String| Skipped { file: path.to_owned(), id: format!("line {line_no}"), reason };
+        let feature: Value = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                imported.skipped.push(skip(format!("column {}: not valid JSON: {e}", e.column())));
+                continue;
+            }
+        };
+        if feature["type"] != "CityJSONFeature" {
+            imported.skipped.push(skip(format!("\"type\" is {}, not \"CityJSONFeature\"", feature["type"])));
+            continue;
+        }
+        let (vertices, objects) =
+            match (decode_vertices(&feature["vertices"], &head["transform"]), feature["CityObjects"].as_object()) {
+                (Ok(v), Some(o)) => (v, o),
+                (Err(e), _) => {
+                    imported.skipped.push(skip(e));
+                    continue;
+                }
+                (_, None) => {
+                    imported.skipped.push(skip("no \"CityObjects\" object".into()));
+                    continue;
+                }
+            };
+        read_objects(
+            &Ctx { vertices: &vertices, templates: &header.templates, lod: &opts.lod },
+            objects,
+            &mut imported,
+        );
+    }
+    Ok(imported)
+}
+
+/// What a CityJSON file or a CityJSONSeq header line says about the whole: version, CRS,
+/// geometry templates.
+struct Header {
+    crs: Option<Crs>,
+    templates: Templates,
+    warnings: Vec<Skipped>,
+}
+
+impl Header {
+    fn read(json: &Value, file: &Path) -> Result<Self, ImportError> {
+        let format = |reason: String| ImportError::Format { file: file.to_owned(), reason };
+        if json["type"] != "CityJSON" {
+            return Err(format(format!("\"type\" is {}, not \"CityJSON\"", json["type"])));
+        }
+        let version = json["version"].as_str().unwrap_or("");
+        if !matches!(version, "1.0" | "1.1" | "2.0") {
+            return Err(format(format!(
+                "unknown CityJSON version {}: this reader takes 1.0, 1.1 and 2.0",
+                json["version"]
+            )));
+        }
+        let templates = Templates::read(&json["geometry-templates"]).map_err(format)?;
+        let mut warnings = Vec::new();
+        // CityJSON vertices are x, y, z: easting (or longitude) first, whatever EPSG's axis order.
+        let crs = match json["metadata"]["referenceSystem"].as_str().map(Crs::parse) {
+            Some(Ok(c)) => Some(c.with_axis_order(city_core::AxisOrder::EastNorth)),
+            Some(Err(e)) => {
+                warnings.push(Skipped {
+                    file: file.to_owned(),
+                    id: String::new(),
+                    reason: format!("metadata.referenceSystem: {e}"),
+                });
+                None
+            }
+            None => None,
+        };
+        Ok(Self { crs, templates, warnings })
+    }
+}
+
+/// Reads every object of a `CityObjects` map into `out`; bad ones are skipped by id.
+fn read_objects(ctx: &Ctx<'_>, objects: &serde_json::Map<String, Value>, out: &mut Imported) {
+    let first = out.objects.len();
     for (id, o) in objects {
         let mut face_warnings = Vec::new();
-        match read_object(&ctx, id, o, &mut face_warnings) {
-            Ok(obj) => out.push(obj),
-            Err(reason) => skipped.push(Skipped { file: file.to_owned(), id: id.clone(), reason }),
+        match read_object(ctx, id, o, &mut face_warnings) {
+            Ok(obj) => out.objects.push(obj),
+            Err(reason) => out.skipped.push(Skipped { file: out.file.clone(), id: id.clone(), reason }),
         }
-        warnings.extend(face_warnings.into_iter().map(|reason| Skipped {
-            file: file.to_owned(),
+        let file = out.file.clone();
+        out.warnings.extend(face_warnings.into_iter().map(|reason| Skipped {
+            file: file.clone(),
             id: id.clone(),
             reason,
         }));
     }
-    inherit_from_children(&mut out, objects);
-    Ok(Imported { file: file.to_owned(), crs, objects: out, skipped, warnings })
+    inherit_from_children(&mut out.objects[first..], objects);
 }
 
 /// Real coordinates of every vertex.

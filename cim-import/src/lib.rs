@@ -25,7 +25,7 @@ mod surface;
 mod tileset_writer;
 mod triangulate;
 
-pub use cityjson::{CityJsonOptions, LodChoice, read_cityjson, read_cityjson_str};
+pub use cityjson::{CityJsonOptions, LodChoice, read_cityjson, read_cityjson_seq, read_cityjson_str};
 pub use error::{ImportError, Skipped};
 pub use geojson_footprints::{ExtrudeOptions, read_geojson_footprints};
 pub use glb::{Column, NO_DATA, PropertyTable, TileMesh, property_id, write_glb};

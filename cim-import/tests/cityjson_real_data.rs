@@ -240,3 +240,86 @@ fn osm_buildings_match_the_data_readme() {
     let e = read_osm_buildings(&broken, &o).unwrap_err().to_string();
     assert!(e.contains("citytwin-broken") && e.contains("not a readable OSM PBF"), "{e}");
 }
+
+/// A CityJSON file as CityJSONSeq: the header, then one feature per top-level object (with its
+/// children), each with its own re-indexed vertices, as cjio's `export jsonl` writes it.
+fn to_seq(json: &serde_json::Value) -> String {
+    use serde_json::{Value, json};
+    fn reindex(v: &Value, map: &mut Vec<u64>, remap: &mut std::collections::HashMap<u64, u64>) -> Value {
+        match v {
+            Value::Array(a) => Value::Array(a.iter().map(|x| reindex(x, map, remap)).collect()),
+            Value::Number(n) => {
+                let old = n.as_u64().unwrap();
+                let new = *remap.entry(old).or_insert_with(|| {
+                    map.push(old);
+                    map.len() as u64 - 1
+                });
+                json!(new)
+            }
+            other => other.clone(),
+        }
+    }
+    let mut header = json.clone();
+    header["CityObjects"] = json!({});
+    header["vertices"] = json!([]);
+    let mut out = format!("{header}\n");
+    let objects = json["CityObjects"].as_object().unwrap();
+    for (id, o) in objects.iter().filter(|(_, o)| o["parents"].is_null()) {
+        let mut members = vec![(id.clone(), o.clone())];
+        for c in o["children"].as_array().into_iter().flatten() {
+            let c = c.as_str().unwrap();
+            members.push((c.to_owned(), objects[c].clone()));
+        }
+        let (mut map, mut remap) = (Vec::new(), std::collections::HashMap::new());
+        let mut city_objects = serde_json::Map::new();
+        for (mid, mut m) in members {
+            if let Some(geoms) = m["geometry"].as_array_mut() {
+                for g in geoms {
+                    g["boundaries"] = reindex(&g["boundaries"], &mut map, &mut remap);
+                }
+            }
+            city_objects.insert(mid, m);
+        }
+        let vertices: Vec<Value> = map.iter().map(|&i| json["vertices"][i as usize].clone()).collect();
+        out.push_str(&format!(
+            "{}\n",
+            json!({"type": "CityJSONFeature", "id": id, "CityObjects": city_objects, "vertices": vertices})
+        ));
+    }
+    out
+}
+
+#[test]
+fn cityjson_seq_reads_the_same_objects_as_the_file_and_survives_a_broken_line() {
+    use cim_import::read_cityjson_seq;
+    for file in ["cityjson/zurich_subset_lod2.json", "cityjson/delft.json"] {
+        let path = data(file);
+        let raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let seq = to_seq(&raw);
+        let seq_path =
+            std::env::temp_dir().join(format!("citytwin-{}-{}.city.jsonl", file.replace('/', "_"), std::process::id()));
+        std::fs::write(&seq_path, &seq).unwrap();
+        let whole = read_cityjson(&path, &CityJsonOptions::default()).unwrap();
+        let streamed = read_cityjson_seq(&seq_path, &CityJsonOptions::default()).unwrap();
+        let key = |i: &cim_import::Imported| {
+            let mut v: Vec<(String, usize, String)> = i
+                .objects
+                .iter()
+                .map(|o| (o.object.id.clone(), o.surfaces.len(), format!("{:.3}", o.object.z_max_m)))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(key(&streamed), key(&whole), "{file}");
+        assert_eq!(streamed.crs.map(|c| c.epsg()), whole.crs.map(|c| c.epsg()));
+        // A truncated feature line is skipped with its line number; the rest is read.
+        let mut lines: Vec<&str> = seq.lines().collect();
+        let cut = &lines[2][..lines[2].len() / 2];
+        lines[2] = cut;
+        std::fs::write(&seq_path, lines.join("\n")).unwrap();
+        let broken = read_cityjson_seq(&seq_path, &CityJsonOptions::default()).unwrap();
+        assert_eq!(broken.skipped.len(), 1);
+        assert_eq!(broken.skipped[0].id, "line 3");
+        assert!(broken.objects.len() < whole.objects.len() && broken.objects.len() > 0);
+    }
+}
