@@ -320,6 +320,6 @@ fn cityjson_seq_reads_the_same_objects_as_the_file_and_survives_a_broken_line() 
         let broken = read_cityjson_seq(&seq_path, &CityJsonOptions::default()).unwrap();
         assert_eq!(broken.skipped.len(), 1);
         assert_eq!(broken.skipped[0].id, "line 3");
-        assert!(broken.objects.len() < whole.objects.len() && broken.objects.len() > 0);
+        assert!(broken.objects.len() < whole.objects.len() && !broken.objects.is_empty());
     }
 }
