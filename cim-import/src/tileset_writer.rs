@@ -54,6 +54,9 @@ type Converted<'a> = (&'a ImportedObject, Vec<Surface>, Vec<Vec<Vec<Vec3>>>);
 
 /// One object ready to tile: ENU surfaces and where it is.
 struct Placed {
+    /// The convex hull of the object's vertices seen from above (ENU metres): the outline of
+    /// its block in coarse tiles.
+    hull: geo::Polygon<f64>,
     /// The footprint in the root's ENU metres, as WKT, for the sidecar.
     footprint_wkt: String,
     id: String,
@@ -182,7 +185,17 @@ pub fn write_tileset(
             } else {
                 format!("MULTIPOLYGON({})", polygons.join(","))
             };
+            let hull = {
+                use geo::ConvexHull;
+                let pts: geo::MultiPoint<f64> = surfaces
+                    .iter()
+                    .flat_map(|s| s.rings.iter().flatten())
+                    .map(|p| geo::Point::new(p[0], p[1]))
+                    .collect();
+                pts.convex_hull()
+            };
             Placed {
+                hull,
                 id: o.object.id.clone(),
                 kind: o.object.kind.to_string(),
                 attributes: o.object.attributes.clone(),
@@ -272,7 +285,7 @@ fn build_into(
         })
         .collect::<Result<_, _>>()?;
     let mut csv = String::from("id,kind,tile,minz,maxz,wkt\n");
-    for leaf in &writer.leaves {
+    for leaf in writer.leaves.iter().filter(|l| !l.coarse) {
         for &i in &leaf.ids {
             let p = &placed[i];
             csv.push_str(&format!(
@@ -300,19 +313,35 @@ struct Leaf {
     uri: String,
     ids: Vec<usize>,
     centre: Vec3,
+    /// An inner tile's content: each object as its LoD1 block (convex hull x z range), shown
+    /// until the children load (REPLACE refinement).
+    coarse: bool,
 }
+
+/// Inner tiles with at most this many objects carry coarse content; above, they are empty (a
+/// city's upper levels would otherwise hold every building again).
+const COARSE_MAX_FEATURES: usize = 4_000;
 
 /// The GLB of one leaf: positions relative to the leaf's centre, glTF y-up, one feature per
 /// object with its attributes in the property table.
 fn leaf_glb(placed: &[Placed], leaf: &Leaf) -> Vec<u8> {
     let (ids, centre) = (&leaf.ids, leaf.centre);
     let mut mesh = TileMesh::default();
+    // Coarse blocks carry ids and kinds only: the attributes are in the detailed tiles (and
+    // the sidecar), and repeating them on every level multiplied the bytes by the depth.
     let mut names: BTreeSet<&str> = BTreeSet::new();
-    for &i in ids {
+    for &i in ids.iter().filter(|_| !leaf.coarse) {
         names.extend(placed[i].attributes.keys().map(String::as_str));
     }
     for (feature, &i) in ids.iter().enumerate() {
-        for s in &placed[i].surfaces {
+        let block;
+        let surfaces = if leaf.coarse {
+            block = crate::extrude::extrude(&placed[i].hull, placed[i].lo[2], placed[i].hi[2]);
+            &block
+        } else {
+            &placed[i].surfaces
+        };
+        for s in surfaces {
             let Some(t) = triangulate(s) else { continue };
             let base = mesh.positions.len() as u32;
             let n = t.normal;
@@ -382,18 +411,37 @@ impl Writer<'_> {
                 self.tile(a, &format!("{name}0"), max, depth + 1)?.0,
                 self.tile(b, &format!("{name}1"), max, depth + 1)?.0,
             ];
-            let tile = json!({
+            let mut tile = json!({
                 "boundingVolume": {"box": box_json(centre, half)},
-                // Without coarse content, an inner tile's error is its size: a viewer refines
-                // it as soon as it covers more than a few pixels.
+                // Without content, an inner tile's error is its size: a viewer refines it as
+                // soon as it covers more than a few pixels.
                 "geometricError": diagonal,
                 "children": children,
             });
+            // Coarse content: the blocks of the objects big enough to see when the tile is shown
+            // whole (at least a hundredth of its size), in the root's frame (positions up to a
+            // few km: f32 keeps millimetres).
+            let big: Vec<usize> = ids
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    let p = &self.placed[i];
+                    (p.hi[0] - p.lo[0]).hypot(p.hi[1] - p.lo[1]) >= diagonal / 100.0
+                })
+                .collect();
+            if !big.is_empty() && big.len() <= COARSE_MAX_FEATURES {
+                let uri = format!("tiles/{name}.glb");
+                self.leaves.push(Leaf { uri: uri.clone(), ids: big, centre: [0.0; 3], coarse: true });
+                tile["content"] = json!({"uri": uri});
+                // Blocks for roof shapes: an error of a twentieth of the tile's size keeps them
+                // until the tile is small on screen.
+                tile["geometricError"] = json!(diagonal / 20.0);
+            }
             return Ok((tile, centre, half));
         }
         // A leaf: its GLB is built later, in parallel with the others.
         let uri = format!("tiles/{name}.glb");
-        self.leaves.push(Leaf { uri: uri.clone(), ids: ids.to_vec(), centre });
+        self.leaves.push(Leaf { uri: uri.clone(), ids: ids.to_vec(), centre, coarse: false });
         let mut translate = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0];
         translate[12..15].copy_from_slice(&centre);
         let tile = json!({
