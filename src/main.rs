@@ -101,6 +101,10 @@ enum Command {
         /// Write footprints as `id,wkt` instead of boxes as `id,minx,miny,maxx,maxy`.
         #[arg(long)]
         footprints: bool,
+        /// Also write the buildings as LoD1 solids to `city.city.jsonl` (CityJSONSeq 2.0,
+        /// EPSG:32649), the input of the import benchmark.
+        #[arg(long)]
+        cityjsonseq: bool,
         /// Output folder.
         #[arg(short, long)]
         out: PathBuf,
@@ -130,8 +134,12 @@ fn run(cli: Cli) -> Result<()> {
             let opts = BatchOptions { parallel: threads > 1, reorder: !no_reorder };
             query(kind, &objects, &queries, k, crs.as_ref(), out.as_deref(), threads, opts, &pool)
         }
-        Command::Generate { objects, queries, seed, footprints, out } => {
-            generate(objects, queries, seed, footprints, &out)
+        Command::Generate { objects, queries, seed, footprints, cityjsonseq, out } => {
+            generate(objects, queries, seed, footprints, &out)?;
+            if cityjsonseq {
+                write_cityjsonseq(objects, seed, &out.join("city.city.jsonl"))?;
+            }
+            Ok(())
         }
         Command::Import { inputs, out, crs, lod, height_attr, default_height } => {
             let extrude = cim_import::ExtrudeOptions { height_attr, default_height_m: default_height };
@@ -330,6 +338,64 @@ fn import(
         peak_memory().map(|b| format!("{:.0} MiB", b as f64 / 1_048_576.0)).unwrap_or_else(|| "unknown".into()),
         out.display()
     );
+    Ok(())
+}
+
+/// The synthetic city as CityJSONSeq: one CityJSONFeature per building, an LoD1 solid from its
+/// footprint, 3-60 m tall, coordinates in millimetres (transform scale 0.001).
+fn write_cityjsonseq(n: usize, seed: u64, path: &Path) -> Result<()> {
+    let templates = citytwin::data_dir::real_footprint_templates()?;
+    let city = SyntheticCity::generate(n, seed, &templates);
+    let mut w =
+        std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?);
+    let header = serde_json::json!({
+        "type": "CityJSON", "version": "2.0",
+        "transform": {"scale": [0.001, 0.001, 0.001], "translate": [500_000.0, 2_440_000.0, 0.0]},
+        "metadata": {"referenceSystem": "https://www.opengis.net/def/crs/EPSG/0/32649"},
+        "CityObjects": {}, "vertices": [],
+    });
+    writeln!(w, "{header}")?;
+    for i in 0..n {
+        let ring: Vec<[i64; 2]> = city
+            .footprint(i)
+            .exterior()
+            .0
+            .iter()
+            .map(|c| [((c.x - 500_000.0) * 1000.0).round() as i64, ((c.y - 2_440_000.0) * 1000.0).round() as i64])
+            .collect();
+        let mut ring = ring[..ring.len().saturating_sub(1)].to_vec(); // CityJSON rings are open
+        // Counter-clockwise seen from above, so roofs face up and walls out.
+        let twice_area: i64 = (0..ring.len())
+            .map(|j| {
+                let (a, b) = (ring[j], ring[(j + 1) % ring.len()]);
+                a[0] * b[1] - b[0] * a[1]
+            })
+            .sum();
+        if twice_area < 0 {
+            ring.reverse();
+        }
+        let height = 3_000 + (i as i64 * 7_919) % 57_000;
+        let k = ring.len();
+        let mut vertices: Vec<[i64; 3]> = ring.iter().map(|p| [p[0], p[1], 0]).collect();
+        vertices.extend(ring.iter().map(|p| [p[0], p[1], height]));
+        // Floor (reversed), roof, walls.
+        let floor: Vec<usize> = (0..k).rev().collect();
+        let roof: Vec<usize> = (k..2 * k).collect();
+        let mut shell = vec![vec![floor], vec![roof]];
+        for j in 0..k {
+            let n = (j + 1) % k;
+            shell.push(vec![vec![j, n, k + n, k + j]]);
+        }
+        let feature = serde_json::json!({
+            "type": "CityJSONFeature", "id": format!("b{i}"),
+            "CityObjects": {format!("b{i}"): {"type": "Building", "attributes": {"height": height as f64 / 1000.0, "storeys": height / 3_000},
+                "geometry": [{"type": "Solid", "lod": "1", "boundaries": [shell]}]}},
+            "vertices": vertices,
+        });
+        writeln!(w, "{feature}")?;
+    }
+    w.flush()?;
+    eprintln!("wrote {}", path.display());
     Ok(())
 }
 
