@@ -1,8 +1,51 @@
 //! Footprints to LoD1 blocks: what GeoJSON and OSM buildings become.
-use geo::{Coord, LineString, Polygon};
+use std::path::Path;
+
+use city_core::{Attributes, AxisOrder, CityObject, Crs, GeometryRef, Lod, ObjectKind};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::Value;
 
-use crate::Surface;
+use crate::{ExtrudeOptions, ImportedObject, Skipped, Surface};
+
+/// A footprint reader's object: the footprint extruded from `base` to `top` as LoD1.
+pub(crate) fn lod1_object(
+    id: String,
+    kind: ObjectKind,
+    polygons: Vec<Polygon<f64>>,
+    (base, top): (f64, f64),
+    attributes: Attributes,
+) -> ImportedObject {
+    let surfaces = polygons.iter().flat_map(|p| extrude(p, base, top)).collect();
+    let object = CityObject {
+        id,
+        kind,
+        parent: None,
+        footprint: MultiPolygon(polygons),
+        z_min_m: base,
+        z_max_m: top,
+        lods: vec![GeometryRef { lod: Lod { major: 1, minor: 0 }, content_uri: None, feature_id: None }],
+        attributes,
+    };
+    ImportedObject { object, surfaces }
+}
+
+/// The warning for buildings that gave no height and got the default.
+pub(crate) fn default_height_warning(file: &Path, count: usize, opts: &ExtrudeOptions) -> Option<Skipped> {
+    (count > 0).then(|| Skipped {
+        file: file.to_owned(),
+        id: String::new(),
+        reason: format!(
+            "{count} buildings give no height (height, building:levels{}): extruded to {} m",
+            opts.height_attr.as_ref().map(|a| format!(", {a}")).unwrap_or_default(),
+            opts.default_height_m
+        ),
+    })
+}
+
+/// WGS84 longitude, latitude: the CRS of GeoJSON (RFC 7946) and OSM.
+pub(crate) fn wgs84_lon_lat() -> Option<Crs> {
+    Crs::from_epsg(4326).ok().map(|c| c.with_axis_order(AxisOrder::EastNorth))
+}
 
 /// Storey height assumed for `building:levels`, metres.
 pub(crate) const STOREY_M: f64 = 3.0;

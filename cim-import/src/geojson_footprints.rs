@@ -8,12 +8,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use city_core::{AttributeValue, Attributes, AxisOrder, CityObject, Crs, GeometryRef, Lod, ObjectKind};
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use city_core::{AttributeValue, Attributes, ObjectKind};
+use geo::{Coord, LineString, Polygon};
 use serde_json::Value;
 
-use crate::extrude::{STOREY_M, extrude, number};
-use crate::{ImportError, Imported, ImportedObject, Skipped};
+use crate::extrude::{STOREY_M, default_height_warning, lod1_object, number, wgs84_lon_lat};
+use crate::{ImportError, Imported, Skipped};
 
 /// How to extrude footprints.
 #[derive(Debug, Clone)]
@@ -111,31 +111,10 @@ pub fn read_geojson_footprints(path: &Path, opts: &ExtrudeOptions) -> Result<Imp
             Some("building_part") => ObjectKind::BuildingPart,
             _ => ObjectKind::Building,
         };
-        let surfaces = polys.iter().flat_map(|p| extrude(p, base, top)).collect();
-        let object = CityObject {
-            id,
-            kind,
-            parent: None,
-            footprint: MultiPolygon(polys),
-            z_min_m: base,
-            z_max_m: top,
-            lods: vec![GeometryRef { lod: Lod { major: 1, minor: 0 }, content_uri: None, feature_id: None }],
-            attributes,
-        };
-        objects.push(ImportedObject { object, surfaces });
+        objects.push(lod1_object(id, kind, polys, (base, top), attributes));
     }
-    let mut warnings = Vec::new();
-    if defaulted > 0 {
-        warnings.push(skip(
-            "",
-            format!(
-                "{defaulted} buildings give no height (height, building:levels{}): extruded to {} m",
-                opts.height_attr.as_ref().map(|a| format!(", {a}")).unwrap_or_default(),
-                opts.default_height_m
-            ),
-        ));
-    }
-    let crs = Crs::from_epsg(4326).ok().map(|c| c.with_axis_order(AxisOrder::EastNorth));
+    let warnings = default_height_warning(path, defaulted, opts).into_iter().collect();
+    let crs = wgs84_lon_lat();
     Ok(Imported { file: path.to_owned(), crs, objects, skipped, warnings })
 }
 

@@ -11,13 +11,13 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use city_core::{AttributeValue, Attributes, AxisOrder, CityObject, Crs, GeometryRef, Lod, ObjectKind};
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use city_core::{AttributeValue, Attributes, ObjectKind};
+use geo::{Coord, LineString, Polygon};
 use osmpbf::{Element, ElementReader, RelMemberType};
 use serde_json::Value;
 
-use crate::extrude::{STOREY_M, extrude, number};
-use crate::{ExtrudeOptions, ImportError, Imported, ImportedObject, Skipped};
+use crate::extrude::{STOREY_M, default_height_warning, lod1_object, number, wgs84_lon_lat};
+use crate::{ExtrudeOptions, ImportError, Imported, Skipped};
 
 /// One building as found: its tags and its rings as node-id lists (or way-id lists to join).
 struct Found {
@@ -151,30 +151,10 @@ pub fn read_osm_buildings(path: &Path, opts: &ExtrudeOptions) -> Result<Imported
             ObjectKind::Building
         };
         let attributes: Attributes = f.tags.iter().map(|(k, v)| (k.clone(), AttributeValue::infer(v))).collect();
-        let surfaces = polygons.iter().flat_map(|p| extrude(p, base, top)).collect();
-        let object = CityObject {
-            id: f.id,
-            kind,
-            parent: None,
-            footprint: MultiPolygon(polygons),
-            z_min_m: base,
-            z_max_m: top,
-            lods: vec![GeometryRef { lod: Lod { major: 1, minor: 0 }, content_uri: None, feature_id: None }],
-            attributes,
-        };
-        objects.push(ImportedObject { object, surfaces });
+        objects.push(lod1_object(f.id, kind, polygons, (base, top), attributes));
     }
-    let mut warnings = Vec::new();
-    if defaulted > 0 {
-        warnings.push(skip(
-            "",
-            format!(
-                "{defaulted} buildings give no height (height, building:levels): extruded to {} m",
-                opts.default_height_m
-            ),
-        ));
-    }
-    let crs = Crs::from_epsg(4326).ok().map(|c| c.with_axis_order(AxisOrder::EastNorth));
+    let warnings = default_height_warning(path, defaulted, opts).into_iter().collect();
+    let crs = wgs84_lon_lat();
     Ok(Imported { file: path.to_owned(), crs, objects, skipped, warnings })
 }
 
