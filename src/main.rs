@@ -324,7 +324,7 @@ fn import(
         tiles_bar.set_position(done);
     };
     let summary =
-        cim_import::write_tileset(&imported, out, &cim_import::TilingOptions { crs, ..Default::default() }, &progress)?;
+        cim_import::write_tileset(imported, out, &cim_import::TilingOptions { crs, ..Default::default() }, &progress)?;
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     eprintln!(

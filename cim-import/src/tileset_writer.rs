@@ -49,9 +49,6 @@ pub struct TilingSummary {
     pub seconds: f64,
 }
 
-/// An object with its surfaces and footprint rings in ECEF.
-type Converted<'a> = (&'a ImportedObject, Vec<Surface>, Vec<Vec<Vec<Vec3>>>);
-
 /// One object ready to tile: ENU surfaces and where it is.
 struct Placed {
     /// The convex hull of the object's vertices seen from above (ENU metres): the outline of
@@ -70,143 +67,65 @@ struct Placed {
 /// Writes the tileset of `inputs` into `out_dir`, built in a temporary folder beside it and
 /// moved into place at the end, so an interrupted run never leaves a tileset that looks whole.
 pub fn write_tileset(
-    inputs: &[Imported],
+    inputs: Vec<Imported>,
     out_dir: &Path,
     opts: &TilingOptions,
     progress: &Progress,
 ) -> Result<TilingSummary, ImportError> {
     let start = Instant::now();
-    // 1. Everything to ECEF, then to ENU at the data's centre.
-    let mut ecef_objects = Vec::new();
-    let mut without_geometry = 0;
-    for imp in inputs {
+    // 1. The local frame: ENU at the centre of the data, from each input's box in its own CRS
+    //    (a scan, no copies).
+    let mut crs_of = Vec::with_capacity(inputs.len());
+    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+    for imp in &inputs {
         let crs = opts.crs.clone().or_else(|| imp.crs.clone()).ok_or_else(|| ImportError::Format {
             file: imp.file.clone(),
             reason: "the file declares no CRS: pass --crs EPSG:n".into(),
         })?;
-        // To ECEF on every core: proj4rs per vertex is the costly part of this step.
-        let converted: Vec<Option<Converted<'_>>> = imp
-            .objects
-            .par_iter()
-            .map(|o| {
-                if o.surfaces.is_empty() {
-                    return Ok(None);
+        let (mut a, mut b) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+        for p in imp.objects.iter().flat_map(|o| o.surfaces.iter().flat_map(|s| s.rings.iter().flatten())) {
+            for i in 0..3 {
+                a[i] = a[i].min(p[i]);
+                b[i] = b[i].max(p[i]);
+            }
+        }
+        if a[0].is_finite() {
+            for corner in [a, b, [a[0], b[1], a[2]], [b[0], a[1], b[2]]] {
+                let e = crs
+                    .to_ecef(corner)
+                    .map_err(|e| ImportError::Format { file: imp.file.clone(), reason: e.to_string() })?;
+                for i in 0..3 {
+                    lo[i] = lo[i].min(e[i]);
+                    hi[i] = hi[i].max(e[i]);
                 }
-                let surfaces = o
-                    .surfaces
-                    .iter()
-                    .map(|s| {
-                        let rings = s
-                            .rings
-                            .iter()
-                            .map(|r| r.iter().map(|&p| crs.to_ecef(p)).collect::<Result<Vec<_>, _>>())
-                            .collect::<Result<Vec<_>, _>>()?;
-                        Ok(Surface { rings, semantic: s.semantic.clone() })
-                    })
-                    .collect::<Result<Vec<_>, city_core::CoreError>>();
-                // The footprint at the object's base, for the sidecar.
-                let footprint = o
-                    .object
-                    .footprint
-                    .0
-                    .iter()
-                    .map(|poly| {
-                        std::iter::once(poly.exterior())
-                            .chain(poly.interiors())
-                            .map(|r| {
-                                r.0.iter()
-                                    .map(|c| crs.to_ecef([c.x, c.y, o.object.z_min_m]))
-                                    .collect::<Result<Vec<_>, _>>()
-                            })
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                    .collect::<Result<Vec<_>, _>>();
-                let error = |e: city_core::CoreError| ImportError::Format {
-                    file: imp.file.clone(),
-                    reason: format!("object {:?}: {e}", o.object.id),
-                };
-                Ok(Some((o, surfaces.map_err(error)?, footprint.map_err(error)?)))
-            })
-            .collect::<Result<_, ImportError>>()?;
-        without_geometry += converted.iter().filter(|c| c.is_none()).count();
-        ecef_objects.extend(converted.into_iter().flatten());
+            }
+        }
+        crs_of.push(crs);
     }
-    if ecef_objects.is_empty() {
+    if !lo[0].is_finite() {
         return Err(ImportError::Format {
             file: inputs.first().map(|i| i.file.clone()).unwrap_or_default(),
             reason: "no object with geometry to tile".into(),
         });
     }
-    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
-    for p in ecef_objects.iter().flat_map(|(_, s, _)| s.iter().flat_map(|s| s.rings.iter().flatten())) {
-        for i in 0..3 {
-            lo[i] = lo[i].min(p[i]);
-            hi[i] = hi[i].max(p[i]);
-        }
-    }
     let centre = geodetic_from_ecef(std::array::from_fn(|i| (lo[i] + hi[i]) * 0.5));
     let frame = EnuFrame::at(city_core::Geodetic { height_m: 0.0, ..centre });
-    let placed: Vec<Placed> = ecef_objects
-        .into_iter()
-        .map(|(o, surfaces, footprint)| {
-            let ring_wkt = |r: &Vec<Vec3>| {
-                let pts: Vec<String> = r
-                    .iter()
-                    .map(|&p| {
-                        let e = frame.enu_from_ecef(p);
-                        format!("{} {}", e[0], e[1])
-                    })
-                    .collect();
-                format!("({})", pts.join(","))
-            };
-            let polygons: Vec<String> = footprint
-                .iter()
-                .filter(|rings| rings.first().is_some_and(|r| r.len() >= 4))
-                .map(|rings| format!("({})", rings.iter().map(ring_wkt).collect::<Vec<_>>().join(",")))
-                .collect();
-            let surfaces: Vec<Surface> = surfaces
-                .into_iter()
-                .map(|s| Surface {
-                    rings: s.rings.iter().map(|r| r.iter().map(|&p| frame.enu_from_ecef(p)).collect()).collect(),
-                    semantic: s.semantic,
-                })
-                .collect();
-            let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
-            for p in surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
-                for i in 0..3 {
-                    lo[i] = lo[i].min(p[i]);
-                    hi[i] = hi[i].max(p[i]);
-                }
-            }
-            let footprint_wkt = if polygons.is_empty() {
-                // No usable footprint: the 2D box of the surfaces.
-                let (x0, y0, x1, y1) = (lo[0], lo[1], hi[0], hi[1]);
-                format!("POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
-            } else {
-                format!("MULTIPOLYGON({})", polygons.join(","))
-            };
-            let hull = {
-                use geo::ConvexHull;
-                let pts: geo::MultiPoint<f64> = surfaces
-                    .iter()
-                    .flat_map(|s| s.rings.iter().flatten())
-                    .map(|p| geo::Point::new(p[0], p[1]))
-                    .collect();
-                pts.convex_hull()
-            };
-            Placed {
-                hull,
-                id: o.object.id.clone(),
-                kind: o.object.kind.to_string(),
-                attributes: o.object.attributes.clone(),
-                surfaces,
-                lo,
-                hi,
-                footprint_wkt,
-            }
-        })
-        .collect();
 
+    // 2. Each object straight to ENU, on every core, consuming the input as it goes: one copy
+    //    of the geometry alive at a time, not three.
+    let mut placed: Vec<Placed> = Vec::new();
+    let mut without_geometry = 0;
+    for (imp, crs) in inputs.into_iter().zip(&crs_of) {
+        let file = imp.file;
+        without_geometry += imp.objects.iter().filter(|o| o.surfaces.is_empty()).count();
+        let converted: Vec<Placed> = imp
+            .objects
+            .into_par_iter()
+            .filter(|o| !o.surfaces.is_empty())
+            .map(|o| place(o, crs, &frame).map_err(|e| ImportError::Format { file: file.clone(), reason: e }))
+            .collect::<Result<_, _>>()?;
+        placed.extend(converted);
+    }
     // 2. Build in a temporary folder beside the target.
     let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "tileset".into());
@@ -301,6 +220,70 @@ fn build_into(
     }
     write(tmp.join("features.csv"), csv.as_bytes())?;
     Ok((sizes.len(), sizes.iter().sum()))
+}
+
+/// One object into the tileset's frame: surfaces in ENU, its box, its coarse outline and its
+/// footprint as WKT for the sidecar.
+fn place(o: ImportedObject, crs: &Crs, frame: &EnuFrame) -> Result<Placed, String> {
+    let enu =
+        |p: Vec3| crs.to_ecef(p).map(|e| frame.enu_from_ecef(e)).map_err(|e| format!("object {:?}: {e}", o.object.id));
+    let surfaces = o
+        .surfaces
+        .iter()
+        .map(|s| {
+            let rings = s
+                .rings
+                .iter()
+                .map(|r| r.iter().map(|&p| enu(p)).collect::<Result<Vec<_>, _>>())
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Surface { rings, semantic: s.semantic.clone() })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+    for p in surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
+        for i in 0..3 {
+            lo[i] = lo[i].min(p[i]);
+            hi[i] = hi[i].max(p[i]);
+        }
+    }
+    // The footprint at the object's base, in ENU, for the sidecar.
+    let mut polygons = Vec::new();
+    for poly in &o.object.footprint.0 {
+        let mut rings = Vec::new();
+        for r in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+            let pts =
+                r.0.iter()
+                    .map(|c| enu([c.x, c.y, o.object.z_min_m]).map(|e| format!("{} {}", e[0], e[1])))
+                    .collect::<Result<Vec<_>, _>>()?;
+            rings.push(format!("({})", pts.join(",")));
+        }
+        if poly.exterior().0.len() >= 4 {
+            polygons.push(format!("({})", rings.join(",")));
+        }
+    }
+    let footprint_wkt = if polygons.is_empty() {
+        // No usable footprint: the 2D box of the surfaces.
+        let (x0, y0, x1, y1) = (lo[0], lo[1], hi[0], hi[1]);
+        format!("POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
+    } else {
+        format!("MULTIPOLYGON({})", polygons.join(","))
+    };
+    let hull = {
+        use geo::ConvexHull;
+        let pts: geo::MultiPoint<f64> =
+            surfaces.iter().flat_map(|s| s.rings.iter().flatten()).map(|p| geo::Point::new(p[0], p[1])).collect();
+        pts.convex_hull()
+    };
+    Ok(Placed {
+        hull,
+        id: o.object.id,
+        kind: o.object.kind.to_string(),
+        attributes: o.object.attributes,
+        surfaces,
+        lo,
+        hi,
+        footprint_wkt,
+    })
 }
 
 struct Writer<'a> {
