@@ -288,6 +288,8 @@ fn read_object(ctx: &Ctx<'_>, id: &str, o: &Value, warnings: &mut Vec<String>) -
                 let area = surfaces[i].area();
                 if surfaces[i].rings[0].len() < 3 || area.is_nan() || area < MIN_FACE_AREA_M2 {
                     warnings.push(format!("geometry {gi}: dropped a degenerate face (area {area:.2e} m2)"));
+                } else if surfaces[i].outer_ring_self_intersects() {
+                    warnings.push(format!("geometry {gi}: dropped a face whose ring crosses itself"));
                 } else {
                     surfaces.swap(kept, i);
                     kept += 1;

@@ -23,6 +23,37 @@ impl Surface {
         n
     }
 
+    /// Whether two non-adjacent edges of the outer ring cross (a bow tie): such a face has no
+    /// proper inside, and ear cutting would make up triangles for it. Tested in 2D, dropping the
+    /// axis the face is most perpendicular to.
+    pub fn outer_ring_self_intersects(&self) -> bool {
+        let n = self.newell_normal();
+        let drop = (0..3).max_by(|&a, &b| n[a].abs().total_cmp(&n[b].abs())).unwrap_or(2);
+        let (i, j) = match drop {
+            0 => (1, 2),
+            1 => (0, 2),
+            _ => (0, 1),
+        };
+        let r: Vec<[f64; 2]> = self.rings[0].iter().map(|p| [p[i], p[j]]).collect();
+        let k = r.len();
+        let orient =
+            |a: [f64; 2], b: [f64; 2], c: [f64; 2]| (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
+        for e in 0..k {
+            for f in e + 2..k {
+                if e == 0 && f == k - 1 {
+                    continue; // the edges meeting at vertex 0
+                }
+                let (a, b, c, d) = (r[e], r[(e + 1) % k], r[f], r[(f + 1) % k]);
+                let (o1, o2) = (orient(a, b, c), orient(a, b, d));
+                let (o3, o4) = (orient(c, d, a), orient(c, d, b));
+                if o1 * o2 < 0.0 && o3 * o4 < 0.0 {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     /// The area of the outer ring, m^2.
     pub fn area(&self) -> f64 {
         let n = self.newell_normal();
@@ -33,6 +64,20 @@ impl Surface {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bow_tie_self_intersects_and_a_square_does_not() {
+        let bow = Surface {
+            rings: vec![vec![[0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]],
+            semantic: None,
+        };
+        assert!(bow.outer_ring_self_intersects());
+        let wall = Surface {
+            rings: vec![vec![[0.0, 5.0, 0.0], [2.0, 5.0, 0.0], [2.0, 5.0, 3.0], [0.0, 5.0, 3.0]]],
+            semantic: None,
+        };
+        assert!(!wall.outer_ring_self_intersects());
+    }
 
     #[test]
     fn newell_gives_area_and_orientation() {

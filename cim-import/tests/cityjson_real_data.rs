@@ -156,13 +156,17 @@ fn degenerate_faces_are_dropped_with_a_warning_and_templates_are_placed() {
         "vertices-templates":[[0,0,0],[2,0,0],[0,2,3]]},
       "CityObjects":{
         "slab":{"type":"LandUse","geometry":[{"type":"MultiSurface","lod":"1",
-           "boundaries":[[[0,1,2,3]],[[0,1,4]]],
+           "boundaries":[[[0,1,2,3]],[[0,1,4]],[[0,2,1,3]]],
            "semantics":{"surfaces":[{"type":"GroundSurface"}],"values":[0,null]}}]},
         "tree":{"type":"SolitaryVegetationObject","geometry":[{"type":"GeometryInstance","template":0,
            "boundaries":[5],"transformationMatrix":[1,0,0,0, 0,1,0,0, 0,0,1,0, 0,0,0,1]}]}}}"#;
     let imported = read_cityjson_str(text, Path::new("t.json"), &CityJsonOptions::default()).unwrap();
     let slab = &imported.objects[0];
-    assert_eq!(slab.surfaces.len(), 1, "the zero-area triangle (0,1,4 with 4 = 0) is dropped");
+    assert_eq!(
+        slab.surfaces.len(),
+        1,
+        "the zero-area triangle (0,1,4 with 4 = 0) and the bow tie (0,2,1,3) are dropped"
+    );
     assert_eq!(slab.surfaces[0].semantic.as_deref(), Some("GroundSurface"));
     assert!(
         imported.warnings.iter().any(|w| w.id == "slab" && w.reason.contains("degenerate face")),
