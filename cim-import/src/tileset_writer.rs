@@ -22,11 +22,14 @@ pub struct TilingOptions {
     pub crs: Option<Crs>,
     /// A leaf holds at most this many features.
     pub max_features_per_tile: usize,
+    /// A leaf's geometry stays under about this many GLB bytes (estimated from vertex counts),
+    /// so one detailed building complex does not make a tile a client chokes on.
+    pub max_bytes_per_tile: usize,
 }
 
 impl Default for TilingOptions {
     fn default() -> Self {
-        Self { crs: None, max_features_per_tile: 500 }
+        Self { crs: None, max_features_per_tile: 500, max_bytes_per_tile: 4_000_000 }
     }
 }
 
@@ -51,6 +54,9 @@ pub struct TilingSummary {
 
 /// One object ready to tile: ENU surfaces and where it is.
 struct Placed {
+    /// Estimated bytes of its triangles in a GLB: 28 per vertex (position, normal, feature
+    /// id) and 12 per triangle.
+    glb_bytes: usize,
     /// The convex hull of the object's vertices seen from above (ENU metres): the outline of
     /// its block in coarse tiles.
     hull: geo::Polygon<f64>,
@@ -137,13 +143,14 @@ pub fn write_tileset(
     std::fs::create_dir_all(tmp.join("tiles")).map_err(io(&tmp))?;
 
     // Build; on any failure leave nothing half-written behind.
-    let (tiles, glb_bytes) = match build_into(&placed, &frame, &tmp, opts.max_features_per_tile, progress) {
-        Ok(counts) => counts,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-    };
+    let (tiles, glb_bytes) =
+        match build_into(&placed, &frame, &tmp, (opts.max_features_per_tile, opts.max_bytes_per_tile), progress) {
+            Ok(counts) => counts,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
+        };
 
     // 3. Into place.
     if out_dir.exists() {
@@ -164,7 +171,7 @@ fn build_into(
     placed: &[Placed],
     frame: &EnuFrame,
     tmp: &Path,
-    max_features_per_tile: usize,
+    (max_features, max_bytes): (usize, usize),
     progress: &Progress,
 ) -> Result<(usize, usize), ImportError> {
     let io = |file: &Path| {
@@ -173,7 +180,7 @@ fn build_into(
     };
     let mut order: Vec<usize> = (0..placed.len()).collect();
     let mut writer = Writer { placed, leaves: Vec::new() };
-    let (top, centre, half) = writer.tile(&mut order, "0", max_features_per_tile, 0)?;
+    let (top, centre, half) = writer.tile(&mut order, "0", (max_features, max_bytes), 0)?;
     // The root only places the tree on the globe: the ENU frame at the data's centre.
     let diagonal = 2.0 * (half[0] * half[0] + half[1] * half[1] + half[2] * half[2]).sqrt();
     let root = json!({
@@ -274,7 +281,15 @@ fn place(o: ImportedObject, crs: &Crs, frame: &EnuFrame) -> Result<Placed, Strin
             surfaces.iter().flat_map(|s| s.rings.iter().flatten()).map(|p| geo::Point::new(p[0], p[1])).collect();
         pts.convex_hull()
     };
+    let glb_bytes = surfaces
+        .iter()
+        .map(|s| {
+            let n: usize = s.rings.iter().map(Vec::len).sum();
+            n * 28 + n.saturating_sub(2) * 12
+        })
+        .sum();
     Ok(Placed {
+        glb_bytes,
         hull,
         id: o.object.id,
         kind: o.object.kind.to_string(),
@@ -365,13 +380,13 @@ fn leaf_glb(placed: &[Placed], leaf: &Leaf) -> Vec<u8> {
 
 impl Writer<'_> {
     /// The tile (and its subtree) for the objects in `ids`, split along the longer side at
-    /// the median until a leaf holds at most `max` of them.
+    /// the median until a leaf holds at most `max` of them and about `max_bytes` of GLB.
     /// Returns the tile's JSON and its box (centre, half sizes) in the root's ENU frame.
     fn tile(
         &mut self,
         ids: &mut [usize],
         name: &str,
-        max: usize,
+        (max, max_bytes): (usize, usize),
         depth: usize,
     ) -> Result<(Value, Vec3, Vec3), ImportError> {
         let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
@@ -384,15 +399,16 @@ impl Writer<'_> {
         let centre: Vec3 = std::array::from_fn(|a| (lo[a] + hi[a]) * 0.5);
         let half: Vec3 = std::array::from_fn(|a| ((hi[a] - lo[a]) * 0.5).max(0.01));
         let diagonal = (half[0] * half[0] + half[1] * half[1] + half[2] * half[2]).sqrt() * 2.0;
-        if ids.len() > max && depth < 16 {
+        let bytes: usize = ids.iter().map(|&i| self.placed[i].glb_bytes).sum();
+        if (ids.len() > max || (bytes > max_bytes && ids.len() > 1)) && depth < 16 {
             let axis = if hi[0] - lo[0] >= hi[1] - lo[1] { 0 } else { 1 };
             let key = |i: &usize| self.placed[*i].lo[axis] + self.placed[*i].hi[axis];
             ids.sort_by(|a, b| key(a).total_cmp(&key(b)));
             let mid = ids.len() / 2;
             let (a, b) = ids.split_at_mut(mid);
             let children = vec![
-                self.tile(a, &format!("{name}0"), max, depth + 1)?.0,
-                self.tile(b, &format!("{name}1"), max, depth + 1)?.0,
+                self.tile(a, &format!("{name}0"), (max, max_bytes), depth + 1)?.0,
+                self.tile(b, &format!("{name}1"), (max, max_bytes), depth + 1)?.0,
             ];
             let mut tile = json!({
                 "boundingVolume": {"box": box_json(centre, half)},
@@ -456,4 +472,72 @@ fn text_of(v: &AttributeValue) -> String {
 
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CityJsonOptions, read_cityjson_str};
+
+    /// A row of `n` unit cubes in RD, as CityJSON.
+    fn cubes(n: usize) -> Imported {
+        let mut vertices = Vec::new();
+        let mut objects = serde_json::Map::new();
+        for i in 0..n {
+            let b = vertices.len();
+            let x = (i * 2000) as i64;
+            for (dx, dy, dz) in [
+                (0, 0, 0),
+                (1000, 0, 0),
+                (1000, 1000, 0),
+                (0, 1000, 0),
+                (0, 0, 1000),
+                (1000, 0, 1000),
+                (1000, 1000, 1000),
+                (0, 1000, 1000),
+            ] {
+                vertices.push(json!([x + dx, dy, dz]));
+            }
+            let f = |v: [usize; 4]| json!([v.map(|k| b + k)]);
+            let shell = json!([
+                f([0, 3, 2, 1]),
+                f([4, 5, 6, 7]),
+                f([0, 1, 5, 4]),
+                f([1, 2, 6, 5]),
+                f([2, 3, 7, 6]),
+                f([3, 0, 4, 7])
+            ]);
+            objects.insert(
+                format!("c{i}"),
+                json!({"type": "Building", "geometry": [{"type": "Solid", "lod": "1", "boundaries": [shell]}]}),
+            );
+        }
+        let doc = json!({"type": "CityJSON", "version": "2.0", "transform": {"scale": [0.001, 0.001, 0.001], "translate": [85000.0, 447000.0, 0.0]},
+            "metadata": {"referenceSystem": "https://www.opengis.net/def/crs/EPSG/0/28992"}, "CityObjects": objects, "vertices": vertices});
+        read_cityjson_str(&doc.to_string(), Path::new("cubes.json"), &CityJsonOptions::default()).unwrap()
+    }
+
+    fn leaves_of(dir: &Path) -> usize {
+        std::fs::read_dir(dir.join("tiles")).unwrap().count()
+    }
+
+    #[test]
+    fn leaves_split_by_count_and_by_bytes() {
+        let out = std::env::temp_dir().join(format!("citytwin-split-{}", std::process::id()));
+        let count = TilingOptions { max_features_per_tile: 10, max_bytes_per_tile: usize::MAX, ..Default::default() };
+        let s = write_tileset(vec![cubes(40)], &out, &count, &|_, _, _| {}).unwrap();
+        assert!(s.tiles >= 4, "40 objects, at most 10 a leaf: {} tiles", s.tiles);
+        // A cube is 24 vertices and 12 triangles: ~816 bytes. A 2 kB budget holds 2 of them.
+        let bytes = TilingOptions { max_features_per_tile: 1000, max_bytes_per_tile: 2_000, ..Default::default() };
+        let s = write_tileset(vec![cubes(40)], &out, &bytes, &|_, _, _| {}).unwrap();
+        let csv = std::fs::read_to_string(out.join("features.csv")).unwrap();
+        let mut per_tile = std::collections::BTreeMap::new();
+        for line in csv.lines().skip(1) {
+            *per_tile.entry(line.split(',').nth(2).unwrap().to_owned()).or_insert(0) += 1;
+        }
+        assert!(per_tile.values().all(|&n| n <= 2), "{per_tile:?}");
+        assert_eq!(per_tile.values().sum::<usize>(), 40);
+        assert!(leaves_of(&out) >= s.tiles && s.tiles >= 20);
+        std::fs::remove_dir_all(&out).unwrap();
+    }
 }
