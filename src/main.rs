@@ -60,10 +60,9 @@ enum Command {
         #[arg(long)]
         no_reorder: bool,
     },
-    /// Import city models into an OGC 3D Tiles 1.1 tileset (work in progress: CityJSON and
-    /// GeoJSON footprints in;
-    /// leaves with the chosen LoD, GLB with EXT_mesh_features and EXT_structural_metadata,
-    /// and a features.csv sidecar in the tileset's local ENU metres).
+    /// Import city models into an OGC 3D Tiles 1.1 tileset: GLB tiles with EXT_mesh_features and
+    /// EXT_structural_metadata (coarse LoD1 blocks above, the chosen LoD in the leaves) and a
+    /// features.csv sidecar in the tileset's local ENU metres (see docs/adr/0003).
     Import {
         /// CityJSON (.json, .city.json), CityJSONSeq (.city.jsonl), GeoJSON footprints
         /// (.geojson) and OSM extracts (.osm.pbf); footprints are extruded to LoD1.
@@ -72,17 +71,18 @@ enum Command {
         /// Output folder (replaced when the import succeeds).
         #[arg(short, long)]
         out: PathBuf,
-        /// The input CRS, e.g. EPSG:7415, when the files declare none (or to override them).
+        /// The CRS of inputs that declare none, e.g. EPSG:7415 (GeoJSON and OSM are WGS84).
         #[arg(long)]
         crs: Option<String>,
         /// Level of detail to tile, e.g. 1.2 or 2.2 (default: each object's highest).
         #[arg(long)]
         lod: Option<String>,
-        /// GeoJSON: the attribute holding the height (metres) when `height` and
+        /// GeoJSON and OSM: the attribute holding the height (metres) when `height` and
         /// `building:levels` are absent.
         #[arg(long)]
         height_attr: Option<String>,
-        /// GeoJSON: the height of buildings that give none, metres (a warning counts them).
+        /// GeoJSON and OSM: the height of buildings that give none, metres (a warning counts
+        /// them).
         #[arg(long, default_value_t = 10.0)]
         default_height: f64,
     },
@@ -142,6 +142,9 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Import { inputs, out, crs, lod, height_attr, default_height } => {
+            if !(default_height.is_finite() && default_height > 0.0) {
+                bail!("--default-height must be a positive number of metres, not {default_height}");
+            }
             let extrude = cim_import::ExtrudeOptions { height_attr, default_height_m: default_height };
             import(&inputs, &out, crs.as_deref(), lod.as_deref(), &extrude)
         }

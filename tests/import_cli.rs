@@ -277,3 +277,24 @@ fn osm_extract_imports_to_valid_tiles() {
     let n: usize = detailed.map(|g| ids(&glb(&g).0, &glb(&g).1).len()).sum();
     assert_eq!(n, 572, "500 building ways and 72 building relations");
 }
+
+#[test]
+fn a_folder_that_is_not_a_tileset_is_never_replaced() {
+    let out = std::env::temp_dir().join(format!("citytwin-import-precious-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("thesis.tex"), "years of work").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", data("cityjson/delft_1b.json").to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && e.contains("refusing to replace it"), "{e}");
+    assert_eq!(std::fs::read_to_string(out.join("thesis.tex")).unwrap(), "years of work");
+    // An earlier tileset is replaced.
+    let first = import("delft_1b.json", &[]);
+    let again = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", data("cityjson/delft_1b.json").to_str().unwrap(), "-o", first.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+}

@@ -60,7 +60,11 @@ pub fn read_cityjson_str(text: &str, file: &Path, opts: &CityJsonOptions) -> Res
         skipped: Vec::new(),
         warnings: header.warnings.clone(),
     };
-    read_objects(&Ctx { vertices: &vertices, templates: &header.templates, lod: &opts.lod }, objects, &mut imported);
+    read_objects(
+        &Ctx { min_area: header.min_area(), vertices: &vertices, templates: &header.templates, lod: &opts.lod },
+        objects,
+        &mut imported,
+    );
     Ok(imported)
 }
 
@@ -70,7 +74,11 @@ pub fn read_cityjson_str(text: &str, file: &Path, opts: &CityJsonOptions) -> Res
 pub fn read_cityjson_seq(path: &Path, opts: &CityJsonOptions) -> Result<Imported, ImportError> {
     use std::io::BufRead;
     let io = |source| ImportError::Io { file: path.to_owned(), source };
-    let mut lines = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?).lines();
+    // Lines as bytes: a line with bytes that are not UTF-8 is decoded lossily (U+FFFD), not
+    // fatal to the file.
+    let mut lines = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?)
+        .split(b'\n')
+        .map(|l| l.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()));
     let first = lines
         .next()
         .ok_or_else(|| ImportError::Format { file: path.to_owned(), reason: "empty file".into() })?
@@ -120,7 +128,7 @@ pub fn read_cityjson_seq(path: &Path, opts: &CityJsonOptions) -> Result<Imported
                 }
             };
         read_objects(
-            &Ctx { vertices: &vertices, templates: &header.templates, lod: &opts.lod },
+            &Ctx { min_area: header.min_area(), vertices: &vertices, templates: &header.templates, lod: &opts.lod },
             objects,
             &mut imported,
         );
@@ -137,6 +145,11 @@ struct Header {
 }
 
 impl Header {
+    /// The smallest face area kept: 1 mm2 in metric CRSs; in degrees any area above zero.
+    fn min_area(&self) -> f64 {
+        if self.crs.as_ref().is_some_and(Crs::is_geographic) { 0.0 } else { MIN_FACE_AREA_M2 }
+    }
+
     fn read(json: &Value, file: &Path) -> Result<Self, ImportError> {
         let format = |reason: String| ImportError::Format { file: file.to_owned(), reason };
         if json["type"] != "CityJSON" {
@@ -238,6 +251,8 @@ impl Templates {
 }
 
 struct Ctx<'a> {
+    /// Smallest face area kept, in the file's units squared (0 for degrees: any area counts).
+    min_area: f64,
     vertices: &'a [[f64; 3]],
     templates: &'a Templates,
     lod: &'a LodChoice,
@@ -286,7 +301,7 @@ fn read_object(ctx: &Ctx<'_>, id: &str, o: &Value, warnings: &mut Vec<String>) -
             let mut kept = before;
             for i in before..surfaces.len() {
                 let area = surfaces[i].area();
-                if surfaces[i].rings[0].len() < 3 || area.is_nan() || area < MIN_FACE_AREA_M2 {
+                if surfaces[i].rings[0].len() < 3 || area.is_nan() || area <= ctx.min_area {
                     warnings.push(format!("geometry {gi}: dropped a degenerate face (area {area:.2e} m2)"));
                 } else if surfaces[i].outer_ring_self_intersects() {
                     warnings.push(format!("geometry {gi}: dropped a face whose ring crosses itself"));
@@ -389,6 +404,9 @@ fn read_geometry(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(),
 fn read_instance(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(), String> {
     let t = g["template"].as_u64().ok_or("GeometryInstance without \"template\"")? as usize;
     let template = ctx.templates.geometries.get(t).ok_or_else(|| format!("template {t} does not exist"))?;
+    if template["type"] == "GeometryInstance" {
+        return Err(format!("template {t} is itself a GeometryInstance (templates may not nest)"));
+    }
     let reference = g["boundaries"]
         .get(0)
         .and_then(Value::as_u64)
@@ -400,7 +418,8 @@ fn read_instance(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(),
     if m.len() != 16 {
         return Err("transformationMatrix is not 16 numbers".into());
     }
-    let inner = Ctx { vertices: &ctx.templates.vertices, templates: ctx.templates, lod: ctx.lod };
+    let inner =
+        Ctx { min_area: ctx.min_area, vertices: &ctx.templates.vertices, templates: ctx.templates, lod: ctx.lod };
     let start = out.len();
     read_geometry(&inner, template, out).map_err(|e| format!("template {t}: {e}"))?;
     for p in out[start..].iter_mut().flat_map(|s| s.rings.iter_mut().flatten()) {

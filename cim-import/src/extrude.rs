@@ -8,13 +8,18 @@ use serde_json::Value;
 use crate::{ExtrudeOptions, ImportedObject, Skipped, Surface};
 
 /// A footprint reader's object: the footprint extruded from `base` to `top` as LoD1.
+/// Footprints without area (all points on a line) are dropped; `None` when none is left.
 pub(crate) fn lod1_object(
     id: String,
     kind: ObjectKind,
     polygons: Vec<Polygon<f64>>,
     (base, top): (f64, f64),
     attributes: Attributes,
-) -> ImportedObject {
+) -> Option<ImportedObject> {
+    let polygons: Vec<Polygon<f64>> = polygons.into_iter().filter(|p| signed_area(&p.exterior().0) != 0.0).collect();
+    if polygons.is_empty() {
+        return None;
+    }
     let surfaces = polygons.iter().flat_map(|p| extrude(p, base, top)).collect();
     let object = CityObject {
         id,
@@ -26,7 +31,7 @@ pub(crate) fn lod1_object(
         lods: vec![GeometryRef { lod: Lod { major: 1, minor: 0 }, content_uri: None, feature_id: None }],
         attributes,
     };
-    ImportedObject { object, surfaces }
+    Some(ImportedObject { object, surfaces })
 }
 
 /// The warning for buildings that gave no height and got the default.

@@ -111,7 +111,10 @@ pub fn read_geojson_footprints(path: &Path, opts: &ExtrudeOptions) -> Result<Imp
             Some("building_part") => ObjectKind::BuildingPart,
             _ => ObjectKind::Building,
         };
-        objects.push(lod1_object(id, kind, polys, (base, top), attributes));
+        match lod1_object(id.clone(), kind, polys, (base, top), attributes) {
+            Some(o) => objects.push(o),
+            None => skipped.push(skip(&id, "footprint has no area".into())),
+        }
     }
     let warnings = default_height_warning(path, defaulted, opts).into_iter().collect();
     let crs = wgs84_lon_lat();

@@ -226,7 +226,9 @@ pub fn write_glb(mesh: &TileMesh, table: &PropertyTable) -> Vec<u8> {
     root.extensions_used = vec!["EXT_mesh_features".into(), "EXT_structural_metadata".into()];
 
     let mut json_bytes = serde_json::to_vec(&root).unwrap_or_default();
-    while !json_bytes.len().is_multiple_of(4) {
+    // Pad the JSON so the BIN data starts 8-byte aligned in the file (28 + len = 0 mod 8):
+    // loaders that view FLOAT64 property values straight over the file need it.
+    while json_bytes.len() % 8 != 4 {
         json_bytes.push(b' ');
     }
     let total = 12 + 8 + json_bytes.len() + 8 + bin.len();

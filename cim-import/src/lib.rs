@@ -4,10 +4,9 @@
 //! [`city_core::CityObject`] (id, kind, footprint, z range, typed attributes) plus the surfaces of
 //! the level of detail chosen for tiling, in the file's CRS and f64.
 //!
-//! Status (issue 3, in progress): the CityJSON 1.0 / 1.1 / 2.0 reader, planar triangulation, a
-//! GLB writer with `EXT_mesh_features` and `EXT_structural_metadata`, and a first tileset
-//! writer (quadtree by count, leaves only). GeoJSON, OSM and CityJSONSeq readers, coarse LoD1
-//! tiles and the byte budget are next.
+//! Status (issue 3, in progress): CityJSON 1.0 / 1.1 / 2.0 and CityJSONSeq, GeoJSON footprints
+//! and OSM PBF buildings; planar triangulation; GLB with `EXT_mesh_features` and
+//! `EXT_structural_metadata`; the tileset writer. CityGML and IFC come with issues 7 and 8.
 //!
 //! Readers never panic on bad input: a file that cannot be read at all is an [`ImportError`]
 //! naming the file and the place; a bad object is skipped and listed in

@@ -151,7 +151,10 @@ pub fn read_osm_buildings(path: &Path, opts: &ExtrudeOptions) -> Result<Imported
             ObjectKind::Building
         };
         let attributes: Attributes = f.tags.iter().map(|(k, v)| (k.clone(), AttributeValue::infer(v))).collect();
-        objects.push(lod1_object(f.id, kind, polygons, (base, top), attributes));
+        match lod1_object(f.id.clone(), kind, polygons, (base, top), attributes) {
+            Some(o) => objects.push(o),
+            None => skipped.push(skip(&f.id, "footprint has no area".into())),
+        }
     }
     let warnings = default_height_warning(path, defaulted, opts).into_iter().collect();
     let crs = wgs84_lon_lat();

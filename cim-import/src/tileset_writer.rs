@@ -1,9 +1,7 @@
-//! From imported objects to an OGC 3D Tiles 1.1 tileset on disk: coordinates to ECEF and a
-//! local ENU frame at the data's centre (the root `transform`), a quadtree over the objects by
-//! count, one GLB per leaf, `tileset.json`, and the `features.csv` sidecar the engine indexes.
-//!
-//! Status (issue 3): leaves carry the chosen LoD; coarse LoD1 tiles for the inner nodes, the
-//! byte budget per tile, CityJSONSeq, GeoJSON and OSM inputs are still to come.
+//! From imported objects to an OGC 3D Tiles 1.1 tileset on disk: coordinates to a local ENU
+//! frame at the data's centre (the root `transform`), a binary median split of the objects by
+//! count and estimated bytes, one GLB per leaf with the chosen LoD, coarse LoD1 blocks in inner
+//! tiles, `tileset.json`, and the `features.csv` sidecar the engine indexes (ADR 0003).
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -18,7 +16,7 @@ use crate::{ImportError, Imported, ImportedObject, Surface, triangulate};
 /// How to tile.
 #[derive(Debug, Clone)]
 pub struct TilingOptions {
-    /// The CRS of the input, overriding what files declare (needed when they declare none).
+    /// The CRS of inputs that declare none (GeoJSON and OSM are always WGS84).
     pub crs: Option<Crs>,
     /// A leaf holds at most this many features.
     pub max_features_per_tile: usize,
@@ -41,8 +39,7 @@ pub type Progress = dyn Fn(&str, u64, u64) + Sync;
 pub struct TilingSummary {
     /// Features written (objects with surfaces).
     pub features: usize,
-    /// Objects without surfaces in the chosen LoD, not tiled (still in the sidecar when they
-    /// have a footprint).
+    /// Objects without surfaces in the chosen LoD: not tiled, not in the sidecar.
     pub without_geometry: usize,
     /// Tiles with content.
     pub tiles: usize,
@@ -84,7 +81,7 @@ pub fn write_tileset(
     let mut crs_of = Vec::with_capacity(inputs.len());
     let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
     for imp in &inputs {
-        let crs = opts.crs.clone().or_else(|| imp.crs.clone()).ok_or_else(|| ImportError::Format {
+        let crs = imp.crs.clone().or_else(|| opts.crs.clone()).ok_or_else(|| ImportError::Format {
             file: imp.file.clone(),
             reason: "the file declares no CRS: pass --crs EPSG:n".into(),
         })?;
@@ -132,7 +129,17 @@ pub fn write_tileset(
             .collect::<Result<_, _>>()?;
         placed.extend(converted);
     }
-    // 2. Build in a temporary folder beside the target.
+    // 2. Build in a temporary folder beside the target. The target is replaced only if it is
+    //    empty or an earlier tileset: `-o .` or `-o ~/work` must never delete someone's files.
+    if out_dir.exists() {
+        let empty = std::fs::read_dir(out_dir).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !empty && !out_dir.join("tileset.json").is_file() {
+            return Err(ImportError::Format {
+                file: out_dir.to_owned(),
+                reason: "the output folder holds files and no tileset.json: refusing to replace it".into(),
+            });
+        }
+    }
     let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "tileset".into());
     let tmp: PathBuf = parent.join(format!(".{name}.partial-{}", std::process::id()));
@@ -153,10 +160,16 @@ pub fn write_tileset(
         };
 
     // 3. Into place.
-    if out_dir.exists() {
-        std::fs::remove_dir_all(out_dir).map_err(io(out_dir))?;
+    let replace = || -> Result<(), ImportError> {
+        if out_dir.exists() {
+            std::fs::remove_dir_all(out_dir).map_err(io(out_dir))?;
+        }
+        std::fs::rename(&tmp, out_dir).map_err(io(out_dir))
+    };
+    if let Err(e) = replace() {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
     }
-    std::fs::rename(&tmp, out_dir).map_err(io(out_dir))?;
     Ok(TilingSummary {
         features: placed.len(),
         without_geometry,
@@ -180,7 +193,7 @@ fn build_into(
     };
     let mut order: Vec<usize> = (0..placed.len()).collect();
     let mut writer = Writer { placed, leaves: Vec::new() };
-    let (top, centre, half) = writer.tile(&mut order, "0", (max_features, max_bytes), 0)?;
+    let (top, centre, half) = writer.tile(&mut order, "0", (max_features, max_bytes), (0, f64::INFINITY))?;
     // The root only places the tree on the globe: the ENU frame at the data's centre.
     let diagonal = 2.0 * (half[0] * half[0] + half[1] * half[1] + half[2] * half[2]).sqrt();
     let root = json!({
@@ -198,13 +211,14 @@ fn build_into(
     let write = |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(io(&path));
     write(tmp.join("tileset.json"), serde_json::to_string_pretty(&tileset).unwrap_or_default().as_bytes())?;
     // Triangulation and GLB encoding on every core; each leaf writes its own file.
+    let schema = schema_of(placed);
     let total = writer.leaves.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let sizes: Vec<usize> = writer
         .leaves
         .par_iter()
         .map(|leaf| {
-            let glb = leaf_glb(placed, leaf);
+            let glb = leaf_glb(placed, leaf, &schema);
             let written = write(tmp.join(&leaf.uri), &glb).map(|()| glb.len());
             progress("tiles", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
             written
@@ -301,6 +315,31 @@ fn place(o: ImportedObject, crs: &Crs, frame: &EnuFrame) -> Result<Placed, Strin
     })
 }
 
+/// Attribute name -> (property id, numeric), decided once for the whole tileset so that an
+/// attribute has the same id and type in every tile (styles read it the same way everywhere).
+type Schema = BTreeMap<String, (String, bool)>;
+
+fn schema_of(placed: &[Placed]) -> Schema {
+    let mut numeric: BTreeMap<&str, bool> = BTreeMap::new();
+    for p in placed {
+        for (name, v) in &p.attributes {
+            let n = numeric.entry(name.as_str()).or_insert(true);
+            *n &= matches!(v, AttributeValue::Null) || v.as_f64().is_some_and(f64::is_finite);
+        }
+    }
+    let mut taken: BTreeSet<String> = ["id".to_owned(), "kind".to_owned()].into();
+    numeric
+        .into_iter()
+        .map(|(name, numeric)| {
+            let mut id = property_id(name);
+            while !taken.insert(id.clone()) {
+                id.push('_');
+            }
+            (name.to_owned(), (id, numeric))
+        })
+        .collect()
+}
+
 struct Writer<'a> {
     placed: &'a [Placed],
     leaves: Vec<Leaf>,
@@ -322,15 +361,11 @@ const COARSE_MAX_FEATURES: usize = 4_000;
 
 /// The GLB of one leaf: positions relative to the leaf's centre, glTF y-up, one feature per
 /// object with its attributes in the property table.
-fn leaf_glb(placed: &[Placed], leaf: &Leaf) -> Vec<u8> {
+fn leaf_glb(placed: &[Placed], leaf: &Leaf, schema: &Schema) -> Vec<u8> {
     let (ids, centre) = (&leaf.ids, leaf.centre);
     let mut mesh = TileMesh::default();
     // Coarse blocks carry ids and kinds only: the attributes are in the detailed tiles (and
     // the sidecar), and repeating them on every level multiplied the bytes by the depth.
-    let mut names: BTreeSet<&str> = BTreeSet::new();
-    for &i in ids.iter().filter(|_| !leaf.coarse) {
-        names.extend(placed[i].attributes.keys().map(String::as_str));
-    }
     for (feature, &i) in ids.iter().enumerate() {
         let block;
         let surfaces = if leaf.coarse {
@@ -357,23 +392,21 @@ fn leaf_glb(placed: &[Placed], leaf: &Leaf) -> Vec<u8> {
     table
         .columns
         .insert("kind".into(), ("kind".into(), Column::Text(ids.iter().map(|&i| placed[i].kind.clone()).collect())));
-    for name in names {
-        let mut id = property_id(name);
-        while table.columns.contains_key(&id) {
-            id.push('_');
-        }
+    for (name, (id, numeric)) in schema.iter().filter(|_| !leaf.coarse) {
         let values: Vec<Option<&AttributeValue>> = ids.iter().map(|&i| placed[i].attributes.get(name)).collect();
-        let numeric = values.iter().flatten().all(|v| v.as_f64().is_some_and(f64::is_finite));
-        let column = if numeric {
+        if values.iter().all(Option::is_none) {
+            continue; // absent from this tile (glTF forbids the empty views it would need)
+        }
+        let column = if *numeric {
             Column::Float64(values.iter().map(|v| v.and_then(AttributeValue::as_f64).unwrap_or(NO_DATA)).collect())
         } else {
             let texts: Vec<String> = values.iter().map(|v| v.map(text_of).unwrap_or_default()).collect();
             if texts.iter().all(String::is_empty) {
-                continue; // empty everywhere in this tile: nothing to store (and glTF forbids empty views)
+                continue;
             }
             Column::Text(texts)
         };
-        table.columns.insert(id, (name.to_owned(), column));
+        table.columns.insert(id.clone(), (name.clone(), column));
     }
     write_glb(&mesh, &table)
 }
@@ -387,8 +420,9 @@ impl Writer<'_> {
         ids: &mut [usize],
         name: &str,
         (max, max_bytes): (usize, usize),
-        depth: usize,
+        (depth, parent_error): (usize, f64),
     ) -> Result<(Value, Vec3, Vec3), ImportError> {
+        let max = max.max(1);
         let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
         for &i in ids.iter() {
             for a in 0..3 {
@@ -401,40 +435,44 @@ impl Writer<'_> {
         let diagonal = (half[0] * half[0] + half[1] * half[1] + half[2] * half[2]).sqrt() * 2.0;
         let bytes: usize = ids.iter().map(|&i| self.placed[i].glb_bytes).sum();
         if (ids.len() > max || (bytes > max_bytes && ids.len() > 1)) && depth < 16 {
-            let axis = if hi[0] - lo[0] >= hi[1] - lo[1] { 0 } else { 1 };
-            let key = |i: &usize| self.placed[*i].lo[axis] + self.placed[*i].hi[axis];
-            ids.sort_by(|a, b| key(a).total_cmp(&key(b)));
-            let mid = ids.len() / 2;
-            let (a, b) = ids.split_at_mut(mid);
-            let children = vec![
-                self.tile(a, &format!("{name}0"), (max, max_bytes), depth + 1)?.0,
-                self.tile(b, &format!("{name}1"), (max, max_bytes), depth + 1)?.0,
-            ];
-            let mut tile = json!({
-                "boundingVolume": {"box": box_json(centre, half)},
-                // Without content, an inner tile's error is its size: a viewer refines it as
-                // soon as it covers more than a few pixels.
-                "geometricError": diagonal,
-                "children": children,
-            });
-            // Coarse content: the blocks of the objects big enough to see when the tile is shown
-            // whole (at least a hundredth of its size), in the root's frame (positions up to a
+            // Coarse content: the blocks of the volumetric objects (not terrain, land use or
+            // roads, whose blocks would be slabs hiding the rest) big enough to see when the tile
+            // is shown whole (a hundredth of its size), in the root's frame (positions up to a
             // few km: f32 keeps millimetres).
             let big: Vec<usize> = ids
                 .iter()
                 .copied()
                 .filter(|&i| {
                     let p = &self.placed[i];
-                    (p.hi[0] - p.lo[0]).hypot(p.hi[1] - p.lo[1]) >= diagonal / 100.0
+                    let volumetric = matches!(
+                        p.kind.as_str(),
+                        "Building" | "BuildingPart" | "Bridge" | "Tunnel" | "BimElement" | "Other"
+                    );
+                    volumetric && (p.hi[0] - p.lo[0]).hypot(p.hi[1] - p.lo[1]) >= diagonal / 100.0
                 })
                 .collect();
-            if !big.is_empty() && big.len() <= COARSE_MAX_FEATURES {
+            let coarse = !big.is_empty() && big.len() <= COARSE_MAX_FEATURES;
+            // With blocks, a twentieth of the tile's size keeps them until the tile is small on
+            // screen; without content, the error is the tile's size. Never above the parent's.
+            let error = if coarse { diagonal / 20.0 } else { diagonal }.min(parent_error);
+            let axis = if hi[0] - lo[0] >= hi[1] - lo[1] { 0 } else { 1 };
+            let key = |i: &usize| self.placed[*i].lo[axis] + self.placed[*i].hi[axis];
+            ids.sort_by(|a, b| key(a).total_cmp(&key(b)));
+            let mid = ids.len() / 2;
+            let (a, b) = ids.split_at_mut(mid);
+            let children = vec![
+                self.tile(a, &format!("{name}0"), (max, max_bytes), (depth + 1, error))?.0,
+                self.tile(b, &format!("{name}1"), (max, max_bytes), (depth + 1, error))?.0,
+            ];
+            let mut tile = json!({
+                "boundingVolume": {"box": box_json(centre, half)},
+                "geometricError": error,
+                "children": children,
+            });
+            if coarse {
                 let uri = format!("tiles/{name}.glb");
                 self.leaves.push(Leaf { uri: uri.clone(), ids: big, centre: [0.0; 3], coarse: true });
                 tile["content"] = json!({"uri": uri});
-                // Blocks for roof shapes: an error of a twentieth of the tile's size keeps them
-                // until the tile is small on screen.
-                tile["geometricError"] = json!(diagonal / 20.0);
             }
             return Ok((tile, centre, half));
         }
@@ -466,7 +504,7 @@ fn text_of(v: &AttributeValue) -> String {
         AttributeValue::Bool(b) => b.to_string(),
         AttributeValue::Int(i) => i.to_string(),
         AttributeValue::Float(f) => f.to_string(),
-        AttributeValue::List(_) | AttributeValue::Map(_) => format!("{v:?}"),
+        AttributeValue::List(_) | AttributeValue::Map(_) => v.to_json().to_string(),
     }
 }
 

@@ -327,3 +327,15 @@ fn cityjson_seq_reads_the_same_objects_as_the_file_and_survives_a_broken_line() 
         assert!(broken.objects.len() < whole.objects.len() && !broken.objects.is_empty());
     }
 }
+
+#[test]
+fn a_template_that_nests_an_instance_costs_its_object_only() {
+    let text = r#"{"type":"CityJSON","version":"2.0","vertices":[[0,0,0]],
+      "geometry-templates":{"templates":[{"type":"GeometryInstance","lod":"1","template":0,"boundaries":[0],
+        "transformationMatrix":[1,0,0,0,0,1,0,0,0,0,1,0,0,0,0,1]}],"vertices-templates":[[0,0,0]]},
+      "CityObjects":{"loop":{"type":"SolitaryVegetationObject","geometry":[{"type":"GeometryInstance","template":0,
+        "boundaries":[0],"transformationMatrix":[1,0,0,0,0,1,0,0,0,0,1,0,0,0,0,1]}]}}}"#;
+    let imported = read_cityjson_str(text, Path::new("loop.json"), &CityJsonOptions::default()).unwrap();
+    assert!(imported.objects.is_empty());
+    assert!(imported.skipped[0].reason.contains("may not nest"), "{:?}", imported.skipped);
+}

@@ -42,19 +42,38 @@ impl AttributeValue {
     }
 
     /// Reads text as the narrowest type it spells: OSM tags and CSV cells arrive as strings,
-    /// but `"12"` is a number to anyone styling by it.
+    /// but `"12"` is a number to anyone styling by it. Text that a number would not write back
+    /// the same way stays text: postcodes and ids with leading zeros (`"01067"`), `"+31"`.
     pub fn infer(text: &str) -> Self {
         let t = text.trim();
+        let leading_zero = t.len() > 1 && t.starts_with('0') && !t.starts_with("0.");
         if t.is_empty() {
             Self::Null
-        } else if let Ok(i) = t.parse::<i64>() {
+        } else if let Some(i) = t.parse::<i64>().ok().filter(|i| i.to_string() == t) {
             Self::Int(i)
-        } else if let Some(f) = t.parse::<f64>().ok().filter(|f| f.is_finite()) {
+        } else if let Some(f) = t.parse::<f64>().ok().filter(|f| f.is_finite() && !leading_zero && !t.starts_with('+'))
+        {
             Self::Float(f)
         } else if t == "true" || t == "false" {
             Self::Bool(t == "true")
         } else {
             Self::Text(text.to_owned())
+        }
+    }
+}
+
+impl AttributeValue {
+    /// The value as JSON (lists and maps included), e.g. to store it as text.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Self::Null => Value::Null,
+            Self::Bool(b) => Value::Bool(*b),
+            Self::Int(i) => Value::from(*i),
+            Self::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Self::Text(s) => Value::String(s.clone()),
+            Self::List(l) => Value::Array(l.iter().map(Self::to_json).collect()),
+            Self::Map(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
         }
     }
 }
@@ -85,6 +104,12 @@ mod tests {
         assert_eq!(AttributeValue::infer("12.5"), AttributeValue::Float(12.5));
         assert_eq!(AttributeValue::infer("yes"), AttributeValue::Text("yes".into()));
         assert_eq!(AttributeValue::infer("NaN"), AttributeValue::Text("NaN".into()));
+        assert_eq!(AttributeValue::infer("01067"), AttributeValue::Text("01067".into()));
+        assert_eq!(AttributeValue::infer("+31"), AttributeValue::Text("+31".into()));
+        assert_eq!(AttributeValue::infer("0.5"), AttributeValue::Float(0.5));
+        assert_eq!(AttributeValue::infer("0"), AttributeValue::Int(0));
+        let list = AttributeValue::List(vec![AttributeValue::Text("a".into()), AttributeValue::Int(2)]);
+        assert_eq!(list.to_json().to_string(), r#"["a",2]"#);
         assert_eq!(AttributeValue::infer(""), AttributeValue::Null);
         let v: serde_json::Value = serde_json::json!({"h": 3.5, "n": 2, "tags": ["a"]});
         let AttributeValue::Map(m) = AttributeValue::from(&v) else { panic!("not a map") };
