@@ -9,13 +9,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// A file of the shared data; fails naming the path and the setting when it is missing.
 fn data(rel: &str) -> PathBuf {
-    let dir = std::env::var_os("CITYTWIN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    let p = dir.join(rel);
-    assert!(p.is_file(), "test data missing: {} (set CITYTWIN_DATA, see README)", p.display());
-    p
+    citytwin::data_dir::data_file(rel).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn import(file: &str, extra: &[&str]) -> PathBuf {

@@ -3,18 +3,14 @@
 //! message naming the file, the line or feature, and the field.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use geo::{Contains, Coord, Intersects, LineString, Point, Polygon};
 
+/// A file of the shared data; fails naming the path and the setting when it is missing.
 fn data(rel: &str) -> PathBuf {
-    let dir = std::env::var_os("CITYTWIN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    let p = dir.join(rel);
-    assert!(p.is_file(), "test data missing: {} (set CITYTWIN_DATA, see README)", p.display());
-    p
+    citytwin::data_dir::data_file(rel).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn citytwin(args: &[&str]) -> Output {
