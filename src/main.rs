@@ -295,19 +295,39 @@ fn import(
         indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} {elapsed}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut imported = Vec::new();
+    // Objects go into the flat store as each file (or each batch of a CityJSONSeq) is read, so
+    // the nested form of the whole city is never held at once.
+    let mut store = cim_import::CityStore::new();
     let (mut objects, mut skipped) = (0, 0);
+    // The CRS of a file: its own, else --crs, else an error naming the file.
+    let crs_of = |file: &Path, declared: Option<&Crs>| -> Result<Crs, cim_import::ImportError> {
+        declared.or(crs.as_ref()).cloned().ok_or_else(|| cim_import::ImportError::Format {
+            file: file.to_owned(),
+            reason: "the file declares no CRS: pass --crs EPSG:n".into(),
+        })
+    };
     for path in inputs {
         bar.set_message(format!("reading {}", path.display()));
         let name = path.to_string_lossy().to_ascii_lowercase();
-        let imp = if name.ends_with(".geojson") {
-            cim_import::read_geojson_footprints(path, extrude)?
-        } else if name.ends_with(".pbf") {
-            cim_import::read_osm_buildings(path, extrude)?
-        } else if name.ends_with(".jsonl") {
-            cim_import::read_cityjson_seq(path, &opts)?
+        let imp = if name.ends_with(".jsonl") {
+            cim_import::stream_cityjson_seq(path, &opts, &mut |declared, batch| {
+                objects += batch.len();
+                store.add(path, &crs_of(path, declared)?, batch)?;
+                bar.set_message(format!("reading {}: {objects} objects", path.display()));
+                Ok(())
+            })?
         } else {
-            cim_import::read_cityjson(path, &opts)?
+            let imp = if name.ends_with(".geojson") {
+                cim_import::read_geojson_footprints(path, extrude)?
+            } else if name.ends_with(".pbf") {
+                cim_import::read_osm_buildings(path, extrude)?
+            } else {
+                cim_import::read_cityjson(path, &opts)?
+            };
+            let mut imp = imp;
+            objects += imp.objects.len();
+            store.add(path, &crs_of(path, imp.crs.as_ref())?, std::mem::take(&mut imp.objects))?;
+            imp
         };
         for s in &imp.skipped {
             bar.suspend(|| eprintln!("skipped: {s}"));
@@ -315,9 +335,7 @@ fn import(
         for w in &imp.warnings {
             bar.suspend(|| eprintln!("warning: {w}"));
         }
-        objects += imp.objects.len();
         skipped += imp.skipped.len();
-        imported.push(imp);
         bar.inc(1);
     }
     bar.set_message("tiling");
@@ -326,8 +344,7 @@ fn import(
         tiles_bar.set_length(total);
         tiles_bar.set_position(done);
     };
-    let summary =
-        cim_import::write_tileset(imported, out, &cim_import::TilingOptions { crs, ..Default::default() }, &progress)?;
+    let summary = cim_import::write_tileset(&store, out, &cim_import::TilingOptions::default(), &progress)?;
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     eprintln!(

@@ -68,17 +68,41 @@ pub fn read_cityjson_str(text: &str, file: &Path, opts: &CityJsonOptions) -> Res
     Ok(imported)
 }
 
-/// Reads a CityJSONSeq file (`.city.jsonl`): a CityJSON header line, then one CityJSONFeature
-/// per line with its own vertices. Read line by line: the file is never held in memory, and a
-/// broken line costs its feature only (listed as skipped, with its line number).
+/// Reads a whole CityJSONSeq file into memory (see [`stream_cityjson_seq`], which does not).
 pub fn read_cityjson_seq(path: &Path, opts: &CityJsonOptions) -> Result<Imported, ImportError> {
+    let mut objects = Vec::new();
+    let mut imported = stream_cityjson_seq(path, opts, &mut |_, batch| {
+        objects.extend(batch);
+        Ok(())
+    })?;
+    imported.objects = objects;
+    Ok(imported)
+}
+
+/// CityJSONSeq lines parsed per batch: each batch is parsed on every core, then handed on.
+const SEQ_BATCH_LINES: usize = 512;
+
+/// Streams a CityJSONSeq file (`.city.jsonl`): a CityJSON header line, then one
+/// CityJSONFeature per line with its own vertices. Lines are read a batch at a time, parsed on
+/// every core, and each batch's objects handed to `sink` (with the CRS the header declares)
+/// before the next is read: the file is never held in memory. A broken line costs its feature
+/// only (listed as skipped, with its line number).
+///
+/// Returns the file's CRS, skipped features and warnings; its `objects` are empty (they went to
+/// `sink`). An error from `sink` stops the reading and is returned.
+pub fn stream_cityjson_seq(
+    path: &Path,
+    opts: &CityJsonOptions,
+    sink: &mut dyn FnMut(Option<&Crs>, Vec<ImportedObject>) -> Result<(), ImportError>,
+) -> Result<Imported, ImportError> {
+    use rayon::prelude::*;
     use std::io::BufRead;
     let io = |source| ImportError::Io { file: path.to_owned(), source };
     // Lines as bytes: a line with bytes that are not UTF-8 is decoded lossily (U+FFFD), not
     // fatal to the file.
-    let mut lines = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?)
-        .split(b'\n')
-        .map(|l| l.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()));
+    let mut lines = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?).split(b'\n').map(|l| {
+        l.map(|bytes| String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    });
     let first = lines
         .next()
         .ok_or_else(|| ImportError::Format { file: path.to_owned(), reason: "empty file".into() })?
@@ -97,43 +121,72 @@ pub fn read_cityjson_seq(path: &Path, opts: &CityJsonOptions) -> Result<Imported
         skipped: Vec::new(),
         warnings: header.warnings.clone(),
     };
-    for (i, line) in lines.enumerate() {
-        let line_no = i + 2;
-        let line = line.map_err(io)?;
-        if line.trim().is_empty() {
-            continue;
+    // Reading the next batch of lines overlaps parsing the current one.
+    let mut line_no = 1;
+    let mut read_batch = || -> Result<Vec<(usize, String)>, ImportError> {
+        let mut batch = Vec::with_capacity(SEQ_BATCH_LINES);
+        for line in lines.by_ref().take(SEQ_BATCH_LINES) {
+            line_no += 1;
+            batch.push((line_no, line.map_err(io)?));
         }
-        let skip = |reason: String| Skipped { file: path.to_owned(), id: format!("line {line_no}"), reason };
-        let feature: Value = match serde_json::from_str(&line) {
-            Ok(v) => v,
-            Err(e) => {
-                imported.skipped.push(skip(format!("column {}: not valid JSON: {e}", e.column())));
-                continue;
-            }
-        };
-        if feature["type"] != "CityJSONFeature" {
-            imported.skipped.push(skip(format!("\"type\" is {}, not \"CityJSONFeature\"", feature["type"])));
-            continue;
-        }
-        let (vertices, objects) =
-            match (decode_vertices(&feature["vertices"], &head["transform"]), feature["CityObjects"].as_object()) {
-                (Ok(v), Some(o)) => (v, o),
-                (Err(e), _) => {
-                    imported.skipped.push(skip(e));
-                    continue;
-                }
-                (_, None) => {
-                    imported.skipped.push(skip("no \"CityObjects\" object".into()));
-                    continue;
-                }
-            };
-        read_objects(
-            &Ctx { min_area: header.min_area(), vertices: &vertices, templates: &header.templates, lod: &opts.lod },
-            objects,
-            &mut imported,
+        Ok(batch)
+    };
+    let mut batch = read_batch()?;
+    while !batch.is_empty() {
+        let (parsed, next) = rayon::join(
+            || -> Vec<Imported> {
+                batch.par_iter().map(|(no, line)| read_feature_line(line, *no, path, &head, &header, opts)).collect()
+            },
+            &mut read_batch,
         );
+        let mut objects = Vec::new();
+        for p in parsed {
+            objects.extend(p.objects);
+            imported.skipped.extend(p.skipped);
+            imported.warnings.extend(p.warnings);
+        }
+        sink(imported.crs.as_ref(), objects)?;
+        batch = next?;
     }
     Ok(imported)
+}
+
+/// One CityJSONFeature line of a CityJSONSeq file: its objects, or why it was skipped.
+fn read_feature_line(
+    line: &str,
+    line_no: usize,
+    path: &Path,
+    head: &Value,
+    header: &Header,
+    opts: &CityJsonOptions,
+) -> Imported {
+    let mut out =
+        Imported { file: path.to_owned(), crs: None, objects: Vec::new(), skipped: Vec::new(), warnings: Vec::new() };
+    if line.trim().is_empty() {
+        return out;
+    }
+    let skip = |reason: String| Skipped { file: path.to_owned(), id: format!("line {line_no}"), reason };
+    let feature: Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => {
+            out.skipped.push(skip(format!("column {}: not valid JSON: {e}", e.column())));
+            return out;
+        }
+    };
+    if feature["type"] != "CityJSONFeature" {
+        out.skipped.push(skip(format!("\"type\" is {}, not \"CityJSONFeature\"", feature["type"])));
+        return out;
+    }
+    match (decode_vertices(&feature["vertices"], &head["transform"]), feature["CityObjects"].as_object()) {
+        (Ok(vertices), Some(objects)) => read_objects(
+            &Ctx { min_area: header.min_area(), vertices: &vertices, templates: &header.templates, lod: &opts.lod },
+            objects,
+            &mut out,
+        ),
+        (Err(e), _) => out.skipped.push(skip(e)),
+        (_, None) => out.skipped.push(skip("no \"CityObjects\" object".into())),
+    }
+    out
 }
 
 /// What a CityJSON file or a CityJSONSeq header line says about the whole: version, CRS,
@@ -336,7 +389,7 @@ fn read_object(ctx: &Ctx<'_>, id: &str, o: &Value, warnings: &mut Vec<String>) -
 }
 
 /// Appends the surfaces of one geometry.
-fn read_geometry(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(), String> {
+fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Result<(), String> {
     let ty = g["type"].as_str().unwrap_or("");
     if ty == "GeometryInstance" {
         return read_instance(ctx, g, out);
@@ -367,8 +420,8 @@ fn read_geometry(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(),
         }
         Ok(Surface { rings, semantic })
     };
-    let arr = |v: &Value, what: &str| -> Result<Vec<Value>, String> {
-        v.as_array().cloned().ok_or_else(|| format!("{what} is not an array"))
+    let arr = |v: &'a Value, what: &str| -> Result<&'a [Value], String> {
+        v.as_array().map(Vec::as_slice).ok_or_else(|| format!("{what} is not an array"))
     };
     match ty {
         "MultiSurface" | "CompositeSurface" => {

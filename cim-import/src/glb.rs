@@ -103,8 +103,7 @@ pub fn write_glb(mesh: &TileMesh, table: &PropertyTable) -> Vec<u8> {
         ..Default::default()
     };
     let mut bin = Vec::new();
-    let bytes = |v: &[f32]| v.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<u8>>();
-    let flat = |v: &[[f32; 3]]| v.iter().flatten().copied().collect::<Vec<f32>>();
+    let bytes = |v: &[[f32; 3]]| v.iter().flatten().flat_map(|f| f.to_le_bytes()).collect::<Vec<u8>>();
 
     let (mut lo, mut hi) = ([f32::INFINITY; 3], [f32::NEG_INFINITY; 3]);
     for p in &mesh.positions {
@@ -115,15 +114,21 @@ pub fn write_glb(mesh: &TileMesh, table: &PropertyTable) -> Vec<u8> {
     }
     let n = mesh.positions.len();
     let array = Some(json::buffer::Target::ArrayBuffer);
-    let v = push_view(&mut root, &mut bin, &bytes(&flat(&mesh.positions)), array);
+    let v = push_view(&mut root, &mut bin, &bytes(&mesh.positions), array);
     let pos = accessor(&mut root, v, n, C::F32, T::Vec3, Some((json!(lo), json!(hi))));
-    let v = push_view(&mut root, &mut bin, &bytes(&flat(&mesh.normals)), array);
+    let v = push_view(&mut root, &mut bin, &bytes(&mesh.normals), array);
     let nor = accessor(&mut root, v, n, C::F32, T::Vec3, None);
-    let v = push_view(&mut root, &mut bin, &bytes(&mesh.feature_ids), array);
+    let fids: Vec<u8> = mesh.feature_ids.iter().flat_map(|f| f.to_le_bytes()).collect();
+    let v = push_view(&mut root, &mut bin, &fids, array);
     let fid = accessor(&mut root, v, n, C::F32, T::Scalar, None);
-    let idx_bytes: Vec<u8> = mesh.indices.iter().flat_map(|i| i.to_le_bytes()).collect();
+    // 16-bit indices when every vertex can be reached with them (most tiles): half the bytes.
+    let (idx_bytes, idx_type): (Vec<u8>, _) = if n <= usize::from(u16::MAX) {
+        (mesh.indices.iter().flat_map(|&i| (i as u16).to_le_bytes()).collect(), C::U16)
+    } else {
+        (mesh.indices.iter().flat_map(|i| i.to_le_bytes()).collect(), C::U32)
+    };
     let v = push_view(&mut root, &mut bin, &idx_bytes, Some(json::buffer::Target::ElementArrayBuffer));
-    let idx = accessor(&mut root, v, mesh.indices.len(), C::U32, T::Scalar, None);
+    let idx = accessor(&mut root, v, mesh.indices.len(), idx_type, T::Scalar, None);
 
     // The property table's columns, each 8-byte aligned.
     let mut class_props = Map::new();

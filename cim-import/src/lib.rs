@@ -13,6 +13,7 @@
 //! [`Imported::skipped`] with its id, and the others are kept.
 #![forbid(unsafe_code)]
 
+mod city_store;
 mod cityjson;
 mod error;
 mod extrude;
@@ -24,7 +25,10 @@ mod surface;
 mod tileset_writer;
 mod triangulate;
 
-pub use cityjson::{CityJsonOptions, LodChoice, read_cityjson, read_cityjson_seq, read_cityjson_str};
+pub use city_store::CityStore;
+pub use cityjson::{
+    CityJsonOptions, LodChoice, read_cityjson, read_cityjson_seq, read_cityjson_str, stream_cityjson_seq,
+};
 pub use error::{ImportError, Skipped};
 pub use geojson_footprints::{ExtrudeOptions, read_geojson_footprints};
 pub use glb::{Column, NO_DATA, PropertyTable, TileMesh, property_id, write_glb};
@@ -32,4 +36,4 @@ pub use imported::{Imported, ImportedObject};
 pub use osm_buildings::read_osm_buildings;
 pub use surface::Surface;
 pub use tileset_writer::{Progress, TilingOptions, TilingSummary, write_tileset};
-pub use triangulate::{Triangles, triangulate};
+pub use triangulate::{Triangles, triangulate, triangulate_face};

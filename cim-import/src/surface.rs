@@ -8,19 +8,24 @@ pub struct Surface {
     pub semantic: Option<String>,
 }
 
+/// Newell's normal of a ring (not normalised; its length is twice the area of the ring's
+/// projection on its plane). Robust for any simple ring, convex or not.
+pub(crate) fn newell(ring: &[[f64; 3]]) -> [f64; 3] {
+    let mut n = [0.0; 3];
+    for (i, a) in ring.iter().enumerate() {
+        let b = ring[(i + 1) % ring.len()];
+        n[0] += (a[1] - b[1]) * (a[2] + b[2]);
+        n[1] += (a[2] - b[2]) * (a[0] + b[0]);
+        n[2] += (a[0] - b[0]) * (a[1] + b[1]);
+    }
+    n
+}
+
 impl Surface {
     /// Newell's normal of the outer ring (not normalised; its length is twice the area of the
     /// ring's projection on its plane).
     pub fn newell_normal(&self) -> [f64; 3] {
-        let ring = &self.rings[0];
-        let mut n = [0.0; 3];
-        for (i, a) in ring.iter().enumerate() {
-            let b = ring[(i + 1) % ring.len()];
-            n[0] += (a[1] - b[1]) * (a[2] + b[2]);
-            n[1] += (a[2] - b[2]) * (a[0] + b[0]);
-            n[2] += (a[0] - b[0]) * (a[1] + b[1]);
-        }
-        n
+        newell(&self.rings[0])
     }
 
     /// Whether two non-adjacent edges of the outer ring cross (a bow tie): such a face has no

@@ -6,18 +6,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use city_core::{AttributeValue, Crs, EnuFrame, Vec3, geodetic_from_ecef};
+use city_core::{AttributeValue, EnuFrame, ObjectKind, Vec3, geodetic_from_ecef};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
+use crate::city_store::{CityStore, StoredObject};
 use crate::glb::{Column, NO_DATA, PropertyTable, TileMesh, property_id, write_glb};
-use crate::{ImportError, Imported, ImportedObject, Surface, triangulate};
+use crate::{ImportError, triangulate_face};
 
 /// How to tile.
 #[derive(Debug, Clone)]
 pub struct TilingOptions {
-    /// The CRS of inputs that declare none (GeoJSON and OSM are always WGS84).
-    pub crs: Option<Crs>,
     /// A leaf holds at most this many features.
     pub max_features_per_tile: usize,
     /// A leaf's geometry stays under about this many GLB bytes (estimated from vertex counts),
@@ -27,7 +26,7 @@ pub struct TilingOptions {
 
 impl Default for TilingOptions {
     fn default() -> Self {
-        Self { crs: None, max_features_per_tile: 500, max_bytes_per_tile: 4_000_000 }
+        Self { max_features_per_tile: 500, max_bytes_per_tile: 4_000_000 }
     }
 }
 
@@ -49,87 +48,44 @@ pub struct TilingSummary {
     pub seconds: f64,
 }
 
-/// One object ready to tile: ENU surfaces and where it is.
+/// Where one stored object lies in the tileset's ENU frame, and what it weighs.
+#[derive(Debug, Clone, Copy)]
 struct Placed {
+    lo: Vec3,
+    hi: Vec3,
     /// Estimated bytes of its triangles in a GLB: 28 per vertex (position, normal, feature
     /// id) and 12 per triangle.
     glb_bytes: usize,
-    /// The convex hull of the object's vertices seen from above (ENU metres): the outline of
-    /// its block in coarse tiles.
-    hull: geo::Polygon<f64>,
-    /// The footprint in the root's ENU metres, as WKT, for the sidecar.
-    footprint_wkt: String,
-    id: String,
-    kind: String,
-    attributes: BTreeMap<String, AttributeValue>,
-    surfaces: Vec<Surface>,
-    lo: Vec3,
-    hi: Vec3,
 }
 
-/// Writes the tileset of `inputs` into `out_dir`, built in a temporary folder beside it and
-/// moved into place at the end, so an interrupted run never leaves a tileset that looks whole.
+/// Writes the tileset of the objects in `store` into `out_dir`, built in a temporary folder
+/// beside it and moved into place at the end, so an interrupted run never leaves a tileset that
+/// looks whole.
 pub fn write_tileset(
-    inputs: Vec<Imported>,
+    store: &CityStore,
     out_dir: &Path,
     opts: &TilingOptions,
     progress: &Progress,
 ) -> Result<TilingSummary, ImportError> {
     let start = Instant::now();
-    // 1. The local frame: ENU at the centre of the data, from each input's box in its own CRS
-    //    (a scan, no copies).
-    let mut crs_of = Vec::with_capacity(inputs.len());
-    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
-    for imp in &inputs {
-        let crs = imp.crs.clone().or_else(|| opts.crs.clone()).ok_or_else(|| ImportError::Format {
-            file: imp.file.clone(),
-            reason: "the file declares no CRS: pass --crs EPSG:n".into(),
-        })?;
-        let (mut a, mut b) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
-        for p in imp.objects.iter().flat_map(|o| o.surfaces.iter().flat_map(|s| s.rings.iter().flatten())) {
-            for i in 0..3 {
-                a[i] = a[i].min(p[i]);
-                b[i] = b[i].max(p[i]);
-            }
-        }
-        if a[0].is_finite() {
-            for corner in [a, b, [a[0], b[1], a[2]], [b[0], a[1], b[2]]] {
-                let e = crs
-                    .to_ecef(corner)
-                    .map_err(|e| ImportError::Format { file: imp.file.clone(), reason: e.to_string() })?;
-                for i in 0..3 {
-                    lo[i] = lo[i].min(e[i]);
-                    hi[i] = hi[i].max(e[i]);
-                }
-            }
-        }
-        crs_of.push(crs);
+    if store.is_empty() {
+        return Err(ImportError::Format { file: out_dir.to_owned(), reason: "no object with geometry to tile".into() });
     }
-    if !lo[0].is_finite() {
-        return Err(ImportError::Format {
-            file: inputs.first().map(|i| i.file.clone()).unwrap_or_default(),
-            reason: "no object with geometry to tile".into(),
-        });
+    // 1. The local frame: ENU at the centre of the objects' anchors, on the ellipsoid.
+    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+    for o in &store.objects {
+        for i in 0..3 {
+            lo[i] = lo[i].min(o.anchor[i]);
+            hi[i] = hi[i].max(o.anchor[i]);
+        }
     }
     let centre = geodetic_from_ecef(std::array::from_fn(|i| (lo[i] + hi[i]) * 0.5));
     let frame = EnuFrame::at(city_core::Geodetic { height_m: 0.0, ..centre });
 
-    // 2. Each object straight to ENU, on every core, consuming the input as it goes: one copy
-    //    of the geometry alive at a time, not three.
-    let mut placed: Vec<Placed> = Vec::new();
-    let mut without_geometry = 0;
-    for (imp, crs) in inputs.into_iter().zip(&crs_of) {
-        let file = imp.file;
-        without_geometry += imp.objects.iter().filter(|o| o.surfaces.is_empty()).count();
-        let converted: Vec<Placed> = imp
-            .objects
-            .into_par_iter()
-            .filter(|o| !o.surfaces.is_empty())
-            .map(|o| place(o, crs, &frame).map_err(|e| ImportError::Format { file: file.clone(), reason: e }))
-            .collect::<Result<_, _>>()?;
-        placed.extend(converted);
-    }
-    // 2. Build in a temporary folder beside the target. The target is replaced only if it is
+    // 2. Each object's box in that frame, and its weight, on every core.
+    let placed: Vec<Placed> = store.objects.par_iter().map(|o| place(store, o, &frame)).collect();
+
+    // 3. Build in a temporary folder beside the target. The target is replaced only if it is
     //    empty or an earlier tileset: `-o .` or `-o ~/work` must never delete someone's files.
     if out_dir.exists() {
         let empty = std::fs::read_dir(out_dir).map(|mut d| d.next().is_none()).unwrap_or(false);
@@ -143,15 +99,12 @@ pub fn write_tileset(
     let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "tileset".into());
     let tmp: PathBuf = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    let io = |file: &Path| {
-        let file = file.to_owned();
-        move |source| ImportError::Io { file, source }
-    };
     std::fs::create_dir_all(tmp.join("tiles")).map_err(io(&tmp))?;
 
     // Build; on any failure leave nothing half-written behind.
+    let city = City { store, placed: &placed, frame: &frame };
     let (tiles, glb_bytes) =
-        match build_into(&placed, &frame, &tmp, (opts.max_features_per_tile, opts.max_bytes_per_tile), progress) {
+        match city.build_into(&tmp, (opts.max_features_per_tile, opts.max_bytes_per_tile), progress) {
             Ok(counts) => counts,
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&tmp);
@@ -159,7 +112,7 @@ pub fn write_tileset(
             }
         };
 
-    // 3. Into place.
+    // 4. Into place.
     let replace = || -> Result<(), ImportError> {
         if out_dir.exists() {
             std::fs::remove_dir_all(out_dir).map_err(io(out_dir))?;
@@ -171,178 +124,73 @@ pub fn write_tileset(
         return Err(e);
     }
     Ok(TilingSummary {
-        features: placed.len(),
-        without_geometry,
+        features: store.len(),
+        without_geometry: store.without_geometry(),
         tiles,
         glb_bytes,
         seconds: start.elapsed().as_secs_f64(),
     })
 }
 
-/// Writes the tiles, `tileset.json` and `features.csv` into `tmp`; returns (tiles, GLB bytes).
-fn build_into(
-    placed: &[Placed],
-    frame: &EnuFrame,
-    tmp: &Path,
-    (max_features, max_bytes): (usize, usize),
-    progress: &Progress,
-) -> Result<(usize, usize), ImportError> {
-    let io = |file: &Path| {
-        let file = file.to_owned();
-        move |source| ImportError::Io { file, source }
-    };
-    let mut order: Vec<usize> = (0..placed.len()).collect();
-    let mut writer = Writer { placed, leaves: Vec::new() };
-    let (top, centre, half) = writer.tile(&mut order, "0", (max_features, max_bytes), (0, f64::INFINITY))?;
-    // The root only places the tree on the globe: the ENU frame at the data's centre.
-    let diagonal = 2.0 * (half[0] * half[0] + half[1] * half[1] + half[2] * half[2]).sqrt();
-    let root = json!({
-        "transform": frame.ecef_from_enu_matrix(),
-        "boundingVolume": {"box": box_json(centre, half)},
-        "geometricError": diagonal,
-        "refine": "REPLACE",
-        "children": [top],
-    });
-    let tileset = json!({
-        "asset": {"version": "1.1", "generator": "CityTwin cim-import"},
-        "geometricError": diagonal * 2.0,
-        "root": root,
-    });
-    let write = |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(io(&path));
-    write(tmp.join("tileset.json"), serde_json::to_string_pretty(&tileset).unwrap_or_default().as_bytes())?;
-    // Triangulation and GLB encoding on every core; each leaf writes its own file.
-    let schema = schema_of(placed);
-    let total = writer.leaves.len() as u64;
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let sizes: Vec<usize> = writer
-        .leaves
-        .par_iter()
-        .map(|leaf| {
-            let glb = leaf_glb(placed, leaf, &schema);
-            let written = write(tmp.join(&leaf.uri), &glb).map(|()| glb.len());
-            progress("tiles", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
-            written
-        })
-        .collect::<Result<_, _>>()?;
-    let mut csv = String::from("id,kind,tile,minz,maxz,wkt\n");
-    for leaf in writer.leaves.iter().filter(|l| !l.coarse) {
-        for &i in &leaf.ids {
-            let p = &placed[i];
-            csv.push_str(&format!(
-                "{},{},{},{},{},\"{}\"\n",
-                csv_field(&p.id),
-                p.kind,
-                leaf.uri,
-                p.lo[2],
-                p.hi[2],
-                p.footprint_wkt
-            ));
-        }
-    }
-    write(tmp.join("features.csv"), csv.as_bytes())?;
-    Ok((sizes.len(), sizes.iter().sum()))
+/// An I/O error naming `file`.
+fn io(file: &Path) -> impl FnOnce(std::io::Error) -> ImportError {
+    let file = file.to_owned();
+    move |source| ImportError::Io { file, source }
 }
 
-/// One object into the tileset's frame: surfaces in ENU, its box, its coarse outline and its
-/// footprint as WKT for the sidecar.
-fn place(o: ImportedObject, crs: &Crs, frame: &EnuFrame) -> Result<Placed, String> {
-    let enu =
-        |p: Vec3| crs.to_ecef(p).map(|e| frame.enu_from_ecef(e)).map_err(|e| format!("object {:?}: {e}", o.object.id));
-    let surfaces = o
-        .surfaces
-        .iter()
-        .map(|s| {
-            let rings = s
-                .rings
-                .iter()
-                .map(|r| r.iter().map(|&p| enu(p)).collect::<Result<Vec<_>, _>>())
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Surface { rings, semantic: s.semantic.clone() })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+/// One object's box in the tileset's frame and its estimated GLB bytes.
+fn place(store: &CityStore, o: &StoredObject, frame: &EnuFrame) -> Placed {
     let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
-    for p in surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
+    for e in store.ecef(o) {
+        let p = frame.enu_from_ecef(e);
         for i in 0..3 {
             lo[i] = lo[i].min(p[i]);
             hi[i] = hi[i].max(p[i]);
         }
     }
-    // The footprint at the object's base, in ENU, for the sidecar.
-    let mut polygons = Vec::new();
-    for poly in &o.object.footprint.0 {
-        let mut rings = Vec::new();
-        for r in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-            let pts =
-                r.0.iter()
-                    .map(|c| enu([c.x, c.y, o.object.z_min_m]).map(|e| format!("{} {}", e[0], e[1])))
-                    .collect::<Result<Vec<_>, _>>()?;
-            rings.push(format!("({})", pts.join(",")));
-        }
-        if poly.exterior().0.len() >= 4 {
-            polygons.push(format!("({})", rings.join(",")));
-        }
-    }
-    let footprint_wkt = if polygons.is_empty() {
-        // No usable footprint: the 2D box of the surfaces.
-        let (x0, y0, x1, y1) = (lo[0], lo[1], hi[0], hi[1]);
-        format!("POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
-    } else {
-        format!("MULTIPOLYGON({})", polygons.join(","))
-    };
-    let hull = {
-        use geo::ConvexHull;
-        let pts: geo::MultiPoint<f64> =
-            surfaces.iter().flat_map(|s| s.rings.iter().flatten()).map(|p| geo::Point::new(p[0], p[1])).collect();
-        pts.convex_hull()
-    };
-    let glb_bytes = surfaces
-        .iter()
+    let glb_bytes = o
+        .surfaces
+        .clone()
         .map(|s| {
-            let n: usize = s.rings.iter().map(Vec::len).sum();
+            let n: usize = store.rings(s).map(<[u32]>::len).sum();
             n * 28 + n.saturating_sub(2) * 12
         })
         .sum();
-    Ok(Placed {
-        glb_bytes,
-        hull,
-        id: o.object.id,
-        kind: o.object.kind.to_string(),
-        attributes: o.object.attributes,
-        surfaces,
-        lo,
-        hi,
-        footprint_wkt,
-    })
+    Placed { lo, hi, glb_bytes }
 }
 
-/// Attribute name -> (property id, numeric), decided once for the whole tileset so that an
+/// Attribute number -> (property id, numeric), decided once for the whole tileset so that an
 /// attribute has the same id and type in every tile (styles read it the same way everywhere).
-type Schema = BTreeMap<String, (String, bool)>;
+type Schema = BTreeMap<u32, (String, bool)>;
 
-fn schema_of(placed: &[Placed]) -> Schema {
-    let mut numeric: BTreeMap<&str, bool> = BTreeMap::new();
-    for p in placed {
-        for (name, v) in &p.attributes {
-            let n = numeric.entry(name.as_str()).or_insert(true);
-            *n &= matches!(v, AttributeValue::Null) || v.as_f64().is_some_and(f64::is_finite);
+fn schema_of(store: &CityStore) -> Schema {
+    let mut numeric = vec![true; store.keys.len()];
+    for o in &store.objects {
+        for (k, v) in o.attributes.iter() {
+            numeric[*k as usize] &= matches!(v, AttributeValue::Null) || v.as_f64().is_some_and(f64::is_finite);
         }
     }
     let mut taken: BTreeSet<String> = ["id".to_owned(), "kind".to_owned()].into();
-    numeric
+    // Property ids in name order, so the same names always get the same ids.
+    let mut by_name: Vec<u32> = (0..store.keys.len() as u32).collect();
+    by_name.sort_by(|a, b| store.keys[*a as usize].cmp(&store.keys[*b as usize]));
+    by_name
         .into_iter()
-        .map(|(name, numeric)| {
-            let mut id = property_id(name);
+        .map(|k| {
+            let mut id = property_id(&store.keys[k as usize]);
             while !taken.insert(id.clone()) {
                 id.push('_');
             }
-            (name.to_owned(), (id, numeric))
+            (k, (id, numeric[k as usize]))
         })
         .collect()
 }
 
-struct Writer<'a> {
+/// The objects to tile: the store, each object's place, and the frame.
+struct City<'a> {
+    store: &'a CityStore,
     placed: &'a [Placed],
-    leaves: Vec<Leaf>,
+    frame: &'a EnuFrame,
 }
 
 /// A tile with content: which objects, and the centre its positions are relative to.
@@ -359,56 +207,200 @@ struct Leaf {
 /// city's upper levels would otherwise hold every building again).
 const COARSE_MAX_FEATURES: usize = 4_000;
 
-/// The GLB of one leaf: positions relative to the leaf's centre, glTF y-up, one feature per
-/// object with its attributes in the property table.
-fn leaf_glb(placed: &[Placed], leaf: &Leaf, schema: &Schema) -> Vec<u8> {
-    let (ids, centre) = (&leaf.ids, leaf.centre);
-    let mut mesh = TileMesh::default();
-    // Coarse blocks carry ids and kinds only: the attributes are in the detailed tiles (and
-    // the sidecar), and repeating them on every level multiplied the bytes by the depth.
-    for (feature, &i) in ids.iter().enumerate() {
-        let block;
-        let surfaces = if leaf.coarse {
-            block = crate::extrude::extrude(&placed[i].hull, placed[i].lo[2], placed[i].hi[2]);
-            &block
-        } else {
-            &placed[i].surfaces
-        };
-        for s in surfaces {
-            let Some(t) = triangulate(s) else { continue };
+impl City<'_> {
+    /// Writes the tiles, `tileset.json` and `features.csv` into `tmp`; returns (tiles, GLB
+    /// bytes).
+    fn build_into(
+        &self,
+        tmp: &Path,
+        (max_features, max_bytes): (usize, usize),
+        progress: &Progress,
+    ) -> Result<(usize, usize), ImportError> {
+        let mut order: Vec<usize> = (0..self.placed.len()).collect();
+        let mut writer = Writer { placed: self.placed, kinds: self.store, leaves: Vec::new() };
+        let (top, centre, half) = writer.tile(&mut order, "0", (max_features, max_bytes), (0, f64::INFINITY))?;
+        // The root only places the tree on the globe: the ENU frame at the data's centre.
+        let diagonal = 2.0 * (half[0] * half[0] + half[1] * half[1] + half[2] * half[2]).sqrt();
+        let root = json!({
+            "transform": self.frame.ecef_from_enu_matrix(),
+            "boundingVolume": {"box": box_json(centre, half)},
+            "geometricError": diagonal,
+            "refine": "REPLACE",
+            "children": [top],
+        });
+        let tileset = json!({
+            "asset": {"version": "1.1", "generator": "CityTwin cim-import"},
+            "geometricError": diagonal * 2.0,
+            "root": root,
+        });
+        let write = |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(io(&path));
+        write(tmp.join("tileset.json"), serde_json::to_string_pretty(&tileset).unwrap_or_default().as_bytes())?;
+        // Triangulation and GLB encoding on every core; each leaf writes its own file.
+        let schema = schema_of(self.store);
+        let total = writer.leaves.len() as u64;
+        let done = std::sync::atomic::AtomicU64::new(0);
+        // Each detailed leaf also formats its rows of the sidecar; the rows are written in leaf
+        // order a chunk of leaves at a time, so they are never all in memory.
+        let csv_path = tmp.join("features.csv");
+        let mut csv = std::io::BufWriter::new(std::fs::File::create(&csv_path).map_err(io(&csv_path))?);
+        let csv_io = io(&csv_path);
+        let mut write_csv = |rows: &[u8]| std::io::Write::write_all(&mut csv, rows);
+        let mut failed = write_csv(b"id,kind,tile,minz,maxz,wkt\n").err();
+        let mut glb_bytes = 0;
+        for chunk in writer.leaves.chunks(4 * rayon::current_num_threads()) {
+            let written: Vec<(usize, String)> = chunk
+                .par_iter()
+                .map(|leaf| {
+                    let glb = self.leaf_glb(leaf, &schema);
+                    write(tmp.join(&leaf.uri), &glb)?;
+                    let rows = if leaf.coarse { String::new() } else { self.sidecar_rows(leaf) };
+                    progress("tiles", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+                    Ok((glb.len(), rows))
+                })
+                .collect::<Result<_, ImportError>>()?;
+            for (bytes, rows) in written {
+                glb_bytes += bytes;
+                failed = failed.or(write_csv(rows.as_bytes()).err());
+            }
+        }
+        if let Some(e) = failed.or(std::io::Write::flush(&mut csv).err()) {
+            return Err(csv_io(e));
+        }
+        Ok((writer.leaves.len(), glb_bytes))
+    }
+
+    /// The vertices of object `i` in the frame, relative to `centre`.
+    fn local_vertices(&self, i: usize, centre: Vec3, out: &mut Vec<Vec3>) {
+        out.clear();
+        out.extend(self.store.ecef(&self.store.objects[i]).map(|e| {
+            let p = self.frame.enu_from_ecef(e);
+            [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]]
+        }));
+    }
+
+    /// The rows of `features.csv` for a detailed leaf: each feature's id, kind, tile, z range
+    /// and footprint as WKT in the frame's metres.
+    fn sidecar_rows(&self, leaf: &Leaf) -> String {
+        use std::fmt::Write;
+        let mut w = String::new();
+        let mut vertices = Vec::new();
+        for &i in &leaf.ids {
+            let (o, p) = (&self.store.objects[i], &self.placed[i]);
+            let _ = write!(w, "{},{},{},{},{},\"", csv_field(&o.id), o.kind, leaf.uri, p.lo[2], p.hi[2]);
+            self.local_vertices(i, [0.0; 3], &mut vertices);
+            if o.footprint.is_empty() {
+                // No usable footprint: the 2D box of the surfaces.
+                let (x0, y0, x1, y1) = (p.lo[0], p.lo[1], p.hi[0], p.hi[1]);
+                let _ = write!(w, "POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))");
+            } else {
+                w.push_str("MULTIPOLYGON(");
+                for (n, s) in o.footprint.clone().enumerate() {
+                    w.push_str(if n > 0 { ",(" } else { "(" });
+                    for (m, ring) in self.store.rings(s).enumerate() {
+                        w.push_str(if m > 0 { ",(" } else { "(" });
+                        // WKT rings are closed: the first point again at the end.
+                        for (k, &v) in ring.iter().chain(ring.first()).enumerate() {
+                            let q = vertices[v as usize];
+                            let _ = write!(w, "{}{} {}", if k > 0 { "," } else { "" }, q[0], q[1]);
+                        }
+                        w.push(')');
+                    }
+                    w.push(')');
+                }
+                w.push(')');
+            }
+            w.push_str("\"\n");
+        }
+        w
+    }
+
+    /// The GLB of one leaf: positions relative to the leaf's centre, glTF y-up, one feature per
+    /// object with its attributes in the property table.
+    fn leaf_glb(&self, leaf: &Leaf, schema: &Schema) -> Vec<u8> {
+        let (ids, centre) = (&leaf.ids, leaf.centre);
+        let mut mesh = TileMesh::default();
+        let (mut vertices, mut face, mut holes, mut tris) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut emit = |mesh: &mut TileMesh, face: &[Vec3], holes: &[usize], feature: usize| {
+            tris.clear();
+            let Some(n) = triangulate_face(face, holes, &mut tris) else { return };
             let base = mesh.positions.len() as u32;
-            let n = t.normal;
-            for p in &t.positions {
-                let d = [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]];
+            for d in face {
                 mesh.positions.push([d[0] as f32, d[2] as f32, -d[1] as f32]);
                 mesh.normals.push([n[0] as f32, n[2] as f32, -n[1] as f32]);
                 mesh.feature_ids.push(feature as f32);
             }
-            mesh.indices.extend(t.indices.iter().flat_map(|tri| tri.map(|k| base + k)));
-        }
-    }
-    let mut table = PropertyTable { count: ids.len(), columns: BTreeMap::new() };
-    table.columns.insert("id".into(), ("id".into(), Column::Text(ids.iter().map(|&i| placed[i].id.clone()).collect())));
-    table
-        .columns
-        .insert("kind".into(), ("kind".into(), Column::Text(ids.iter().map(|&i| placed[i].kind.clone()).collect())));
-    for (name, (id, numeric)) in schema.iter().filter(|_| !leaf.coarse) {
-        let values: Vec<Option<&AttributeValue>> = ids.iter().map(|&i| placed[i].attributes.get(name)).collect();
-        if values.iter().all(Option::is_none) {
-            continue; // absent from this tile (glTF forbids the empty views it would need)
-        }
-        let column = if *numeric {
-            Column::Float64(values.iter().map(|v| v.and_then(AttributeValue::as_f64).unwrap_or(NO_DATA)).collect())
-        } else {
-            let texts: Vec<String> = values.iter().map(|v| v.map(text_of).unwrap_or_default()).collect();
-            if texts.iter().all(String::is_empty) {
+            mesh.indices.extend(tris.iter().flat_map(|tri| tri.map(|k| base + k)));
+        };
+        for (feature, &i) in ids.iter().enumerate() {
+            self.local_vertices(i, centre, &mut vertices);
+            if leaf.coarse {
+                let p = &self.placed[i];
+                let hull = {
+                    use geo::ConvexHull;
+                    let pts: geo::MultiPoint<f64> = vertices.iter().map(|v| geo::Point::new(v[0], v[1])).collect();
+                    pts.convex_hull()
+                };
+                for s in crate::extrude::extrude(&hull, p.lo[2] - centre[2], p.hi[2] - centre[2]) {
+                    holes.clear();
+                    face.clear();
+                    for (r, ring) in s.rings.iter().enumerate() {
+                        if r > 0 {
+                            holes.push(face.len());
+                        }
+                        face.extend_from_slice(ring);
+                    }
+                    emit(&mut mesh, &face, &holes, feature);
+                }
                 continue;
             }
-            Column::Text(texts)
-        };
-        table.columns.insert(id.clone(), (name.clone(), column));
+            for s in self.store.objects[i].surfaces.clone() {
+                holes.clear();
+                face.clear();
+                for (r, ring) in self.store.rings(s).enumerate() {
+                    if r > 0 {
+                        holes.push(face.len());
+                    }
+                    face.extend(ring.iter().map(|&v| vertices[v as usize]));
+                }
+                emit(&mut mesh, &face, &holes, feature);
+            }
+        }
+        let objects = |i: usize| &self.store.objects[i];
+        let mut table = PropertyTable { count: ids.len(), columns: BTreeMap::new() };
+        table
+            .columns
+            .insert("id".into(), ("id".into(), Column::Text(ids.iter().map(|&i| objects(i).id.to_string()).collect())));
+        table.columns.insert(
+            "kind".into(),
+            ("kind".into(), Column::Text(ids.iter().map(|&i| objects(i).kind.to_string()).collect())),
+        );
+        // Coarse blocks carry ids and kinds only: the attributes are in the detailed tiles (and
+        // the sidecar), and repeating them on every level multiplied the bytes by the depth.
+        for (key, (id, numeric)) in schema.iter().filter(|_| !leaf.coarse) {
+            let values: Vec<Option<&AttributeValue>> =
+                ids.iter().map(|&i| objects(i).attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v)).collect();
+            if values.iter().all(Option::is_none) {
+                continue; // absent from this tile (glTF forbids the empty views it would need)
+            }
+            let column = if *numeric {
+                Column::Float64(values.iter().map(|v| v.and_then(AttributeValue::as_f64).unwrap_or(NO_DATA)).collect())
+            } else {
+                let texts: Vec<String> = values.iter().map(|v| v.map(text_of).unwrap_or_default()).collect();
+                if texts.iter().all(String::is_empty) {
+                    continue;
+                }
+                Column::Text(texts)
+            };
+            table.columns.insert(id.clone(), (self.store.keys[*key as usize].to_string(), column));
+        }
+        write_glb(&mesh, &table)
     }
-    write_glb(&mesh, &table)
+}
+
+struct Writer<'a> {
+    placed: &'a [Placed],
+    kinds: &'a CityStore,
+    leaves: Vec<Leaf>,
 }
 
 impl Writer<'_> {
@@ -436,19 +428,25 @@ impl Writer<'_> {
         let bytes: usize = ids.iter().map(|&i| self.placed[i].glb_bytes).sum();
         if (ids.len() > max || (bytes > max_bytes && ids.len() > 1)) && depth < 16 {
             // Coarse content: the blocks of the volumetric objects (not terrain, land use or
-            // roads, whose blocks would be slabs hiding the rest) big enough to see when the tile
-            // is shown whole (a hundredth of its size), in the root's frame (positions up to a
-            // few km: f32 keeps millimetres).
+            // roads, whose blocks would be slabs hiding the rest) big enough to see while the
+            // tile is shown whole: at least half its geometric error (diagonal / 20), so at
+            // least 8 px at the default 16 px error threshold. Smaller ones appear with the
+            // children. Positions are in the root's frame (up to a few km: f32 keeps millimetres).
             let big: Vec<usize> = ids
                 .iter()
                 .copied()
                 .filter(|&i| {
                     let p = &self.placed[i];
                     let volumetric = matches!(
-                        p.kind.as_str(),
-                        "Building" | "BuildingPart" | "Bridge" | "Tunnel" | "BimElement" | "Other"
+                        self.kinds.objects[i].kind,
+                        ObjectKind::Building
+                            | ObjectKind::BuildingPart
+                            | ObjectKind::Bridge
+                            | ObjectKind::Tunnel
+                            | ObjectKind::BimElement
+                            | ObjectKind::Other
                     );
-                    volumetric && (p.hi[0] - p.lo[0]).hypot(p.hi[1] - p.lo[1]) >= diagonal / 100.0
+                    volumetric && (p.hi[0] - p.lo[0]).hypot(p.hi[1] - p.lo[1]) >= diagonal / 40.0
                 })
                 .collect();
             let coarse = !big.is_empty() && big.len() <= COARSE_MAX_FEATURES;
@@ -518,7 +516,7 @@ mod tests {
     use crate::{CityJsonOptions, read_cityjson_str};
 
     /// A row of `n` unit cubes in RD, as CityJSON.
-    fn cubes(n: usize) -> Imported {
+    fn cubes(n: usize) -> CityStore {
         let mut vertices = Vec::new();
         let mut objects = serde_json::Map::new();
         for i in 0..n {
@@ -552,7 +550,10 @@ mod tests {
         }
         let doc = json!({"type": "CityJSON", "version": "2.0", "transform": {"scale": [0.001, 0.001, 0.001], "translate": [85000.0, 447000.0, 0.0]},
             "metadata": {"referenceSystem": "https://www.opengis.net/def/crs/EPSG/0/28992"}, "CityObjects": objects, "vertices": vertices});
-        read_cityjson_str(&doc.to_string(), Path::new("cubes.json"), &CityJsonOptions::default()).unwrap()
+        let imp = read_cityjson_str(&doc.to_string(), Path::new("cubes.json"), &CityJsonOptions::default()).unwrap();
+        let mut store = CityStore::new();
+        store.add(&imp.file, imp.crs.as_ref().unwrap(), imp.objects).unwrap();
+        store
     }
 
     fn leaves_of(dir: &Path) -> usize {
@@ -562,12 +563,12 @@ mod tests {
     #[test]
     fn leaves_split_by_count_and_by_bytes() {
         let out = std::env::temp_dir().join(format!("citytwin-split-{}", std::process::id()));
-        let count = TilingOptions { max_features_per_tile: 10, max_bytes_per_tile: usize::MAX, ..Default::default() };
-        let s = write_tileset(vec![cubes(40)], &out, &count, &|_, _, _| {}).unwrap();
+        let count = TilingOptions { max_features_per_tile: 10, max_bytes_per_tile: usize::MAX };
+        let s = write_tileset(&cubes(40), &out, &count, &|_, _, _| {}).unwrap();
         assert!(s.tiles >= 4, "40 objects, at most 10 a leaf: {} tiles", s.tiles);
         // A cube is 24 vertices and 12 triangles: ~816 bytes. A 2 kB budget holds 2 of them.
-        let bytes = TilingOptions { max_features_per_tile: 1000, max_bytes_per_tile: 2_000, ..Default::default() };
-        let s = write_tileset(vec![cubes(40)], &out, &bytes, &|_, _, _| {}).unwrap();
+        let bytes = TilingOptions { max_features_per_tile: 1000, max_bytes_per_tile: 2_000 };
+        let s = write_tileset(&cubes(40), &out, &bytes, &|_, _, _| {}).unwrap();
         let csv = std::fs::read_to_string(out.join("features.csv")).unwrap();
         let mut per_tile = std::collections::BTreeMap::new();
         for line in csv.lines().skip(1) {

@@ -1,0 +1,315 @@
+//! The objects of an import, packed flat and in ECEF, between reading and tiling.
+//!
+//! A reader's [`ImportedObject`] is convenient (nested `Vec`s per ring, attributes in a
+//! `BTreeMap`) but costs kilobytes per building in small allocations: 100,000 of them held at
+//! once were 11 times the size of the input. The store keeps what the tiler needs in a few big
+//! arrays instead, so a streamed CityJSONSeq costs about its own size:
+//!
+//! - each object's distinct vertices once, as f32 offsets (ECEF metres) from an f64 anchor
+//!   (the object's first vertex): half a millimetre at 5 km from the anchor, far finer within
+//!   a building;
+//! - rings as object-local vertex numbers, surfaces as runs of rings, the footprint as more
+//!   surfaces (its points are usually the ground vertices already stored);
+//! - attribute names interned once per store, values beside their name's number.
+//!
+//! Coordinates go to ECEF as objects arrive, so inputs in different CRSs share one store and the
+//! tileset's local frame is chosen only when everything has been read.
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+use city_core::{AttributeValue, Crs, ObjectKind, Vec3};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::{ImportError, ImportedObject};
+
+/// One object in the store.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredObject {
+    /// ECEF of the object's first vertex: its other vertices are offsets from here.
+    pub anchor: Vec3,
+    /// The object's vertices in [`CityStore::offsets`].
+    pub vertices: Range<u32>,
+    /// The object's surfaces of the chosen LoD, as surface numbers.
+    pub surfaces: Range<u32>,
+    /// Its footprint polygons (outer ring, holes), at its lowest height, as surface numbers.
+    pub footprint: Range<u32>,
+    /// The id as the source wrote it.
+    pub id: Box<str>,
+    /// What it is.
+    pub kind: ObjectKind,
+    /// (name number in [`CityStore::keys`], value).
+    pub attributes: Box<[(u32, AttributeValue)]>,
+}
+
+/// The objects of an import, flat and in ECEF (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct CityStore {
+    pub(crate) objects: Vec<StoredObject>,
+    /// Vertex offsets from their object's anchor, ECEF metres.
+    pub(crate) offsets: Vec<[f32; 3]>,
+    /// Vertex numbers (within the object) of every ring, one ring after the other.
+    ring_vertices: Vec<u32>,
+    /// Ring r is `ring_vertices[ring_starts[r]..ring_starts[r + 1]]`.
+    ring_starts: Vec<u32>,
+    /// Surface s is rings `surface_starts[s]..surface_starts[s + 1]`; its first ring is the
+    /// outer one.
+    surface_starts: Vec<u32>,
+    /// Attribute names, by number.
+    pub(crate) keys: Vec<Box<str>>,
+    key_numbers: HashMap<Box<str>, u32>,
+    /// Objects read without surfaces in the chosen LoD: counted, not stored.
+    pub(crate) without_geometry: usize,
+}
+
+impl Default for CityStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Objects converted per rayon task at least: enough to amortise a task and a part's arrays.
+const MIN_OBJECTS_PER_TASK: usize = 64;
+
+impl CityStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self {
+            objects: Vec::new(),
+            offsets: Vec::new(),
+            ring_vertices: Vec::new(),
+            ring_starts: vec![0],
+            surface_starts: vec![0],
+            keys: Vec::new(),
+            key_numbers: HashMap::new(),
+            without_geometry: 0,
+        }
+    }
+
+    /// Objects stored (those with surfaces).
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// Whether no object is stored.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    /// Objects that had no surfaces in the chosen LoD: not tiled, not in the sidecar.
+    pub fn without_geometry(&self) -> usize {
+        self.without_geometry
+    }
+
+    /// Bytes the store holds on the heap (capacities, attribute values not counted): what an
+    /// import's memory is mostly made of.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.objects.capacity() * size_of::<StoredObject>()
+            + self
+                .objects
+                .iter()
+                .map(|o| o.id.len() + o.attributes.len() * size_of::<(u32, AttributeValue)>())
+                .sum::<usize>()
+            + self.offsets.capacity() * 12
+            + (self.ring_vertices.capacity() + self.ring_starts.capacity() + self.surface_starts.capacity()) * 4
+    }
+
+    /// Adds objects read from `file`, whose coordinates are in `crs`, converting them to ECEF on
+    /// every core. The objects are consumed: their nested form is freed as the flat one grows.
+    pub fn add(&mut self, file: &Path, crs: &Crs, objects: Vec<ImportedObject>) -> Result<(), ImportError> {
+        // Each rayon split converts its run of objects into a small store of its own, freeing
+        // the nested form as it goes; the parts are then appended in order.
+        let parts: Vec<CityStore> = objects
+            .into_par_iter()
+            .with_min_len(MIN_OBJECTS_PER_TASK)
+            .try_fold(CityStore::new, |mut part, o| {
+                part.push(&o, crs).map_err(|e| ImportError::Format {
+                    file: file.to_owned(),
+                    reason: format!("object {:?}: {e}", o.object.id),
+                })?;
+                Ok(part)
+            })
+            .collect::<Result<_, ImportError>>()?;
+        for part in parts {
+            self.append(part).map_err(|reason| ImportError::Format { file: file.to_owned(), reason })?;
+        }
+        Ok(())
+    }
+
+    /// The number of an attribute name, interned on first sight.
+    fn key(&mut self, name: &str) -> u32 {
+        if let Some(&k) = self.key_numbers.get(name) {
+            return k;
+        }
+        let k = self.keys.len() as u32;
+        self.keys.push(name.into());
+        self.key_numbers.insert(name.into(), k);
+        k
+    }
+
+    /// Stores one object (or counts it, when it has no surfaces).
+    fn push(&mut self, o: &ImportedObject, crs: &Crs) -> Result<(), String> {
+        if o.surfaces.is_empty() {
+            self.without_geometry += 1;
+            return Ok(());
+        }
+        // Distinct vertices, by their exact bits: a solid's corners are shared by three faces,
+        // so each is projected once, not three times.
+        let mut number: FxHashMap<[u64; 3], u32> = FxHashMap::default();
+        let mut source: Vec<Vec3> = Vec::new();
+        let mut vertex = |p: Vec3| -> u32 {
+            *number.entry(p.map(f64::to_bits)).or_insert_with(|| {
+                source.push(p);
+                source.len() as u32 - 1
+            })
+        };
+        let vertex_base = self.ring_vertices.len();
+        let first_surface = self.surface_starts.len() as u32 - 1;
+        for s in &o.surfaces {
+            for ring in &s.rings {
+                self.ring_vertices.extend(ring.iter().map(|&p| vertex(p)));
+                self.ring_starts.push(self.ring_vertices.len() as u32);
+            }
+            self.surface_starts.push(self.ring_starts.len() as u32 - 1);
+        }
+        let first_footprint = self.surface_starts.len() as u32 - 1;
+        for poly in &o.object.footprint.0 {
+            for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                // geo closes rings (last point = first); the store keeps them open.
+                let open = &ring.0[..ring.0.len().saturating_sub(1)];
+                if open.len() < 3 {
+                    continue;
+                }
+                self.ring_vertices.extend(open.iter().map(|c| vertex([c.x, c.y, o.object.z_min_m])));
+                self.ring_starts.push(self.ring_vertices.len() as u32);
+            }
+            if self.ring_starts.len() as u32 - 1 > *self.surface_starts.last().unwrap_or(&0) {
+                self.surface_starts.push(self.ring_starts.len() as u32 - 1);
+            }
+        }
+        let end = self.surface_starts.len() as u32 - 1;
+        debug_assert!(self.ring_vertices.len() >= vertex_base);
+        let ecef: Vec<Vec3> =
+            source.iter().map(|&p| crs.to_ecef(p).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
+        let anchor = ecef[0];
+        let first_vertex = self.offsets.len() as u32;
+        self.offsets.extend(ecef.iter().map(|e| std::array::from_fn(|i| (e[i] - anchor[i]) as f32)));
+        let attributes = o.object.attributes.iter().map(|(k, v)| (self.key(k), v.clone())).collect();
+        self.objects.push(StoredObject {
+            anchor,
+            vertices: first_vertex..self.offsets.len() as u32,
+            surfaces: first_surface..first_footprint,
+            footprint: first_footprint..end,
+            id: o.object.id.as_str().into(),
+            kind: o.object.kind,
+            attributes,
+        });
+        Ok(())
+    }
+
+    /// Moves another store's objects to the end of this one.
+    fn append(&mut self, part: CityStore) -> Result<(), String> {
+        let too_big = || "more geometry than one import can index (over 4 billion vertices)".to_owned();
+        let vertex_shift = u32::try_from(self.offsets.len()).map_err(|_| too_big())?;
+        let ring_vertex_shift = u32::try_from(self.ring_vertices.len()).map_err(|_| too_big())?;
+        let ring_shift = self.ring_starts.len() as u32 - 1;
+        let surface_shift = self.surface_starts.len() as u32 - 1;
+        if self.ring_vertices.len() + part.ring_vertices.len() > u32::MAX as usize {
+            return Err(too_big());
+        }
+        // The part's attribute names, renumbered into ours.
+        let keys: Vec<u32> = part.keys.iter().map(|k| self.key(k)).collect();
+        self.offsets.extend_from_slice(&part.offsets);
+        self.ring_vertices.extend_from_slice(&part.ring_vertices);
+        self.ring_starts.extend(part.ring_starts[1..].iter().map(|&s| s + ring_vertex_shift));
+        self.surface_starts.extend(part.surface_starts[1..].iter().map(|&s| s + ring_shift));
+        let shift = |r: &Range<u32>, by: u32| r.start + by..r.end + by;
+        self.objects.extend(part.objects.into_iter().map(|mut o| {
+            o.vertices = shift(&o.vertices, vertex_shift);
+            o.surfaces = shift(&o.surfaces, surface_shift);
+            o.footprint = shift(&o.footprint, surface_shift);
+            for (k, _) in o.attributes.iter_mut() {
+                *k = keys[*k as usize];
+            }
+            o
+        }));
+        self.without_geometry += part.without_geometry;
+        Ok(())
+    }
+
+    /// The rings of surface `s`, each as the object-local numbers of its vertices.
+    pub(crate) fn rings(&self, s: u32) -> impl Iterator<Item = &[u32]> + '_ {
+        let rings = self.surface_starts[s as usize] as usize..self.surface_starts[s as usize + 1] as usize;
+        rings.map(|r| &self.ring_vertices[self.ring_starts[r] as usize..self.ring_starts[r + 1] as usize])
+    }
+
+    /// The ECEF position of every vertex of `o`.
+    pub(crate) fn ecef(&self, o: &StoredObject) -> impl Iterator<Item = Vec3> + '_ {
+        let a = o.anchor;
+        self.offsets[o.vertices.start as usize..o.vertices.end as usize]
+            .iter()
+            .map(move |d| [a[0] + f64::from(d[0]), a[1] + f64::from(d[1]), a[2] + f64::from(d[2])])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Surface;
+    use city_core::{Attributes, CityObject};
+    use geo::{MultiPolygon, polygon};
+
+    fn cube(id: &str, x: f64, attrs: &[(&str, f64)]) -> ImportedObject {
+        let c = |dx: f64, dy: f64, dz: f64| [x + dx, 447_000.0 + dy, dz];
+        let face = |r: [[f64; 3]; 4]| Surface { rings: vec![r.to_vec()], semantic: None };
+        let surfaces = vec![
+            face([c(0., 0., 0.), c(0., 1., 0.), c(1., 1., 0.), c(1., 0., 0.)]),
+            face([c(0., 0., 1.), c(1., 0., 1.), c(1., 1., 1.), c(0., 1., 1.)]),
+            face([c(0., 0., 0.), c(1., 0., 0.), c(1., 0., 1.), c(0., 0., 1.)]),
+        ];
+        let footprint =
+            MultiPolygon(vec![polygon![(x: x, y: 447_000.0), (x: x + 1.0, y: 447_000.0), (x: x + 1.0, y: 447_001.0)]]);
+        let attributes: Attributes = attrs.iter().map(|(k, v)| ((*k).to_owned(), AttributeValue::Float(*v))).collect();
+        let object = CityObject {
+            id: id.into(),
+            kind: ObjectKind::Building,
+            parent: None,
+            footprint,
+            z_min_m: 0.0,
+            z_max_m: 1.0,
+            lods: vec![],
+            attributes,
+        };
+        ImportedObject { object, surfaces }
+    }
+
+    #[test]
+    fn shared_corners_are_stored_once_and_come_back_where_crs_puts_them() {
+        let rd = Crs::from_epsg(28992).unwrap();
+        let mut store = CityStore::new();
+        let objects: Vec<ImportedObject> =
+            (0..1200).map(|i| cube(&format!("c{i}"), 85_000.0 + 3.0 * i as f64, &[("h", i as f64)])).collect();
+        let expect: Vec<Vec3> = objects[1000].surfaces[1].rings[0].iter().map(|&p| rd.to_ecef(p).unwrap()).collect();
+        store.add(Path::new("cubes"), &rd, objects).unwrap();
+        assert_eq!(store.len(), 1200);
+        let o = &store.objects[1000];
+        assert_eq!(&*o.id, "c1000");
+        // Floor, roof and one wall: 12 ring vertices, the cube's 8 corners, each stored once;
+        // the footprint (on the floor) adds none of its own.
+        assert_eq!(o.vertices.len(), 8);
+        assert_eq!(o.surfaces.len(), 3);
+        assert_eq!(o.footprint.len(), 1);
+        let ecef: Vec<Vec3> = store.ecef(o).collect();
+        let roof: Vec<Vec3> =
+            store.rings(o.surfaces.start + 1).next().unwrap().iter().map(|&v| ecef[v as usize]).collect();
+        for (got, want) in roof.iter().zip(&expect) {
+            let d = (0..3).map(|i| (got[i] - want[i]).powi(2)).sum::<f64>().sqrt();
+            assert!(d < 1e-4, "{got:?} vs {want:?}: {d} m");
+        }
+        // Attribute names are interned across the parallel parts.
+        assert_eq!(store.keys.len(), 1);
+        assert_eq!(store.objects[1199].attributes[0], (0, AttributeValue::Float(1199.0)));
+    }
+}
