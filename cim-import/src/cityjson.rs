@@ -79,6 +79,9 @@ pub fn read_cityjson_seq(path: &Path, opts: &CityJsonOptions) -> Result<Imported
     Ok(imported)
 }
 
+/// Where a streaming reader hands each batch of objects, with the CRS the file declares.
+pub type ObjectSink<'a> = dyn FnMut(Option<&Crs>, Vec<ImportedObject>) -> Result<(), ImportError> + 'a;
+
 /// CityJSONSeq lines parsed per batch: each batch is parsed on every core, then handed on.
 const SEQ_BATCH_LINES: usize = 512;
 
@@ -93,7 +96,7 @@ const SEQ_BATCH_LINES: usize = 512;
 pub fn stream_cityjson_seq(
     path: &Path,
     opts: &CityJsonOptions,
-    sink: &mut dyn FnMut(Option<&Crs>, Vec<ImportedObject>) -> Result<(), ImportError>,
+    sink: &mut ObjectSink<'_>,
 ) -> Result<Imported, ImportError> {
     use rayon::prelude::*;
     use std::io::BufRead;
