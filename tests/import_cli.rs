@@ -96,6 +96,44 @@ fn check_tree(t: &Value, dir: &Path, parent: Option<(&[f64], f64)>) {
     }
 }
 
+/// The metadata of one GLB agrees with itself: every property table column is a property of its
+/// class, with values of that type (FLOAT64: 8 bytes a row; STRING: count + 1 offsets), the
+/// table has a row per feature, and every feature id of the mesh has a row. Returns each
+/// property's (id, type and source name) for the cross-tile check.
+fn check_metadata(doc: &Value, bin: &[u8]) -> Vec<(String, String)> {
+    let meta = &doc["extensions"]["EXT_structural_metadata"];
+    let table = &meta["propertyTables"][0];
+    let class = &meta["schema"]["classes"][table["class"].as_str().unwrap()]["properties"];
+    let rows = table["count"].as_u64().unwrap() as usize;
+    let prim = &doc["meshes"][0]["primitives"][0];
+    let ids = &prim["extensions"]["EXT_mesh_features"]["featureIds"][0];
+    assert_eq!(ids["featureCount"].as_u64().unwrap() as usize, rows);
+    let acc = &doc["accessors"][prim["attributes"]["_FEATURE_ID_0"].as_u64().unwrap() as usize];
+    assert_eq!(acc["componentType"], 5126, "feature ids as floats");
+    let fids = view(doc, bin, &acc["bufferView"]);
+    let seen: std::collections::BTreeSet<u32> =
+        fids.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap()) as u32).collect();
+    assert!(seen.iter().all(|&f| (f as usize) < rows), "a feature id without a row");
+    assert_eq!(seen.len(), rows, "a row without geometry");
+    let mut props = Vec::new();
+    for (id, col) in table["properties"].as_object().unwrap() {
+        let def = &class[id];
+        assert!(def.is_object(), "column {id} is not in the schema");
+        match def["type"].as_str().unwrap() {
+            "SCALAR" => {
+                assert_eq!(def["componentType"], "FLOAT64");
+                assert_eq!(view(doc, bin, &col["values"]).len(), rows * 8, "{id}");
+            }
+            "STRING" => {
+                assert_eq!(view(doc, bin, &col["stringOffsets"]).len(), (rows + 1) * 4, "{id}");
+            }
+            other => panic!("{id}: unexpected type {other}"),
+        }
+        props.push((id.clone(), format!("{} {} {}", def["type"], def["componentType"], def["name"])));
+    }
+    props
+}
+
 #[test]
 fn every_cityjson_file_imports_to_valid_tiles() {
     let validator = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gltf-validator");
@@ -153,6 +191,16 @@ fn every_cityjson_file_imports_to_valid_tiles() {
                 ids(&doc, &bin)
             })
             .collect();
+        // One schema for the whole tileset: a property id means the same type and attribute
+        // in every tile, coarse or detailed.
+        let mut schema: std::collections::BTreeMap<String, String> = Default::default();
+        for g in &glbs {
+            let (doc, bin) = glb(g);
+            for (id, def) in check_metadata(&doc, &bin) {
+                let known = schema.entry(id.clone()).or_insert_with(|| def.clone());
+                assert_eq!(*known, def, "{file}: property {id} differs between tiles");
+            }
+        }
         let csv = std::fs::read_to_string(dir.join("features.csv")).unwrap();
         let mut from_csv: Vec<String> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap().to_owned()).collect();
         from_glb.sort();
