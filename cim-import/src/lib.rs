@@ -1,12 +1,18 @@
 //! # cim_import
 //!
-//! Reads city and building models into CityTwin's model: each object a
-//! [`city_core::CityObject`] (id, kind, footprint, z range, typed attributes) plus the surfaces of
-//! the level of detail chosen for tiling, in the file's CRS and f64.
+//! Reads city and building models into CityTwin's model, then writes them as OGC 3D Tiles 1.1.
 //!
-//! Status (issue 3, in progress): CityJSON 1.0 / 1.1 / 2.0 and CityJSONSeq, GeoJSON footprints
-//! and OSM PBF buildings; planar triangulation; GLB with `EXT_mesh_features` and
-//! `EXT_structural_metadata`; the tileset writer. CityGML and IFC come with issues 7 and 8.
+//! 1. Readers give each object as an [`ImportedObject`]: a [`city_core::CityObject`] (id, kind,
+//!    footprint, z range, typed attributes) plus the surfaces of the level of detail chosen for
+//!    tiling, in the file's CRS and f64. CityJSON 1.0 / 1.1 / 2.0, CityJSONSeq (streamed,
+//!    [`stream_cityjson_seq`]), GeoJSON footprints and OSM PBF buildings.
+//! 2. [`CityStore`] packs them flat and in ECEF as they arrive, so a whole city fits in about
+//!    its input's size.
+//! 3. [`write_tileset`] chooses the local frame, splits the objects into tiles, triangulates,
+//!    and writes GLB (`EXT_mesh_features`, `EXT_structural_metadata`), `tileset.json` and the
+//!    `features.csv` sidecar (ADR 0003).
+//!
+//! CityGML and IFC come with issues 7 and 8.
 //!
 //! Readers never panic on bad input: a file that cannot be read at all is an [`ImportError`]
 //! naming the file and the place; a bad object is skipped and listed in
