@@ -14,7 +14,23 @@ fn data(rel: &str) -> PathBuf {
     citytwin::data_dir::data_file(rel).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
-fn import(file: &str, extra: &[&str]) -> PathBuf {
+/// A tileset written by a test, removed when the test is done with it.
+struct Written(PathBuf);
+
+impl std::ops::Deref for Written {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn import(file: &str, extra: &[&str]) -> Written {
     let rel = if file.contains('/') { file.to_owned() } else { format!("cityjson/{file}") };
     // Tests run in parallel and may import the same file: each import gets its own folder.
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -25,7 +41,7 @@ fn import(file: &str, extra: &[&str]) -> PathBuf {
     args.extend(extra.iter().map(|s| s.to_string()));
     let o = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(&args).output().unwrap();
     assert!(o.status.success(), "import {file}: {}", String::from_utf8_lossy(&o.stderr));
-    out
+    Written(out)
 }
 
 /// The JSON and BIN chunks of a GLB.
@@ -271,7 +287,7 @@ fn vertices_land_where_pyproj_puts_them() {
 
 #[test]
 fn a_file_without_crs_is_refused_and_nothing_is_written() {
-    let out = std::env::temp_dir().join(format!("citytwin-import-nocrs-{}", std::process::id()));
+    let out = Written(std::env::temp_dir().join(format!("citytwin-import-nocrs-{}", std::process::id())));
     let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
         .args(["import", data("cityjson/multi_lod.json").to_str().unwrap(), "-o", out.to_str().unwrap()])
         .output()
@@ -324,8 +340,8 @@ fn osm_extract_imports_to_valid_tiles() {
 
 #[test]
 fn a_folder_that_is_not_a_tileset_is_never_replaced() {
-    let out = std::env::temp_dir().join(format!("citytwin-import-precious-{}", std::process::id()));
-    std::fs::create_dir_all(&out).unwrap();
+    let out = Written(std::env::temp_dir().join(format!("citytwin-import-precious-{}", std::process::id())));
+    std::fs::create_dir_all(&*out).unwrap();
     std::fs::write(out.join("thesis.tex"), "years of work").unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
         .args(["import", data("cityjson/delft_1b.json").to_str().unwrap(), "-o", out.to_str().unwrap()])

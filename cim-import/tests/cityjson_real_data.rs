@@ -242,6 +242,7 @@ fn osm_buildings_match_the_data_readme() {
     let broken = std::env::temp_dir().join(format!("citytwin-broken-{}.osm.pbf", std::process::id()));
     std::fs::write(&broken, &bytes).unwrap();
     let e = read_osm_buildings(&broken, &o).unwrap_err().to_string();
+    std::fs::remove_file(&broken).unwrap();
     assert!(e.contains("citytwin-broken") && e.contains("not a readable OSM PBF"), "{e}");
 }
 
@@ -323,6 +324,7 @@ fn cityjson_seq_reads_the_same_objects_as_the_file_and_survives_a_broken_line() 
         std::fs::write(&seq_path, lines.join("\n")).unwrap();
         let broken = read_cityjson_seq(&seq_path, &CityJsonOptions::default()).unwrap();
         assert_eq!(broken.skipped.len(), 1);
+        std::fs::remove_file(&seq_path).unwrap();
         assert_eq!(broken.skipped[0].id, "line 3");
         assert!(broken.objects.len() < whole.objects.len() && !broken.objects.is_empty());
     }
