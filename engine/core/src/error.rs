@@ -40,4 +40,14 @@ pub enum CoreError {
         /// The maximum corner.
         max: Vec<f64>,
     },
+    /// A scene file that cannot be read: the file, the line and what is wrong.
+    #[error("{file}: line {line}: {message}")]
+    Scene {
+        /// The file.
+        file: String,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
 }

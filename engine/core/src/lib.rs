@@ -26,6 +26,7 @@ mod enu_frame;
 mod error;
 mod geodetic;
 mod object_kind;
+mod scene;
 
 pub use aabb::{Aabb2, Aabb3};
 pub use attribute_value::{AttributeValue, Attributes};
@@ -38,6 +39,7 @@ pub use enu_frame::EnuFrame;
 pub use error::CoreError;
 pub use geodetic::Geodetic;
 pub use object_kind::ObjectKind;
+pub use scene::{Bookmark, CameraPose, Scene, SceneTileset, StyleMode, StyleRule};
 
 /// A plain f64 3-vector: ECEF, ENU or projected coordinates, metres.
 pub type Vec3 = [f64; 3];

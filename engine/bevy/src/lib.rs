@@ -1,0 +1,128 @@
+//! # city_bevy
+//!
+//! The viewer's Bevy plugins. They only wire: the logic lives in plain functions and types
+//! (`orbit_camera`, `floating_origin`, `feature_picking`, `feature_style`, `mesh_building`, and
+//! `city_tiles` for selection and decoding), which are tested without a window.
+//!
+//! Per frame: input moves the f64 orbit; the eye becomes the floating origin and the Bevy camera
+//! gets only a rotation; each tileset's streamer selects tiles for the view and loads run on the
+//! async compute pool; finished loads become meshes; every placed entity gets its camera-relative
+//! f32 transform; clicks pick features; the panels draw.
+#![forbid(unsafe_code)]
+
+pub mod camera_control;
+pub mod feature_picking;
+pub mod feature_style;
+pub mod floating_origin;
+pub mod mesh_building;
+pub mod orbit_camera;
+pub mod panels;
+pub mod tile_layers;
+pub mod viewer_script;
+pub mod viewer_state;
+
+pub use bevy;
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+use city_core::{Scene, StyleRule};
+use city_tiles::StreamOptions;
+
+use crate::camera_control::{CameraRig, PointerOverPanel, apply_camera, camera_input};
+use crate::floating_origin::{FloatingOrigin, place_entities};
+use crate::orbit_camera::Orbit;
+use crate::tile_layers::{CurrentView, Layers, TilesetLayer, stream_layers};
+use crate::viewer_script::{PipelinesWaiting, ViewerScript, count_waiting_pipelines, run_script};
+use crate::viewer_state::{FeatureColors, SharedMaterials, restyle};
+
+/// What the viewer opens with.
+#[derive(Debug, Clone)]
+pub struct ViewerStart {
+    /// The scene: tilesets (paths resolved), camera, bookmarks, style.
+    pub scene: Scene,
+    /// Streaming budgets.
+    pub stream: StreamOptions,
+    /// `--screenshot`.
+    pub screenshot: Option<PathBuf>,
+    /// `--click X,Y`.
+    pub click: Option<Vec2>,
+    /// Where to look instead of the scene's camera (e.g. straight down at one feature).
+    pub camera_override: Option<Orbit>,
+}
+
+/// The viewer: tile streaming, floating origin, camera, picking, styling, panels and scripted
+/// screenshots. Add after `DefaultPlugins`, `EguiPlugin` and `FrameTimeDiagnosticsPlugin`.
+pub struct CityViewerPlugin(pub ViewerStart);
+
+impl Plugin for CityViewerPlugin {
+    fn build(&self, app: &mut App) {
+        let start = self.0.clone();
+        let mut layers = Layers::default();
+        let mut failures = Vec::new();
+        for t in &start.scene.tilesets {
+            match TilesetLayer::open(&t.name, &t.path, start.stream) {
+                Ok(mut l) => {
+                    l.visible = t.visible;
+                    layers.0.push(l);
+                }
+                Err(e) => failures.push(format!("{}: {e}", t.name)),
+            }
+        }
+        for f in &failures {
+            error!("tileset not opened: {f}");
+        }
+        let orbit = start.camera_override.unwrap_or_else(|| Orbit::from(start.scene.camera));
+        let rig = CameraRig {
+            orbit,
+            flight: None,
+            bookmarks: start.scene.bookmarks.iter().map(|b| (b.name.clone(), Orbit::from(b.pose))).collect(),
+            fov_y: 50f64.to_radians(),
+        };
+        let style: Option<StyleRule> = start.scene.style.clone();
+        app.insert_resource(layers)
+            .insert_resource(rig)
+            .insert_resource(FeatureColors { style, picked: None })
+            .insert_resource(ViewerScript::new(start.screenshot.clone(), start.click))
+            .init_resource::<FloatingOrigin>()
+            .init_resource::<CurrentView>()
+            .init_resource::<PointerOverPanel>()
+            .init_resource::<PipelinesWaiting>()
+            .insert_resource(ClearColor(Color::srgb(0.62, 0.74, 0.86)))
+            .insert_resource(GlobalAmbientLight { brightness: 400.0, ..default() })
+            .add_systems(Startup, setup)
+            .add_systems(
+                Update,
+                (
+                    camera_input,
+                    apply_camera,
+                    stream_layers,
+                    feature_picking::pick_on_click,
+                    restyle,
+                    place_entities,
+                    run_script,
+                )
+                    .chain(),
+            )
+            .add_systems(bevy_egui::EguiPrimaryContextPass, panels::panels);
+        app.sub_app_mut(bevy::render::RenderApp).add_systems(bevy::render::ExtractSchedule, count_waiting_pipelines);
+    }
+}
+
+fn setup(mut commands: Commands<'_, '_>, mut materials: ResMut<'_, Assets<StandardMaterial>>) {
+    commands.spawn((Camera3d::default(), Projection::from(PerspectiveProjection::default())));
+    // A sun from the south-east, high: walls facing it differ from those facing away.
+    commands.spawn((
+        DirectionalLight { illuminance: 9_000.0, shadow_maps_enabled: false, ..default() },
+        Transform::IDENTITY.looking_to(Vec3::new(-0.4, -0.8, 0.45), Vec3::Y),
+    ));
+    let surfaces = materials.add(StandardMaterial {
+        base_color: Color::WHITE,
+        perceptual_roughness: 0.9,
+        cull_mode: None,
+        double_sided: true,
+        ..default()
+    });
+    let points = materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, ..default() });
+    commands.insert_resource(SharedMaterials { surfaces, points });
+}

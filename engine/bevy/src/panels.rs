@@ -1,0 +1,125 @@
+//! The panels (egui): layers, the picked feature's attributes, the style, and statistics
+//! (tiles drawn, loading, held, failed; memory against its budget; frame time; draw calls).
+use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, egui};
+use city_core::{AttributeValue, StyleMode, StyleRule};
+
+use crate::camera_control::{CameraRig, PointerOverPanel};
+use crate::tile_layers::{Layers, TilePart};
+use crate::viewer_state::FeatureColors;
+
+/// Draws the panels.
+#[allow(clippy::too_many_arguments)]
+pub fn panels(
+    mut contexts: EguiContexts<'_, '_>,
+    mut layers: ResMut<'_, Layers>,
+    mut colors: ResMut<'_, FeatureColors>,
+    mut rig: ResMut<'_, CameraRig>,
+    mut over: ResMut<'_, PointerOverPanel>,
+    diagnostics: Res<'_, DiagnosticsStore>,
+    parts: Query<'_, '_, &ViewVisibility, With<TilePart>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    egui::Window::new("Layers").default_pos([10.0, 10.0]).show(ctx, |ui| {
+        for layer in &mut layers.0 {
+            let s = layer.streamer.stats();
+            ui.checkbox(&mut layer.visible, &layer.name);
+            ui.label(format!("{} tiles drawn, {} loading, {} held, {} failed", s.rendered, s.loading, s.loaded, s.failed));
+            if let Some(why) = &s.degraded {
+                ui.colored_label(egui::Color32::from_rgb(230, 120, 0), why);
+            }
+            for (_, msg) in layer.streamer.failures.iter().rev().take(3) {
+                ui.colored_label(egui::Color32::from_rgb(200, 40, 40), msg);
+            }
+        }
+        if !rig.bookmarks.is_empty() {
+            ui.separator();
+            let mut fly = None;
+            for (i, (name, pose)) in rig.bookmarks.iter().enumerate() {
+                if ui.button(format!("{}  {name}", i + 1)).clicked() {
+                    fly = Some(*pose);
+                }
+            }
+            if let Some(pose) = fly {
+                rig.fly_to(pose);
+            }
+        }
+    });
+    // Attribute names (and whether numeric) from what is loaded, for the style chooser.
+    let mut names: std::collections::BTreeMap<String, bool> = Default::default();
+    for l in &layers.0 {
+        for t in l.loaded.values().take(16) {
+            for c in t.contents.iter() {
+                for (n, v) in &c.properties.columns {
+                    let numeric = v.iter().any(|v| matches!(v, AttributeValue::Float(_) | AttributeValue::Int(_)));
+                    *names.entry(n.clone()).or_insert(numeric) |= numeric;
+                }
+            }
+        }
+    }
+    egui::Window::new("Style").default_pos([10.0, 260.0]).show(ctx, |ui| {
+        let current = colors.style.as_ref().map(|s| s.attribute.clone()).unwrap_or_else(|| "(none)".into());
+        let mut chosen = None;
+        egui::ComboBox::from_label("colour by").selected_text(&current).show_ui(ui, |ui| {
+            if ui.selectable_label(current == "(none)", "(none)").clicked() {
+                chosen = Some(None);
+            }
+            for (n, numeric) in &names {
+                if ui.selectable_label(current == *n, n).clicked() {
+                    chosen = Some(Some((n.clone(), *numeric)));
+                }
+            }
+        });
+        match chosen {
+            Some(None) => colors.style = None,
+            Some(Some((attribute, numeric))) => {
+                let mode = if numeric { StyleMode::Ramp { min: 0.0, max: 60.0 } } else { StyleMode::Categories };
+                colors.style = Some(StyleRule { attribute, mode });
+            }
+            None => {}
+        }
+        if let Some(StyleRule { mode: StyleMode::Ramp { min, max }, .. }) = colors.style.clone() {
+            let (mut lo, mut hi) = (min, max);
+            ui.add(egui::DragValue::new(&mut lo).prefix("blue at "));
+            ui.add(egui::DragValue::new(&mut hi).prefix("red at "));
+            if (lo, hi) != (min, max)
+                && let Some(s) = colors.style.as_mut()
+            {
+                s.mode = StyleMode::Ramp { min: lo, max: hi };
+            }
+        }
+    });
+    if let Some(p) = colors.picked.clone() {
+        egui::Window::new("Feature").default_pos([10.0, 420.0]).show(ctx, |ui| {
+            egui::Grid::new("attrs").striped(true).show(ui, |ui| {
+                for (k, v) in &p.attributes {
+                    ui.label(k);
+                    ui.label(v);
+                    ui.end_row();
+                }
+            });
+            if p.attributes.is_empty() {
+                ui.label("this feature has no attributes");
+            }
+            if ui.button("clear").clicked() {
+                colors.picked = None;
+            }
+        });
+    }
+    let frame_ms = diagnostics.get(&FrameTimeDiagnosticsPlugin::FRAME_TIME).and_then(|d| d.smoothed()).unwrap_or(0.0);
+    let draws = parts.iter().filter(|v| v.get()).count();
+    let (used, budget) = layers.0.iter().fold((0, 0), |(u, b), l| (u + l.streamer.stats().used_bytes, b + l.streamer.options().memory_budget_bytes));
+    egui::Window::new("Statistics").anchor(egui::Align2::RIGHT_TOP, [-10.0, 10.0]).show(ctx, |ui| {
+        ui.label(format!("frame {frame_ms:.1} ms"));
+        ui.label(format!("draw calls {draws}"));
+        ui.label(format!("memory {} / {} MiB", used >> 20, budget >> 20));
+        let (r, l, h): (usize, usize, usize) = layers.0.iter().fold((0, 0, 0), |(r, l, h), x| {
+            let s = x.streamer.stats();
+            (r + s.rendered, l + s.loading, h + s.loaded)
+        });
+        ui.label(format!("tiles: {r} visible, {l} loading, {h} cached"));
+    });
+    over.0 = ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui();
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Streaming tilesets into the scene. Each frame: selection for the camera's view
+//! (`city_tiles::TilesetStreamer`), loads started on the async compute pool (fetching and
+//! decoding never run on the frame's thread), finished loads turned into meshes, evicted tiles
+//! despawned, and each tile's entities shown or hidden by the selection.
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use bevy::prelude::*;
+use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
+use city_tiles::{
+    ContentLoader, DecodedContent, FileLoader, FrameUpdate, LoadOutcome, Mat4 as DMat4, StreamOptions, TileId, TileTree,
+    TilesError, TilesetJson, TilesetStreamer, View, run_job,
+};
+
+use crate::floating_origin::WorldPlacement;
+use crate::mesh_building::{point_mesh, triangle_mesh};
+use crate::viewer_state::{FeatureColors, SharedMaterials};
+
+/// A tile's decoded contents and the entities drawing them.
+pub struct LoadedTile {
+    /// From the tile's frame to ECEF.
+    pub world_from_tile: DMat4,
+    /// What its contents decoded to (kept for picking and restyling).
+    pub contents: Arc<Vec<DecodedContent>>,
+    /// One entity per mesh part instance and point cloud.
+    pub entities: Vec<Entity>,
+}
+
+type LoadTask = Task<(LoadOutcome, Vec<DecodedContent>)>;
+
+/// One streamed tileset.
+pub struct TilesetLayer {
+    /// Its name in the layers panel.
+    pub name: String,
+    /// Drawn or not.
+    pub visible: bool,
+    /// Selection, load states, budgets.
+    pub streamer: TilesetStreamer,
+    loader: Arc<dyn ContentLoader>,
+    tasks: HashMap<TileId, LoadTask>,
+    /// Loaded tiles.
+    pub loaded: HashMap<TileId, LoadedTile>,
+    /// The last frame's selection.
+    pub last: FrameUpdate,
+    /// Decoding work done so far (contents decoded), for the statistics.
+    pub decoded: usize,
+}
+
+impl TilesetLayer {
+    /// Opens a tileset (a `tileset.json` or a folder holding one) from disk.
+    pub fn open(name: &str, path: &Path, opts: StreamOptions) -> Result<Self, TilesError> {
+        let (loader, root) = FileLoader::for_tileset(path)?;
+        let json = TilesetJson::parse(&loader.load(&root)?, &root)?;
+        let tree = TileTree::from_tileset(&json, &root)?;
+        Ok(Self {
+            name: name.to_owned(),
+            visible: true,
+            streamer: TilesetStreamer::new(tree, opts),
+            loader: Arc::new(loader),
+            tasks: HashMap::new(),
+            loaded: HashMap::new(),
+            last: FrameUpdate::default(),
+            decoded: 0,
+        })
+    }
+
+    /// Whether nothing is loading and the last selection asked for nothing more.
+    pub fn is_settled(&self) -> bool {
+        self.tasks.is_empty() && self.last.start.is_empty()
+    }
+}
+
+/// The tilesets, in drawing order.
+#[derive(Resource, Default)]
+pub struct Layers(pub Vec<TilesetLayer>);
+
+/// Marks an entity drawing part of a tile's content.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TilePart {
+    /// Layer index.
+    pub layer: usize,
+    /// The tile.
+    pub tile: TileId,
+    /// Which content of the tile.
+    pub content: usize,
+    /// Which mesh part of it (`None` for a point cloud).
+    pub mesh: Option<usize>,
+}
+
+/// The camera's view for selection this frame (set by the camera system).
+#[derive(Resource, Default)]
+pub struct CurrentView(pub Option<View>);
+
+/// One frame of streaming for every layer.
+#[allow(clippy::too_many_arguments)]
+pub fn stream_layers(
+    mut commands: Commands<'_, '_>,
+    mut layers: ResMut<'_, Layers>,
+    view: Res<'_, CurrentView>,
+    colors: Res<'_, FeatureColors>,
+    materials: Res<'_, SharedMaterials>,
+    mut meshes: ResMut<'_, Assets<Mesh>>,
+    mut vis: Query<'_, '_, &mut Visibility, With<TilePart>>,
+) {
+    let Some(view) = &view.0 else { return };
+    let pool = AsyncComputeTaskPool::get();
+    for (li, layer) in layers.0.iter_mut().enumerate() {
+        // Finished loads first: their tiles can be selected this very frame.
+        let done: Vec<TileId> = layer.tasks.iter_mut().filter(|(_, t)| t.is_finished()).map(|(id, _)| *id).collect();
+        for t in done {
+            let Some(mut task) = layer.tasks.remove(&t) else { continue };
+            let Some((outcome, decoded)) = check_ready(&mut task) else { continue };
+            if let LoadOutcome::Failed(e) = &outcome {
+                warn!("tile failed: {e}");
+            }
+            if layer.streamer.finished(t, outcome) && !decoded.is_empty() {
+                layer.decoded += decoded.len();
+                let world_from_tile = layer.streamer.tree.get(t).world_from_tile;
+                let contents = Arc::new(decoded);
+                let entities = spawn_tile(&mut commands, &mut meshes, &materials, &colors, li, t, world_from_tile, &contents);
+                layer.loaded.insert(t, LoadedTile { world_from_tile, contents, entities });
+            }
+        }
+        if !layer.visible {
+            for e in layer.loaded.values().flat_map(|l| &l.entities) {
+                if let Ok(mut v) = vis.get_mut(*e) {
+                    *v = Visibility::Hidden;
+                }
+            }
+            continue;
+        }
+        let update = layer.streamer.update(std::slice::from_ref(view));
+        for t in &update.cancel {
+            layer.tasks.remove(t); // dropping a task cancels it
+        }
+        for t in &update.evict {
+            if let Some(l) = layer.loaded.remove(t) {
+                for e in l.entities {
+                    commands.entity(e).despawn();
+                }
+            }
+        }
+        for job in &update.start {
+            let loader = layer.loader.clone();
+            let job = job.clone();
+            let tile = job.tile;
+            layer.tasks.insert(tile, pool.spawn(async move { run_job(&job, &*loader) }));
+        }
+        let drawn: HashSet<TileId> = update.render.iter().copied().collect();
+        for (t, l) in &layer.loaded {
+            let want = if drawn.contains(t) { Visibility::Inherited } else { Visibility::Hidden };
+            for e in &l.entities {
+                if let Ok(mut v) = vis.get_mut(*e)
+                    && *v != want
+                {
+                    *v = want;
+                }
+            }
+        }
+        layer.last = update;
+    }
+}
+
+/// The entities of a newly loaded tile, hidden until selection shows them.
+#[allow(clippy::too_many_arguments)]
+fn spawn_tile(
+    commands: &mut Commands<'_, '_>,
+    meshes: &mut Assets<Mesh>,
+    materials: &SharedMaterials,
+    colors: &FeatureColors,
+    layer: usize,
+    tile: TileId,
+    world_from_tile: DMat4,
+    contents: &[DecodedContent],
+) -> Vec<Entity> {
+    let mut entities = Vec::new();
+    for (ci, content) in contents.iter().enumerate() {
+        for (mi, part) in content.meshes.iter().enumerate() {
+            let color_of = |f: Option<u32>| colors.color(layer, tile, &content.properties, f, part.base_color);
+            let mesh = meshes.add(triangle_mesh(part, &color_of));
+            let identity = [DMat4::IDENTITY];
+            let instances: &[DMat4] = if part.instances.is_empty() { &identity } else { &part.instances };
+            for inst in instances {
+                let place = world_from_tile.mul(inst).mul(&part.tile_from_mesh);
+                let e = commands
+                    .spawn((
+                        Mesh3d(mesh.clone()),
+                        MeshMaterial3d(materials.surfaces.clone()),
+                        Transform::default(),
+                        Visibility::Hidden,
+                        WorldPlacement(place),
+                        TilePart { layer, tile, content: ci, mesh: Some(mi) },
+                    ))
+                    .id();
+                entities.push(e);
+            }
+        }
+        for p in &content.points {
+            let e = commands
+                .spawn((
+                    Mesh3d(meshes.add(point_mesh(p))),
+                    MeshMaterial3d(materials.points.clone()),
+                    Transform::default(),
+                    Visibility::Hidden,
+                    WorldPlacement(world_from_tile.mul(&p.tile_from_points)),
+                    TilePart { layer, tile, content: ci, mesh: None },
+                ))
+                .id();
+            entities.push(e);
+        }
+    }
+    entities
+}

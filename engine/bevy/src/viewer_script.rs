@@ -1,0 +1,112 @@
+//! Unattended runs: `--screenshot FILE` writes a PNG once every selected tile has loaded and
+//! the GPU pipelines are compiled, then exits; `--click X,Y` first picks at that pixel and
+//! prints the feature. F12 writes a screenshot at any time.
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
+
+use crate::floating_origin::FloatingOrigin;
+use crate::tile_layers::Layers;
+use crate::viewer_state::FeatureColors;
+
+/// What an unattended run does.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct ViewerScript {
+    /// Write this PNG when everything has loaded, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// Pick at this window position (logical pixels) first.
+    pub click: Option<Vec2>,
+    /// Frames in a row with nothing loading and no pipeline compiling.
+    settled_frames: u32,
+    /// Frames since the start.
+    frames: u32,
+    /// The screenshot has been asked for.
+    taken: bool,
+    /// The click has been done (frames since).
+    clicked: Option<u32>,
+}
+
+impl ViewerScript {
+    /// A script for these options.
+    pub fn new(screenshot: Option<PathBuf>, click: Option<Vec2>) -> Self {
+        Self { screenshot, click, ..Default::default() }
+    }
+}
+
+/// Render pipelines still compiling (copied from the render world each frame): shaders compile
+/// in the background, and a frame taken before they are ready is black.
+#[derive(Resource, Debug, Default)]
+pub struct PipelinesWaiting(pub usize);
+
+/// Runs in the render world's extract: counts pipelines still compiling.
+pub fn count_waiting_pipelines(
+    mut main: ResMut<'_, bevy::render::MainWorld>,
+    cache: Res<'_, bevy::render::render_resource::PipelineCache>,
+) {
+    if let Some(mut w) = main.get_resource_mut::<PipelinesWaiting>() {
+        w.0 = cache.waiting_pipelines().count();
+    }
+}
+
+/// Waits until the city has loaded, then clicks, screenshots and exits as asked.
+#[allow(clippy::too_many_arguments)]
+pub fn run_script(
+    mut commands: Commands<'_, '_>,
+    mut script: ResMut<'_, ViewerScript>,
+    layers: Res<'_, Layers>,
+    waiting: Res<'_, PipelinesWaiting>,
+    origin: Res<'_, FloatingOrigin>,
+    camera: Single<'_, '_, (&Camera, &GlobalTransform)>,
+    mut colors: ResMut<'_, FeatureColors>,
+    keys: Res<'_, ButtonInput<KeyCode>>,
+) {
+    if keys.just_pressed(KeyCode::F12) {
+        let name = format!("citytwin-{}.png", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()));
+        info!("screenshot: {name}");
+        commands.spawn(Screenshot::primary_window()).observe(save_to_disk(name));
+    }
+    if script.screenshot.is_none() && script.click.is_none() {
+        return;
+    }
+    script.frames += 1;
+    let settled = layers.0.iter().all(|l| l.is_settled()) && waiting.0 == 0;
+    script.settled_frames = if settled { script.settled_frames + 1 } else { 0 };
+    if script.settled_frames < 5 || script.frames < 10 || script.taken {
+        return;
+    }
+    if let Some(at) = script.click {
+        match script.clicked {
+            None => {
+                let picked = crate::feature_picking::pick_at(at, *camera, &origin, &layers);
+                match &picked {
+                    Some((_, f)) => println!("picked: {}", f.id.clone().unwrap_or_else(|| format!("feature {:?}", f.feature))),
+                    None => println!("picked: nothing"),
+                }
+                colors.picked = picked.map(|(_, f)| f);
+                script.clicked = Some(0);
+                return;
+            }
+            // A few frames for the highlight to reach the screen.
+            Some(n) if n < 4 => {
+                script.clicked = Some(n + 1);
+                return;
+            }
+            Some(_) => {}
+        }
+    }
+    script.taken = true;
+    match script.screenshot.clone() {
+        Some(path) => {
+            commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone())).observe(
+                move |_: On<'_, '_, ScreenshotCaptured>, mut exit: MessageWriter<'_, AppExit>| {
+                    info!("wrote {}", path.display());
+                    exit.write(AppExit::Success);
+                },
+            );
+        }
+        None => {
+            commands.write_message(AppExit::Success);
+        }
+    }
+}

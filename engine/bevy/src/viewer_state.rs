@@ -1,0 +1,106 @@
+//! What the user has chosen: the style, the picked feature, and the shared materials.
+use bevy::prelude::*;
+use city_core::{AttributeValue, StyleRule};
+use city_tiles::{FeatureProperties, TileId};
+
+use crate::feature_style::{DEFAULT_COLOR, HIGHLIGHT_COLOR, feature_color};
+
+/// The feature the user clicked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickedFeature {
+    /// Layer index.
+    pub layer: usize,
+    /// The tile it was picked in.
+    pub tile: TileId,
+    /// Its feature id there (none for meshes without ids).
+    pub feature: Option<u32>,
+    /// Its `id` property, when it has one: the same building in every level of detail.
+    pub id: Option<String>,
+    /// Its properties, as text, for the panel.
+    pub attributes: Vec<(String, String)>,
+}
+
+/// How features are coloured: the style rule and the highlight of the picked feature.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct FeatureColors {
+    /// The style (none: each content's own material colour).
+    pub style: Option<StyleRule>,
+    /// The picked feature.
+    pub picked: Option<PickedFeature>,
+}
+
+fn text(v: &AttributeValue) -> String {
+    match v {
+        AttributeValue::Text(s) => s.clone(),
+        AttributeValue::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        other => other.to_json().to_string(),
+    }
+}
+
+impl FeatureColors {
+    /// The colour of feature `f` of a content of `tile` in `layer`.
+    pub fn color(&self, layer: usize, tile: TileId, props: &FeatureProperties, f: Option<u32>, base: [f32; 4]) -> [f32; 4] {
+        if let (Some(p), Some(f)) = (&self.picked, f) {
+            let same = match &p.id {
+                Some(id) => props.get(f as usize, "id").is_some_and(|v| text(v) == *id),
+                None => p.layer == layer && p.tile == tile && p.feature == Some(f),
+            };
+            if same {
+                return HIGHLIGHT_COLOR;
+            }
+        }
+        match (&self.style, f) {
+            (Some(style), Some(f)) => feature_color(Some(style), props.get(f as usize, &style.attribute)),
+            (Some(_), None) => DEFAULT_COLOR,
+            (None, _) => base,
+        }
+    }
+
+    /// The picked feature's record, from a content's properties.
+    pub fn describe(layer: usize, tile: TileId, props: &FeatureProperties, feature: Option<u32>) -> PickedFeature {
+        let row = feature.map(|f| props.row(f as usize)).unwrap_or_default();
+        PickedFeature {
+            layer,
+            tile,
+            feature,
+            id: row.iter().find(|(n, _)| *n == "id").map(|(_, v)| text(v)),
+            attributes: row.iter().map(|(n, v)| ((*n).to_owned(), text(v))).collect(),
+        }
+    }
+}
+
+/// The materials every tile shares: vertex-coloured surfaces (lit, both sides) and points.
+#[derive(Resource, Debug, Clone)]
+pub struct SharedMaterials {
+    /// Triangles.
+    pub surfaces: Handle<StandardMaterial>,
+    /// Points.
+    pub points: Handle<StandardMaterial>,
+}
+
+/// When the style or the pick changes, every drawn mesh gets its vertex colours again.
+pub fn restyle(
+    colors: Res<'_, FeatureColors>,
+    layers: Res<'_, crate::tile_layers::Layers>,
+    mut meshes: ResMut<'_, Assets<Mesh>>,
+    parts: Query<'_, '_, (&crate::tile_layers::TilePart, &Mesh3d)>,
+) {
+    if !colors.is_changed() {
+        return;
+    }
+    let mut done = std::collections::HashSet::new();
+    for (p, handle) in &parts {
+        let Some(mi) = p.mesh else { continue };
+        if !done.insert(handle.0.id()) {
+            continue; // instances share a mesh
+        }
+        let Some(content) = layers.0.get(p.layer).and_then(|l| l.loaded.get(&p.tile)).map(|t| &t.contents[p.content]) else {
+            continue;
+        };
+        let part = &content.meshes[mi];
+        let color_of = |f: Option<u32>| colors.color(p.layer, p.tile, &content.properties, f, part.base_color);
+        if let Some(mut mesh) = meshes.get_mut(&handle.0) {
+            mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, crate::mesh_building::vertex_colors(part, &color_of));
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Scene files: what the viewer opens (tilesets, start camera, bookmarks on keys 1-9, the
+//! style), in TOML (ADR 0004: people edit these by hand, with comments). Paths are relative to
+//! the scene file.
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::CoreError;
+
+/// A whole scene.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    /// Shown in the window title and the layers panel.
+    pub name: String,
+    /// The tilesets to stream, in drawing order.
+    #[serde(default)]
+    pub tilesets: Vec<SceneTileset>,
+    /// Where the camera starts.
+    pub camera: CameraPose,
+    /// Keys 1 to 9 fly to these, in order.
+    #[serde(default)]
+    pub bookmarks: Vec<Bookmark>,
+    /// How features are coloured at start.
+    #[serde(default)]
+    pub style: Option<StyleRule>,
+}
+
+/// One tileset of a scene.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SceneTileset {
+    /// Its name in the layers panel.
+    pub name: String,
+    /// A `tileset.json`, or a folder holding one, relative to the scene file; `"demo"` is the
+    /// built-in demo city.
+    pub path: PathBuf,
+    /// Shown at start (default true).
+    #[serde(default = "yes")]
+    pub visible: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A camera orbiting a point on the globe.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CameraPose {
+    /// The point looked at: longitude, degrees.
+    pub lon_deg: f64,
+    /// Latitude, degrees.
+    pub lat_deg: f64,
+    /// Its height above the ellipsoid, metres.
+    #[serde(default)]
+    pub height_m: f64,
+    /// Distance from the eye to that point, metres.
+    pub distance_m: f64,
+    /// Compass direction the camera looks towards, degrees clockwise from north.
+    #[serde(default)]
+    pub heading_deg: f64,
+    /// Angle below the horizon, degrees (90: straight down).
+    #[serde(default = "default_pitch")]
+    pub pitch_deg: f64,
+}
+
+fn default_pitch() -> f64 {
+    45.0
+}
+
+/// A named camera pose.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bookmark {
+    /// Shown in the panel.
+    pub name: String,
+    /// Where.
+    #[serde(flatten)]
+    pub pose: CameraPose,
+}
+
+/// Colour features by an attribute.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StyleRule {
+    /// The attribute (its name in the tiles' property tables).
+    pub attribute: String,
+    /// Ramp over numbers or colours per category.
+    #[serde(flatten)]
+    pub mode: StyleMode,
+}
+
+/// How values become colours.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+pub enum StyleMode {
+    /// A blue-to-red ramp from `min` to `max`.
+    Ramp {
+        /// The value coloured blue.
+        min: f64,
+        /// The value coloured red.
+        max: f64,
+    },
+    /// One colour per distinct value (up to 12, then grey).
+    Categories,
+}
+
+impl Scene {
+    /// Reads a scene file; tileset paths are made relative to its folder.
+    pub fn read(path: &Path) -> Result<Self, CoreError> {
+        let text = std::fs::read_to_string(path).map_err(|e| CoreError::Scene {
+            file: path.display().to_string(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+        let mut scene = Self::parse(&text, &path.display().to_string())?;
+        let folder = path.parent().unwrap_or(Path::new("."));
+        for t in &mut scene.tilesets {
+            if t.path != Path::new("demo") && t.path.is_relative() {
+                t.path = folder.join(&t.path);
+            }
+        }
+        Ok(scene)
+    }
+
+    /// Parses scene TOML; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self, CoreError> {
+        let scene: Self = toml::from_str(text).map_err(|e| CoreError::Scene {
+            file: file.to_owned(),
+            line: e.span().map_or(0, |s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+            message: e.message().to_owned(),
+        })?;
+        let check = |p: &CameraPose, what: &str| -> Result<(), CoreError> {
+            let ok = p.lat_deg.abs() <= 90.0 && p.lon_deg.abs() <= 360.0 && p.distance_m > 0.0 && p.distance_m.is_finite();
+            if ok {
+                Ok(())
+            } else {
+                Err(CoreError::Scene { file: file.to_owned(), line: 0, message: format!("{what}: latitude, longitude or distance out of range") })
+            }
+        };
+        check(&scene.camera, "camera")?;
+        for b in &scene.bookmarks {
+            check(&b.pose, &format!("bookmark {:?}", b.name))?;
+        }
+        if scene.bookmarks.len() > 9 {
+            return Err(CoreError::Scene { file: file.to_owned(), line: 0, message: "more than 9 bookmarks (keys 1-9)".into() });
+        }
+        Ok(scene)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scene_reads_and_a_bad_one_says_where() {
+        let text = r#"
+name = "Delft"
+[[tilesets]]
+name = "buildings"
+path = "tiles/delft"
+[camera]
+lon_deg = 4.36
+lat_deg = 52.0
+distance_m = 800
+[[bookmarks]]
+name = "station"
+lon_deg = 4.357
+lat_deg = 52.0
+distance_m = 200
+pitch_deg = 30
+[style]
+attribute = "height"
+mode = "ramp"
+min = 0
+max = 40
+"#;
+        let s = Scene::parse(text, "delft.toml").unwrap();
+        assert_eq!(s.tilesets[0].path, PathBuf::from("tiles/delft"));
+        assert!(s.tilesets[0].visible);
+        assert_eq!(s.camera.pitch_deg, 45.0);
+        assert_eq!(s.bookmarks[0].pose.pitch_deg, 30.0);
+        assert_eq!(s.style.unwrap().mode, StyleMode::Ramp { min: 0.0, max: 40.0 });
+        let e = Scene::parse("name = \"x\"\n[camera]\nlon_deg = \"east\"\n", "bad.toml").unwrap_err();
+        assert!(matches!(&e, CoreError::Scene { line: 3, .. }), "{e}");
+        let e = Scene::parse("name = \"x\"\n[camera]\nlon_deg = 1\nlat_deg = 95\ndistance_m = 10\n", "bad.toml").unwrap_err();
+        assert!(e.to_string().contains("out of range"), "{e}");
+    }
+}

@@ -1,0 +1,151 @@
+//! `tileset.json` as written (3D Tiles 1.0 and 1.1), read with serde. Only the tree's shape is
+//! typed; metadata (schema, groups, tileset/tile/content metadata) is kept as JSON values for
+//! the panels, since its classes are defined by each tileset.
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::TilesError;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TilesetJson {
+    /// `asset.version`: "1.0" or "1.1".
+    pub asset: AssetJson,
+    /// The error when the tileset is not drawn at all, metres.
+    pub geometric_error: f64,
+    /// The root tile.
+    pub root: TileJson,
+    /// 1.1 metadata schema (inline).
+    #[serde(default)]
+    pub schema: Option<Value>,
+    /// 1.1 metadata schema by URI.
+    #[serde(default)]
+    pub schema_uri: Option<String>,
+    /// 1.1 tileset metadata.
+    #[serde(default)]
+    pub metadata: Option<Value>,
+    /// 1.1 content groups.
+    #[serde(default)]
+    pub groups: Option<Vec<Value>>,
+    /// 1.0 per-property ranges.
+    #[serde(default)]
+    pub properties: Option<Value>,
+    /// Extensions the tileset needs.
+    #[serde(default)]
+    pub extensions_required: Vec<String>,
+}
+
+/// `asset`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetJson {
+    /// "1.0" or "1.1".
+    pub version: String,
+}
+
+/// One tile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TileJson {
+    /// Where its content (and its children's) lies.
+    pub bounding_volume: BoundingVolumeJson,
+    /// Drawn only while the camera is inside this volume.
+    #[serde(default)]
+    pub viewer_request_volume: Option<BoundingVolumeJson>,
+    /// Metres of error if this tile is drawn and not its children.
+    pub geometric_error: f64,
+    /// "ADD" or "REPLACE" (inherited when absent).
+    #[serde(default)]
+    pub refine: Option<String>,
+    /// Column-major 4x4 from this tile's frame to its parent's.
+    #[serde(default)]
+    pub transform: Option<Vec<f64>>,
+    /// One content (1.0 and 1.1).
+    #[serde(default)]
+    pub content: Option<ContentJson>,
+    /// Several contents (1.1).
+    #[serde(default)]
+    pub contents: Option<Vec<ContentJson>>,
+    /// Explicit children.
+    #[serde(default)]
+    pub children: Option<Vec<TileJson>>,
+    /// 1.1 implicit tiling rooted at this tile.
+    #[serde(default)]
+    pub implicit_tiling: Option<ImplicitTilingJson>,
+    /// 1.1 tile metadata.
+    #[serde(default)]
+    pub metadata: Option<Value>,
+}
+
+/// A bounding volume: exactly one of the three.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct BoundingVolumeJson {
+    /// Centre and three half-axes (12 numbers).
+    #[serde(rename = "box", default)]
+    pub box_: Option<Vec<f64>>,
+    /// West, south, east, north (radians), min and max height (metres).
+    #[serde(default)]
+    pub region: Option<Vec<f64>>,
+    /// Centre and radius.
+    #[serde(default)]
+    pub sphere: Option<Vec<f64>>,
+}
+
+/// A content reference.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentJson {
+    /// The URI (`url` in pre-1.0 tilesets, still found in the wild).
+    #[serde(alias = "url")]
+    pub uri: String,
+    /// A tighter volume for the content alone.
+    #[serde(default)]
+    pub bounding_volume: Option<BoundingVolumeJson>,
+    /// 1.1 content group index.
+    #[serde(default)]
+    pub group: Option<u32>,
+    /// 1.1 content metadata.
+    #[serde(default)]
+    pub metadata: Option<Value>,
+}
+
+/// `implicitTiling`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImplicitTilingJson {
+    /// "QUADTREE" or "OCTREE".
+    pub subdivision_scheme: String,
+    /// Levels per subtree file.
+    pub subtree_levels: u32,
+    /// Levels in the whole tree.
+    pub available_levels: u32,
+    /// The subtree URI template.
+    pub subtrees: SubtreesJson,
+}
+
+/// `implicitTiling.subtrees`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubtreesJson {
+    /// Template with `{level}`, `{x}`, `{y}` (and `{z}`).
+    pub uri: String,
+}
+
+impl TilesetJson {
+    /// Parses `tileset.json` bytes; `uri` names the file in errors.
+    pub fn parse(bytes: &[u8], uri: &str) -> Result<Self, TilesError> {
+        let t: Self = serde_json::from_slice(bytes).map_err(|e| TilesError::Json {
+            uri: uri.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        if !matches!(t.asset.version.as_str(), "1.0" | "1.1" | "0.0") {
+            return Err(TilesError::format(uri, "asset.version", format!("{:?} is not 1.0 or 1.1", t.asset.version)));
+        }
+        if let Some(ext) = t.extensions_required.first() {
+            return Err(TilesError::Unsupported { uri: uri.to_owned(), what: format!("required extension {ext}") });
+        }
+        Ok(t)
+    }
+}
