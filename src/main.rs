@@ -13,12 +13,41 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(version, about, long_about = None)]
 struct Cli {
+    /// What to do; with none, the viewer opens on the built-in demo city.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open the viewer on a scene file (.toml), a tileset (tileset.json or its folder), or,
+    /// with nothing given, the built-in demo city (generated on first run and cached).
+    ///
+    /// Mouse: left-drag turns, right-drag pans, the wheel zooms towards the cursor, a click
+    /// picks a building and shows its attributes. Keys: W/A/S/D/Q/E fly, 1-9 fly to the scene's
+    /// bookmarks, F12 saves a screenshot. Needs a display (or xvfb-run).
+    View {
+        /// A scene (.toml), a tileset.json, or a folder holding one.
+        target: Option<PathBuf>,
+        /// Memory budget for loaded tiles, MiB: over it, detail drops and the panel says so.
+        #[arg(long, default_value_t = 1024)]
+        memory: usize,
+        /// Frame-time budget, ms: slower frames drop detail.
+        #[arg(long)]
+        frame_budget_ms: Option<f64>,
+        /// Write a PNG once every selected tile has loaded, then exit.
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
+        /// Before the screenshot, pick at this pixel ("X,Y" or "center") and print the feature.
+        #[arg(long)]
+        click: Option<String>,
+        /// Start looking straight down at this feature of the tileset (its features.csv id).
+        #[arg(long)]
+        look_at_feature: Option<String>,
+        /// Window size.
+        #[arg(long, default_value = "1280x720")]
+        size: String,
+    },
     /// Answer a batch of spatial queries over a set of objects, in parallel.
     ///
     /// Objects come from GeoJSON (Polygon/MultiPolygon features; `height` and `min_height`
@@ -119,7 +148,16 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    match cli.command {
+    let command = cli.command.unwrap_or(Command::View {
+        target: None,
+        memory: 1024,
+        frame_budget_ms: None,
+        screenshot: None,
+        click: None,
+        look_at_feature: None,
+        size: "1280x720".into(),
+    });
+    match command {
         Command::Query { kind, objects, queries, k, threads, out, crs, no_reorder } => {
             if k == 0 {
                 bail!("--k must be at least 1");
@@ -133,6 +171,9 @@ fn run(cli: Cli) -> Result<()> {
                 rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("starting worker threads")?;
             let opts = BatchOptions { parallel: threads > 1, reorder: !no_reorder };
             query(kind, &objects, &queries, k, crs.as_ref(), out.as_deref(), threads, opts, &pool)
+        }
+        Command::View { target, memory, frame_budget_ms, screenshot, click, look_at_feature, size } => {
+            view(target, memory, frame_budget_ms, screenshot, click, look_at_feature, size)
         }
         Command::Generate { objects, queries, seed, footprints, cityjsonseq, out } => {
             generate(objects, queries, seed, footprints, &out)?;
@@ -148,6 +189,38 @@ fn run(cli: Cli) -> Result<()> {
             let extrude = cim_import::ExtrudeOptions { height_attr, default_height_m: default_height };
             import(&inputs, &out, crs.as_deref(), lod.as_deref(), &extrude)
         }
+    }
+}
+
+#[cfg(feature = "viewer")]
+mod view_command;
+
+#[allow(clippy::too_many_arguments)]
+fn view(
+    target: Option<PathBuf>,
+    memory_mib: usize,
+    frame_budget_ms: Option<f64>,
+    screenshot: Option<PathBuf>,
+    click: Option<String>,
+    look_at_feature: Option<String>,
+    size: String,
+) -> Result<()> {
+    #[cfg(feature = "viewer")]
+    {
+        view_command::run(view_command::ViewArgs {
+            target,
+            memory_mib,
+            frame_budget_ms,
+            screenshot,
+            click,
+            look_at_feature,
+            size,
+        })
+    }
+    #[cfg(not(feature = "viewer"))]
+    {
+        let _ = (target, memory_mib, frame_budget_ms, screenshot, click, look_at_feature, size);
+        bail!("this citytwin was built without the viewer (cargo feature \"viewer\")")
     }
 }
 

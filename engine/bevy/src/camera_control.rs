@@ -113,7 +113,8 @@ pub fn camera_input(
     // Fly mode: W/A/S/D along the ground, Q/E down and up, faster with Shift.
     let speed = rig.orbit.distance_m * if keys.pressed(KeyCode::ShiftLeft) { 2.0 } else { 0.6 } * time.delta_secs_f64();
     let axis = |pos: KeyCode, neg: KeyCode| f64::from(i8::from(keys.pressed(pos)) - i8::from(keys.pressed(neg)));
-    let (r, f, u) = (axis(KeyCode::KeyD, KeyCode::KeyA), axis(KeyCode::KeyW, KeyCode::KeyS), axis(KeyCode::KeyE, KeyCode::KeyQ));
+    let (r, f, u) =
+        (axis(KeyCode::KeyD, KeyCode::KeyA), axis(KeyCode::KeyW, KeyCode::KeyS), axis(KeyCode::KeyE, KeyCode::KeyQ));
     if r != 0.0 || f != 0.0 || u != 0.0 {
         rig.flight = None;
         rig.orbit.pan(r * speed, f * speed, u * speed);

@@ -133,7 +133,10 @@ pub fn pick_at(
     let o = origin.ecef_point([f64::from(ray.origin.x), f64::from(ray.origin.y), f64::from(ray.origin.z)]);
     let d = origin.ecef_vector([f64::from(ray.direction.x), f64::from(ray.direction.y), f64::from(ray.direction.z)]);
     let tiles = layers.0.iter().enumerate().filter(|(_, l)| l.visible).flat_map(|(li, l)| {
-        l.last.render.iter().filter_map(move |t| l.loaded.get(t).map(|lt| (li, *t, &lt.world_from_tile, lt.contents.as_slice())))
+        l.last
+            .render
+            .iter()
+            .filter_map(move |t| l.loaded.get(t).map(|lt| (li, *t, &lt.world_from_tile, lt.contents.as_slice())))
     });
     let hit = pick(o, d, tiles)?;
     let layer = &layers.0[hit.layer];

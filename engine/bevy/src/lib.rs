@@ -22,6 +22,7 @@ pub mod viewer_script;
 pub mod viewer_state;
 
 pub use bevy;
+pub use bevy_egui;
 
 use std::path::PathBuf;
 

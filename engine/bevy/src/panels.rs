@@ -25,7 +25,10 @@ pub fn panels(
         for layer in &mut layers.0 {
             let s = layer.streamer.stats();
             ui.checkbox(&mut layer.visible, &layer.name);
-            ui.label(format!("{} tiles drawn, {} loading, {} held, {} failed", s.rendered, s.loading, s.loaded, s.failed));
+            ui.label(format!(
+                "{} tiles drawn, {} loading, {} held, {} failed",
+                s.rendered, s.loading, s.loaded, s.failed
+            ));
             if let Some(why) = &s.degraded {
                 ui.colored_label(egui::Color32::from_rgb(230, 120, 0), why);
             }
@@ -109,7 +112,10 @@ pub fn panels(
     }
     let frame_ms = diagnostics.get(&FrameTimeDiagnosticsPlugin::FRAME_TIME).and_then(|d| d.smoothed()).unwrap_or(0.0);
     let draws = parts.iter().filter(|v| v.get()).count();
-    let (used, budget) = layers.0.iter().fold((0, 0), |(u, b), l| (u + l.streamer.stats().used_bytes, b + l.streamer.options().memory_budget_bytes));
+    let (used, budget) = layers
+        .0
+        .iter()
+        .fold((0, 0), |(u, b), l| (u + l.streamer.stats().used_bytes, b + l.streamer.options().memory_budget_bytes));
     egui::Window::new("Statistics").anchor(egui::Align2::RIGHT_TOP, [-10.0, 10.0]).show(ctx, |ui| {
         ui.label(format!("frame {frame_ms:.1} ms"));
         ui.label(format!("draw calls {draws}"));

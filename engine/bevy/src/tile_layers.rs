@@ -9,8 +9,8 @@ use std::sync::Arc;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 use city_tiles::{
-    ContentLoader, DecodedContent, FileLoader, FrameUpdate, LoadOutcome, Mat4 as DMat4, StreamOptions, TileId, TileTree,
-    TilesError, TilesetJson, TilesetStreamer, View, run_job,
+    ContentLoader, DecodedContent, FileLoader, FrameUpdate, LoadOutcome, Mat4 as DMat4, StreamOptions, TileId,
+    TileTree, TilesError, TilesetJson, TilesetStreamer, View, run_job,
 };
 
 use crate::floating_origin::WorldPlacement;
@@ -118,7 +118,8 @@ pub fn stream_layers(
                 layer.decoded += decoded.len();
                 let world_from_tile = layer.streamer.tree.get(t).world_from_tile;
                 let contents = Arc::new(decoded);
-                let entities = spawn_tile(&mut commands, &mut meshes, &materials, &colors, li, t, world_from_tile, &contents);
+                let entities =
+                    spawn_tile(&mut commands, &mut meshes, &materials, &colors, li, t, world_from_tile, &contents);
                 layer.loaded.insert(t, LoadedTile { world_from_tile, contents, entities });
             }
         }

@@ -62,7 +62,10 @@ pub fn run_script(
     keys: Res<'_, ButtonInput<KeyCode>>,
 ) {
     if keys.just_pressed(KeyCode::F12) {
-        let name = format!("citytwin-{}.png", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()));
+        let name = format!(
+            "citytwin-{}.png",
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+        );
         info!("screenshot: {name}");
         commands.spawn(Screenshot::primary_window()).observe(save_to_disk(name));
     }
@@ -80,7 +83,9 @@ pub fn run_script(
             None => {
                 let picked = crate::feature_picking::pick_at(at, *camera, &origin, &layers);
                 match &picked {
-                    Some((_, f)) => println!("picked: {}", f.id.clone().unwrap_or_else(|| format!("feature {:?}", f.feature))),
+                    Some((_, f)) => {
+                        println!("picked: {}", f.id.clone().unwrap_or_else(|| format!("feature {:?}", f.feature)))
+                    }
                     None => println!("picked: nothing"),
                 }
                 colors.picked = picked.map(|(_, f)| f);

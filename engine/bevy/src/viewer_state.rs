@@ -39,7 +39,14 @@ fn text(v: &AttributeValue) -> String {
 
 impl FeatureColors {
     /// The colour of feature `f` of a content of `tile` in `layer`.
-    pub fn color(&self, layer: usize, tile: TileId, props: &FeatureProperties, f: Option<u32>, base: [f32; 4]) -> [f32; 4] {
+    pub fn color(
+        &self,
+        layer: usize,
+        tile: TileId,
+        props: &FeatureProperties,
+        f: Option<u32>,
+        base: [f32; 4],
+    ) -> [f32; 4] {
         if let (Some(p), Some(f)) = (&self.picked, f) {
             let same = match &p.id {
                 Some(id) => props.get(f as usize, "id").is_some_and(|v| text(v) == *id),
@@ -94,7 +101,8 @@ pub fn restyle(
         if !done.insert(handle.0.id()) {
             continue; // instances share a mesh
         }
-        let Some(content) = layers.0.get(p.layer).and_then(|l| l.loaded.get(&p.tile)).map(|t| &t.contents[p.content]) else {
+        let Some(content) = layers.0.get(p.layer).and_then(|l| l.loaded.get(&p.tile)).map(|t| &t.contents[p.content])
+        else {
             continue;
         };
         let part = &content.meshes[mi];

@@ -132,11 +132,16 @@ impl Scene {
             message: e.message().to_owned(),
         })?;
         let check = |p: &CameraPose, what: &str| -> Result<(), CoreError> {
-            let ok = p.lat_deg.abs() <= 90.0 && p.lon_deg.abs() <= 360.0 && p.distance_m > 0.0 && p.distance_m.is_finite();
+            let ok =
+                p.lat_deg.abs() <= 90.0 && p.lon_deg.abs() <= 360.0 && p.distance_m > 0.0 && p.distance_m.is_finite();
             if ok {
                 Ok(())
             } else {
-                Err(CoreError::Scene { file: file.to_owned(), line: 0, message: format!("{what}: latitude, longitude or distance out of range") })
+                Err(CoreError::Scene {
+                    file: file.to_owned(),
+                    line: 0,
+                    message: format!("{what}: latitude, longitude or distance out of range"),
+                })
             }
         };
         check(&scene.camera, "camera")?;
@@ -144,7 +149,11 @@ impl Scene {
             check(&b.pose, &format!("bookmark {:?}", b.name))?;
         }
         if scene.bookmarks.len() > 9 {
-            return Err(CoreError::Scene { file: file.to_owned(), line: 0, message: "more than 9 bookmarks (keys 1-9)".into() });
+            return Err(CoreError::Scene {
+                file: file.to_owned(),
+                line: 0,
+                message: "more than 9 bookmarks (keys 1-9)".into(),
+            });
         }
         Ok(scene)
     }
@@ -185,7 +194,8 @@ max = 40
         assert_eq!(s.style.unwrap().mode, StyleMode::Ramp { min: 0.0, max: 40.0 });
         let e = Scene::parse("name = \"x\"\n[camera]\nlon_deg = \"east\"\n", "bad.toml").unwrap_err();
         assert!(matches!(&e, CoreError::Scene { line: 3, .. }), "{e}");
-        let e = Scene::parse("name = \"x\"\n[camera]\nlon_deg = 1\nlat_deg = 95\ndistance_m = 10\n", "bad.toml").unwrap_err();
+        let e = Scene::parse("name = \"x\"\n[camera]\nlon_deg = 1\nlat_deg = 95\ndistance_m = 10\n", "bad.toml")
+            .unwrap_err();
         assert!(e.to_string().contains("out of range"), "{e}");
     }
 }

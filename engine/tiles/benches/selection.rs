@@ -33,7 +33,9 @@ fn bench(c: &mut Criterion) {
         let views = [view];
         let loaded = select(&tree, &views, &opts, &|_| Readiness::Ready);
         eprintln!("{name}: {} tiles drawn, {} visited", loaded.render.len(), loaded.visited);
-        g.bench_function(format!("{name}_all_loaded"), |b| b.iter(|| select(&tree, &views, &opts, &|_| Readiness::Ready)));
+        g.bench_function(format!("{name}_all_loaded"), |b| {
+            b.iter(|| select(&tree, &views, &opts, &|_| Readiness::Ready))
+        });
         g.bench_function(format!("{name}_nothing_loaded"), |b| {
             b.iter(|| select(&tree, &views, &opts, &|_| Readiness::NotReady))
         });

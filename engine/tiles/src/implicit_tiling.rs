@@ -46,7 +46,11 @@ pub struct ImplicitRoot {
 }
 
 fn fill(template: &str, level: u32, x: u64, y: u64, z: u64) -> String {
-    template.replace("{level}", &level.to_string()).replace("{x}", &x.to_string()).replace("{y}", &y.to_string()).replace("{z}", &z.to_string())
+    template
+        .replace("{level}", &level.to_string())
+        .replace("{x}", &x.to_string())
+        .replace("{y}", &y.to_string())
+        .replace("{z}", &z.to_string())
 }
 
 impl ImplicitRoot {
@@ -63,14 +67,26 @@ impl ImplicitRoot {
             "QUADTREE" => Subdivision::Quadtree,
             "OCTREE" => Subdivision::Octree,
             other => {
-                return Err(TilesError::format(uri, format!("{at}.implicitTiling.subdivisionScheme"), format!("{other:?}")));
+                return Err(TilesError::format(
+                    uri,
+                    format!("{at}.implicitTiling.subdivisionScheme"),
+                    format!("{other:?}"),
+                ));
             }
         };
         if json.subtree_levels == 0 || json.available_levels == 0 || json.available_levels > 32 {
-            return Err(TilesError::format(uri, format!("{at}.implicitTiling"), "subtreeLevels and availableLevels must be 1..32"));
+            return Err(TilesError::format(
+                uri,
+                format!("{at}.implicitTiling"),
+                "subtreeLevels and availableLevels must be 1..32",
+            ));
         }
         if matches!(volume, BoundingVolume::Sphere(_)) {
-            return Err(TilesError::format(uri, format!("{at}.boundingVolume"), "implicit tiling needs a box or a region"));
+            return Err(TilesError::format(
+                uri,
+                format!("{at}.boundingVolume"),
+                "implicit tiling needs a box or a region",
+            ));
         }
         Ok(Self {
             scheme,
@@ -106,7 +122,10 @@ impl ImplicitRoot {
             BoundingVolume::Region(r) => {
                 let lerp = |a: f64, b: f64, t: f64| a + (b - a) * t;
                 let (h0, h1) = if octree {
-                    (lerp(r.min_height_m, r.max_height_m, z as f64 / n), lerp(r.min_height_m, r.max_height_m, (z + 1) as f64 / n))
+                    (
+                        lerp(r.min_height_m, r.max_height_m, z as f64 / n),
+                        lerp(r.min_height_m, r.max_height_m, (z + 1) as f64 / n),
+                    )
                 } else {
                     (r.min_height_m, r.max_height_m)
                 };
@@ -223,7 +242,11 @@ struct Subtree<'a> {
 fn parse_subtree<'a>(bytes: &'a [u8], uri: &str, bits_needed: (u64, u64)) -> Result<Subtree<'a>, TilesError> {
     let (json, binary): (&[u8], &[u8]) = if bytes.starts_with(b"subt") {
         if bytes.len() < 24 {
-            return Err(TilesError::format(uri, "byte 0", format!("{} bytes: shorter than the 24-byte header", bytes.len())));
+            return Err(TilesError::format(
+                uri,
+                "byte 0",
+                format!("{} bytes: shorter than the 24-byte header", bytes.len()),
+            ));
         }
         let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap_or([0; 8])) as usize;
         let (jl, bl) = (u64_at(8), u64_at(16));
@@ -233,7 +256,10 @@ fn parse_subtree<'a>(bytes: &'a [u8], uri: &str, bits_needed: (u64, u64)) -> Res
             return Err(TilesError::format(
                 uri,
                 "byte 8",
-                format!("header says {jl} bytes of JSON and {bl} of binary, the file has {} after the header", bytes.len() - 24),
+                format!(
+                    "header says {jl} bytes of JSON and {bl} of binary, the file has {} after the header",
+                    bytes.len() - 24
+                ),
             ));
         }
         (&bytes[24..json_end], &bytes[json_end..bin_end])
@@ -247,7 +273,10 @@ fn parse_subtree<'a>(bytes: &'a [u8], uri: &str, bits_needed: (u64, u64)) -> Res
         message: e.to_string(),
     })?;
     if let Some(b) = sj.buffers.iter().position(|b| b.uri.is_some()) {
-        return Err(TilesError::Unsupported { uri: uri.to_owned(), what: format!("subtree buffer {b} in a separate file") });
+        return Err(TilesError::Unsupported {
+            uri: uri.to_owned(),
+            what: format!("subtree buffer {b} in a separate file"),
+        });
     }
     let avail = |a: &AvailabilityJson, what: &str, bits: u64| -> Result<Availability<'a>, TilesError> {
         match (a.bitstream, a.constant) {
@@ -258,7 +287,11 @@ fn parse_subtree<'a>(bytes: &'a [u8], uri: &str, bits_needed: (u64, u64)) -> Res
                     .ok_or_else(|| TilesError::format(uri, what, format!("bufferView {v} does not exist")))?;
                 let end = view.byte_offset.saturating_add(view.byte_length);
                 if view.buffer != 0 || end > binary.len() || end > sj.buffers.first().map_or(0, |b| b.byte_length) {
-                    return Err(TilesError::format(uri, what, format!("bufferView {v} runs past the binary chunk ({} bytes)", binary.len())));
+                    return Err(TilesError::format(
+                        uri,
+                        what,
+                        format!("bufferView {v} runs past the binary chunk ({} bytes)", binary.len()),
+                    ));
                 }
                 if (view.byte_length as u64) * 8 < bits {
                     return Err(TilesError::format(

@@ -124,8 +124,12 @@ mod tests {
 
     #[test]
     fn the_affine_inverse_undoes_the_matrix() {
-        let m = Mat4::from_translation([1215000.0, -4736000.0, 4081000.0])
-            .mul(&Mat4::from_axes([0.0, 2.0, 0.0], [-3.0, 0.0, 0.0], [0.0, 0.5, 4.0], [0.0; 3]));
+        let m = Mat4::from_translation([1215000.0, -4736000.0, 4081000.0]).mul(&Mat4::from_axes(
+            [0.0, 2.0, 0.0],
+            [-3.0, 0.0, 0.0],
+            [0.0, 0.5, 4.0],
+            [0.0; 3],
+        ));
         let p = [3.0, -7.0, 11.0];
         let back = m.inverse_affine().point(m.point(p));
         assert!((0..3).all(|i| (back[i] - p[i]).abs() < 1e-6), "{back:?}");

@@ -48,7 +48,12 @@ impl Default for SelectionOptions {
 
 /// Selects the tiles of `tree` for `views`; `ready` says whether a tile's contents are loaded
 /// (tiles without contents are always ready, and are never asked about).
-pub fn select(tree: &TileTree, views: &[View], opts: &SelectionOptions, ready: &dyn Fn(TileId) -> Readiness) -> Selection {
+pub fn select(
+    tree: &TileTree,
+    views: &[View],
+    opts: &SelectionOptions,
+    ready: &dyn Fn(TileId) -> Readiness,
+) -> Selection {
     let mut s = Selection::default();
     if !tree.tiles.is_empty() && !views.is_empty() {
         visit(tree, tree.root(), views, opts, ready, &mut s);

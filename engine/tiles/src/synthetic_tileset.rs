@@ -23,7 +23,16 @@ pub fn synthetic_tileset(depth: u32, size_m: f64, centre: Geodetic) -> TilesetJs
             let children: Vec<Value> = (0..cols * rows)
                 .map(|i| {
                     let (cx, cy) = (i % cols, i / cols);
-                    tile(x0 + cx as f64 * cw, y0 + cy as f64 * ch, cw, ch, level + 1, depth, &format!("{name}{i}"), size_m)
+                    tile(
+                        x0 + cx as f64 * cw,
+                        y0 + cy as f64 * ch,
+                        cw,
+                        ch,
+                        level + 1,
+                        depth,
+                        &format!("{name}{i}"),
+                        size_m,
+                    )
                 })
                 .collect();
             t["children"] = Value::Array(children);

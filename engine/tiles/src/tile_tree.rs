@@ -223,12 +223,16 @@ impl TileTree {
                 }
                 parent_world.mul(&local)
             }
-            Some(m) => return Err(TilesError::format(uri, format!("{at}.transform"), format!("{} numbers, not 16", m.len()))),
+            Some(m) => {
+                return Err(TilesError::format(uri, format!("{at}.transform"), format!("{} numbers, not 16", m.len())));
+            }
         };
         let volume = bounding_volume(&t.bounding_volume, uri, &format!("{at}.boundingVolume"))?;
         let bounds = world_box(&volume, &world_from_tile);
         let request_volume = match &t.viewer_request_volume {
-            Some(v) => Some(world_box(&bounding_volume(v, uri, &format!("{at}.viewerRequestVolume"))?, &world_from_tile)),
+            Some(v) => {
+                Some(world_box(&bounding_volume(v, uri, &format!("{at}.viewerRequestVolume"))?, &world_from_tile))
+            }
             None => None,
         };
         if !(t.geometric_error >= 0.0 && t.geometric_error.is_finite()) {
@@ -242,7 +246,9 @@ impl TileTree {
             None => parent_refine,
             Some("ADD") => Refine::Add,
             Some("REPLACE") => Refine::Replace,
-            Some(other) => return Err(TilesError::format(uri, format!("{at}.refine"), format!("{other:?} is not ADD or REPLACE"))),
+            Some(other) => {
+                return Err(TilesError::format(uri, format!("{at}.refine"), format!("{other:?} is not ADD or REPLACE")));
+            }
         };
         let contents: Vec<TileContent> = t
             .content
@@ -251,7 +257,12 @@ impl TileTree {
             .map(|c| {
                 let resolved = resolve_uri(uri, &c.uri);
                 let path = resolved.split('?').next().unwrap_or("").to_ascii_lowercase();
-                TileContent { is_tileset: path.ends_with(".json"), uri: resolved, group: c.group, metadata: c.metadata.clone() }
+                TileContent {
+                    is_tileset: path.ends_with(".json"),
+                    uri: resolved,
+                    group: c.group,
+                    metadata: c.metadata.clone(),
+                }
             })
             .collect();
         let id = TileId(self.tiles.len() as u32);

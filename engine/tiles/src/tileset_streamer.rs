@@ -307,7 +307,8 @@ impl TilesetStreamer {
                 Ok(TileLoad::Loaded { bytes })
             }
             LoadOutcome::Tileset(json) => {
-                let uri = self.tree.get(t).contents.iter().find(|c| c.is_tileset).map(|c| c.uri.clone()).unwrap_or_default();
+                let uri =
+                    self.tree.get(t).contents.iter().find(|c| c.is_tileset).map(|c| c.uri.clone()).unwrap_or_default();
                 self.tree.graft(t, &json, &uri).map(|_| TileLoad::Loaded { bytes: 0 })
             }
             LoadOutcome::Subtree(bytes) => expand_subtree(&mut self.tree, t, &bytes).map(|_| TileLoad::Unloaded),

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use city_core::AttributeValue;
 use city_tiles::{
-    ContentLoader, DecodedContent, FileLoader, Mat4, StreamOptions, TileId, TileLoad, TileTree, TilesError, TilesetJson,
-    TilesetStreamer, View, decode_content, run_job,
+    ContentLoader, DecodedContent, FileLoader, Mat4, StreamOptions, TileId, TileLoad, TileTree, TilesError,
+    TilesetJson, TilesetStreamer, View, decode_content, run_job,
 };
 
 fn data(rel: &str) -> PathBuf {
@@ -37,7 +37,11 @@ fn overview(tree: &TileTree, closeness: f64) -> View {
 
 /// Streams until nothing is left to load; returns the streamer, the decoded contents by tile,
 /// and the last frame's render list.
-fn stream(path: &Path, sse_px: f64, closeness: f64) -> (TilesetStreamer, Vec<(TileId, Vec<DecodedContent>)>, Vec<TileId>) {
+fn stream(
+    path: &Path,
+    sse_px: f64,
+    closeness: f64,
+) -> (TilesetStreamer, Vec<(TileId, Vec<DecodedContent>)>, Vec<TileId>) {
     let (loader, root) = FileLoader::for_tileset(path).unwrap();
     let json = TilesetJson::parse(&loader.load(&root).unwrap(), &root).unwrap();
     let tree = TileTree::from_tileset(&json, &root).unwrap();
@@ -94,7 +98,13 @@ fn the_dangling_lod_fails_cleanly_and_the_medium_one_stays() {
     // Close up, the DiscreteLOD sample asks for dragon_high.b3dm, which is not in the sample.
     let (s, loaded, render) = stream(&data("3dtiles/1.0/TilesetWithDiscreteLOD"), 16.0, 0.5);
     let errors: Vec<f64> = s.tree.tiles.iter().map(|t| t.geometric_error).collect();
-    assert_eq!(s.failures.len(), 1, "{:?} render {render:?} errors {errors:?} radius {}", s.failures, s.tree.tiles[0].radius_m);
+    assert_eq!(
+        s.failures.len(),
+        1,
+        "{:?} render {render:?} errors {errors:?} radius {}",
+        s.failures,
+        s.tree.tiles[0].radius_m
+    );
     let (tile, msg) = &s.failures[0];
     assert!(msg.contains("dragon_high.b3dm"), "{msg}");
     assert!(matches!(s.state(*tile), TileLoad::Failed(_)));
@@ -131,7 +141,11 @@ fn legacy_formats_decode_with_their_tables() {
     // b3dm with a batch table: 10 buildings, their properties by feature id.
     let b = decode_content(&read("TilesetWithRequestVolume/city/ll.b3dm"), "ll.b3dm", &world).unwrap();
     assert_eq!(b.properties.count, 10);
-    assert!(b.properties.columns.iter().any(|(n, _)| n == "Height"), "{:?}", b.properties.columns.iter().map(|c| &c.0).collect::<Vec<_>>());
+    assert!(
+        b.properties.columns.iter().any(|(n, _)| n == "Height"),
+        "{:?}",
+        b.properties.columns.iter().map(|c| &c.0).collect::<Vec<_>>()
+    );
     let ids: BTreeSet<u32> = b.meshes.iter().flat_map(|m| m.feature_ids.clone().unwrap()).collect();
     assert_eq!(ids, (0..10).collect());
     assert!(matches!(b.properties.get(3, "Height"), Some(AttributeValue::Float(h)) if *h > 0.0));
@@ -170,9 +184,12 @@ fn broken_files_are_clear_errors() {
     // A malformed tileset.json: line and column.
     let e = TilesetJson::parse(b"{\"asset\": {\"version\": \"1.1\"},\n \"root\": [", "tileset.json").unwrap_err();
     assert!(matches!(e, TilesError::Json { line: 2, .. }), "{e}");
-    let e = TilesetJson::parse(br#"{"asset":{"version":"1.1"},"geometricError":1,"root":{"boundingVolume":{"box":[1,2]},"geometricError":1}}"#, "t.json")
-        .and_then(|t| TileTree::from_tileset(&t, "t.json"))
-        .unwrap_err();
+    let e = TilesetJson::parse(
+        br#"{"asset":{"version":"1.1"},"geometricError":1,"root":{"boundingVolume":{"box":[1,2]},"geometricError":1}}"#,
+        "t.json",
+    )
+    .and_then(|t| TileTree::from_tileset(&t, "t.json"))
+    .unwrap_err();
     assert!(e.to_string().contains("root.boundingVolume") && e.to_string().contains("box has 2 numbers"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -69,7 +69,14 @@ impl<'a> Table<'a> {
     /// A per-element binary property: `count` elements of `n` components of `default_type`
     /// (unless the table says another), as f64. `None` when absent; an error when it runs past
     /// the body.
-    pub fn per_element(&self, name: &str, count: usize, n: usize, default_type: &str, uri: &str) -> Option<Result<Vec<f64>, TilesError>> {
+    pub fn per_element(
+        &self,
+        name: &str,
+        count: usize,
+        n: usize,
+        default_type: &str,
+        uri: &str,
+    ) -> Option<Result<Vec<f64>, TilesError>> {
         let v = &self.json[name];
         let off = v["byteOffset"].as_u64()? as usize;
         let t = v["componentType"].as_str().unwrap_or(default_type);

@@ -16,11 +16,15 @@ use crate::{Mat4, TilesError};
 /// b3dm content (`_BATCHID`), used when the primitive has no `EXT_mesh_features`.
 pub fn decode_glb(bytes: &[u8], uri: &str, tile_from_gltf: Mat4) -> Result<DecodedContent, TilesError> {
     let patched = tolerate_extensions(bytes, uri)?;
-    let gltf = gltf::Gltf::from_slice(patched.as_deref().unwrap_or(bytes)).map_err(|e| TilesError::format(uri, "glTF", e))?;
+    let gltf =
+        gltf::Gltf::from_slice(patched.as_deref().unwrap_or(bytes)).map_err(|e| TilesError::format(uri, "glTF", e))?;
     let blob: &[u8] = gltf.blob.as_deref().unwrap_or(&[]);
     for b in gltf.buffers() {
         if let gltf::buffer::Source::Uri(u) = b.source() {
-            return Err(TilesError::Unsupported { uri: uri.to_owned(), what: format!("glTF buffer in another file ({u:.40})") });
+            return Err(TilesError::Unsupported {
+                uri: uri.to_owned(),
+                what: format!("glTF buffer in another file ({u:.40})"),
+            });
         }
     }
     let mut out = DecodedContent::default();
@@ -194,7 +198,10 @@ fn read_floats(a: &gltf::Accessor<'_>, blob: &[u8], uri: &str, at: &str) -> Resu
     let size = a.data_type().size();
     let count = a.count();
     if a.sparse().is_some() {
-        return Err(TilesError::Unsupported { uri: uri.to_owned(), what: format!("{at}: sparse accessor {}", a.index()) });
+        return Err(TilesError::Unsupported {
+            uri: uri.to_owned(),
+            what: format!("{at}: sparse accessor {}", a.index()),
+        });
     }
     let Some(view) = a.view() else {
         return Ok(vec![0.0; count * n]); // no view: all zeros (glTF 2.0, 3.6.2.3)
@@ -243,7 +250,13 @@ fn read_floats(a: &gltf::Accessor<'_>, blob: &[u8], uri: &str, at: &str) -> Resu
 }
 
 /// The bytes of a buffer view of the BIN chunk.
-fn view_bytes<'b>(gltf: &gltf::Gltf, blob: &'b [u8], index: u64, uri: &str, what: &str) -> Result<&'b [u8], TilesError> {
+fn view_bytes<'b>(
+    gltf: &gltf::Gltf,
+    blob: &'b [u8],
+    index: u64,
+    uri: &str,
+    what: &str,
+) -> Result<&'b [u8], TilesError> {
     let view = gltf
         .views()
         .nth(index as usize)
@@ -254,7 +267,13 @@ fn view_bytes<'b>(gltf: &gltf::Gltf, blob: &'b [u8], index: u64, uri: &str, what
 
 /// Property table `table` of `EXT_structural_metadata`, read with its class: scalars (every
 /// component type), strings and booleans; other types are noted and skipped.
-fn property_table(meta: &Value, gltf: &gltf::Gltf, blob: &[u8], uri: &str, table: usize) -> Result<FeatureProperties, TilesError> {
+fn property_table(
+    meta: &Value,
+    gltf: &gltf::Gltf,
+    blob: &[u8],
+    uri: &str,
+    table: usize,
+) -> Result<FeatureProperties, TilesError> {
     let Some(t) = meta["propertyTables"].get(table) else { return Ok(FeatureProperties::default()) };
     let count = t["count"].as_u64().unwrap_or(0) as usize;
     let class = &meta["schema"]["classes"][t["class"].as_str().unwrap_or("")]["properties"];
@@ -278,7 +297,11 @@ fn property_table(meta: &Value, gltf: &gltf::Gltf, blob: &[u8], uri: &str, table
                     _ => 8,
                 };
                 if values.len() < count * size {
-                    return Err(TilesError::format(uri, &what, format!("{} bytes for {count} values of {ct}", values.len())));
+                    return Err(TilesError::format(
+                        uri,
+                        &what,
+                        format!("{} bytes for {count} values of {ct}", values.len()),
+                    ));
                 }
                 let no_data = def["noData"].as_f64();
                 (0..count)
@@ -301,7 +324,8 @@ fn property_table(meta: &Value, gltf: &gltf::Gltf, blob: &[u8], uri: &str, table
                     .collect()
             }
             Some("STRING") => {
-                let offs_view = col["stringOffsets"].as_u64().ok_or_else(|| TilesError::format(uri, &what, "no stringOffsets"))?;
+                let offs_view =
+                    col["stringOffsets"].as_u64().ok_or_else(|| TilesError::format(uri, &what, "no stringOffsets"))?;
                 let offs = view_bytes(gltf, blob, offs_view, uri, &what)?;
                 let width = match col["stringOffsetType"].as_str().unwrap_or("UINT32") {
                     "UINT8" => 1,

@@ -15,7 +15,11 @@ fn check_header(bytes: &[u8], magic: &[u8; 4], uri: &str) -> Result<(), TilesErr
     }
     let len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
     if len != bytes.len() {
-        return Err(TilesError::format(uri, "byte 8", format!("byteLength says {len} bytes, the file has {}", bytes.len())));
+        return Err(TilesError::format(
+            uri,
+            "byte 8",
+            format!("byteLength says {len} bytes, the file has {}", bytes.len()),
+        ));
     }
     Ok(())
 }
@@ -45,10 +49,13 @@ pub fn decode_i3dm(bytes: &[u8], uri: &str, world_from_tile: &Mat4) -> Result<De
     let positions: Vec<f64> = match ft.per_element("POSITION", n, 3, "FLOAT", uri) {
         Some(p) => p?,
         None => {
-            let q = ft.per_element("POSITION_QUANTIZED", n, 3, "UNSIGNED_SHORT", uri).ok_or_else(|| {
-                TilesError::format(uri, "feature table", "no POSITION or POSITION_QUANTIZED")
-            })??;
-            let (off, scale) = (ft.vec3("QUANTIZED_VOLUME_OFFSET").unwrap_or([0.0; 3]), ft.vec3("QUANTIZED_VOLUME_SCALE").unwrap_or([1.0; 3]));
+            let q = ft
+                .per_element("POSITION_QUANTIZED", n, 3, "UNSIGNED_SHORT", uri)
+                .ok_or_else(|| TilesError::format(uri, "feature table", "no POSITION or POSITION_QUANTIZED"))??;
+            let (off, scale) = (
+                ft.vec3("QUANTIZED_VOLUME_OFFSET").unwrap_or([0.0; 3]),
+                ft.vec3("QUANTIZED_VOLUME_SCALE").unwrap_or([1.0; 3]),
+            );
             q.chunks_exact(3).flat_map(|c| (0..3).map(move |i| off[i] + c[i] / 65535.0 * scale[i])).collect()
         }
     };
@@ -112,17 +119,24 @@ pub fn decode_pnts(bytes: &[u8], uri: &str) -> Result<DecodedContent, TilesError
     let positions: Vec<[f32; 3]> = match ft.per_element("POSITION", n, 3, "FLOAT", uri) {
         Some(p) => p?.chunks_exact(3).map(|c| [c[0] as f32, c[1] as f32, c[2] as f32]).collect(),
         None => {
-            let q = ft.per_element("POSITION_QUANTIZED", n, 3, "UNSIGNED_SHORT", uri).ok_or_else(|| {
-                TilesError::format(uri, "feature table", "no POSITION or POSITION_QUANTIZED")
-            })??;
-            let (off, scale) = (ft.vec3("QUANTIZED_VOLUME_OFFSET").unwrap_or([0.0; 3]), ft.vec3("QUANTIZED_VOLUME_SCALE").unwrap_or([1.0; 3]));
+            let q = ft
+                .per_element("POSITION_QUANTIZED", n, 3, "UNSIGNED_SHORT", uri)
+                .ok_or_else(|| TilesError::format(uri, "feature table", "no POSITION or POSITION_QUANTIZED"))??;
+            let (off, scale) = (
+                ft.vec3("QUANTIZED_VOLUME_OFFSET").unwrap_or([0.0; 3]),
+                ft.vec3("QUANTIZED_VOLUME_SCALE").unwrap_or([1.0; 3]),
+            );
             q.chunks_exact(3).map(|c| std::array::from_fn(|i| (off[i] + c[i] / 65535.0 * scale[i]) as f32)).collect()
         }
     };
     let colors: Option<Vec<[f32; 4]>> = if let Some(c) = ft.per_element("RGBA", n, 4, "UNSIGNED_BYTE", uri) {
         Some(c?.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]].map(|v| (v / 255.0) as f32)).collect())
     } else if let Some(c) = ft.per_element("RGB", n, 3, "UNSIGNED_BYTE", uri) {
-        Some(c?.chunks_exact(3).map(|c| [(c[0] / 255.0) as f32, (c[1] / 255.0) as f32, (c[2] / 255.0) as f32, 1.0]).collect())
+        Some(
+            c?.chunks_exact(3)
+                .map(|c| [(c[0] / 255.0) as f32, (c[1] / 255.0) as f32, (c[2] / 255.0) as f32, 1.0])
+                .collect(),
+        )
     } else if let Some(c) = ft.per_element("RGB565", n, 1, "UNSIGNED_SHORT", uri) {
         Some(
             c?.into_iter()
@@ -134,7 +148,8 @@ pub fn decode_pnts(bytes: &[u8], uri: &str) -> Result<DecodedContent, TilesError
         )
     } else {
         ft.json["CONSTANT_RGBA"].as_array().map(|c| {
-            let rgba: [f32; 4] = std::array::from_fn(|i| c.get(i).and_then(|v| v.as_f64()).unwrap_or(255.0) as f32 / 255.0);
+            let rgba: [f32; 4] =
+                std::array::from_fn(|i| c.get(i).and_then(|v| v.as_f64()).unwrap_or(255.0) as f32 / 255.0);
             vec![rgba; n]
         })
     };
@@ -150,7 +165,12 @@ pub fn decode_pnts(bytes: &[u8], uri: &str) -> Result<DecodedContent, TilesError
 }
 
 /// A cmpt: several contents one after the other, each with its own header.
-pub fn decode_cmpt(bytes: &[u8], uri: &str, world_from_tile: &Mat4, depth: usize) -> Result<DecodedContent, TilesError> {
+pub fn decode_cmpt(
+    bytes: &[u8],
+    uri: &str,
+    world_from_tile: &Mat4,
+    depth: usize,
+) -> Result<DecodedContent, TilesError> {
     check_header(bytes, b"cmpt", uri)?;
     if depth > 8 {
         return Err(TilesError::format(uri, "byte 0", "composites nested more than 8 deep"));

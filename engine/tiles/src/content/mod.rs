@@ -23,7 +23,10 @@ fn decode_inner(bytes: &[u8], uri: &str, world_from_tile: &Mat4, depth: usize) -
         Some(b"i3dm") => decode_i3dm(bytes, uri, world_from_tile),
         Some(b"pnts") => decode_pnts(bytes, uri),
         Some(b"cmpt") => decode_cmpt(bytes, uri, world_from_tile, depth),
-        Some(m) => Err(TilesError::Unsupported { uri: uri.to_owned(), what: format!("content starting with {:?}", String::from_utf8_lossy(m)) }),
+        Some(m) => Err(TilesError::Unsupported {
+            uri: uri.to_owned(),
+            what: format!("content starting with {:?}", String::from_utf8_lossy(m)),
+        }),
         None => Err(TilesError::format(uri, "byte 0", format!("{} bytes: too short to be tile content", bytes.len()))),
     }
 }

@@ -1,0 +1,175 @@
+//! `citytwin view`: opens the viewer on a scene file, a tileset, or the built-in demo city.
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use city_bevy::bevy::prelude::*;
+use city_bevy::orbit_camera::Orbit;
+use city_bevy::{CityViewerPlugin, ViewerStart};
+use city_core::{Bookmark, CameraPose, Geodetic, Scene, SceneTileset, StyleMode, StyleRule, geodetic_from_ecef};
+use city_tiles::{ContentLoader, FileLoader, StreamOptions, TileTree, TilesetJson};
+
+/// The options of `citytwin view`.
+pub struct ViewArgs {
+    /// A scene (`.toml`), a tileset (`tileset.json` or its folder), or none for the demo.
+    pub target: Option<PathBuf>,
+    /// Memory budget for loaded tiles, MiB.
+    pub memory_mib: usize,
+    /// Frame-time budget, ms.
+    pub frame_budget_ms: Option<f64>,
+    /// Write a PNG when loaded, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// Pick at this pixel (`X,Y` or `center`) before the screenshot.
+    pub click: Option<String>,
+    /// Start looking straight down at this feature (from the tileset's features.csv).
+    pub look_at_feature: Option<String>,
+    /// Window size, `WIDTHxHEIGHT`.
+    pub size: String,
+}
+
+/// Opens the viewer and runs until the window closes (or the script exits).
+pub fn run(args: ViewArgs) -> Result<()> {
+    // Without a display winit panics deep inside; say what is needed instead.
+    if let Err(e) = x11rb::connect(None) {
+        bail!(
+            "no display ({e}): the viewer needs an X11 display (DISPLAY={:?}). On a machine without one, run it under \
+             xvfb-run -a -s \"-screen 0 1280x720x24\" citytwin view ...",
+            std::env::var("DISPLAY").unwrap_or_default()
+        );
+    }
+    let (w, h) = args
+        .size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .with_context(|| format!("--size {:?}: expected WIDTHxHEIGHT, e.g. 1280x720", args.size))?;
+    let scene = match &args.target {
+        None => demo_scene()?,
+        Some(p) if p.extension().is_some_and(|e| e == "toml") => Scene::read(p)?,
+        Some(p) => tileset_scene(p)?,
+    };
+    let camera_override = match &args.look_at_feature {
+        Some(id) => {
+            let first = scene.tilesets.first().context("--look-at-feature needs a tileset")?;
+            Some(look_at_feature(&first.path, id)?)
+        }
+        None => None,
+    };
+    let click = match args.click.as_deref() {
+        None => None,
+        Some("center" | "centre") => Some(Vec2::new(w as f32 / 2.0, h as f32 / 2.0)),
+        Some(xy) => {
+            let (x, y) = xy.split_once(',').with_context(|| format!("--click {xy:?}: expected X,Y or center"))?;
+            Some(Vec2::new(x.trim().parse().context("--click x")?, y.trim().parse().context("--click y")?))
+        }
+    };
+    let stream = StreamOptions {
+        memory_budget_bytes: args.memory_mib << 20,
+        frame_budget_ms: args.frame_budget_ms,
+        ..Default::default()
+    };
+    let title = format!("CityTwin: {}", scene.name);
+    let start = ViewerStart { scene, stream, screenshot: args.screenshot.clone(), click, camera_override };
+    let exit = App::new()
+        .add_plugins(DefaultPlugins.set(WindowPlugin {
+            primary_window: Some(Window {
+                title,
+                resolution: city_bevy::bevy::window::WindowResolution::new(w, h),
+                ..default()
+            }),
+            ..default()
+        }))
+        .insert_resource(city_bevy::bevy::winit::WinitSettings::continuous())
+        .add_plugins(city_bevy::bevy_egui::EguiPlugin::default())
+        .add_plugins(city_bevy::bevy::diagnostic::FrameTimeDiagnosticsPlugin::default())
+        .add_plugins(CityViewerPlugin(start))
+        .run();
+    if let AppExit::Error(code) = exit {
+        bail!("the viewer exited with code {code}");
+    }
+    if let Some(p) = &args.screenshot
+        && !p.is_file()
+    {
+        bail!("the viewer closed before the screenshot {} was written", p.display());
+    }
+    Ok(())
+}
+
+/// The demo city's scene: camera, bookmarks, a height ramp.
+fn demo_scene() -> Result<Scene> {
+    let dir = citytwin::demo_city::demo_tileset()?;
+    let c = citytwin::demo_city::centre();
+    let pose = |de: f64, dn: f64, distance_m: f64, heading_deg: f64, pitch_deg: f64| {
+        // Offsets in metres from the centre (degrees at this latitude: close enough to aim).
+        let lat = c.lat_deg + dn / 111_320.0;
+        let lon = c.lon_deg + de / (111_320.0 * c.lat_deg.to_radians().cos());
+        CameraPose { lon_deg: lon, lat_deg: lat, height_m: 0.0, distance_m, heading_deg, pitch_deg }
+    };
+    Ok(Scene {
+        name: "Zhuhai demo city".into(),
+        tilesets: vec![SceneTileset { name: "demo city".into(), path: dir, visible: true }],
+        camera: pose(0.0, 0.0, 2_600.0, 25.0, 38.0),
+        bookmarks: vec![
+            Bookmark { name: "Centre: towers".into(), pose: pose(0.0, 0.0, 700.0, 35.0, 30.0) },
+            Bookmark { name: "Xiangzhou: residential".into(), pose: pose(950.0, 400.0, 450.0, 200.0, 35.0) },
+            Bookmark { name: "Doumen: houses (LoD2)".into(), pose: pose(-1_650.0, -1_300.0, 160.0, 60.0, 35.0) },
+            Bookmark { name: "Overview".into(), pose: pose(0.0, 0.0, 7_000.0, 0.0, 70.0) },
+        ],
+        style: Some(StyleRule { attribute: "height".into(), mode: StyleMode::Ramp { min: 0.0, max: 120.0 } }),
+    })
+}
+
+/// A scene for one tileset, the camera over its root volume.
+fn tileset_scene(path: &Path) -> Result<Scene> {
+    let (loader, root) = FileLoader::for_tileset(path)?;
+    let json = TilesetJson::parse(&loader.load(&root)?, &root)?;
+    let tree = TileTree::from_tileset(&json, &root)?;
+    let t = tree.get(tree.root());
+    let g = geodetic_from_ecef(t.bounds.center);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "tileset".into());
+    let camera = CameraPose {
+        lon_deg: g.lon_deg,
+        lat_deg: g.lat_deg,
+        height_m: g.height_m,
+        distance_m: (t.radius_m * 1.6).max(50.0),
+        heading_deg: 0.0,
+        pitch_deg: 50.0,
+    };
+    Ok(Scene {
+        name: name.clone(),
+        tilesets: vec![SceneTileset { name, path: path.to_owned(), visible: true }],
+        camera,
+        bookmarks: Vec::new(),
+        style: None,
+    })
+}
+
+/// Straight down over one feature of an imported tileset, from its `features.csv` footprint.
+fn look_at_feature(tileset: &Path, id: &str) -> Result<Orbit> {
+    let dir = if tileset.is_dir() { tileset.to_owned() } else { tileset.parent().unwrap_or(Path::new(".")).to_owned() };
+    let csv = std::fs::read_to_string(dir.join("features.csv"))
+        .with_context(|| format!("reading {}/features.csv", dir.display()))?;
+    let line = csv
+        .lines()
+        .skip(1)
+        .find(|l| l.split(',').next() == Some(id))
+        .with_context(|| format!("feature {id:?} is not in {}/features.csv", dir.display()))?;
+    let fields: Vec<&str> = line.splitn(6, ',').collect();
+    let max_z: f64 = fields.get(4).and_then(|v| v.parse().ok()).context("features.csv: maxz")?;
+    let wkt = fields.get(5).context("features.csv: wkt")?;
+    // The first ring's vertices (the closing one not counted twice).
+    let ring = wkt.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-').split(')').next().unwrap_or("");
+    let pts: Vec<[f64; 2]> = ring
+        .split(',')
+        .filter_map(|p| {
+            let mut it = p.split_whitespace().map(|v| v.trim_matches(|c| c == '(' || c == '"').parse::<f64>());
+            Some([it.next()?.ok()?, it.next()?.ok()?])
+        })
+        .collect();
+    let n = pts.len().saturating_sub(1).max(1);
+    let c =
+        [pts[..n].iter().map(|p| p[0]).sum::<f64>() / n as f64, pts[..n].iter().map(|p| p[1]).sum::<f64>() / n as f64];
+    let json = TilesetJson::parse(&std::fs::read(dir.join("tileset.json"))?, "tileset.json")?;
+    let m = json.root.transform.clone().context("tileset.json: the root has no transform")?;
+    let m = city_tiles::Mat4(std::array::from_fn(|i| m[i]));
+    let target = geodetic_from_ecef(m.point([c[0], c[1], max_z]));
+    Ok(Orbit { target: Geodetic { ..target }, distance_m: 120.0, heading: 0.0, pitch: std::f64::consts::FRAC_PI_2 })
+}
