@@ -67,9 +67,14 @@ fn assert_rendered(path: &Path, min_share: f64) {
     // The sky is the most common colour in the top row.
     let sky = px[..w].iter().copied().max_by_key(|c| px[..w].iter().filter(|d| *d == c).count()).unwrap();
     let near = |a: [u8; 3], b: [u8; 3]| (0..3).all(|i| a[i].abs_diff(b[i]) < 12);
-    let city = px.iter().filter(|p| !near(**p, sky)).count() as f64 / (w * h) as f64;
+    // Counted in the middle of the frame, where no panel is.
+    let middle: Vec<[u8; 3]> = (h * 2 / 5..h * 4 / 5)
+        .flat_map(|y| (w * 7 / 20..w * 13 / 20).map(move |x| (x, y)))
+        .map(|(x, y)| px[y * w + x])
+        .collect();
+    let city = middle.iter().filter(|p| !near(**p, sky)).count() as f64 / middle.len() as f64;
     assert!(distinct.len() > 40, "{}: only {} colours: blank?", path.display(), distinct.len());
-    assert!(city > min_share, "{}: {:.1}% of the frame is not sky", path.display(), city * 100.0);
+    assert!(city > min_share, "{}: {:.1}% of the middle of the frame is not sky", path.display(), city * 100.0);
 }
 
 #[test]
@@ -114,8 +119,6 @@ fn a_click_on_a_delft_building_picks_it_and_the_frame_is_not_blank() {
             "center",
             "--screenshot",
             shot.to_str().unwrap(),
-            "--size",
-            "640x360",
         ],
         &dir,
     );
@@ -128,7 +131,9 @@ fn a_click_on_a_delft_building_picks_it_and_the_frame_is_not_blank() {
         .flat_map(|y| (w / 2 - 20..w / 2 + 20).map(move |x| (x, y)))
         .filter(|&(x, y)| {
             let p = px[y * w + x];
-            p[0] > 150 && p[1] > 90 && p[2] < 80
+            // Amber after lighting and tone mapping: strong red and green, clearly less blue
+            // (the city around is grey-white, the ground blue).
+            p[0] > 170 && p[1] > 130 && u16::from(p[2]) + 60 < u16::from(p[0])
         })
         .count();
     assert!(amber > 100, "the picked building should be highlighted at the centre: {amber} amber pixels");
@@ -145,6 +150,6 @@ fn the_demo_city_and_a_cesium_sample_render() {
     let shot = dir.join("granularities.png");
     let sample = data("3dtiles/1.1/MetadataGranularities/tileset.json");
     under_xvfb(&["view", sample.to_str().unwrap(), "--screenshot", shot.to_str().unwrap(), "--size", "640x360"], &dir);
-    assert_rendered(&shot, 0.02);
+    assert_rendered(&shot, 0.1);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -21,7 +21,7 @@ pub fn panels(
     parts: Query<'_, '_, &ViewVisibility, With<TilePart>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
-    egui::Window::new("Layers").default_pos([10.0, 10.0]).show(ctx, |ui| {
+    egui::Window::new("Layers").anchor(egui::Align2::LEFT_TOP, [8.0, 8.0]).default_width(220.0).show(ctx, |ui| {
         for layer in &mut layers.0 {
             let s = layer.streamer.stats();
             ui.checkbox(&mut layer.visible, &layer.name);
@@ -61,7 +61,7 @@ pub fn panels(
             }
         }
     }
-    egui::Window::new("Style").default_pos([10.0, 260.0]).show(ctx, |ui| {
+    egui::Window::new("Style").anchor(egui::Align2::LEFT_BOTTOM, [8.0, -8.0]).default_width(200.0).show(ctx, |ui| {
         let current = colors.style.as_ref().map(|s| s.attribute.clone()).unwrap_or_else(|| "(none)".into());
         let mut chosen = None;
         egui::ComboBox::from_label("colour by").selected_text(&current).show_ui(ui, |ui| {
@@ -94,21 +94,28 @@ pub fn panels(
         }
     });
     if let Some(p) = colors.picked.clone() {
-        egui::Window::new("Feature").default_pos([10.0, 420.0]).show(ctx, |ui| {
-            egui::Grid::new("attrs").striped(true).show(ui, |ui| {
-                for (k, v) in &p.attributes {
-                    ui.label(k);
-                    ui.label(v);
-                    ui.end_row();
+        // Beside the view's centre, never over it: that is where the user is looking.
+        let max_h = ctx.content_rect().height() * 0.45;
+        egui::Window::new("Feature").anchor(egui::Align2::RIGHT_BOTTOM, [-8.0, -8.0]).default_width(240.0).show(
+            ctx,
+            |ui| {
+                egui::ScrollArea::vertical().max_height(max_h).show(ui, |ui| {
+                    egui::Grid::new("attrs").striped(true).show(ui, |ui| {
+                        for (k, v) in p.attributes.iter().filter(|(_, v)| !v.is_empty()) {
+                            ui.label(k);
+                            ui.label(v);
+                            ui.end_row();
+                        }
+                    });
+                });
+                if p.attributes.is_empty() {
+                    ui.label("this feature has no attributes");
                 }
-            });
-            if p.attributes.is_empty() {
-                ui.label("this feature has no attributes");
-            }
-            if ui.button("clear").clicked() {
-                colors.picked = None;
-            }
-        });
+                if ui.button("clear").clicked() {
+                    colors.picked = None;
+                }
+            },
+        );
     }
     let frame_ms = diagnostics.get(&FrameTimeDiagnosticsPlugin::FRAME_TIME).and_then(|d| d.smoothed()).unwrap_or(0.0);
     let draws = parts.iter().filter(|v| v.get()).count();

@@ -87,6 +87,8 @@ pub struct TileTree {
     pub groups: Vec<Value>,
     /// The implicit trees rooted somewhere in this tree.
     pub implicit_roots: Vec<ImplicitRoot>,
+    /// The tileset is not georeferenced and was placed at 0 N 0 E.
+    pub placed_locally: bool,
 }
 
 /// The world box of a bounding volume given in a tile's frame (regions are always geodetic
@@ -180,8 +182,21 @@ impl TileTree {
             metadata: json.metadata.clone(),
             groups: json.groups.clone().unwrap_or_default(),
             implicit_roots: Vec::new(),
+            placed_locally: false,
         };
         tree.add_tile(&json.root, None, Mat4::IDENTITY, Refine::Replace, uri, "root", 0)?;
+        // A tileset that is not georeferenced (its root lies inside the Earth, as in several
+        // Cesium samples) is placed on the ellipsoid at 0 N 0 E, z up, so a globe viewer can
+        // show it; `placed_locally` says so.
+        let c = tree.tiles[0].bounds.center;
+        if (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt() < 1.0e5 {
+            let place =
+                Mat4(city_core::EnuFrame::at(city_core::Geodetic::from_deg(0.0, 0.0, 0.0)).ecef_from_enu_matrix());
+            tree.tiles.clear();
+            tree.implicit_roots.clear();
+            tree.add_tile(&json.root, None, place, Refine::Replace, uri, "root", 0)?;
+            tree.placed_locally = true;
+        }
         Ok(tree)
     }
 
@@ -247,7 +262,11 @@ impl TileTree {
             Some("ADD") => Refine::Add,
             Some("REPLACE") => Refine::Replace,
             Some(other) => {
-                return Err(TilesError::format(uri, format!("{at}.refine"), format!("{other:?} is not ADD or REPLACE")));
+                return Err(TilesError::format(
+                    uri,
+                    format!("{at}.refine"),
+                    format!("{other:?} is not ADD or REPLACE"),
+                ));
             }
         };
         let contents: Vec<TileContent> = t
