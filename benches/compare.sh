@@ -10,4 +10,4 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/pip" install --quiet -r benches/peers/requirements.txt
 fi
 export CITYTWIN_DATA="${CITYTWIN_DATA:-$PWD/../shared/data}"
-exec cargo bench --bench peers -- --python "$venv/bin/python" "$@"
+exec cargo bench --no-default-features --bench peers -- --python "$venv/bin/python" "$@"

@@ -10,7 +10,8 @@ tyler=${TYLER:-tyler}
 command -v "$tyler" >/dev/null || { echo "tyler not found: set TYLER=/path/to/tyler (install: ../shared/docs/peers.md)" >&2; exit 1; }
 command -v /usr/bin/time >/dev/null || { echo "/usr/bin/time is needed (apt install time)" >&2; exit 1; }
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
+# Without the viewer: the import needs no Bevy, and a release Bevy build takes 17 minutes here.
+cargo build --release --quiet --no-default-features
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 target/release/citytwin generate --objects "$objects" --queries 1 --cityjsonseq -o "$work/gen" 2>/dev/null

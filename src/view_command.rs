@@ -41,11 +41,16 @@ pub fn run(args: ViewArgs) -> Result<()> {
         .split_once('x')
         .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
         .with_context(|| format!("--size {:?}: expected WIDTHxHEIGHT, e.g. 1280x720", args.size))?;
-    let scene = match &args.target {
+    let mut scene = match &args.target {
         None => demo_scene()?,
         Some(p) if p.extension().is_some_and(|e| e == "toml") => Scene::read(p)?,
         Some(p) => tileset_scene(p)?,
     };
+    for t in &mut scene.tilesets {
+        if t.path == Path::new("demo") {
+            t.path = citytwin::demo_city::demo_tileset()?;
+        }
+    }
     let camera_override = match &args.look_at_feature {
         Some(id) => {
             let first = scene.tilesets.first().context("--look-at-feature needs a tileset")?;

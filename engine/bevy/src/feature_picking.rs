@@ -90,37 +90,6 @@ pub fn pick<'a>(
     best
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use city_tiles::MeshPart;
-
-    /// Two unit squares (features 0 and 1) at z = 0 and z = 5 in a tile 1e7 m from the centre.
-    fn two_floors() -> (DMat4, Vec<DecodedContent>) {
-        let quad = |z: f32, f: u32| MeshPart {
-            positions: vec![[0.0, 0.0, z], [1.0, 0.0, z], [1.0, 1.0, z], [0.0, 1.0, z]],
-            indices: vec![0, 1, 2, 0, 2, 3],
-            feature_ids: Some(vec![f; 4]),
-            ..Default::default()
-        };
-        let content = DecodedContent { meshes: vec![quad(0.0, 0), quad(5.0, 1)], ..Default::default() };
-        (DMat4::from_translation([1.0e7, 0.0, 0.0]), vec![content])
-    }
-
-    #[test]
-    fn the_nearest_feature_along_the_ray_is_picked() {
-        let (world, contents) = two_floors();
-        let tiles = || std::iter::once((0, TileId(7), &world, contents.as_slice()));
-        let down = pick([1.0e7 + 0.5, 0.5, 100.0], [0.0, 0.0, -1.0], tiles()).unwrap();
-        assert_eq!((down.tile, down.feature), (TileId(7), Some(1)));
-        assert!((down.distance_m - 95.0).abs() < 1e-9);
-        let up = pick([1.0e7 + 0.5, 0.5, -10.0], [0.0, 0.0, 2.0], tiles()).unwrap();
-        assert_eq!(up.feature, Some(0));
-        assert!((up.distance_m - 10.0).abs() < 1e-9);
-        assert!(pick([1.0e7 + 3.0, 0.5, 100.0], [0.0, 0.0, -1.0], tiles()).is_none(), "beside the squares");
-    }
-}
-
 /// Picks at a window position: the ray from the camera through that pixel against every drawn
 /// tile of every visible layer.
 pub fn pick_at(
@@ -166,5 +135,36 @@ pub fn pick_on_click(
         && start.distance(now) < 4.0
     {
         colors.picked = pick_at(now, *camera, &origin, &layers).map(|(_, f)| f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use city_tiles::MeshPart;
+
+    /// Two unit squares (features 0 and 1) at z = 0 and z = 5 in a tile 1e7 m from the centre.
+    fn two_floors() -> (DMat4, Vec<DecodedContent>) {
+        let quad = |z: f32, f: u32| MeshPart {
+            positions: vec![[0.0, 0.0, z], [1.0, 0.0, z], [1.0, 1.0, z], [0.0, 1.0, z]],
+            indices: vec![0, 1, 2, 0, 2, 3],
+            feature_ids: Some(vec![f; 4]),
+            ..Default::default()
+        };
+        let content = DecodedContent { meshes: vec![quad(0.0, 0), quad(5.0, 1)], ..Default::default() };
+        (DMat4::from_translation([1.0e7, 0.0, 0.0]), vec![content])
+    }
+
+    #[test]
+    fn the_nearest_feature_along_the_ray_is_picked() {
+        let (world, contents) = two_floors();
+        let tiles = || std::iter::once((0, TileId(7), &world, contents.as_slice()));
+        let down = pick([1.0e7 + 0.5, 0.5, 100.0], [0.0, 0.0, -1.0], tiles()).unwrap();
+        assert_eq!((down.tile, down.feature), (TileId(7), Some(1)));
+        assert!((down.distance_m - 95.0).abs() < 1e-9);
+        let up = pick([1.0e7 + 0.5, 0.5, -10.0], [0.0, 0.0, 2.0], tiles()).unwrap();
+        assert_eq!(up.feature, Some(0));
+        assert!((up.distance_m - 10.0).abs() < 1e-9);
+        assert!(pick([1.0e7 + 3.0, 0.5, 100.0], [0.0, 0.0, -1.0], tiles()).is_none(), "beside the squares");
     }
 }

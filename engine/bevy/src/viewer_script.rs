@@ -25,6 +25,17 @@ pub struct ViewerScript {
     taken: bool,
     /// The click has been done (frames since).
     clicked: Option<u32>,
+    /// Frame times (ms) while something was loading, and once everything had.
+    loading_ms: Vec<f64>,
+    rest_ms: Vec<f64>,
+    /// Seconds from the start to the first frame with everything loaded.
+    first_complete_s: Option<f64>,
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 impl ViewerScript {
@@ -60,6 +71,7 @@ pub fn run_script(
     camera: Single<'_, '_, (&Camera, &GlobalTransform)>,
     mut colors: ResMut<'_, FeatureColors>,
     keys: Res<'_, ButtonInput<KeyCode>>,
+    time: Res<'_, Time<Real>>,
 ) {
     if keys.just_pressed(KeyCode::F12) {
         let name = format!(
@@ -74,8 +86,17 @@ pub fn run_script(
     }
     script.frames += 1;
     let settled = layers.0.iter().all(|l| l.is_settled()) && waiting.0 == 0;
+    // Frame times, once the shaders have compiled: while tiles load (and decode on other
+    // threads) against at rest. Loading must not make frames slower.
+    if waiting.0 == 0 && script.frames > 3 {
+        let ms = time.delta_secs_f64() * 1000.0;
+        if settled { script.rest_ms.push(ms) } else { script.loading_ms.push(ms) }
+    }
+    if settled && script.first_complete_s.is_none() {
+        script.first_complete_s = Some(time.elapsed_secs_f64());
+    }
     script.settled_frames = if settled { script.settled_frames + 1 } else { 0 };
-    if script.settled_frames < 5 || script.frames < 10 || script.taken {
+    if script.settled_frames < 15 || script.frames < 10 || script.taken {
         return;
     }
     if let Some(at) = script.click {
@@ -101,6 +122,14 @@ pub fn run_script(
         }
     }
     script.taken = true;
+    println!(
+        "frames: {} while loading (median {:.1} ms), {} at rest (median {:.1} ms); first complete frame after {:.2} s",
+        script.loading_ms.len(),
+        median(&script.loading_ms),
+        script.rest_ms.len(),
+        median(&script.rest_ms),
+        script.first_complete_s.unwrap_or(0.0)
+    );
     match script.screenshot.clone() {
         Some(path) => {
             commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone())).observe(

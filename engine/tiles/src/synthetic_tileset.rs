@@ -9,6 +9,7 @@ use crate::TilesetJson;
 /// The tileset JSON of a tree `depth` levels below the root over `size_m` metres, centred on
 /// `centre`. Tile contents are named `t/{path}.glb` (they do not exist: callers fake the loads).
 pub fn synthetic_tileset(depth: u32, size_m: f64, centre: Geodetic) -> TilesetJson {
+    #[allow(clippy::too_many_arguments)]
     fn tile(x0: f64, y0: f64, w: f64, h: f64, level: u32, depth: u32, name: &str, size_m: f64) -> Value {
         let error = size_m / 20.0 / 2f64.powi(level as i32 * 3 / 2);
         let mut t = json!({

@@ -35,13 +35,12 @@ fn overview(tree: &TileTree, closeness: f64) -> View {
     View::looking_at(eye, c, side)
 }
 
+/// The streamer, the decoded contents by tile, and the last frame's render list.
+type Streamed = (TilesetStreamer, Vec<(TileId, Vec<DecodedContent>)>, Vec<TileId>);
+
 /// Streams until nothing is left to load; returns the streamer, the decoded contents by tile,
 /// and the last frame's render list.
-fn stream(
-    path: &Path,
-    sse_px: f64,
-    closeness: f64,
-) -> (TilesetStreamer, Vec<(TileId, Vec<DecodedContent>)>, Vec<TileId>) {
+fn stream(path: &Path, sse_px: f64, closeness: f64) -> Streamed {
     let (loader, root) = FileLoader::for_tileset(path).unwrap();
     let json = TilesetJson::parse(&loader.load(&root).unwrap(), &root).unwrap();
     let tree = TileTree::from_tileset(&json, &root).unwrap();

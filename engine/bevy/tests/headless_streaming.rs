@@ -1,0 +1,95 @@
+//! Tile streaming in a headless Bevy app (no window, no GPU): loads run on the async compute
+//! pool, finished tiles become mesh entities shown by the selection, and a tiny memory budget
+//! evicts and despawns what the view does not need.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use city_bevy::tile_layers::{CurrentView, Layers, TilePart, TilesetLayer, stream_layers};
+use city_bevy::viewer_state::{FeatureColors, SharedMaterials};
+use city_tiles::{StreamOptions, View};
+
+fn data(rel: &str) -> PathBuf {
+    let dir = std::env::var_os("CITYTWIN_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let p = dir.join(rel);
+    assert!(p.exists(), "test data missing: {} (set CITYTWIN_DATA, see README)", p.display());
+    p
+}
+
+fn app(layer: TilesetLayer) -> App {
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, AssetPlugin::default()));
+    app.init_asset::<Mesh>().init_asset::<StandardMaterial>();
+    let (surfaces, points) = {
+        let mut m = app.world_mut().resource_mut::<Assets<StandardMaterial>>();
+        (m.add(StandardMaterial::default()), m.add(StandardMaterial::default()))
+    };
+    // Looking down at the root volume from three radii above it.
+    let t = layer.streamer.tree.get(layer.streamer.tree.root());
+    let c = t.bounds.center;
+    let len = (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt();
+    let up = c.map(|v| v / len);
+    let eye = std::array::from_fn(|i| c[i] + up[i] * t.radius_m * 3.0);
+    let view = View::looking_at(eye, c, [0.0, 0.0, 1.0]);
+    app.insert_resource(Layers(vec![layer]))
+        .insert_resource(CurrentView(Some(view)))
+        .insert_resource(FeatureColors::default())
+        .insert_resource(SharedMaterials { surfaces, points })
+        .add_systems(Update, stream_layers);
+    app
+}
+
+fn run_until_settled(app: &mut App) {
+    for _ in 0..2_000 {
+        app.update();
+        let layers = app.world().resource::<Layers>();
+        if layers.0[0].is_settled() && !layers.0[0].loaded.is_empty() {
+            app.update(); // visibility follows the selection one frame later
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    panic!("still loading after 2000 frames");
+}
+
+#[test]
+fn tiles_stream_into_entities_and_a_small_budget_evicts() {
+    let path = data("3dtiles/1.0/TilesetWithRequestVolume");
+    let layer = TilesetLayer::open("city", &path, StreamOptions::default()).unwrap();
+    let mut app = app(layer);
+    run_until_settled(&mut app);
+    let world = app.world_mut();
+    let mut q = world.query::<(&TilePart, &Visibility)>();
+    let parts: Vec<(TilePart, Visibility)> = q.iter(world).map(|(p, v)| (*p, *v)).collect();
+    assert!(!parts.is_empty(), "no entities spawned");
+    assert!(parts.iter().any(|(_, v)| *v == Visibility::Inherited), "nothing shown");
+    let layers = world.resource::<Layers>();
+    assert!(layers.0[0].streamer.failures.is_empty(), "{:?}", layers.0[0].streamer.failures);
+    let held = layers.0[0].loaded.len();
+
+    // The same tileset under a 1 KiB budget: it coarsens, evicts and says so; entities go too.
+    let mut small =
+        TilesetLayer::open("city", &path, StreamOptions { memory_budget_bytes: 1024, ..Default::default() }).unwrap();
+    small.visible = true;
+    let mut app = app_with(small);
+    for _ in 0..400 {
+        app.update();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let world = app.world_mut();
+    let stats = world.resource::<Layers>().0[0].streamer.stats();
+    assert!(stats.degraded.is_some(), "over budget, the panel must say so");
+    let now_held = world.resource::<Layers>().0[0].loaded.len();
+    assert!(now_held < held, "a 1 KiB budget should hold fewer tiles ({now_held}) than 1 GiB ({held})");
+    let mut q = world.query::<&TilePart>();
+    let loaded_tiles: std::collections::HashSet<_> = world.resource::<Layers>().0[0].loaded.keys().copied().collect();
+    let spawned: Vec<TilePart> = q.iter(world).copied().collect();
+    assert!(spawned.iter().all(|p| loaded_tiles.contains(&p.tile)), "an evicted tile left entities behind");
+}
+
+fn app_with(layer: TilesetLayer) -> App {
+    app(layer)
+}
