@@ -80,9 +80,9 @@ pub struct Bookmark {
     pub pose: CameraPose,
 }
 
-/// Colour features by an attribute.
+/// Colour features by an attribute. (Not `deny_unknown_fields`: serde cannot combine it with
+/// the flattened, tagged mode.)
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct StyleRule {
     /// The attribute (its name in the tiles' property tables).
     pub attribute: String,
