@@ -47,6 +47,10 @@ enum Command {
         /// Window size.
         #[arg(long, default_value = "1280x720")]
         size: String,
+        /// Fly to every bookmark in turn, waiting at each until it has loaded, then exit (or
+        /// take the screenshot); prints frame times while streaming and at rest.
+        #[arg(long)]
+        tour: bool,
     },
     /// Answer a batch of spatial queries over a set of objects, in parallel.
     ///
@@ -156,6 +160,7 @@ fn run(cli: Cli) -> Result<()> {
         click: None,
         look_at_feature: None,
         size: "1280x720".into(),
+        tour: false,
     });
     match command {
         Command::Query { kind, objects, queries, k, threads, out, crs, no_reorder } => {
@@ -172,8 +177,8 @@ fn run(cli: Cli) -> Result<()> {
             let opts = BatchOptions { parallel: threads > 1, reorder: !no_reorder };
             query(kind, &objects, &queries, k, crs.as_ref(), out.as_deref(), threads, opts, &pool)
         }
-        Command::View { target, memory, frame_budget_ms, screenshot, click, look_at_feature, size } => {
-            view(target, memory, frame_budget_ms, screenshot, click, look_at_feature, size)
+        Command::View { target, memory, frame_budget_ms, screenshot, click, look_at_feature, size, tour } => {
+            view(target, memory, frame_budget_ms, screenshot, click, look_at_feature, size, tour)
         }
         Command::Generate { objects, queries, seed, footprints, cityjsonseq, out } => {
             generate(objects, queries, seed, footprints, &out)?;
@@ -204,6 +209,7 @@ fn view(
     click: Option<String>,
     look_at_feature: Option<String>,
     size: String,
+    tour: bool,
 ) -> Result<()> {
     #[cfg(feature = "viewer")]
     {
@@ -215,11 +221,12 @@ fn view(
             click,
             look_at_feature,
             size,
+            tour,
         })
     }
     #[cfg(not(feature = "viewer"))]
     {
-        let _ = (target, memory_mib, frame_budget_ms, screenshot, click, look_at_feature, size);
+        let _ = (target, memory_mib, frame_budget_ms, screenshot, click, look_at_feature, size, tour);
         bail!("this citytwin was built without the viewer (cargo feature \"viewer\")")
     }
 }

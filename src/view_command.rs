@@ -6,7 +6,7 @@ use city_bevy::bevy::prelude::*;
 use city_bevy::orbit_camera::Orbit;
 use city_bevy::{CityViewerPlugin, ViewerStart};
 use city_core::{Bookmark, CameraPose, Geodetic, Scene, SceneTileset, StyleMode, StyleRule, geodetic_from_ecef};
-use city_tiles::{ContentLoader, FileLoader, StreamOptions, TileTree, TilesetJson};
+use city_tiles::{ContentLoader, FileLoader, HttpLoader, StreamOptions, TileTree, TilesetJson};
 
 /// The options of `citytwin view`.
 pub struct ViewArgs {
@@ -24,6 +24,8 @@ pub struct ViewArgs {
     pub look_at_feature: Option<String>,
     /// Window size, `WIDTHxHEIGHT`.
     pub size: String,
+    /// Fly to every bookmark (waiting for each to load) before the screenshot.
+    pub tour: bool,
 }
 
 /// Opens the viewer and runs until the window closes (or the script exits).
@@ -72,7 +74,8 @@ pub fn run(args: ViewArgs) -> Result<()> {
         ..Default::default()
     };
     let title = format!("CityTwin: {}", scene.name);
-    let start = ViewerStart { scene, stream, screenshot: args.screenshot.clone(), click, camera_override };
+    let start =
+        ViewerStart { scene, stream, screenshot: args.screenshot.clone(), click, tour: args.tour, camera_override };
     let exit = App::new()
         .add_plugins(DefaultPlugins.set(WindowPlugin {
             primary_window: Some(Window {
@@ -124,12 +127,28 @@ fn demo_scene() -> Result<Scene> {
 
 /// A scene for one tileset, the camera over its root volume.
 fn tileset_scene(path: &Path) -> Result<Scene> {
-    let (loader, root) = FileLoader::for_tileset(path)?;
+    let text = path.to_string_lossy();
+    let (loader, root): (Box<dyn ContentLoader>, String) = if text.contains("://") {
+        let (l, root) = HttpLoader::for_tileset(
+            &text,
+            Some(city_bevy::tile_layers::http_cache()),
+            std::time::Duration::from_secs(30),
+        );
+        (Box::new(l), root)
+    } else {
+        let (l, root) = FileLoader::for_tileset(path)?;
+        (Box::new(l), root)
+    };
     let json = TilesetJson::parse(&loader.load(&root)?, &root)?;
     let tree = TileTree::from_tileset(&json, &root)?;
     let t = tree.get(tree.root());
     let g = geodetic_from_ecef(t.bounds.center);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "tileset".into());
+    let name = path
+        .components()
+        .rev()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .find(|c| !c.is_empty() && c != "tileset.json")
+        .unwrap_or_else(|| "tileset".into());
     let camera = CameraPose {
         lon_deg: g.lon_deg,
         lat_deg: g.lat_deg,

@@ -48,6 +48,8 @@ pub struct ViewerStart {
     pub screenshot: Option<PathBuf>,
     /// `--click X,Y`.
     pub click: Option<Vec2>,
+    /// `--tour`: fly to every bookmark before the screenshot, measuring frames.
+    pub tour: bool,
     /// Where to look instead of the scene's camera (e.g. straight down at one feature).
     pub camera_override: Option<Orbit>,
 }
@@ -84,7 +86,7 @@ impl Plugin for CityViewerPlugin {
         app.insert_resource(layers)
             .insert_resource(rig)
             .insert_resource(FeatureColors { style, picked: None })
-            .insert_resource(ViewerScript::new(start.screenshot.clone(), start.click))
+            .insert_resource(ViewerScript::new(start.screenshot.clone(), start.click, start.tour))
             .init_resource::<FloatingOrigin>()
             .init_resource::<CurrentView>()
             .init_resource::<PointerOverPanel>()

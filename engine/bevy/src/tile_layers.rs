@@ -9,8 +9,8 @@ use std::sync::Arc;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 use city_tiles::{
-    ContentLoader, DecodedContent, FileLoader, FrameUpdate, LoadOutcome, Mat4 as DMat4, StreamOptions, TileId,
-    TileTree, TilesError, TilesetJson, TilesetStreamer, View, run_job,
+    ContentLoader, DecodedContent, FileLoader, FrameUpdate, HttpLoader, LoadOutcome, Mat4 as DMat4, StreamOptions,
+    TileId, TileTree, TilesError, TilesetJson, TilesetStreamer, View, run_job,
 };
 
 use crate::floating_origin::WorldPlacement;
@@ -48,16 +48,35 @@ pub struct TilesetLayer {
 }
 
 impl TilesetLayer {
-    /// Opens a tileset (a `tileset.json` or a folder holding one) from disk.
+    /// Opens a tileset: a `tileset.json` or a folder holding one, or an `http(s)://` URL
+    /// (fetched with a disk cache in `http_cache`).
     pub fn open(name: &str, path: &Path, opts: StreamOptions) -> Result<Self, TilesError> {
-        let (loader, root) = FileLoader::for_tileset(path)?;
-        let json = TilesetJson::parse(&loader.load(&root)?, &root)?;
-        let tree = TileTree::from_tileset(&json, &root)?;
+        let text = path.to_string_lossy();
+        let (loader, root): (Arc<dyn ContentLoader>, String) =
+            if text.starts_with("http://") || text.starts_with("https://") {
+                let (l, root) = HttpLoader::for_tileset(&text, Some(http_cache()), std::time::Duration::from_secs(30));
+                (Arc::new(l), root)
+            } else {
+                let (l, root) = FileLoader::for_tileset(path)?;
+                (Arc::new(l), root)
+            };
+        Self::with_loader(name, loader, &root, opts)
+    }
+
+    /// Opens the tileset `root` (a URI) of a loader.
+    pub fn with_loader(
+        name: &str,
+        loader: Arc<dyn ContentLoader>,
+        root: &str,
+        opts: StreamOptions,
+    ) -> Result<Self, TilesError> {
+        let json = TilesetJson::parse(&loader.load(root)?, root)?;
+        let tree = TileTree::from_tileset(&json, root)?;
         Ok(Self {
             name: name.to_owned(),
             visible: true,
             streamer: TilesetStreamer::new(tree, opts),
-            loader: Arc::new(loader),
+            loader,
             tasks: HashMap::new(),
             loaded: HashMap::new(),
             last: FrameUpdate::default(),
@@ -69,6 +88,19 @@ impl TilesetLayer {
     pub fn is_settled(&self) -> bool {
         self.tasks.is_empty() && self.last.start.is_empty()
     }
+}
+
+/// Where tiles fetched over HTTP are cached: `$CITYTWIN_CACHE/http`, else
+/// `$XDG_CACHE_HOME/citytwin/http`, else `~/.cache/citytwin/http`.
+pub fn http_cache() -> std::path::PathBuf {
+    let base = std::env::var_os("CITYTWIN_CACHE").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("XDG_CACHE_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir)
+            .join("citytwin")
+    });
+    base.join("http")
 }
 
 /// The tilesets, in drawing order.

@@ -17,6 +17,11 @@ pub struct ViewerScript {
     pub screenshot: Option<PathBuf>,
     /// Pick at this window position (logical pixels) first.
     pub click: Option<Vec2>,
+    /// Before the screenshot, fly to each bookmark in turn, waiting at each until it has
+    /// loaded (`--tour`: measures frames while streaming against frames at rest).
+    pub tour: bool,
+    /// Bookmarks visited so far on the tour.
+    toured: usize,
     /// Frames in a row with nothing loading and no pipeline compiling.
     settled_frames: u32,
     /// Frames since the start.
@@ -40,8 +45,8 @@ fn median(v: &[f64]) -> f64 {
 
 impl ViewerScript {
     /// A script for these options.
-    pub fn new(screenshot: Option<PathBuf>, click: Option<Vec2>) -> Self {
-        Self { screenshot, click, ..Default::default() }
+    pub fn new(screenshot: Option<PathBuf>, click: Option<Vec2>, tour: bool) -> Self {
+        Self { screenshot, click, tour, ..Default::default() }
     }
 }
 
@@ -72,6 +77,7 @@ pub fn run_script(
     mut colors: ResMut<'_, FeatureColors>,
     keys: Res<'_, ButtonInput<KeyCode>>,
     time: Res<'_, Time<Real>>,
+    mut rig: ResMut<'_, crate::camera_control::CameraRig>,
 ) {
     if keys.just_pressed(KeyCode::F12) {
         let name = format!(
@@ -81,11 +87,11 @@ pub fn run_script(
         info!("screenshot: {name}");
         commands.spawn(Screenshot::primary_window()).observe(save_to_disk(name));
     }
-    if script.screenshot.is_none() && script.click.is_none() {
+    if script.screenshot.is_none() && script.click.is_none() && !script.tour {
         return;
     }
     script.frames += 1;
-    let settled = layers.0.iter().all(|l| l.is_settled()) && waiting.0 == 0;
+    let settled = layers.0.iter().all(|l| l.is_settled()) && waiting.0 == 0 && rig.flight.is_none();
     // Frame times, once the shaders have compiled: while tiles load (and decode on other
     // threads) against at rest. Loading must not make frames slower.
     if waiting.0 == 0 && script.frames > 3 {
@@ -97,6 +103,14 @@ pub fn run_script(
     }
     script.settled_frames = if settled { script.settled_frames + 1 } else { 0 };
     if script.settled_frames < 15 || script.frames < 10 || script.taken {
+        return;
+    }
+    if script.tour && script.toured < rig.bookmarks.len() {
+        let pose = rig.bookmarks[script.toured].1;
+        info!("tour: flying to {}", rig.bookmarks[script.toured].0);
+        rig.fly_to(pose);
+        script.toured += 1;
+        script.settled_frames = 0;
         return;
     }
     if let Some(at) = script.click {
@@ -139,8 +153,9 @@ pub fn run_script(
                 },
             );
         }
-        None => {
+        None if script.click.is_some() || script.tour => {
             commands.write_message(AppExit::Success);
         }
+        None => {}
     }
 }

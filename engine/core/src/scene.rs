@@ -32,8 +32,8 @@ pub struct Scene {
 pub struct SceneTileset {
     /// Its name in the layers panel.
     pub name: String,
-    /// A `tileset.json`, or a folder holding one, relative to the scene file; `"demo"` is the
-    /// built-in demo city.
+    /// A `tileset.json`, or a folder holding one, relative to the scene file; an `http(s)://`
+    /// URL of a `tileset.json`; or `"demo"`, the built-in demo city.
     pub path: PathBuf,
     /// Shown at start (default true).
     #[serde(default = "yes")]
@@ -117,7 +117,8 @@ impl Scene {
         let mut scene = Self::parse(&text, &path.display().to_string())?;
         let folder = path.parent().unwrap_or(Path::new("."));
         for t in &mut scene.tilesets {
-            if t.path != Path::new("demo") && t.path.is_relative() {
+            let url = t.path.to_string_lossy().contains("://");
+            if t.path != Path::new("demo") && !url && t.path.is_relative() {
                 t.path = folder.join(&t.path);
             }
         }

@@ -10,7 +10,8 @@
 //! - [`select`] is tile selection as a pure function of the tree, what is loaded, the views and
 //!   the error threshold; [`TilesetStreamer`] adds load states, the memory and frame budgets,
 //!   and eviction;
-//! - [`ContentLoader`] fetches bytes: [`FileLoader`] for folders (URIs may not leave them).
+//! - [`ContentLoader`] fetches bytes: [`FileLoader`] for folders (URIs may not leave them),
+//!   [`HttpLoader`] for HTTP(S) with an on-disk cache.
 //!
 //! The viewer (`city_bevy`) runs the loads on background tasks and uploads meshes; everything
 //! here is plain data and functions, tested headless.
@@ -18,6 +19,7 @@
 
 mod content;
 mod error;
+mod http_loader;
 mod implicit_tiling;
 mod loader;
 mod mat4;
@@ -30,6 +32,7 @@ mod view;
 
 pub use content::{DecodedContent, FeatureProperties, MeshPart, PointCloud, decode_content, decode_glb};
 pub use error::TilesError;
+pub use http_loader::HttpLoader;
 pub use implicit_tiling::{ImplicitRoot, Subdivision, expand_subtree};
 pub use loader::{ContentLoader, FileLoader};
 pub use mat4::Mat4;
