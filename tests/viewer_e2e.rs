@@ -153,3 +153,18 @@ fn the_demo_city_and_a_cesium_sample_render() {
     assert_rendered(&shot, 0.1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn without_a_display_the_viewer_says_so_in_one_line() {
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["view", data("3dtiles/1.0/TilesetWithDiscreteLOD/tileset.json").to_str().unwrap()])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("no display") && err.contains("xvfb-run"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line, not a panic dump: {err}");
+}
