@@ -140,6 +140,9 @@ pub struct TilesetStreamer {
     opts: StreamOptions,
     sse_px: f64,
     degraded: Option<String>,
+    /// Where the (first) view was when the budget last forced the threshold up: detail comes
+    /// back only once the view has moved, so a still view never cycles loading and evicting.
+    overflow_at: Option<city_core::Vec3>,
     rendered: usize,
     /// Failures so far (tile, message), newest last, for the panel and the log.
     pub failures: Vec<(TileId, String)>,
@@ -157,6 +160,7 @@ impl TilesetStreamer {
             sse_px: opts.max_sse_px,
             opts,
             degraded: None,
+            overflow_at: None,
             rendered: 0,
             failures: Vec::new(),
         }
@@ -248,7 +252,13 @@ impl TilesetStreamer {
             }
         }
         let over = self.used_bytes > self.opts.memory_budget_bytes;
+        let here = views.first().map(|v| v.position);
+        let moved = match (self.overflow_at, here) {
+            (Some(a), Some(b)) => (0..3).map(|i| (a[i] - b[i]).powi(2)).sum::<f64>().sqrt() > 1.0,
+            _ => true,
+        };
         if over {
+            self.overflow_at = here;
             self.sse_px = (self.sse_px * 1.5).min(self.opts.max_sse_px * 64.0);
             self.degraded = Some(format!(
                 "{} MiB needed, budget {} MiB: detail reduced (error threshold {:.0} px)",
@@ -256,10 +266,14 @@ impl TilesetStreamer {
                 self.opts.memory_budget_bytes >> 20,
                 self.sse_px
             ));
-        } else if self.sse_px > self.opts.max_sse_px && self.used_bytes < self.opts.memory_budget_bytes * 6 / 10 {
+        } else if self.sse_px > self.opts.max_sse_px
+            && self.used_bytes < self.opts.memory_budget_bytes * 6 / 10
+            && moved
+        {
             self.sse_px = (self.sse_px / 1.2).max(self.opts.max_sse_px);
             if self.sse_px == self.opts.max_sse_px {
                 self.degraded = None;
+                self.overflow_at = None;
             }
         }
 

@@ -1,0 +1,148 @@
+//! The IoT layer's state: the sensors, each datastream's state, alarms, and counts of what was
+//! refused. Feeds hand it payloads; it never fails on a bad one: it counts it, keeps the
+//! reason, and goes on (ARCHITECTURE.md, invariant 4).
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::{AlarmEvent, AlarmRule, DatastreamState, LayerError, Observation, Sensor, parse_observation};
+
+/// What the layer has taken in and refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IngestCounts {
+    /// Observations applied.
+    pub applied: u64,
+    /// Payloads that did not parse (bad JSON, wrong types, too large).
+    pub malformed: u64,
+    /// Observations for a datastream the layer does not know.
+    pub unknown: u64,
+}
+
+/// Sensors, their state and alarms.
+#[derive(Debug, Clone)]
+pub struct IotLayer {
+    /// The sensors.
+    pub sensors: Vec<Sensor>,
+    /// Datastream id -> (sensor index, datastream index within it, state index).
+    index: FxHashMap<String, (u32, u32, u32)>,
+    states: Vec<DatastreamState>,
+    /// The rule each datastream follows, if any, and whether its alarm is on.
+    rule_of: Vec<Option<u32>>,
+    alarm_on: Vec<bool>,
+    rules: Vec<AlarmRule>,
+    /// What was taken in and refused.
+    pub counts: IngestCounts,
+    /// The latest refusals (newest last, at most 100), for the log and the panel.
+    pub recent_errors: Vec<String>,
+}
+
+impl IotLayer {
+    /// A layer over `sensors` with `rules`; datastream ids must be unique.
+    pub fn new(sensors: Vec<Sensor>, rules: Vec<AlarmRule>) -> Result<Self, LayerError> {
+        let mut index = FxHashMap::default();
+        let mut rule_of = Vec::new();
+        for (si, s) in sensors.iter().enumerate() {
+            for (di, d) in s.datastreams.iter().enumerate() {
+                let state = index.len() as u32;
+                if index.insert(d.id.clone(), (si as u32, di as u32, state)).is_some() {
+                    return Err(LayerError::Rule(format!("datastream id {:?} is used twice", d.id)));
+                }
+                rule_of.push(rules.iter().position(|r| r.observed_property == d.observed_property).map(|r| r as u32));
+            }
+        }
+        let n = index.len();
+        Ok(Self {
+            sensors,
+            index,
+            states: vec![DatastreamState::default(); n],
+            alarm_on: vec![false; n],
+            rule_of,
+            rules,
+            counts: IngestCounts::default(),
+            recent_errors: Vec::new(),
+        })
+    }
+
+    /// Datastreams in the layer.
+    pub fn datastream_count(&self) -> usize {
+        self.states.len()
+    }
+
+    /// A datastream's state.
+    pub fn state(&self, datastream: &str) -> Option<&DatastreamState> {
+        self.index.get(datastream).map(|&(_, _, i)| &self.states[i as usize])
+    }
+
+    /// Whether a datastream's alarm is on.
+    pub fn alarm(&self, datastream: &str) -> bool {
+        self.index.get(datastream).is_some_and(|&(_, _, i)| self.alarm_on[i as usize])
+    }
+
+    /// Datastreams whose alarm is on, with their sensor.
+    pub fn active_alarms(&self) -> impl Iterator<Item = (&Sensor, &str)> + '_ {
+        self.index
+            .iter()
+            .filter(|(_, (_, _, i))| self.alarm_on[*i as usize])
+            .map(|(id, (s, _, _))| (&self.sensors[*s as usize], id.as_str()))
+    }
+
+    /// Applies one observation; an alarm event if its alarm changed.
+    pub fn apply(&mut self, o: &Observation) -> Result<Option<AlarmEvent>, LayerError> {
+        let Some(&(_, _, i)) = self.index.get(&o.datastream) else {
+            self.counts.unknown += 1;
+            return Err(LayerError::UnknownDatastream(o.datastream.clone()));
+        };
+        let i = i as usize;
+        self.states[i].push(o.time_ms, o.result);
+        self.counts.applied += 1;
+        let Some(r) = self.rule_of[i] else { return Ok(None) };
+        let on = self.alarm_on[i];
+        let next = self.rules[r as usize].next(on, o.result);
+        if next == on {
+            return Ok(None);
+        }
+        self.alarm_on[i] = next;
+        Ok(Some(AlarmEvent { datastream: o.datastream.clone(), raised: next, value: o.result, time_ms: o.time_ms }))
+    }
+
+    fn note(&mut self, e: &LayerError) {
+        if self.recent_errors.len() == 100 {
+            self.recent_errors.remove(0);
+        }
+        self.recent_errors.push(e.to_string());
+    }
+
+    /// Takes in one payload from `topic`: parsed, applied, or counted as refused.
+    pub fn ingest(&mut self, topic: &str, payload: &[u8]) -> Option<AlarmEvent> {
+        match parse_observation(topic, payload) {
+            Ok(o) => self.apply(&o).unwrap_or_else(|e| {
+                self.note(&e);
+                None
+            }),
+            Err(e) => {
+                self.counts.malformed += 1;
+                self.note(&e);
+                None
+            }
+        }
+    }
+
+    /// Takes in a batch of (topic, payload): parsed on every core, applied in order.
+    pub fn ingest_batch<T: AsRef<str> + Sync, P: AsRef<[u8]> + Sync>(&mut self, batch: &[(T, P)]) -> Vec<AlarmEvent> {
+        let parsed: Vec<Result<Observation, LayerError>> =
+            batch.par_iter().with_min_len(256).map(|(t, p)| parse_observation(t.as_ref(), p.as_ref())).collect();
+        let mut events = Vec::new();
+        for r in parsed {
+            match r.and_then(|o| self.apply(&o)) {
+                Ok(Some(e)) => events.push(e),
+                Ok(None) => {}
+                Err(e) => {
+                    if !matches!(e, LayerError::UnknownDatastream(_)) {
+                        self.counts.malformed += 1;
+                    }
+                    self.note(&e);
+                }
+            }
+        }
+        events
+    }
+}

@@ -1,0 +1,27 @@
+//! Sensors shaped on OGC SensorThings: a Thing at a Location with Datastreams, each measuring
+//! one ObservedProperty in a unit.
+use city_core::Geodetic;
+
+/// One datastream: what a sensor measures, and in which unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Datastream {
+    /// Its id, unique in the layer (SensorThings `Datastreams(id)`).
+    pub id: String,
+    /// The observed property (`vacancy`, `air_temperature`, `pm2_5`...).
+    pub observed_property: String,
+    /// Unit of measurement (UCUM symbol: `Cel`, `ug/m3`, `{spaces}`).
+    pub unit: String,
+}
+
+/// A Thing with its Location and Datastreams.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensor {
+    /// Its id (SensorThings `Things(id)`).
+    pub id: String,
+    /// A name for people.
+    pub name: String,
+    /// Where it is.
+    pub location: Geodetic,
+    /// What it measures.
+    pub datastreams: Vec<Datastream>,
+}

@@ -1,0 +1,74 @@
+//! The real Hong Kong car-park feed through the IoT layer: every car park a sensor, the
+//! vacancy file's observations applied, an alarm when a car park fills (with hysteresis), and
+//! bad payloads counted without losing state.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
+
+use std::path::{Path, PathBuf};
+
+use city_layers::{AlarmRule, Direction, IotLayer, read_hk_car_parks};
+use serde_json::Value;
+
+fn data(rel: &str) -> PathBuf {
+    let dir = std::env::var_os("CITYTWIN_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let p = dir.join(rel);
+    assert!(p.exists(), "test data missing: {} (set CITYTWIN_DATA, see README)", p.display());
+    p
+}
+
+#[test]
+fn car_parks_become_sensors_and_their_vacancies_state_and_alarms() {
+    let (info, vac) =
+        (data("iot/hk-parking-vacancy/basic_info_all.json"), data("iot/hk-parking-vacancy/vacancy_all.json"));
+    let (sensors, observations) = read_hk_car_parks(&info, &vac).unwrap();
+    // Counted independently from the raw file.
+    let raw: Value =
+        serde_json::from_str(std::fs::read_to_string(&info).unwrap().trim_start_matches('\u{feff}')).unwrap();
+    assert_eq!(sensors.len(), raw["car_park"].as_array().unwrap().len());
+    let raw_vac: Value =
+        serde_json::from_str(std::fs::read_to_string(&vac).unwrap().trim_start_matches('\u{feff}')).unwrap();
+    let known: usize = raw_vac["car_park"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["vehicle_type"].as_array().unwrap().iter())
+        .flat_map(|t| t["service_category"].as_array().unwrap().iter())
+        .filter(|c| c["vacancy"].as_f64().unwrap_or(-1.0) >= 0.0)
+        .count();
+    assert_eq!(observations.len(), known);
+    assert!(
+        sensors
+            .iter()
+            .all(|s| (22.0..23.0).contains(&s.location.lat_deg) && (113.8..114.5).contains(&s.location.lon_deg))
+    );
+
+    let full = AlarmRule::new("vacancy", Direction::Below, 0.0, 5.0).unwrap();
+    let mut layer = IotLayer::new(sensors, vec![full]).unwrap();
+    for o in &observations {
+        layer.apply(o).unwrap();
+    }
+    assert_eq!(layer.counts.applied as usize, observations.len());
+    let zero = observations
+        .iter()
+        .filter(|o| o.result == 0.0)
+        .map(|o| o.datastream.clone())
+        .collect::<std::collections::BTreeSet<_>>();
+    let alarms: std::collections::BTreeSet<String> = layer.active_alarms().map(|(_, d)| d.to_owned()).collect();
+    assert_eq!(alarms, zero, "full car parks (0 vacancies) alarm");
+
+    // A live update over MQTT-style payloads: a full car park frees 3 spaces (still alarmed,
+    // hysteresis), then 6 (cleared); garbage in between is counted and changes nothing.
+    let ds = zero.iter().next().unwrap().clone();
+    let topic = format!("v1.1/Datastreams({ds})/Observations");
+    assert!(layer.ingest(&topic, br#"{"phenomenonTime":"2025-11-15T13:00:00Z","result":3}"#).is_none());
+    assert!(layer.alarm(&ds));
+    layer.ingest(&topic, b"{\"result\": oops");
+    layer.ingest(&topic, br#"{"phenomenonTime":"2025-11-15T13:00:30Z","result":"many"}"#);
+    layer.ingest("v1.1/Datastreams(nowhere)/Observations", br#"{"phenomenonTime":"2025-11-15T13:00:30Z","result":1}"#);
+    let e = layer.ingest(&topic, br#"{"phenomenonTime":"2025-11-15T13:01:00Z","result":6}"#).unwrap();
+    assert!(!e.raised && !layer.alarm(&ds));
+    assert_eq!((layer.counts.malformed, layer.counts.unknown), (2, 1));
+    assert_eq!(layer.state(&ds).unwrap().last().unwrap().1, 6.0);
+    assert!(layer.recent_errors.iter().any(|e| e.contains("not JSON")), "{:?}", layer.recent_errors);
+}
