@@ -5,8 +5,8 @@
 //! decoding for SensorThings and plain JSON ([`parse_observation`]), per-datastream state with a
 //! bounded history and window statistics ([`DatastreamState`]), threshold alarms with
 //! hysteresis ([`AlarmRule`]), the layer that ties them together ([`IotLayer`]), and the Hong
-//! Kong car-park feed as a real sensor set ([`read_hk_car_parks`]). MQTT feeds, the simulator
-//! and the viewer's markers come next.
+//! Kong car-park feed as a real sensor set ([`read_hk_car_parks`]), and an MQTT feed that
+//! reconnects and resubscribes ([`MqttFeed`]). The simulator and the viewer's markers come next.
 #![forbid(unsafe_code)]
 
 mod alarm_rule;
@@ -14,6 +14,7 @@ mod datastream_state;
 mod error;
 mod hk_car_parks;
 mod iot_layer;
+mod mqtt_feed;
 mod observation;
 mod sensor;
 
@@ -22,5 +23,6 @@ pub use datastream_state::{DatastreamState, HISTORY, WindowStats};
 pub use error::LayerError;
 pub use hk_car_parks::read_hk_car_parks;
 pub use iot_layer::{IngestCounts, IotLayer};
+pub use mqtt_feed::{FeedEvent, FeedStatus, MqttFeed, MqttSettings};
 pub use observation::{MAX_PAYLOAD_BYTES, Observation, datastream_of_topic, parse_iso_ms, parse_observation};
 pub use sensor::{Datastream, Sensor};

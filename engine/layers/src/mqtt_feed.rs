@@ -1,0 +1,169 @@
+//! An MQTT feed (3.1.1, through `rumqttc`) on its own thread: it connects, subscribes, and hands
+//! every message to the layer's owner through a channel. When the broker goes away it retries
+//! with a doubling backoff (0.1 s to 5 s) and subscribes again on every new connection. The
+//! state lives in the [`IotLayer`](crate::IotLayer), not in the feed, so a reconnect loses
+//! nothing.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
+
+use crate::{AlarmEvent, IotLayer};
+
+/// Where and what to subscribe to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MqttSettings {
+    /// Broker host.
+    pub host: String,
+    /// Broker port.
+    pub port: u16,
+    /// This client's id.
+    pub client_id: String,
+    /// Topic filters (`city/#`, `v1.1/+/Observations`).
+    pub topics: Vec<String>,
+    /// User name and password, when the broker asks for them.
+    pub credentials: Option<(String, String)>,
+}
+
+/// What the feed thread reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedEvent {
+    /// A message.
+    Message {
+        /// Its topic.
+        topic: String,
+        /// Its payload.
+        payload: Vec<u8>,
+        /// When it arrived.
+        received: Instant,
+    },
+    /// Connected (again) and subscribed.
+    Connected,
+    /// The connection failed or dropped; retrying.
+    Disconnected(String),
+}
+
+/// Whether the feed is up, for the panel and `iot stats`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedStatus {
+    /// Connected now.
+    pub connected: bool,
+    /// Times it has connected (more than one: it reconnected).
+    pub connections: u32,
+    /// The last connection error.
+    pub last_error: Option<String>,
+    /// Messages taken in.
+    pub messages: u64,
+}
+
+/// A running MQTT feed.
+pub struct MqttFeed {
+    rx: Receiver<FeedEvent>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    /// Where it stands.
+    pub status: FeedStatus,
+}
+
+impl MqttFeed {
+    /// Starts the feed's thread. It never fails here: an unreachable broker shows up as
+    /// `Disconnected` events while it retries.
+    pub fn start(settings: MqttSettings) -> Self {
+        let (tx, rx) = channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new().name("mqtt-feed".into()).spawn(move || run(settings, tx, flag)).ok();
+        Self { rx, stop, thread, status: FeedStatus::default() }
+    }
+
+    /// Applies everything received so far to `layer`; returns the alarm changes.
+    pub fn drain(&mut self, layer: &mut IotLayer) -> Vec<AlarmEvent> {
+        let mut events = Vec::new();
+        while let Ok(e) = self.rx.try_recv() {
+            match e {
+                FeedEvent::Message { topic, payload, .. } => {
+                    self.status.messages += 1;
+                    events.extend(layer.ingest(&topic, &payload));
+                }
+                FeedEvent::Connected => {
+                    self.status.connected = true;
+                    self.status.connections += 1;
+                }
+                FeedEvent::Disconnected(why) => {
+                    self.status.connected = false;
+                    self.status.last_error = Some(why);
+                }
+            }
+        }
+        events
+    }
+
+    /// The next raw event, waiting up to `timeout` (for tools that measure the feed itself).
+    pub fn next_event(&mut self, timeout: Duration) -> Option<FeedEvent> {
+        let e = self.rx.recv_timeout(timeout).ok()?;
+        match &e {
+            FeedEvent::Connected => {
+                self.status.connected = true;
+                self.status.connections += 1;
+            }
+            FeedEvent::Disconnected(why) => {
+                self.status.connected = false;
+                self.status.last_error = Some(why.clone());
+            }
+            FeedEvent::Message { .. } => self.status.messages += 1,
+        }
+        Some(e)
+    }
+}
+
+impl Drop for MqttFeed {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run(settings: MqttSettings, tx: Sender<FeedEvent>, stop: Arc<AtomicBool>) {
+    let mut opts = MqttOptions::new(settings.client_id.clone(), settings.host.clone(), settings.port);
+    opts.set_keep_alive(Duration::from_secs(5));
+    opts.set_max_packet_size(1 << 20, 1 << 20);
+    if let Some((u, p)) = &settings.credentials {
+        opts.set_credentials(u.clone(), p.clone());
+    }
+    let (client, mut connection) = Client::new(opts, 1024);
+    let mut backoff = Duration::from_millis(100);
+    while !stop.load(Ordering::Relaxed) {
+        match connection.recv_timeout(Duration::from_millis(200)) {
+            Ok(Ok(Event::Incoming(Packet::ConnAck(_)))) => {
+                backoff = Duration::from_millis(100);
+                for t in &settings.topics {
+                    let _ = client.try_subscribe(t.clone(), QoS::AtMostOnce);
+                }
+                if tx.send(FeedEvent::Connected).is_err() {
+                    break;
+                }
+            }
+            Ok(Ok(Event::Incoming(Packet::Publish(p)))) => {
+                let e = FeedEvent::Message { topic: p.topic, payload: p.payload.to_vec(), received: Instant::now() };
+                if tx.send(e).is_err() {
+                    break;
+                }
+            }
+            Ok(Ok(_)) | Err(rumqttc::RecvTimeoutError::Timeout) => {}
+            Ok(Err(e)) => {
+                if tx.send(FeedEvent::Disconnected(e.to_string())).is_err() {
+                    break;
+                }
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+            Err(rumqttc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let _ = client.disconnect();
+}
