@@ -33,6 +33,8 @@ pub struct IotLayer {
     pub counts: IngestCounts,
     /// The latest refusals (newest last, at most 100), for the log and the panel.
     pub recent_errors: Vec<String>,
+    /// Per sensor, the object (building, zone) holding it, once joined (`sensor_join.rs`).
+    pub(crate) containers: Vec<Option<u32>>,
 }
 
 impl IotLayer {
@@ -59,6 +61,7 @@ impl IotLayer {
             rules,
             counts: IngestCounts::default(),
             recent_errors: Vec::new(),
+            containers: Vec::new(),
         })
     }
 

@@ -17,6 +17,7 @@ mod iot_layer;
 mod mqtt_feed;
 mod observation;
 mod sensor;
+mod sensor_join;
 
 pub use alarm_rule::{AlarmEvent, AlarmRule, Direction};
 pub use datastream_state::{DatastreamState, HISTORY, WindowStats};
