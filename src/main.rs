@@ -19,6 +19,25 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum IotCommand {
+    /// Subscribe to an MQTT broker and print, every second, the message rate, the lag between
+    /// each observation's time and its arrival, and what was refused (bad JSON, wrong types,
+    /// oversized payloads). Payloads are SensorThings observations on
+    /// `v1.1/Datastreams(ID)/Observations` or `{"sensor":..,"t":..,"value":..}`.
+    Stats {
+        /// The broker, HOST:PORT (1883 when the port is left out).
+        #[arg(long)]
+        broker: String,
+        /// Topic filters to subscribe to.
+        #[arg(long, default_values_t = ["#".to_owned()])]
+        topic: Vec<String>,
+        /// Stop after this many seconds (default: run until interrupted).
+        #[arg(long)]
+        seconds: Option<f64>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Open the viewer on a scene file (.toml), a tileset (tileset.json or its folder), or,
     /// with nothing given, the built-in demo city (generated on first run and cached).
@@ -92,6 +111,11 @@ enum Command {
         /// benchmarking the effect of the reordering; the answers are the same).
         #[arg(long)]
         no_reorder: bool,
+    },
+    /// Live IoT feeds, without the window.
+    Iot {
+        #[command(subcommand)]
+        command: IotCommand,
     },
     /// Import city models into an OGC 3D Tiles 1.1 tileset: GLB tiles with EXT_mesh_features and
     /// EXT_structural_metadata (coarse LoD1 blocks above, the chosen LoD in the leaves) and a
@@ -187,6 +211,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Iot { command: IotCommand::Stats { broker, topic, seconds } } => iot_stats(&broker, topic, seconds),
         Command::Import { inputs, out, crs, lod, height_attr, default_height } => {
             if !(default_height.is_finite() && default_height > 0.0) {
                 bail!("--default-height must be a positive number of metres, not {default_height}");
@@ -199,6 +224,65 @@ fn run(cli: Cli) -> Result<()> {
 
 #[cfg(feature = "viewer")]
 mod view_command;
+
+/// `citytwin iot stats`: a feed's health, printed once a second.
+fn iot_stats(broker: &str, topics: Vec<String>, seconds: Option<f64>) -> Result<()> {
+    use city_layers::{FeedEvent, MqttFeed, MqttSettings, parse_observation};
+    let (host, port) = match broker.rsplit_once(':') {
+        Some((h, p)) => {
+            (h.to_owned(), p.parse::<u16>().with_context(|| format!("--broker {broker:?}: the port is not a number"))?)
+        }
+        None => (broker.to_owned(), 1883),
+    };
+    let mut feed = MqttFeed::start(MqttSettings {
+        host,
+        port,
+        client_id: format!("citytwin-iot-stats-{}", std::process::id()),
+        topics,
+        credentials: None,
+    });
+    let start = Instant::now();
+    let (mut window_start, mut count, mut bad, mut lags) = (Instant::now(), 0u64, 0u64, Vec::new());
+    let (mut total, mut total_bad) = (0u64, 0u64);
+    let now_ms =
+        || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    while seconds.is_none_or(|s| start.elapsed().as_secs_f64() < s) {
+        match feed.next_event(std::time::Duration::from_millis(100)) {
+            Some(FeedEvent::Message { topic, payload, .. }) => {
+                count += 1;
+                match parse_observation(&topic, &payload) {
+                    Ok(o) => lags.push(now_ms() - o.time_ms),
+                    Err(e) => {
+                        bad += 1;
+                        eprintln!("refused: {e}");
+                    }
+                }
+            }
+            Some(FeedEvent::Connected) => eprintln!("connected to {broker}"),
+            Some(FeedEvent::Disconnected(why)) => eprintln!("feed down ({why}); retrying"),
+            None => {}
+        }
+        if window_start.elapsed().as_secs_f64() >= 1.0 {
+            lags.sort_unstable();
+            let pct = |q: f64| lags.get(((lags.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0);
+            println!(
+                "{:.0} messages/s, lag p50 {} ms p99 {} ms, {bad} refused{}",
+                count as f64 / window_start.elapsed().as_secs_f64(),
+                pct(0.5),
+                pct(0.99),
+                if feed.status.connected { "" } else { " (feed down)" }
+            );
+            total += count;
+            total_bad += bad;
+            (window_start, count, bad) = (Instant::now(), 0, 0);
+            lags.clear();
+        }
+    }
+    total += count;
+    total_bad += bad;
+    println!("total: {total} messages, {total_bad} refused, {} connections", feed.status.connections);
+    Ok(())
+}
 
 #[allow(clippy::too_many_arguments)]
 fn view(
