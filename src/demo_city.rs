@@ -21,23 +21,12 @@ const BLOCKS: i32 = 30;
 const BLOCK_M: (f64, f64) = (110.0, 90.0);
 const STREET_M: f64 = 20.0;
 
-/// SplitMix64, as the benchmark city uses: the same city on every machine.
-struct Rng(u64);
+// The benchmark city's generator: the same city on every machine.
+use city_core::SplitMix64 as Rng;
 
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[((self.unit() * items.len() as f64) as usize).min(items.len() - 1)]
-    }
+/// One of `items`, uniformly.
+fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
+    items[((rng.unit() * items.len() as f64) as usize).min(items.len() - 1)]
 }
 
 /// A solid: vertices (local metres) and faces (vertex-index rings), made to face outwards.
@@ -250,7 +239,7 @@ pub fn write_demo_cityjsonseq(path: &Path) -> Result<usize> {
                     let h = rng.range(45.0, 160.0) * (1.0 - r / 1300.0);
                     let fp = [[-w / 2.0, -d / 2.0], [w / 2.0, -d / 2.0], [w / 2.0, d / 2.0], [-w / 2.0, d / 2.0]];
                     let solid = Solid::prism(&fp, h).placed([cx, cy], 0.0);
-                    let function = rng.pick(&["office", "office", "commercial", "hotel"]);
+                    let function = pick(&mut rng, &["office", "office", "commercial", "hotel"]);
                     let year = rng.range(1995.0, 2024.0).round();
                     write(
                         id(k),
@@ -269,7 +258,7 @@ pub fn write_demo_cityjsonseq(path: &Path) -> Result<usize> {
                     let fp = [[-l / 2.0, -7.0], [l / 2.0, -7.0], [l / 2.0, 7.0], [-l / 2.0, 7.0]];
                     let solid = Solid::prism(&fp, h).placed([centre[0], cy], 0.0);
                     let year = rng.range(1978.0, 2015.0).round();
-                    let function = rng.pick(&["residential", "residential", "residential", "school", "retail"]);
+                    let function = pick(&mut rng, &["residential", "residential", "residential", "school", "retail"]);
                     write(
                         id(k),
                         "Building",

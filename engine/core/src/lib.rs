@@ -27,6 +27,7 @@ mod error;
 mod geodetic;
 mod object_kind;
 mod scene;
+mod split_mix;
 
 pub use aabb::{Aabb2, Aabb3};
 pub use attribute_value::{AttributeValue, Attributes};
@@ -40,6 +41,7 @@ pub use error::CoreError;
 pub use geodetic::Geodetic;
 pub use object_kind::ObjectKind;
 pub use scene::{Bookmark, CameraPose, Scene, SceneTileset, StyleMode, StyleRule};
+pub use split_mix::SplitMix64;
 
 /// A plain f64 3-vector: ECEF, ENU or projected coordinates, metres.
 pub type Vec3 = [f64; 3];

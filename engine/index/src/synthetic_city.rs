@@ -3,7 +3,7 @@
 //!
 //! Real cities are not uniform: dense centres, sparse outskirts. Query cost depends on that
 //! (hits per window, depth of descent), so the benchmark city is clustered the same way.
-use city_core::Aabb2;
+use city_core::{Aabb2, SplitMix64 as Rng};
 use geo::{LineString, Polygon};
 
 /// A footprint shape, centred on the origin and scaled so that its longer side is 1.
@@ -28,35 +28,6 @@ impl FootprintTemplate {
     /// A unit square, for when no real footprints are at hand.
     pub fn square() -> Self {
         Self { ring: vec![[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5], [-0.5, -0.5]] }
-    }
-}
-
-/// SplitMix64: tiny, fast, and the same sequence on every machine.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-
-    /// Standard normal (Box-Muller).
-    fn normal(&mut self) -> f64 {
-        let u = self.unit().max(f64::MIN_POSITIVE);
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * self.unit()).cos()
     }
 }
 

@@ -18,6 +18,8 @@ mod mqtt_feed;
 mod observation;
 mod sensor;
 mod sensor_join;
+mod series_model;
+mod simulator;
 
 pub use alarm_rule::{AlarmEvent, AlarmRule, Direction};
 pub use datastream_state::{DatastreamState, HISTORY, WindowStats};
@@ -27,3 +29,5 @@ pub use iot_layer::{IngestCounts, IotLayer};
 pub use mqtt_feed::{FeedEvent, FeedStatus, MqttFeed, MqttSettings};
 pub use observation::{MAX_PAYLOAD_BYTES, Observation, datastream_of_topic, parse_iso_ms, parse_observation};
 pub use sensor::{Datastream, Sensor};
+pub use series_model::{HK_VACANCY, SEATTLE_TEMPERATURE, TemperatureModel, VacancyModel};
+pub use simulator::Simulator;
