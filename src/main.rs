@@ -112,6 +112,26 @@ enum Command {
         #[arg(long)]
         no_reorder: bool,
     },
+    /// Publish the built-in simulator's sensors to an MQTT broker, as SensorThings
+    /// observations on `v1.1/Datastreams(ID)/Observations`: air temperature (a model fitted
+    /// to NOAA's hourly Seattle series) and car-park vacancies (fitted to the Hong Kong feed).
+    Simulate {
+        /// The broker, HOST:PORT (1883 when the port is left out).
+        #[arg(long)]
+        broker: String,
+        /// Temperature sensors (plus one car park per ten of them).
+        #[arg(long, default_value_t = 1000)]
+        sensors: usize,
+        /// Observations per sensor per second.
+        #[arg(long, default_value_t = 1.0)]
+        rate: f64,
+        /// Stop after this many seconds (default: run until interrupted).
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// Seed of the simulation.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Live IoT feeds, without the window.
     Iot {
         #[command(subcommand)]
@@ -212,6 +232,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Iot { command: IotCommand::Stats { broker, topic, seconds } } => iot_stats(&broker, topic, seconds),
+        Command::Simulate { broker, sensors, rate, seconds, seed } => simulate(&broker, sensors, rate, seconds, seed),
         Command::Import { inputs, out, crs, lod, height_attr, default_height } => {
             if !(default_height.is_finite() && default_height > 0.0) {
                 bail!("--default-height must be a positive number of metres, not {default_height}");
@@ -224,6 +245,63 @@ fn run(cli: Cli) -> Result<()> {
 
 #[cfg(feature = "viewer")]
 mod view_command;
+
+/// HOST:PORT (default port 1883).
+fn broker_address(broker: &str) -> Result<(String, u16)> {
+    Ok(match broker.rsplit_once(':') {
+        Some((h, p)) => {
+            (h.to_owned(), p.parse::<u16>().with_context(|| format!("--broker {broker:?}: the port is not a number"))?)
+        }
+        None => (broker.to_owned(), 1883),
+    })
+}
+
+/// `citytwin simulate`: the simulator's observations to a broker.
+fn simulate(broker: &str, sensors: usize, rate: f64, seconds: Option<f64>, seed: u64) -> Result<()> {
+    use city_layers::{Datastream, MqttPublisher, Sensor, Simulator};
+    if !(rate > 0.0 && rate.is_finite()) {
+        bail!("--rate must be a positive number of observations per second, not {rate}");
+    }
+    let (host, port) = broker_address(broker)?;
+    let centre = citytwin::demo_city::centre();
+    let sensor = |id: String, property: &str, unit: &str, k: usize| Sensor {
+        name: id.clone(),
+        location: city_core::Geodetic::from_deg(
+            centre.lon_deg + (k % 50) as f64 * 1e-3,
+            centre.lat_deg + (k / 50) as f64 * 1e-3,
+            0.0,
+        ),
+        datastreams: vec![Datastream { id: id.clone(), observed_property: property.into(), unit: unit.into() }],
+        id,
+    };
+    let mut all: Vec<Sensor> = (0..sensors).map(|i| sensor(format!("temp-{i}"), "air_temperature", "Cel", i)).collect();
+    all.extend((0..sensors / 10).map(|i| sensor(format!("carpark-{i}"), "vacancy", "{spaces}", i * 10)));
+    let mut sim = Simulator::new(&all, seed);
+    let publisher = MqttPublisher::connect(
+        &host,
+        port,
+        &format!("citytwin-simulate-{}", std::process::id()),
+        std::time::Duration::from_secs(10),
+    )?;
+    eprintln!("publishing {} datastreams at {rate}/s to {broker}", all.len());
+    let start = Instant::now();
+    let period = std::time::Duration::from_secs_f64(1.0 / rate);
+    let mut published = 0usize;
+    let now_ms =
+        || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    while seconds.is_none_or(|s| start.elapsed().as_secs_f64() < s) {
+        let tick = Instant::now();
+        let obs = sim.observe(now_ms());
+        publisher.publish(&obs)?;
+        published += obs.len();
+        if let Some(rest) = period.checked_sub(tick.elapsed()) {
+            std::thread::sleep(rest);
+        }
+    }
+    publisher.close();
+    println!("published {published} observations in {:.1} s", start.elapsed().as_secs_f64());
+    Ok(())
+}
 
 /// `citytwin iot stats`: a feed's health, printed once a second.
 fn iot_stats(broker: &str, topics: Vec<String>, seconds: Option<f64>) -> Result<()> {

@@ -1,5 +1,6 @@
-//! `citytwin iot stats` against a real Mosquitto broker on a free loopback port: it counts the
-//! messages a publisher sends and the ones it refuses.
+//! `citytwin iot stats` and `citytwin simulate` against a real Mosquitto broker on a free
+//! loopback port: stats counts the messages a publisher sends and the ones it refuses, and sees
+//! every observation the simulator publishes.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
 
 use std::io::Write;
@@ -7,18 +8,24 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[test]
-fn iot_stats_counts_messages_and_refusals_from_a_real_broker() {
+/// A Mosquitto broker on a free loopback port, accepting connections.
+fn broker() -> (std::process::Child, u16) {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let bin = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].into_iter().find(|p| std::path::Path::new(p).exists());
     let bin = bin.expect("mosquitto is not installed: apt install mosquitto mosquitto-clients (.ci/run does)");
-    let mut broker =
+    let broker =
         Command::new(bin).args(["-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let t0 = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(t0.elapsed() < Duration::from_secs(10), "mosquitto did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
+    (broker, port)
+}
+
+#[test]
+fn iot_stats_counts_messages_and_refusals_from_a_real_broker() {
+    let (mut broker, port) = broker();
     let stats = Command::new(env!("CARGO_BIN_EXE_citytwin"))
         .args(["iot", "stats", "--broker", &format!("127.0.0.1:{port}"), "--topic", "city/#", "--seconds", "5"])
         .stdout(Stdio::piped())
@@ -49,4 +56,33 @@ fn iot_stats_counts_messages_and_refusals_from_a_real_broker() {
     assert!(stdout.contains("total: 51 messages, 1 refused, 1 connections"), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("refused: payload on city/air: not JSON"), "{stderr}");
     assert!(stdout.contains("messages/s, lag p50"), "{stdout}");
+}
+
+#[test]
+fn simulated_sensors_reach_iot_stats_through_the_broker() {
+    let (mut broker, port) = broker();
+    let addr = format!("127.0.0.1:{port}");
+    let stats = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["iot", "stats", "--broker", &addr, "--topic", "v1.1/+/Observations", "--seconds", "5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    // 20 temperature sensors and 2 car parks, 5 times a second for 2 s.
+    let sim = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["simulate", "--broker", &addr, "--sensors", "20", "--rate", "5", "--seconds", "2"])
+        .output()
+        .unwrap();
+    assert!(sim.status.success(), "{}", String::from_utf8_lossy(&sim.stderr));
+    let published: usize = String::from_utf8_lossy(&sim.stdout).split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!(published >= 9 * 22 && published.is_multiple_of(22), "{published}");
+    let out = stats.wait_with_output().unwrap();
+    broker.kill().unwrap();
+    broker.wait().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("total: {published} messages, 0 refused")),
+        "published {published}; stdout:\n{stdout}"
+    );
 }
