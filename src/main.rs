@@ -25,11 +25,15 @@ enum IotCommand {
     /// oversized payloads). Payloads are SensorThings observations on
     /// `v1.1/Datastreams(ID)/Observations` or `{"sensor":..,"t":..,"value":..}`.
     Stats {
-        /// The broker, HOST:PORT (1883 when the port is left out).
+        /// A scene file whose `[iot]` table gives the broker, topics, sensors and rules: the
+        /// observations then also go through the layer, and active alarms are printed.
         #[arg(long)]
-        broker: String,
-        /// Topic filters to subscribe to.
-        #[arg(long, default_values_t = ["#".to_owned()])]
+        scene: Option<PathBuf>,
+        /// The broker, HOST:PORT (1883 when the port is left out); overrides the scene's.
+        #[arg(long)]
+        broker: Option<String>,
+        /// Topic filters to subscribe to (default: the scene's, else everything).
+        #[arg(long)]
         topic: Vec<String>,
         /// Stop after this many seconds (default: run until interrupted).
         #[arg(long)]
@@ -231,7 +235,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Iot { command: IotCommand::Stats { broker, topic, seconds } } => iot_stats(&broker, topic, seconds),
+        Command::Iot { command: IotCommand::Stats { scene, broker, topic, seconds } } => {
+            iot_stats(scene.as_deref(), broker, topic, seconds)
+        }
         Command::Simulate { broker, sensors, rate, seconds, seed } => simulate(&broker, sensors, rate, seconds, seed),
         Command::Import { inputs, out, crs, lod, height_attr, default_height } => {
             if !(default_height.is_finite() && default_height > 0.0) {
@@ -304,14 +310,26 @@ fn simulate(broker: &str, sensors: usize, rate: f64, seconds: Option<f64>, seed:
 }
 
 /// `citytwin iot stats`: a feed's health, printed once a second.
-fn iot_stats(broker: &str, topics: Vec<String>, seconds: Option<f64>) -> Result<()> {
-    use city_layers::{FeedEvent, MqttFeed, MqttSettings, parse_observation};
-    let (host, port) = match broker.rsplit_once(':') {
-        Some((h, p)) => {
-            (h.to_owned(), p.parse::<u16>().with_context(|| format!("--broker {broker:?}: the port is not a number"))?)
-        }
-        None => (broker.to_owned(), 1883),
+fn iot_stats(
+    scene: Option<&Path>,
+    broker: Option<String>,
+    mut topics: Vec<String>,
+    seconds: Option<f64>,
+) -> Result<()> {
+    use city_layers::{FeedEvent, IotLayer, MqttFeed, MqttSettings, parse_observation};
+    let iot = match scene {
+        Some(p) => Some(city_core::Scene::read(p)?.iot.with_context(|| format!("{}: no [iot] table", p.display()))?),
+        None => None,
     };
+    let mut layer = iot.as_ref().map(IotLayer::from_scene).transpose()?;
+    let broker = broker
+        .or_else(|| iot.as_ref().and_then(|i| i.broker.clone()))
+        .context("no broker: pass --broker HOST:PORT or give one in the scene's [iot] table")?;
+    if topics.is_empty() {
+        topics = iot.as_ref().map(|i| i.topics.clone()).filter(|t| !t.is_empty()).unwrap_or_else(|| vec!["#".into()]);
+    }
+    let broker = broker.as_str();
+    let (host, port) = broker_address(broker)?;
     let mut feed = MqttFeed::start(MqttSettings {
         host,
         port,
@@ -328,6 +346,11 @@ fn iot_stats(broker: &str, topics: Vec<String>, seconds: Option<f64>) -> Result<
         match feed.next_event(std::time::Duration::from_millis(100)) {
             Some(FeedEvent::Message { topic, payload, .. }) => {
                 count += 1;
+                if let Some(l) = layer.as_mut()
+                    && let Some(e) = l.ingest(&topic, &payload)
+                {
+                    println!("alarm {}: {} = {}", if e.raised { "raised" } else { "cleared" }, e.datastream, e.value);
+                }
                 match parse_observation(&topic, &payload) {
                     Ok(o) => lags.push(now_ms() - o.time_ms),
                     Err(e) => {
@@ -344,10 +367,11 @@ fn iot_stats(broker: &str, topics: Vec<String>, seconds: Option<f64>) -> Result<
             lags.sort_unstable();
             let pct = |q: f64| lags.get(((lags.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0);
             println!(
-                "{:.0} messages/s, lag p50 {} ms p99 {} ms, {bad} refused{}",
+                "{:.0} messages/s, lag p50 {} ms p99 {} ms, {bad} refused{}{}",
                 count as f64 / window_start.elapsed().as_secs_f64(),
                 pct(0.5),
                 pct(0.99),
+                layer.as_ref().map(|l| format!(", {} alarms active", l.active_alarms().count())).unwrap_or_default(),
                 if feed.status.connected { "" } else { " (feed down)" }
             );
             total += count;

@@ -122,6 +122,7 @@ fn demo_scene() -> Result<Scene> {
             Bookmark { name: "Overview".into(), pose: pose(0.0, 0.0, 7_000.0, 0.0, 70.0) },
         ],
         style: Some(StyleRule { attribute: "height".into(), mode: StyleMode::Ramp { min: 0.0, max: 120.0 } }),
+        iot: None,
     })
 }
 
@@ -163,6 +164,7 @@ fn tileset_scene(path: &Path) -> Result<Scene> {
         camera,
         bookmarks: Vec::new(),
         style: None,
+        iot: None,
     })
 }
 

@@ -86,3 +86,44 @@ fn simulated_sensors_reach_iot_stats_through_the_broker() {
         "published {published}; stdout:\n{stdout}"
     );
 }
+
+#[test]
+fn iot_stats_with_a_scene_raises_its_alarms() {
+    let (mut broker, port) = broker();
+    let dir = std::env::temp_dir().join(format!("citytwin-iot-cli-scene-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scene = dir.join("river.toml");
+    std::fs::write(
+        &scene,
+        format!(
+            "name = \"river\"\n[camera]\nlon_deg = 113.57\nlat_deg = 22.27\ndistance_m = 900\n[iot]\nfeed = \"mqtt\"\n\
+             broker = \"127.0.0.1:{port}\"\ntopics = [\"v1.1/+/Observations\"]\n[[iot.sensors]]\nid = \"river-1\"\n\
+             kind = \"water_level\"\nlon_deg = 113.57\nlat_deg = 22.27\n[[iot.rules]]\nkind = \"water_level\"\nabove = 3.0\nclear = 2.5\n"
+        ),
+    )
+    .unwrap();
+    let stats = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["iot", "stats", "--scene", scene.to_str().unwrap(), "--seconds", "4"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    for level in ["3.4", "2.7", "2.4"] {
+        let o = Command::new("mosquitto_pub")
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", "v1.1/Datastreams(river-1)/Observations"])
+            .args(["-m", &format!(r#"{{"phenomenonTime":"2026-11-30T07:00:00Z","result":{level}}}"#)])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+    }
+    let out = stats.wait_with_output().unwrap();
+    broker.kill().unwrap();
+    broker.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Raised at 3.4, kept at 2.7 (hysteresis), cleared at 2.4.
+    let alarms: Vec<&str> = stdout.lines().filter(|l| l.starts_with("alarm")).collect();
+    assert_eq!(alarms, ["alarm raised: river-1 = 3.4", "alarm cleared: river-1 = 2.4"], "{stdout}");
+}

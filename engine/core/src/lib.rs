@@ -27,6 +27,7 @@ mod error;
 mod geodetic;
 mod object_kind;
 mod scene;
+mod scene_iot;
 mod split_mix;
 
 pub use aabb::{Aabb2, Aabb3};
@@ -41,6 +42,7 @@ pub use error::CoreError;
 pub use geodetic::Geodetic;
 pub use object_kind::ObjectKind;
 pub use scene::{Bookmark, CameraPose, Scene, SceneTileset, StyleMode, StyleRule};
+pub use scene_iot::{FeedKind, SceneIot, SceneRule, SceneSensor, SensorKind};
 pub use split_mix::SplitMix64;
 
 /// A plain f64 3-vector: ECEF, ENU or projected coordinates, metres.

@@ -24,6 +24,9 @@ pub struct Scene {
     /// How features are coloured at start.
     #[serde(default)]
     pub style: Option<StyleRule>,
+    /// Live sensors: feed, sensors, rules.
+    #[serde(default)]
+    pub iot: Option<crate::SceneIot>,
 }
 
 /// One tileset of a scene.
@@ -116,6 +119,11 @@ impl Scene {
         })?;
         let mut scene = Self::parse(&text, &path.display().to_string())?;
         let folder = path.parent().unwrap_or(Path::new("."));
+        if let Some(files) = scene.iot.as_mut().and_then(|i| i.hk_car_parks.as_mut()) {
+            for f in files.iter_mut().filter(|f| f.is_relative()) {
+                *f = folder.join(&*f);
+            }
+        }
         for t in &mut scene.tilesets {
             let url = t.path.to_string_lossy().contains("://");
             if t.path != Path::new("demo") && !url && t.path.is_relative() {
@@ -148,6 +156,36 @@ impl Scene {
         check(&scene.camera, "camera")?;
         for b in &scene.bookmarks {
             check(&b.pose, &format!("bookmark {:?}", b.name))?;
+        }
+        if let Some(iot) = &scene.iot {
+            // The line of the n-th `[[iot.rules]]` table, for messages.
+            let rule_line = |n: usize| {
+                text.lines().enumerate().filter(|(_, l)| l.trim() == "[[iot.rules]]").nth(n).map_or(0, |(i, _)| i + 1)
+            };
+            for (i, r) in iot.rules.iter().enumerate() {
+                let ok = match (r.above, r.below) {
+                    (Some(a), None) => r.clear <= a,
+                    (None, Some(b)) => r.clear >= b,
+                    _ => false,
+                };
+                if !ok {
+                    return Err(CoreError::Scene {
+                        file: file.to_owned(),
+                        line: rule_line(i),
+                        message: format!(
+                            "rule {}: give exactly one of above and below, and a clear value on the good side of it",
+                            i + 1
+                        ),
+                    });
+                }
+            }
+            if iot.feed == crate::FeedKind::Mqtt && iot.broker.is_none() {
+                return Err(CoreError::Scene {
+                    file: file.to_owned(),
+                    line: 0,
+                    message: "iot: feed = \"mqtt\" needs a broker".into(),
+                });
+            }
         }
         if scene.bookmarks.len() > 9 {
             return Err(CoreError::Scene {
@@ -198,5 +236,32 @@ max = 40
         let e = Scene::parse("name = \"x\"\n[camera]\nlon_deg = 1\nlat_deg = 95\ndistance_m = 10\n", "bad.toml")
             .unwrap_err();
         assert!(e.to_string().contains("out of range"), "{e}");
+    }
+
+    #[test]
+    fn iot_tables_read_and_bad_kinds_and_rules_say_their_line() {
+        let base = "name = \"x\"\n[camera]\nlon_deg = 1\nlat_deg = 5\ndistance_m = 10\n";
+        let e = Scene::parse(
+            &format!("{base}[[iot.sensors]]\nid = \"s\"\nkind = \"humidty\"\nlon_deg = 1\nlat_deg = 5\n"),
+            "s.toml",
+        )
+        .unwrap_err();
+        assert!(matches!(&e, CoreError::Scene { line: 8, .. }) && e.to_string().contains("humidty"), "{e}");
+        let e =
+            Scene::parse(&format!("{base}[[iot.rules]]\nkind = \"water_level\"\nabove = 3.0\nclear = 3.5\n"), "s.toml")
+                .unwrap_err();
+        assert!(matches!(&e, CoreError::Scene { line: 6, .. }) && e.to_string().contains("good side"), "{e}");
+        let e = Scene::parse(&format!("{base}[iot]\nfeed = \"mqtt\"\n"), "s.toml").unwrap_err();
+        assert!(e.to_string().contains("needs a broker"), "{e}");
+        let ok = Scene::parse(
+            &format!(
+                "{base}[iot]\nfeed = \"mqtt\"\nbroker = \"localhost:1883\"\ntopics = [\"city/#\"]\n\
+                 [[iot.rules]]\nkind = \"vacancy\"\nbelow = 0\nclear = 5\n"
+            ),
+            "s.toml",
+        )
+        .unwrap();
+        let iot = ok.iot.unwrap();
+        assert_eq!((iot.feed, iot.rules[0].below), (crate::FeedKind::Mqtt, Some(0.0)));
     }
 }

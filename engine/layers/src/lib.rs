@@ -13,6 +13,7 @@ mod alarm_rule;
 mod datastream_state;
 mod error;
 mod hk_car_parks;
+mod iot_from_scene;
 mod iot_layer;
 mod mqtt_feed;
 mod mqtt_publisher;

@@ -72,3 +72,34 @@ fn car_parks_become_sensors_and_their_vacancies_state_and_alarms() {
     assert_eq!(layer.state(&ds).unwrap().last().unwrap().1, 6.0);
     assert!(layer.recent_errors.iter().any(|e| e.contains("not JSON")), "{:?}", layer.recent_errors);
 }
+
+#[test]
+fn a_scene_declares_sensors_sources_and_rules() {
+    let dir = std::env::temp_dir().join(format!("citytwin-iot-scene-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scene = dir.join("hk.toml");
+    std::fs::write(
+        &scene,
+        format!(
+            "name = \"HK\"\n[camera]\nlon_deg = 114.1\nlat_deg = 22.3\ndistance_m = 5000\n[iot]\n\
+             hk_car_parks = [{:?}, {:?}]\n[[iot.sensors]]\nid = \"river-1\"\nkind = \"water_level\"\nlon_deg = 114.1\nlat_deg = 22.4\n\
+             [[iot.rules]]\nkind = \"vacancy\"\nbelow = 0\nclear = 5\n[[iot.rules]]\nkind = \"water_level\"\nabove = 3\nclear = 2.5\n",
+            data("iot/hk-parking-vacancy/basic_info_all.json"),
+            data("iot/hk-parking-vacancy/vacancy_all.json")
+        ),
+    )
+    .unwrap();
+    let s = city_core::Scene::read(&scene).unwrap();
+    let mut layer = IotLayer::from_scene(s.iot.as_ref().unwrap()).unwrap();
+    let (parks, observations) = read_hk_car_parks(
+        &data("iot/hk-parking-vacancy/basic_info_all.json"),
+        &data("iot/hk-parking-vacancy/vacancy_all.json"),
+    )
+    .unwrap();
+    assert_eq!(layer.sensors.len(), parks.len() + 1);
+    assert_eq!(layer.counts.applied as usize, observations.len());
+    assert!(layer.active_alarms().count() > 0, "full car parks alarm from the start");
+    layer.ingest("city/river", br#"{"sensor":"river-1","t":1,"value":3.4}"#);
+    assert!(layer.alarm("river-1"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
