@@ -122,8 +122,48 @@ fn demo_scene() -> Result<Scene> {
             Bookmark { name: "Overview".into(), pose: pose(0.0, 0.0, 7_000.0, 0.0, 70.0) },
         ],
         style: Some(StyleRule { attribute: "height".into(), mode: StyleMode::Ramp { min: 0.0, max: 120.0 } }),
-        iot: None,
+        iot: Some(demo_sensors()),
     })
+}
+
+/// The demo's live sensors: 1,200 air-temperature sensors on a grid over the city and 120 car
+/// parks, fed by the built-in simulator; alarms on heat (35 C, cleared at 33) and full car parks.
+fn demo_sensors() -> city_core::SceneIot {
+    use city_core::{SceneIot, SceneRule, SceneSensor, SensorKind};
+    let c = citytwin::demo_city::centre();
+    let deg =
+        |de: f64, dn: f64| (c.lon_deg + de / (111_320.0 * c.lat_deg.to_radians().cos()), c.lat_deg + dn / 111_320.0);
+    let mut sensors = Vec::new();
+    for i in 0..40 {
+        for j in 0..30 {
+            let (lon, lat) = deg(-1_900.0 + 97.0 * f64::from(i), -1_600.0 + 107.0 * f64::from(j));
+            sensors.push(SceneSensor {
+                id: format!("temp-{i}-{j}"),
+                name: None,
+                kind: SensorKind::AirTemperature,
+                lon_deg: lon,
+                lat_deg: lat,
+            });
+        }
+    }
+    for k in 0..120 {
+        let (lon, lat) = deg(-1_800.0 + 300.0 * f64::from(k % 12), -1_500.0 + 300.0 * f64::from(k / 12));
+        sensors.push(SceneSensor {
+            id: format!("carpark-{k}"),
+            name: Some(format!("car park {k}")),
+            kind: SensorKind::Vacancy,
+            lon_deg: lon,
+            lat_deg: lat,
+        });
+    }
+    SceneIot {
+        sensors,
+        rules: vec![
+            SceneRule { kind: SensorKind::AirTemperature, above: Some(35.0), below: None, clear: 33.0 },
+            SceneRule { kind: SensorKind::Vacancy, above: None, below: Some(0.0), clear: 5.0 },
+        ],
+        ..Default::default()
+    }
 }
 
 /// A scene for one tileset, the camera over its root volume.

@@ -17,6 +17,7 @@ pub mod floating_origin;
 pub mod mesh_building;
 pub mod orbit_camera;
 pub mod panels;
+pub mod sensor_markers;
 pub mod tile_layers;
 pub mod viewer_script;
 pub mod viewer_state;
@@ -83,6 +84,32 @@ impl Plugin for CityViewerPlugin {
             fov_y: 50f64.to_radians(),
         };
         let style: Option<StyleRule> = start.scene.style.clone();
+        // The live sensors the scene declares, fed by the simulator (default) or MQTT.
+        if let Some(iot) = &start.scene.iot {
+            match city_layers::IotLayer::from_scene(iot) {
+                Ok(layer) => {
+                    let (sim, mqtt) = match iot.feed {
+                        city_core::FeedKind::Simulator => (Some(city_layers::Simulator::new(&layer.sensors, 1)), None),
+                        city_core::FeedKind::Mqtt => {
+                            let broker = iot.broker.clone().unwrap_or_default();
+                            let (host, port) = broker
+                                .rsplit_once(':')
+                                .map_or((broker.clone(), 1883), |(h, p)| (h.to_owned(), p.parse().unwrap_or(1883)));
+                            let settings = city_layers::MqttSettings {
+                                host,
+                                port,
+                                client_id: format!("citytwin-view-{}", std::process::id()),
+                                topics: if iot.topics.is_empty() { vec!["#".into()] } else { iot.topics.clone() },
+                                credentials: None,
+                            };
+                            (None, Some(city_layers::MqttFeed::start(settings)))
+                        }
+                    };
+                    app.insert_resource(sensor_markers::IotState::new(layer, sim, mqtt));
+                }
+                Err(e) => error!("iot layer not opened: {e}"),
+            }
+        }
         app.insert_resource(layers)
             .insert_resource(rig)
             .insert_resource(FeatureColors { style, picked: None })
@@ -102,12 +129,13 @@ impl Plugin for CityViewerPlugin {
                     stream_layers,
                     feature_picking::pick_on_click,
                     restyle,
+                    sensor_markers::update_sensors,
                     place_entities,
                     run_script,
                 )
                     .chain(),
             )
-            .add_systems(bevy_egui::EguiPrimaryContextPass, panels::panels);
+            .add_systems(bevy_egui::EguiPrimaryContextPass, (panels::panels, sensor_markers::sensor_panel));
         app.sub_app_mut(bevy::render::RenderApp).add_systems(bevy::render::ExtractSchedule, count_waiting_pipelines);
     }
 }
@@ -127,5 +155,7 @@ fn setup(mut commands: Commands<'_, '_>, mut materials: ResMut<'_, Assets<Standa
         ..default()
     });
     let points = materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, ..default() });
-    commands.insert_resource(SharedMaterials { surfaces, points });
+    let markers =
+        materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, cull_mode: None, ..default() });
+    commands.insert_resource(SharedMaterials { surfaces, points, markers });
 }

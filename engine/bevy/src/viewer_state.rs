@@ -83,6 +83,8 @@ pub struct SharedMaterials {
     pub surfaces: Handle<StandardMaterial>,
     /// Points.
     pub points: Handle<StandardMaterial>,
+    /// Sensor markers: unlit, so a value's colour reads the same from every side.
+    pub markers: Handle<StandardMaterial>,
 }
 
 /// When the style or the pick changes, every drawn mesh gets its vertex colours again.

@@ -23,9 +23,9 @@ fn app(layer: TilesetLayer) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default()));
     app.init_asset::<Mesh>().init_asset::<StandardMaterial>();
-    let (surfaces, points) = {
+    let (surfaces, points, markers) = {
         let mut m = app.world_mut().resource_mut::<Assets<StandardMaterial>>();
-        (m.add(StandardMaterial::default()), m.add(StandardMaterial::default()))
+        (m.add(StandardMaterial::default()), m.add(StandardMaterial::default()), m.add(StandardMaterial::default()))
     };
     // Looking down at the root volume from three radii above it.
     let t = layer.streamer.tree.get(layer.streamer.tree.root());
@@ -37,7 +37,7 @@ fn app(layer: TilesetLayer) -> App {
     app.insert_resource(Layers(vec![layer]))
         .insert_resource(CurrentView(Some(view)))
         .insert_resource(FeatureColors::default())
-        .insert_resource(SharedMaterials { surfaces, points })
+        .insert_resource(SharedMaterials { surfaces, points, markers })
         .add_systems(Update, stream_layers);
     app
 }

@@ -61,7 +61,9 @@ pub struct FeedStatus {
 
 /// A running MQTT feed.
 pub struct MqttFeed {
-    rx: Receiver<FeedEvent>,
+    /// Behind a mutex so the feed can live in shared state (a Bevy resource); only its owner
+    /// ever locks it.
+    rx: std::sync::Mutex<Receiver<FeedEvent>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     /// Where it stands.
@@ -76,13 +78,17 @@ impl MqttFeed {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new().name("mqtt-feed".into()).spawn(move || run(settings, tx, flag)).ok();
-        Self { rx, stop, thread, status: FeedStatus::default() }
+        Self { rx: std::sync::Mutex::new(rx), stop, thread, status: FeedStatus::default() }
     }
 
     /// Applies everything received so far to `layer`; returns the alarm changes.
     pub fn drain(&mut self, layer: &mut IotLayer) -> Vec<AlarmEvent> {
         let mut events = Vec::new();
-        while let Ok(e) = self.rx.try_recv() {
+        let pending: Vec<FeedEvent> = match self.rx.lock() {
+            Ok(rx) => rx.try_iter().collect(),
+            Err(_) => Vec::new(),
+        };
+        for e in pending {
             match e {
                 FeedEvent::Message { topic, payload, .. } => {
                     self.status.messages += 1;
@@ -103,7 +109,7 @@ impl MqttFeed {
 
     /// The next raw event, waiting up to `timeout` (for tools that measure the feed itself).
     pub fn next_event(&mut self, timeout: Duration) -> Option<FeedEvent> {
-        let e = self.rx.recv_timeout(timeout).ok()?;
+        let e = self.rx.lock().ok()?.recv_timeout(timeout).ok()?;
         match &e {
             FeedEvent::Connected => {
                 self.status.connected = true;
