@@ -8,21 +8,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use city_index::FootprintTemplate;
 
-/// The data folder: `$CITYTWIN_DATA`, or `../shared/data`.
+/// The data folder (`city_core::shared_data_dir`: `$CITYTWIN_DATA`, or `../shared/data`).
 pub fn data_dir() -> PathBuf {
-    std::env::var_os("CITYTWIN_DATA").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("../shared/data"))
+    city_core::shared_data_dir()
 }
 
 /// A file under the data folder, or an error naming the path and the setting.
 pub fn data_file(relative: &str) -> Result<PathBuf> {
-    let p = data_dir().join(relative);
-    if !p.is_file() {
-        bail!(
-            "data file {} not found: set CITYTWIN_DATA to the folder holding CityTwin's public data (see README)",
-            p.display()
-        );
-    }
-    Ok(p)
+    Ok(city_core::shared_data_file(relative)?)
 }
 
 /// Footprint shapes of real buildings (the Wuhan OSM footprints), normalised, for the

@@ -107,17 +107,9 @@ impl Solid {
     }
 }
 
-/// Where the cached demo tileset lives: `$CITYTWIN_CACHE`, else `$XDG_CACHE_HOME/citytwin`,
-/// else `~/.cache/citytwin`.
+/// Where the cached demo tileset lives (`city_core::cache_dir`).
 pub fn cache_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("CITYTWIN_CACHE") {
-        return PathBuf::from(d);
-    }
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("citytwin")
+    city_core::cache_dir()
 }
 
 /// The demo's centre.

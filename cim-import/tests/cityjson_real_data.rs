@@ -8,13 +8,9 @@ use std::path::{Path, PathBuf};
 use cim_import::{CityJsonOptions, ImportError, LodChoice, read_cityjson, read_cityjson_str};
 use city_core::{Lod, ObjectKind};
 
+/// A file of the shared data; fails naming the path and the setting when it is missing.
 fn data(rel: &str) -> PathBuf {
-    let dir = std::env::var_os("CITYTWIN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    let p = dir.join(rel);
-    assert!(p.is_file(), "test data missing: {} (set CITYTWIN_DATA, see README)", p.display());
-    p
+    city_core::shared_data_file(rel).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn counts(path: &Path) -> BTreeMap<ObjectKind, usize> {

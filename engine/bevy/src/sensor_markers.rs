@@ -66,37 +66,49 @@ pub fn marker_color(property: &str, last: Option<f64>, alarm: bool, blink: bool)
     ramp(t)
 }
 
-/// The positions (ENU metres in `frame`) and colours of the diamonds: 8 triangles, 24 vertices
-/// each, 16 m across, 30 m above the ground (visible from a few kilometres).
-pub fn marker_arrays(state: &IotState) -> (Vec<[f32; 3]>, Vec<[f32; 4]>) {
-    let (mut pos, mut col) = (Vec::new(), Vec::new());
-    let r = 8.0f32;
+/// Half the size of a diamond, metres.
+const MARKER_R: f32 = 8.0;
+/// Vertices per diamond: 8 triangles.
+const MARKER_VERTICES: usize = 24;
+
+/// The positions (ENU metres in `frame`) of the diamonds: 8 triangles, 24 vertices each, 16 m
+/// across, 30 m above the ground (visible from a few kilometres). Sensors do not move: this is
+/// computed once.
+pub fn marker_positions(state: &IotState) -> Vec<[f32; 3]> {
+    let r = MARKER_R;
     let tips = [[r, 0.0, 0.0], [0.0, r, 0.0], [-r, 0.0, 0.0], [0.0, -r, 0.0]];
+    let mut pos = Vec::with_capacity(state.layer.sensors.len() * MARKER_VERTICES);
     for s in &state.layer.sensors {
         let p = state.frame.enu_from_ecef(ecef_from_geodetic(Geodetic { height_m: 30.0, ..s.location }));
         let c = [p[0] as f32, p[1] as f32, p[2] as f32];
-        let (property, last, alarm) = match s.datastreams.first() {
-            Some(d) => (
-                d.observed_property.as_str(),
-                state.layer.state(&d.id).and_then(|st| st.last()).map(|l| l.1),
-                state.layer.alarm(&d.id),
-            ),
-            None => ("", None, false),
-        };
-        let color = marker_color(property, last, alarm, state.blink);
         for i in 0..4 {
             let (a, b) = (tips[i], tips[(i + 1) % 4]);
             for z in [r, -r] {
                 // Counter-clockwise seen from outside: up-facing for the top, down for the bottom.
                 let tri = if z > 0.0 { [a, b, [0.0, 0.0, z]] } else { [b, a, [0.0, 0.0, z]] };
-                for v in tri {
-                    pos.push([c[0] + v[0], c[1] + v[1], c[2] + v[2]]);
-                    col.push(color);
-                }
+                pos.extend(tri.map(|v| [c[0] + v[0], c[1] + v[1], c[2] + v[2]]));
             }
         }
     }
-    (pos, col)
+    pos
+}
+
+/// The colour of every marker vertex, from each sensor's state now.
+pub fn marker_colors(state: &IotState) -> Vec<[f32; 4]> {
+    let mut col = Vec::with_capacity(state.layer.sensors.len() * MARKER_VERTICES);
+    for s in &state.layer.sensors {
+        let color = match s.datastreams.first() {
+            Some(d) => marker_color(
+                &d.observed_property,
+                state.layer.state(&d.id).and_then(|st| st.last()).map(|l| l.1),
+                state.layer.alarm(&d.id),
+                state.blink,
+            ),
+            None => marker_color("", None, false, state.blink),
+        };
+        col.extend(std::iter::repeat_n(color, MARKER_VERTICES));
+    }
+    col
 }
 
 /// Once a second: the feed's observations into the layer, then the markers redrawn.
@@ -125,24 +137,23 @@ pub fn update_sensors(
     if let Some(feed) = mqtt {
         feed.drain(layer);
     }
-    let (pos, col) = marker_arrays(&state);
-    // Positions are ENU metres; the entity's placement takes them to ECEF, the floating origin
-    // to the screen.
-    let normals = vec![[0.0, 0.0, 1.0]; pos.len()];
-    let build = || {
-        Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
-            .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos.clone())
-            .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals.clone())
-            .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, col.clone())
-    };
+    let col = marker_colors(&state);
     match state.mesh.clone() {
         Some(h) => {
             if let Some(mut m) = meshes.get_mut(&h) {
-                m.insert_attribute(Mesh::ATTRIBUTE_COLOR, col.clone());
+                m.insert_attribute(Mesh::ATTRIBUTE_COLOR, col);
             }
         }
         None => {
-            let h = meshes.add(build());
+            // Positions are ENU metres; the entity's placement takes them to ECEF, the floating
+            // origin to the screen.
+            let pos = marker_positions(&state);
+            let normals = vec![[0.0, 0.0, 1.0]; pos.len()];
+            let mesh = Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
+                .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
+                .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+                .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, col);
+            let h = meshes.add(mesh);
             let place = DMat4(state.frame.ecef_from_enu_matrix());
             commands.spawn((
                 Mesh3d(h.clone()),
@@ -211,7 +222,7 @@ mod tests {
         let mut layer = IotLayer::new(vec![sensor("a", 113.57), sensor("b", 113.58)], vec![rule]).unwrap();
         layer.ingest("x", br#"{"sensor":"a","t":1,"value":3.5}"#);
         let state = IotState::new(layer, None, None);
-        let (pos, col) = marker_arrays(&state);
+        let (pos, col) = (marker_positions(&state), marker_colors(&state));
         assert_eq!(pos.len(), 48);
         // Sensor b is about 1 km east of a.
         let cx = |k: usize| pos[k * 24..(k + 1) * 24].iter().map(|p| p[0]).sum::<f32>() / 24.0;

@@ -90,17 +90,9 @@ impl TilesetLayer {
     }
 }
 
-/// Where tiles fetched over HTTP are cached: `$CITYTWIN_CACHE/http`, else
-/// `$XDG_CACHE_HOME/citytwin/http`, else `~/.cache/citytwin/http`.
+/// Where tiles fetched over HTTP are cached: `http/` in `city_core::cache_dir()`.
 pub fn http_cache() -> std::path::PathBuf {
-    let base = std::env::var_os("CITYTWIN_CACHE").map(std::path::PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("XDG_CACHE_HOME")
-            .map(std::path::PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))
-            .unwrap_or_else(std::env::temp_dir)
-            .join("citytwin")
-    });
-    base.join("http")
+    city_core::cache_dir().join("http")
 }
 
 /// The tilesets, in drawing order.

@@ -3,20 +3,16 @@
 //! evicts and despawns what the view does not need.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bevy::prelude::*;
 use city_bevy::tile_layers::{CurrentView, Layers, TilePart, TilesetLayer, stream_layers};
 use city_bevy::viewer_state::{FeatureColors, SharedMaterials};
 use city_tiles::{StreamOptions, View};
 
+/// A file of the shared data; fails naming the path and the setting when it is missing.
 fn data(rel: &str) -> PathBuf {
-    let dir = std::env::var_os("CITYTWIN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    let p = dir.join(rel);
-    assert!(p.exists(), "test data missing: {} (set CITYTWIN_DATA, see README)", p.display());
-    p
+    city_core::shared_data_file(rel).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn app(layer: TilesetLayer) -> App {

@@ -50,4 +50,10 @@ pub enum CoreError {
         /// What is wrong.
         message: String,
     },
+    /// A data file the tests or benchmarks need is not there.
+    #[error("data file {path} not found: set CITYTWIN_DATA to the folder holding CityTwin's public data (see README)")]
+    MissingData {
+        /// The path looked for.
+        path: String,
+    },
 }

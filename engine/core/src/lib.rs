@@ -18,6 +18,7 @@
 mod aabb;
 mod attribute_value;
 mod bounding_volume;
+mod cache_dir;
 mod city_object;
 mod crs;
 mod ecef;
@@ -28,11 +29,13 @@ mod geodetic;
 mod object_kind;
 mod scene;
 mod scene_iot;
+mod shared_data;
 mod split_mix;
 
 pub use aabb::{Aabb2, Aabb3};
 pub use attribute_value::{AttributeValue, Attributes};
 pub use bounding_volume::{BoundingVolume, OrientedBox, Region, Sphere};
+pub use cache_dir::cache_dir;
 pub use city_object::{CityObject, GeometryRef, Lod};
 pub use crs::{AxisOrder, Crs};
 pub use ecef::{ecef_from_geodetic, geodetic_from_ecef};
@@ -43,6 +46,7 @@ pub use geodetic::Geodetic;
 pub use object_kind::ObjectKind;
 pub use scene::{Bookmark, CameraPose, Scene, SceneTileset, StyleMode, StyleRule};
 pub use scene_iot::{FeedKind, SceneIot, SceneRule, SceneSensor, SensorKind};
+pub use shared_data::{shared_data_dir, shared_data_file};
 pub use split_mix::SplitMix64;
 
 /// A plain f64 3-vector: ECEF, ENU or projected coordinates, metres.

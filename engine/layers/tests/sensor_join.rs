@@ -2,20 +2,16 @@
 //! extract) through city_index give exactly the answer of a brute-force scan.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use city_core::{EnuFrame, Geodetic, ecef_from_geodetic};
 use city_index::IndexBuilder;
 use city_layers::{Datastream, IotLayer, Sensor};
 use geo::{Coord, Intersects, MapCoords, MultiPolygon, Point};
 
+/// A file of the shared data; fails naming the path and the setting when it is missing.
 fn data(rel: &str) -> PathBuf {
-    let dir = std::env::var_os("CITYTWIN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    let p = dir.join(rel);
-    assert!(p.exists(), "test data missing: {} (set CITYTWIN_DATA, see README)", p.display());
-    p
+    city_core::shared_data_file(rel).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

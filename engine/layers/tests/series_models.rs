@@ -3,20 +3,16 @@
 //! and a year simulated from the temperature model, refitted, gives the model back.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use city_core::Geodetic;
 use city_layers::{
     Datastream, HK_VACANCY, SEATTLE_TEMPERATURE, Sensor, Simulator, TemperatureModel, VacancyModel, parse_iso_ms,
 };
 
+/// A file of the shared data; fails naming the path and the setting when it is missing.
 fn data(rel: &str) -> PathBuf {
-    let dir = std::env::var_os("CITYTWIN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    let p = dir.join(rel);
-    assert!(p.exists(), "test data missing: {} (set CITYTWIN_DATA, see README)", p.display());
-    p
+    city_core::shared_data_file(rel).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn close(a: &TemperatureModel, b: &TemperatureModel, tol: f64) -> bool {

@@ -13,13 +13,9 @@ use city_tiles::{
     TilesetJson, TilesetStreamer, View, decode_content, run_job,
 };
 
+/// A file of the shared data; fails naming the path and the setting when it is missing.
 fn data(rel: &str) -> PathBuf {
-    let dir = std::env::var_os("CITYTWIN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    let p = dir.join(rel);
-    assert!(p.exists(), "test data missing: {} (set CITYTWIN_DATA, see README)", p.display());
-    p
+    city_core::shared_data_file(rel).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A view from above the root's volume, far enough to see all of it.
