@@ -310,33 +310,24 @@ fn simulate(broker: &str, sensors: usize, rate: f64, seconds: Option<f64>, seed:
 }
 
 /// `citytwin iot stats`: a feed's health, printed once a second.
-fn iot_stats(
-    scene: Option<&Path>,
-    broker: Option<String>,
-    mut topics: Vec<String>,
-    seconds: Option<f64>,
-) -> Result<()> {
+fn iot_stats(scene: Option<&Path>, broker: Option<String>, topics: Vec<String>, seconds: Option<f64>) -> Result<()> {
     use city_layers::{FeedEvent, IotLayer, MqttFeed, MqttSettings, parse_observation};
     let iot = match scene {
         Some(p) => Some(city_core::Scene::read(p)?.iot.with_context(|| format!("{}: no [iot] table", p.display()))?),
         None => None,
     };
     let mut layer = iot.as_ref().map(IotLayer::from_scene).transpose()?;
-    let broker = broker
-        .or_else(|| iot.as_ref().and_then(|i| i.broker.clone()))
-        .context("no broker: pass --broker HOST:PORT or give one in the scene's [iot] table")?;
-    if topics.is_empty() {
-        topics = iot.as_ref().map(|i| i.topics.clone()).filter(|t| !t.is_empty()).unwrap_or_else(|| vec!["#".into()]);
+    let mut settings = MqttSettings::from_scene(
+        &iot.clone().unwrap_or_default(),
+        broker.as_deref(),
+        &format!("citytwin-iot-stats-{}", std::process::id()),
+    )
+    .context("pass --broker HOST:PORT or give a broker in the scene's [iot] table")?;
+    if !topics.is_empty() {
+        settings.topics = topics;
     }
-    let broker = broker.as_str();
-    let (host, port) = broker_address(broker)?;
-    let mut feed = MqttFeed::start(MqttSettings {
-        host,
-        port,
-        client_id: format!("citytwin-iot-stats-{}", std::process::id()),
-        topics,
-        credentials: None,
-    });
+    let broker = format!("{}:{}", settings.host, settings.port);
+    let mut feed = MqttFeed::start(settings);
     let start = Instant::now();
     let (mut window_start, mut count, mut bad, mut lags) = (Instant::now(), 0u64, 0u64, Vec::new());
     let (mut total, mut total_bad) = (0u64, 0u64);
@@ -351,7 +342,11 @@ fn iot_stats(
                 {
                     println!("alarm {}: {} = {}", if e.raised { "raised" } else { "cleared" }, e.datastream, e.value);
                 }
-                match parse_observation(&topic, &payload) {
+                let decoded = match &layer {
+                    Some(l) => l.decode(&topic, &payload, now_ms()),
+                    None => parse_observation(&topic, &payload),
+                };
+                match decoded {
                     Ok(o) => lags.push(now_ms() - o.time_ms),
                     Err(e) => {
                         bad += 1;

@@ -159,8 +159,8 @@ fn demo_sensors() -> city_core::SceneIot {
     SceneIot {
         sensors,
         rules: vec![
-            SceneRule { kind: SensorKind::AirTemperature, above: Some(35.0), below: None, clear: 33.0 },
-            SceneRule { kind: SensorKind::Vacancy, above: None, below: Some(0.0), clear: 5.0 },
+            SceneRule { kind: SensorKind::AirTemperature, above: Some(35.0), below: None, clear: 33.0, zone: None },
+            SceneRule { kind: SensorKind::Vacancy, above: None, below: Some(0.0), clear: 5.0, zone: None },
         ],
         ..Default::default()
     }

@@ -45,7 +45,7 @@ pub use error::CoreError;
 pub use geodetic::Geodetic;
 pub use object_kind::ObjectKind;
 pub use scene::{Bookmark, CameraPose, Scene, SceneTileset, StyleMode, StyleRule};
-pub use scene_iot::{FeedKind, SceneIot, SceneRule, SceneSensor, SensorKind};
+pub use scene_iot::{FeedKind, SceneIot, SceneMapping, SceneRule, SceneSensor, SensorKind};
 pub use shared_data::{shared_data_dir, shared_data_file};
 pub use split_mix::SplitMix64;
 

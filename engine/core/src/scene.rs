@@ -119,8 +119,9 @@ impl Scene {
         })?;
         let mut scene = Self::parse(&text, &path.display().to_string())?;
         let folder = path.parent().unwrap_or(Path::new("."));
-        if let Some(files) = scene.iot.as_mut().and_then(|i| i.hk_car_parks.as_mut()) {
-            for f in files.iter_mut().filter(|f| f.is_relative()) {
+        if let Some(iot) = scene.iot.as_mut() {
+            let files = iot.hk_car_parks.iter_mut().flatten().chain(&mut iot.sensor_files).chain(&mut iot.ca_file);
+            for f in files.filter(|f| f.is_relative()) {
                 *f = folder.join(&*f);
             }
         }
@@ -158,9 +159,9 @@ impl Scene {
             check(&b.pose, &format!("bookmark {:?}", b.name))?;
         }
         if let Some(iot) = &scene.iot {
-            // The line of the n-th `[[iot.rules]]` table, for messages.
-            let rule_line = |n: usize| {
-                text.lines().enumerate().filter(|(_, l)| l.trim() == "[[iot.rules]]").nth(n).map_or(0, |(i, _)| i + 1)
+            // The line of the n-th `[[iot.rules]]` (or other) table, for messages.
+            let table_line = |name: &str, n: usize| {
+                text.lines().enumerate().filter(|(_, l)| l.trim() == name).nth(n).map_or(0, |(i, _)| i + 1)
             };
             for (i, r) in iot.rules.iter().enumerate() {
                 let ok = match (r.above, r.below) {
@@ -171,13 +172,55 @@ impl Scene {
                 if !ok {
                     return Err(CoreError::Scene {
                         file: file.to_owned(),
-                        line: rule_line(i),
+                        line: table_line("[[iot.rules]]", i),
                         message: format!(
                             "rule {}: give exactly one of above and below, and a clear value on the good side of it",
                             i + 1
                         ),
                     });
                 }
+            }
+            for (i, r) in iot.rules.iter().enumerate() {
+                if let Some(zone) = &r.zone {
+                    let open = zone.len() - usize::from(zone.len() > 1 && zone.first() == zone.last());
+                    let inside = zone.iter().all(|p| p[0].abs() <= 180.0 && p[1].abs() <= 90.0);
+                    if open < 3 || !inside {
+                        return Err(CoreError::Scene {
+                            file: file.to_owned(),
+                            line: table_line("[[iot.rules]]", i),
+                            message: format!(
+                                "rule {}: a zone needs at least 3 distinct [lon, lat] points in degrees",
+                                i + 1
+                            ),
+                        });
+                    }
+                }
+            }
+            for (i, m) in iot.mappings.iter().enumerate() {
+                let pointer_ok = |p: &Option<String>| p.as_ref().is_none_or(|p| p.starts_with('/'));
+                let problem = if m.sensor.is_some() == m.sensor_topic_level.is_some() {
+                    Some("give exactly one of sensor (a JSON pointer) and sensor_topic_level")
+                } else if !m.value.starts_with('/') || !pointer_ok(&m.sensor) || !pointer_ok(&m.time) {
+                    Some("JSON pointers start with / (\"/readings/temp\")")
+                } else if !m.scale.is_finite() || !m.offset.is_finite() || m.topic.is_empty() {
+                    Some("needs a topic, and finite scale and offset")
+                } else {
+                    None
+                };
+                if let Some(p) = problem {
+                    return Err(CoreError::Scene {
+                        file: file.to_owned(),
+                        line: table_line("[[iot.mappings]]", i),
+                        message: format!("mapping {}: {p}", i + 1),
+                    });
+                }
+            }
+            if iot.password_env.is_some() && iot.username.is_none() {
+                return Err(CoreError::Scene {
+                    file: file.to_owned(),
+                    line: 0,
+                    message: "iot: password_env without a username".into(),
+                });
             }
             if iot.feed == crate::FeedKind::Mqtt && iot.broker.is_none() {
                 return Err(CoreError::Scene {

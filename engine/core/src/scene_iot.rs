@@ -78,6 +78,42 @@ pub struct SceneRule {
     pub below: Option<f64>,
     /// The value that clears the alarm (on the good side).
     pub clear: f64,
+    /// A geofence: the rule holds only for sensors inside this ring of `[lon, lat]` degrees
+    /// (closed or not). Zone rules come before rules without a zone for the same kind, so a
+    /// riverside zone can have a lower water-level threshold than the rest of the city.
+    #[serde(default)]
+    pub zone: Option<Vec<[f64; 2]>>,
+}
+
+/// How to read observations from payloads of another shape than the two built-in ones
+/// (SensorThings, plain `{"sensor","t","value"}`): for messages on topics matching `topic`,
+/// where in the JSON (RFC 6901 pointers) or in the topic the sensor, value and time are.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SceneMapping {
+    /// MQTT topic filter (`+` one level, `#` the rest) this mapping applies to.
+    pub topic: String,
+    /// JSON pointer to the sensor id (`/device/id`)...
+    #[serde(default)]
+    pub sensor: Option<String>,
+    /// ...or the topic level (0-based) that holds it (`city/temp/S17` -> 2).
+    #[serde(default)]
+    pub sensor_topic_level: Option<usize>,
+    /// JSON pointer to the value (`/readings/temp_c`).
+    pub value: String,
+    /// JSON pointer to the time (ms or s since 1970, or ISO 8601); absent: the arrival time.
+    #[serde(default)]
+    pub time: Option<String>,
+    /// The value is multiplied by this...
+    #[serde(default = "one")]
+    pub scale: f64,
+    /// ...and this is added (e.g. Fahrenheit to Celsius: scale 0.5556, offset -17.78).
+    #[serde(default)]
+    pub offset: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// The `[iot]` table.
@@ -99,6 +135,27 @@ pub struct SceneIot {
     /// Threshold rules.
     #[serde(default)]
     pub rules: Vec<SceneRule>,
+    /// User name for the broker.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The environment variable holding the broker password (never the password itself: scene
+    /// files are shared and committed).
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// Connect with TLS (MQTT over TLS, usually port 8883).
+    #[serde(default)]
+    pub tls: bool,
+    /// The CA certificates (PEM) that sign the broker's certificate, relative to the scene file;
+    /// default: the system's bundle (`/etc/ssl/certs/ca-certificates.crt`).
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Payload mappings for feeds that publish their own JSON shape.
+    #[serde(default)]
+    pub mappings: Vec<SceneMapping>,
+    /// Sensor files (GeoJSON points, or SensorThings `Things` JSON with Locations and
+    /// Datastreams), relative to the scene file.
+    #[serde(default)]
+    pub sensor_files: Vec<std::path::PathBuf>,
     /// The Hong Kong car-park files (`basic_info_all.json` and `vacancy_all.json`), relative to
     /// the scene file, as a source of sensors.
     #[serde(default)]

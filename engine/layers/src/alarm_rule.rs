@@ -1,5 +1,8 @@
 //! Threshold alarms with hysteresis: an alarm rises when a value crosses `raise` and clears only
-//! when it comes back past `clear`, so a value hovering at the threshold does not flap.
+//! when it comes back past `clear`, so a value hovering at the threshold does not flap. A rule
+//! may carry a geofence: it then holds only for the sensors inside its zone.
+use city_core::Geodetic;
+
 use crate::LayerError;
 
 /// Which way is bad.
@@ -22,6 +25,8 @@ pub struct AlarmRule {
     pub raise: f64,
     /// The value that clears it (on the good side of `raise`).
     pub clear: f64,
+    /// The geofence, a ring of `[lon, lat]` degrees: the rule holds only inside it.
+    pub zone: Option<Vec<[f64; 2]>>,
 }
 
 /// A change of alarm state.
@@ -51,7 +56,33 @@ impl AlarmRule {
                 "{observed_property}: clear {clear} must be on the good side of raise {raise} ({direction:?})"
             )));
         }
-        Ok(Self { observed_property: observed_property.to_owned(), direction, raise, clear })
+        Ok(Self { observed_property: observed_property.to_owned(), direction, raise, clear, zone: None })
+    }
+
+    /// The same rule, held only inside `zone` (a ring of `[lon, lat]` degrees, at least 3 points).
+    pub fn within(mut self, zone: Vec<[f64; 2]>) -> Result<Self, LayerError> {
+        if zone.len() < 3 {
+            return Err(LayerError::Rule(format!("{}: a zone needs at least 3 points", self.observed_property)));
+        }
+        self.zone = Some(zone);
+        Ok(self)
+    }
+
+    /// Whether the rule holds at `at`: everywhere without a zone, else inside it (even-odd test
+    /// in degrees, which is exact enough at city scale for zones that do not cross 180 E).
+    pub fn covers(&self, at: Geodetic) -> bool {
+        let Some(zone) = &self.zone else { return true };
+        let (x, y) = (at.lon_deg, at.lat_deg);
+        let mut inside = false;
+        let mut j = zone.len() - 1;
+        for i in 0..zone.len() {
+            let ([xi, yi], [xj, yj]) = (zone[i], zone[j]);
+            if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+                inside = !inside;
+            }
+            j = i;
+        }
+        inside
     }
 
     /// The next state after `value`, given whether the alarm is on now.
@@ -84,5 +115,15 @@ mod tests {
         let low = AlarmRule::new("vacancy", Direction::Below, 0.0, 5.0).unwrap();
         assert!(low.next(false, 0.0) && low.next(true, 4.0) && !low.next(true, 5.0));
         assert!(AlarmRule::new("x", Direction::Above, 3.0, 4.0).unwrap_err().to_string().contains("good side"));
+    }
+
+    #[test]
+    fn a_geofenced_rule_holds_only_inside_its_zone() {
+        let square = vec![[113.0, 22.0], [113.1, 22.0], [113.1, 22.1], [113.0, 22.1]];
+        let r = AlarmRule::new("water_level", Direction::Above, 2.0, 1.8).unwrap().within(square).unwrap();
+        assert!(r.covers(Geodetic::from_deg(113.05, 22.05, 0.0)));
+        assert!(!r.covers(Geodetic::from_deg(113.15, 22.05, 0.0)), "east of it");
+        assert!(!r.covers(Geodetic::from_deg(113.05, 21.95, 0.0)), "south of it");
+        assert!(AlarmRule::new("w", Direction::Above, 2.0, 1.0).unwrap().within(vec![[0.0, 0.0]; 2]).is_err());
     }
 }

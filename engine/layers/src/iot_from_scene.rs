@@ -1,8 +1,12 @@
 //! The IoT layer a scene file asks for: its declared sensors, the sensors of the source files it
-//! names (the Hong Kong car parks), and its threshold rules.
+//! names (sensor files, the Hong Kong car parks), its threshold and geofence rules, its payload
+//! mappings, and the MQTT settings of its broker.
 use city_core::{Geodetic, SceneIot};
 
-use crate::{AlarmRule, Datastream, Direction, IotLayer, LayerError, Sensor, read_hk_car_parks};
+use crate::{
+    AlarmRule, Datastream, Direction, IotLayer, LayerError, MqttSettings, PayloadMapping, Sensor, read_hk_car_parks,
+    read_sensor_file,
+};
 
 impl IotLayer {
     /// Builds the layer of a scene's `[iot]` table (paths already resolved by `Scene::read`);
@@ -25,6 +29,9 @@ impl IotLayer {
                 }
             })
             .collect();
+        for f in &iot.sensor_files {
+            sensors.extend(read_sensor_file(f)?);
+        }
         let mut first = Vec::new();
         if let Some([info, vacancy]) = &iot.hk_car_parks {
             let (parks, observations) = read_hk_car_parks(info, vacancy)?;
@@ -36,17 +43,82 @@ impl IotLayer {
             .iter()
             .map(|r| {
                 let (property, _) = r.kind.property_and_unit();
-                match (r.above, r.below) {
+                let rule = match (r.above, r.below) {
                     (Some(a), None) => AlarmRule::new(property, Direction::Above, a, r.clear),
                     (None, Some(b)) => AlarmRule::new(property, Direction::Below, b, r.clear),
                     _ => Err(LayerError::Rule(format!("{property}: give exactly one of above and below"))),
+                }?;
+                match &r.zone {
+                    Some(zone) => rule.within(zone.clone()),
+                    None => Ok(rule),
                 }
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut layer = IotLayer::new(sensors, rules)?;
+        layer.mappings = iot.mappings.iter().map(PayloadMapping::from_scene).collect();
         for o in &first {
             layer.apply(o)?;
         }
         Ok(layer)
+    }
+}
+
+/// The system's CA bundle (Debian, Ubuntu, Alpine), for TLS without a `ca_file`.
+const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+impl MqttSettings {
+    /// The broker settings of a scene's `[iot]` table: `broker` as HOST:PORT (port 1883, or 8883
+    /// with TLS, when left out), topics (all, `#`, when none), the user and the password from
+    /// the environment variable it names, the CA file for TLS. `broker` overrides the scene's.
+    pub fn from_scene(iot: &SceneIot, broker: Option<&str>, client_id: &str) -> Result<Self, LayerError> {
+        Self::from_scene_with_env(iot, broker, client_id, |var| std::env::var(var).ok())
+    }
+
+    /// [`MqttSettings::from_scene`] with the environment given (tests, and hosts that keep
+    /// secrets elsewhere).
+    pub fn from_scene_with_env(
+        iot: &SceneIot,
+        broker: Option<&str>,
+        client_id: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, LayerError> {
+        let broker = broker
+            .map(str::to_owned)
+            .or_else(|| iot.broker.clone())
+            .ok_or_else(|| LayerError::Rule("no broker: give one as HOST:PORT".into()))?;
+        let default_port = if iot.tls { 8883 } else { 1883 };
+        let (host, port) = match broker.rsplit_once(':') {
+            Some((h, p)) => {
+                (h.to_owned(), p.parse().map_err(|_| LayerError::Rule(format!("broker {broker:?}: bad port {p:?}")))?)
+            }
+            None => (broker.clone(), default_port),
+        };
+        let credentials = match (&iot.username, &iot.password_env) {
+            (Some(user), Some(var)) => {
+                let password = env(var).ok_or_else(|| {
+                    LayerError::Rule(format!("password_env: the environment variable {var} is not set"))
+                })?;
+                Some((user.clone(), password))
+            }
+            (Some(user), None) => Some((user.clone(), String::new())),
+            (None, _) => None,
+        };
+        let tls_ca = if iot.tls {
+            let ca = iot.ca_file.clone().unwrap_or_else(|| SYSTEM_CA_BUNDLE.into());
+            Some(std::fs::read(&ca).map_err(|e| LayerError::File {
+                file: ca.display().to_string(),
+                reason: format!("the CA certificates for TLS: {e}"),
+            })?)
+        } else {
+            None
+        };
+        Ok(Self {
+            host,
+            port,
+            client_id: client_id.to_owned(),
+            topics: if iot.topics.is_empty() { vec!["#".into()] } else { iot.topics.clone() },
+            credentials,
+            tls_ca,
+        })
     }
 }

@@ -4,7 +4,9 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::{AlarmEvent, AlarmRule, DatastreamState, LayerError, Observation, Sensor, parse_observation};
+use crate::{
+    AlarmEvent, AlarmRule, DatastreamState, LayerError, Observation, PayloadMapping, Sensor, parse_observation,
+};
 
 /// What the layer has taken in and refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,6 +37,8 @@ pub struct IotLayer {
     pub recent_errors: Vec<String>,
     /// Per sensor, the object (building, zone) holding it, once joined (`sensor_join.rs`).
     pub(crate) containers: Vec<Option<u32>>,
+    /// How to read payloads of other shapes, by topic (tried before the built-in forms).
+    pub mappings: Vec<PayloadMapping>,
 }
 
 impl IotLayer {
@@ -48,7 +52,15 @@ impl IotLayer {
                 if index.insert(d.id.clone(), (si as u32, di as u32, state)).is_some() {
                     return Err(LayerError::Rule(format!("datastream id {:?} is used twice", d.id)));
                 }
-                rule_of.push(rules.iter().position(|r| r.observed_property == d.observed_property).map(|r| r as u32));
+                // A zone rule that covers the sensor comes before a rule for everywhere.
+                let applies = |r: &&AlarmRule| r.observed_property == d.observed_property && r.covers(s.location);
+                let rule = rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| applies(r))
+                    .min_by_key(|(_, r)| r.zone.is_none())
+                    .map(|(i, _)| i as u32);
+                rule_of.push(rule);
             }
         }
         let n = index.len();
@@ -62,6 +74,7 @@ impl IotLayer {
             counts: IngestCounts::default(),
             recent_errors: Vec::new(),
             containers: Vec::new(),
+            mappings: Vec::new(),
         })
     }
 
@@ -114,9 +127,18 @@ impl IotLayer {
         self.recent_errors.push(e.to_string());
     }
 
+    /// Reads one payload: through the first mapping whose topic filter matches, else as one of
+    /// the built-in forms. `arrival_ms` stands in for a time the payload does not carry.
+    pub fn decode(&self, topic: &str, payload: &[u8], arrival_ms: i64) -> Result<Observation, LayerError> {
+        match self.mappings.iter().find(|m| m.matches(topic)) {
+            Some(m) => m.parse(topic, payload, arrival_ms),
+            None => parse_observation(topic, payload),
+        }
+    }
+
     /// Takes in one payload from `topic`: parsed, applied, or counted as refused.
     pub fn ingest(&mut self, topic: &str, payload: &[u8]) -> Option<AlarmEvent> {
-        match parse_observation(topic, payload) {
+        match self.decode(topic, payload, crate::payload_mapping::now_ms()) {
             Ok(o) => self.apply(&o).unwrap_or_else(|e| {
                 self.note(&e);
                 None
@@ -131,8 +153,9 @@ impl IotLayer {
 
     /// Takes in a batch of (topic, payload): parsed on every core, applied in order.
     pub fn ingest_batch<T: AsRef<str> + Sync, P: AsRef<[u8]> + Sync>(&mut self, batch: &[(T, P)]) -> Vec<AlarmEvent> {
+        let now = crate::payload_mapping::now_ms();
         let parsed: Vec<Result<Observation, LayerError>> =
-            batch.par_iter().with_min_len(256).map(|(t, p)| parse_observation(t.as_ref(), p.as_ref())).collect();
+            batch.par_iter().with_min_len(256).map(|(t, p)| self.decode(t.as_ref(), p.as_ref(), now)).collect();
         let mut events = Vec::new();
         for r in parsed {
             match r.and_then(|o| self.apply(&o)) {

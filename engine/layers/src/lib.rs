@@ -1,12 +1,14 @@
 //! # city_layers
 //!
-//! Live layers over the city, without a renderer. So far the IoT layer (issue 5, in progress):
-//! sensors shaped on OGC SensorThings ([`Sensor`], [`Datastream`], [`Observation`]), payload
-//! decoding for SensorThings and plain JSON ([`parse_observation`]), per-datastream state with a
-//! bounded history and window statistics ([`DatastreamState`]), threshold alarms with
-//! hysteresis ([`AlarmRule`]), the layer that ties them together ([`IotLayer`]), and the Hong
-//! Kong car-park feed as a real sensor set ([`read_hk_car_parks`]), and an MQTT feed that
-//! reconnects and resubscribes ([`MqttFeed`]). The simulator and the viewer's markers come next.
+//! Live layers over the city, without a renderer. So far the IoT layer: sensors shaped on OGC
+//! SensorThings ([`Sensor`], [`Datastream`], [`Observation`]) declared in a scene or read from
+//! GeoJSON and SensorThings files ([`read_sensor_file`]) or the Hong Kong car parks
+//! ([`read_hk_car_parks`]); payload decoding for SensorThings and plain JSON
+//! ([`parse_observation`]) and for other shapes through scene mappings ([`PayloadMapping`]);
+//! per-datastream state with a bounded history and window statistics ([`DatastreamState`]);
+//! threshold and geofence alarms with hysteresis ([`AlarmRule`]); the layer that ties them
+//! together ([`IotLayer`]); feeds: MQTT that reconnects and resubscribes ([`MqttFeed`]), the
+//! built-in [`Simulator`] from fitted models, and [`Replay`] of recorded series.
 #![forbid(unsafe_code)]
 
 mod alarm_rule;
@@ -18,7 +20,10 @@ mod iot_layer;
 mod mqtt_feed;
 mod mqtt_publisher;
 mod observation;
+mod payload_mapping;
+mod replay;
 mod sensor;
+mod sensor_files;
 mod sensor_join;
 mod series_model;
 mod simulator;
@@ -31,6 +36,9 @@ pub use iot_layer::{IngestCounts, IotLayer};
 pub use mqtt_feed::{FeedEvent, FeedStatus, MqttFeed, MqttSettings};
 pub use mqtt_publisher::{MqttPublisher, sensorthings_message};
 pub use observation::{MAX_PAYLOAD_BYTES, Observation, datastream_of_topic, parse_iso_ms, parse_observation};
+pub use payload_mapping::{PayloadMapping, SensorSource, topic_matches};
+pub use replay::{Replay, Series, read_series_csv};
 pub use sensor::{Datastream, Sensor};
+pub use sensor_files::{normalise_property, read_sensor_file};
 pub use series_model::{HK_VACANCY, SEATTLE_TEMPERATURE, TemperatureModel, VacancyModel};
 pub use simulator::Simulator;

@@ -1,4 +1,4 @@
-//! An MQTT feed (3.1.1, through `rumqttc`) on its own thread: it connects, subscribes, and hands
+//! An MQTT feed (3.1.1, through `rumqttc`; TLS and user/password when asked) on its own thread: it connects, subscribes, and hands
 //! every message to the layer's owner through a channel. When the broker goes away it retries
 //! with a doubling backoff (0.1 s to 5 s) and subscribes again on every new connection. The
 //! state lives in the [`IotLayer`](crate::IotLayer), not in the feed, so a reconnect loses
@@ -26,6 +26,8 @@ pub struct MqttSettings {
     pub topics: Vec<String>,
     /// User name and password, when the broker asks for them.
     pub credentials: Option<(String, String)>,
+    /// The CA certificates (PEM) to trust, for MQTT over TLS; none: plain TCP.
+    pub tls_ca: Option<Vec<u8>>,
 }
 
 /// What the feed thread reports.
@@ -140,6 +142,10 @@ fn run(settings: MqttSettings, tx: Sender<FeedEvent>, stop: Arc<AtomicBool>) {
     opts.set_max_packet_size(1 << 20, 1 << 20);
     if let Some((u, p)) = &settings.credentials {
         opts.set_credentials(u.clone(), p.clone());
+    }
+    if let Some(ca) = &settings.tls_ca {
+        let tls = rumqttc::TlsConfiguration::Simple { ca: ca.clone(), alpn: None, client_auth: None };
+        opts.set_transport(rumqttc::Transport::tls_with_config(tls));
     }
     let (client, mut connection) = Client::new(opts, 1024);
     let mut backoff = Duration::from_millis(100);

@@ -83,6 +83,7 @@ fn state_and_alarms_survive_bad_payloads_and_a_broker_restart() {
         client_id: format!("citytwin-test-{}", std::process::id()),
         topics: vec!["city/#".into(), "v1.1/+/Observations".into()],
         credentials: None,
+        tls_ca: None,
     });
     wait_for(&mut feed, &mut layer, "the first connection", |_, f| f.status.connected);
 
@@ -156,4 +157,164 @@ fn state_and_alarms_survive_bad_payloads_and_a_broker_restart() {
     assert!(p99 < 2_000, "p99 {p99} ms");
     b.kill().unwrap();
     b.wait().unwrap();
+}
+
+fn run(cmd: &str, args: &[&str], dir: &std::path::Path) {
+    let o = Command::new(cmd).args(args).current_dir(dir).output().unwrap();
+    assert!(o.status.success(), "{cmd} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// A scene's whole `[iot]` table against a broker that wants TLS and a password: sensors from a
+/// GeoJSON file, a vendor payload read through a mapping, and a geofenced rule stricter than
+/// the city-wide one. A wrong password leaves the feed down, saying why.
+#[test]
+fn tls_a_password_a_payload_mapping_and_a_geofence_through_a_real_broker() {
+    let dir = std::env::temp_dir().join(format!("citytwin-mqtt-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A CA and a server certificate for localhost, made here with openssl.
+    run(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=citytwin test CA",
+        ],
+        &dir,
+    );
+    run(
+        "openssl",
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+        &dir,
+    );
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    run(
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
+        &dir,
+    );
+    run("mosquitto_passwd", &["-c", "-b", "passwd", "ops", "s3cret"], &dir);
+    // Mosquitto started as root reads its files as the `mosquitto` user: these are throwaway.
+    for f in ["server.key", "passwd"] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::fs::write(
+        dir.join("mosquitto.conf"),
+        format!(
+            "listener {port}\ncafile {d}/ca.crt\ncertfile {d}/server.crt\nkeyfile {d}/server.key\n\
+             allow_anonymous false\npassword_file {d}/passwd\n",
+            d = dir.display()
+        ),
+    )
+    .unwrap();
+    let mut b = Command::new(mosquitto())
+        .args(["-c", &dir.join("mosquitto.conf").display().to_string()])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("mosquitto.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "mosquitto (TLS) did not start on port {port}: {}",
+            std::fs::read_to_string(dir.join("mosquitto.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Two river gauges inside the riverside zone, one outside it.
+    std::fs::write(
+        dir.join("gauges.geojson"),
+        r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","geometry":{"type":"Point","coordinates":[113.551,22.251]},"properties":{"id":"river-in","kind":"water_level"}},
+          {"type":"Feature","geometry":{"type":"Point","coordinates":[113.552,22.252]},"properties":{"id":"river-in-2","kind":"water_level"}},
+          {"type":"Feature","geometry":{"type":"Point","coordinates":[113.60,22.30]},"properties":{"id":"river-out","name":"upstream","observed_property":"Water Level","unit":"m"}}]}"#,
+    )
+    .unwrap();
+    let scene = format!(
+        "name = \"tls\"\n[camera]\nlon_deg = 113.55\nlat_deg = 22.25\ndistance_m = 500\n\
+         [iot]\nfeed = \"mqtt\"\nbroker = \"localhost:{port}\"\ntopics = [\"vendor/#\"]\ntls = true\nca_file = \"ca.crt\"\n\
+         username = \"ops\"\npassword_env = \"CITYTWIN_TEST_MQTT_PASSWORD\"\nsensor_files = [\"gauges.geojson\"]\n\
+         [[iot.mappings]]\ntopic = \"vendor/+/up\"\nsensor_topic_level = 1\nvalue = \"/readings/level_cm\"\ntime = \"/ts\"\nscale = 0.01\n\
+         [[iot.rules]]\nkind = \"water_level\"\nabove = 3.0\nclear = 2.5\n\
+         [[iot.rules]]\nkind = \"water_level\"\nabove = 2.0\nclear = 1.8\nzone = [[113.54, 22.24], [113.56, 22.24], [113.56, 22.26], [113.54, 22.26]]\n"
+    );
+    std::fs::write(dir.join("scene.toml"), scene).unwrap();
+    let iot = city_core::Scene::read(&dir.join("scene.toml")).unwrap().iot.unwrap();
+    let mut layer = IotLayer::from_scene(&iot).unwrap();
+    assert_eq!(layer.sensors.len(), 3);
+
+    // Without the password in the environment: a clear error before any connection.
+    let e = MqttSettings::from_scene(&iot, None, "t").unwrap_err().to_string();
+    assert!(e.contains("CITYTWIN_TEST_MQTT_PASSWORD"), "{e}");
+    // A wrong password: the feed stays down and says why.
+    let env = |password: &'static str| move |_: &str| Some(password.to_owned());
+    let wrong = MqttSettings::from_scene_with_env(&iot, None, "t-wrong", env("wrong")).unwrap();
+    let mut bad_feed = MqttFeed::start(wrong);
+    wait_for(&mut bad_feed, &mut layer, "the refusal", |_, f| f.status.last_error.is_some());
+    assert!(!bad_feed.status.connected, "{:?}", bad_feed.status);
+    drop(bad_feed);
+
+    let settings = MqttSettings::from_scene_with_env(&iot, None, "t-right", env("s3cret")).unwrap();
+    assert!(settings.tls_ca.is_some() && settings.credentials.is_some());
+    let mut feed = MqttFeed::start(settings);
+    wait_for(&mut feed, &mut layer, "the TLS connection", |_, f| f.status.connected);
+    let ts = now_ms() / 1000;
+    for (id, cm) in [("river-in", 250), ("river-out", 250), ("river-in-2", 150)] {
+        let o = Command::new("mosquitto_pub")
+            .args(["-h", "localhost", "-p", &port.to_string(), "--cafile", &dir.join("ca.crt").display().to_string()])
+            .args(["-u", "ops", "-P", "s3cret", "-t", &format!("vendor/{id}/up")])
+            .args(["-m", &format!(r#"{{"readings":{{"level_cm":{cm}}},"ts":{ts}}}"#)])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "mosquitto_pub over TLS: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    wait_for(&mut feed, &mut layer, "three mapped observations", |l, _| l.counts.applied >= 3);
+    let last = layer.state("river-in").unwrap().last().unwrap();
+    assert_eq!(last.0, ts * 1000, "the time from the payload, seconds to ms");
+    assert!((last.1 - 2.5).abs() < 1e-9, "250 cm is 2.5 m: {}", last.1);
+    assert!(layer.alarm("river-in"), "inside the zone 2.5 m is over its 2.0 m threshold");
+    assert!(!layer.alarm("river-out"), "outside it the city-wide 3.0 m holds");
+    assert!(!layer.alarm("river-in-2"), "1.5 m is under both");
+    b.kill().unwrap();
+    b.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
 }
