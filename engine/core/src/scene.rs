@@ -306,5 +306,23 @@ max = 40
         .unwrap();
         let iot = ok.iot.unwrap();
         assert_eq!((iot.feed, iot.rules[0].below), (crate::FeedKind::Mqtt, Some(0.0)));
+        // A geofence of two points, a mapping with neither sensor source, a pointer without /.
+        let rule = "[[iot.rules]]\nkind = \"vacancy\"\nbelow = 0\nclear = 5\n";
+        let e = Scene::parse(&format!("{base}{rule}{rule}zone = [[1.0, 5.0], [1.1, 5.0]]\n"), "s.toml").unwrap_err();
+        assert!(matches!(&e, CoreError::Scene { line: 10, .. }) && e.to_string().contains("rule 2: a zone"), "{e}");
+        let e =
+            Scene::parse(&format!("{base}[[iot.mappings]]\ntopic = \"a/#\"\nvalue = \"/v\"\n"), "s.toml").unwrap_err();
+        assert!(
+            matches!(&e, CoreError::Scene { line: 6, .. }) && e.to_string().contains("exactly one of sensor"),
+            "{e}"
+        );
+        let e = Scene::parse(
+            &format!("{base}[[iot.mappings]]\ntopic = \"a/#\"\nsensor = \"id\"\nvalue = \"/v\"\n"),
+            "s.toml",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("JSON pointers start with /"), "{e}");
+        let e = Scene::parse(&format!("{base}[iot]\npassword_env = \"P\"\n"), "s.toml").unwrap_err();
+        assert!(e.to_string().contains("without a username"), "{e}");
     }
 }

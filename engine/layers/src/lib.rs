@@ -8,7 +8,8 @@
 //! per-datastream state with a bounded history and window statistics ([`DatastreamState`]);
 //! threshold and geofence alarms with hysteresis ([`AlarmRule`]); the layer that ties them
 //! together ([`IotLayer`]); feeds: MQTT that reconnects and resubscribes ([`MqttFeed`]), the
-//! built-in [`Simulator`] from fitted models, and [`Replay`] of recorded series.
+//! built-in [`Simulator`] from fitted models, and [`Replay`] of recorded series, run on a thread
+//! of their own by [`LiveIot`].
 #![forbid(unsafe_code)]
 
 mod alarm_rule;
@@ -17,6 +18,7 @@ mod error;
 mod hk_car_parks;
 mod iot_from_scene;
 mod iot_layer;
+mod live_iot;
 mod mqtt_feed;
 mod mqtt_publisher;
 mod observation;
@@ -33,6 +35,7 @@ pub use datastream_state::{DatastreamState, HISTORY, WindowStats};
 pub use error::LayerError;
 pub use hk_car_parks::read_hk_car_parks;
 pub use iot_layer::{IngestCounts, IotLayer};
+pub use live_iot::{Feeds, LiveIot, LiveStatus};
 pub use mqtt_feed::{FeedEvent, FeedStatus, MqttFeed, MqttSettings};
 pub use mqtt_publisher::{MqttPublisher, sensorthings_message};
 pub use observation::{MAX_PAYLOAD_BYTES, Observation, datastream_of_topic, parse_iso_ms, parse_observation};

@@ -85,34 +85,30 @@ impl MqttFeed {
 
     /// Applies everything received so far to `layer`; returns the alarm changes.
     pub fn drain(&mut self, layer: &mut IotLayer) -> Vec<AlarmEvent> {
-        let mut events = Vec::new();
         let pending: Vec<FeedEvent> = match self.rx.lock() {
             Ok(rx) => rx.try_iter().collect(),
             Err(_) => Vec::new(),
         };
-        for e in pending {
-            match e {
-                FeedEvent::Message { topic, payload, .. } => {
-                    self.status.messages += 1;
-                    events.extend(layer.ingest(&topic, &payload));
-                }
-                FeedEvent::Connected => {
-                    self.status.connected = true;
-                    self.status.connections += 1;
-                }
-                FeedEvent::Disconnected(why) => {
-                    self.status.connected = false;
-                    self.status.last_error = Some(why);
-                }
-            }
-        }
-        events
+        pending
+            .into_iter()
+            .filter_map(|e| {
+                self.note(&e);
+                Self::apply(e, layer)
+            })
+            .collect()
     }
 
-    /// The next raw event, waiting up to `timeout` (for tools that measure the feed itself).
-    pub fn next_event(&mut self, timeout: Duration) -> Option<FeedEvent> {
-        let e = self.rx.lock().ok()?.recv_timeout(timeout).ok()?;
-        match &e {
+    /// Applies an event from [`MqttFeed::next_event`] (which has counted it in the status) to
+    /// `layer`: a message is ingested, the rest only changed the status.
+    pub fn apply(e: FeedEvent, layer: &mut IotLayer) -> Option<AlarmEvent> {
+        match e {
+            FeedEvent::Message { topic, payload, .. } => layer.ingest(&topic, &payload),
+            FeedEvent::Connected | FeedEvent::Disconnected(_) => None,
+        }
+    }
+
+    fn note(&mut self, e: &FeedEvent) {
+        match e {
             FeedEvent::Connected => {
                 self.status.connected = true;
                 self.status.connections += 1;
@@ -123,6 +119,12 @@ impl MqttFeed {
             }
             FeedEvent::Message { .. } => self.status.messages += 1,
         }
+    }
+
+    /// The next raw event, waiting up to `timeout` (for tools that measure the feed itself).
+    pub fn next_event(&mut self, timeout: Duration) -> Option<FeedEvent> {
+        let e = self.rx.lock().ok()?.recv_timeout(timeout).ok()?;
+        self.note(&e);
         Some(e)
     }
 }

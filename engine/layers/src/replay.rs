@@ -141,6 +141,11 @@ impl Replay {
         taken
     }
 
+    /// Datastreams being replayed.
+    pub fn stream_count(&self) -> usize {
+        self.streams.len()
+    }
+
     fn span_ms(&self, series: usize) -> i64 {
         let p = &self.series[series].points;
         p[p.len() - 1].0 - p[0].0
