@@ -47,34 +47,10 @@ enum Command {
     /// with nothing given, the built-in demo city (generated on first run and cached).
     ///
     /// Mouse: left-drag turns, right-drag pans, the wheel zooms towards the cursor, a click
-    /// picks a building and shows its attributes. Keys: W/A/S/D/Q/E fly, 1-9 fly to the scene's
-    /// bookmarks, F12 saves a screenshot. Needs a display (or xvfb-run).
-    View {
-        /// A scene (.toml), a tileset.json, or a folder holding one.
-        target: Option<PathBuf>,
-        /// Memory budget for loaded tiles, MiB: over it, detail drops and the panel says so.
-        #[arg(long, default_value_t = 1024)]
-        memory: usize,
-        /// Frame-time budget, ms: slower frames drop detail.
-        #[arg(long)]
-        frame_budget_ms: Option<f64>,
-        /// Write a PNG once every selected tile has loaded, then exit.
-        #[arg(long)]
-        screenshot: Option<PathBuf>,
-        /// Before the screenshot, pick at this pixel ("X,Y" or "center") and print the feature.
-        #[arg(long)]
-        click: Option<String>,
-        /// Start looking straight down at this feature of the tileset (its features.csv id).
-        #[arg(long)]
-        look_at_feature: Option<String>,
-        /// Window size.
-        #[arg(long, default_value = "1280x720")]
-        size: String,
-        /// Fly to every bookmark in turn, waiting at each until it has loaded, then exit (or
-        /// take the screenshot); prints frame times while streaming and at rest.
-        #[arg(long)]
-        tour: bool,
-    },
+    /// picks a building (or a sensor's marker) and shows its attributes (or its time series).
+    /// Keys: W/A/S/D/Q/E fly, 1-9 fly to the scene's bookmarks, F12 saves a screenshot. Needs a
+    /// display (or xvfb-run).
+    View(view_args::ViewArgs),
     /// Answer a batch of spatial queries over a set of objects, in parallel.
     ///
     /// Objects come from GeoJSON (Polygon/MultiPolygon features; `height` and `min_height`
@@ -200,16 +176,7 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let command = cli.command.unwrap_or(Command::View {
-        target: None,
-        memory: 1024,
-        frame_budget_ms: None,
-        screenshot: None,
-        click: None,
-        look_at_feature: None,
-        size: "1280x720".into(),
-        tour: false,
-    });
+    let command = cli.command.unwrap_or_else(|| Command::View(view_args::ViewArgs::default()));
     match command {
         Command::Query { kind, objects, queries, k, threads, out, crs, no_reorder } => {
             if k == 0 {
@@ -225,9 +192,7 @@ fn run(cli: Cli) -> Result<()> {
             let opts = BatchOptions { parallel: threads > 1, reorder: !no_reorder };
             query(kind, &objects, &queries, k, crs.as_ref(), out.as_deref(), threads, opts, &pool)
         }
-        Command::View { target, memory, frame_budget_ms, screenshot, click, look_at_feature, size, tour } => {
-            view(target, memory, frame_budget_ms, screenshot, click, look_at_feature, size, tour)
-        }
+        Command::View(args) => view(args),
         Command::Generate { objects, queries, seed, footprints, cityjsonseq, out } => {
             generate(objects, queries, seed, footprints, &out)?;
             if cityjsonseq {
@@ -249,6 +214,7 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+mod view_args;
 #[cfg(feature = "viewer")]
 mod view_command;
 
@@ -381,33 +347,14 @@ fn iot_stats(scene: Option<&Path>, broker: Option<String>, topics: Vec<String>, 
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn view(
-    target: Option<PathBuf>,
-    memory_mib: usize,
-    frame_budget_ms: Option<f64>,
-    screenshot: Option<PathBuf>,
-    click: Option<String>,
-    look_at_feature: Option<String>,
-    size: String,
-    tour: bool,
-) -> Result<()> {
+fn view(args: view_args::ViewArgs) -> Result<()> {
     #[cfg(feature = "viewer")]
     {
-        view_command::run(view_command::ViewArgs {
-            target,
-            memory_mib,
-            frame_budget_ms,
-            screenshot,
-            click,
-            look_at_feature,
-            size,
-            tour,
-        })
+        view_command::run(args)
     }
     #[cfg(not(feature = "viewer"))]
     {
-        let _ = (target, memory_mib, frame_budget_ms, screenshot, click, look_at_feature, size, tour);
+        let _ = args;
         bail!("this citytwin was built without the viewer (cargo feature \"viewer\")")
     }
 }

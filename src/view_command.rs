@@ -1,5 +1,5 @@
 //! `citytwin view`: opens the viewer on a scene file, a tileset, or the built-in demo city.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use city_bevy::bevy::prelude::*;
@@ -8,25 +8,7 @@ use city_bevy::{CityViewerPlugin, ViewerStart};
 use city_core::{Bookmark, CameraPose, Geodetic, Scene, SceneTileset, StyleMode, StyleRule, geodetic_from_ecef};
 use city_tiles::{ContentLoader, FileLoader, HttpLoader, StreamOptions, TileTree, TilesetJson};
 
-/// The options of `citytwin view`.
-pub struct ViewArgs {
-    /// A scene (`.toml`), a tileset (`tileset.json` or its folder), or none for the demo.
-    pub target: Option<PathBuf>,
-    /// Memory budget for loaded tiles, MiB.
-    pub memory_mib: usize,
-    /// Frame-time budget, ms.
-    pub frame_budget_ms: Option<f64>,
-    /// Write a PNG when loaded, then exit.
-    pub screenshot: Option<PathBuf>,
-    /// Pick at this pixel (`X,Y` or `center`) before the screenshot.
-    pub click: Option<String>,
-    /// Start looking straight down at this feature (from the tileset's features.csv).
-    pub look_at_feature: Option<String>,
-    /// Window size, `WIDTHxHEIGHT`.
-    pub size: String,
-    /// Fly to every bookmark (waiting for each to load) before the screenshot.
-    pub tour: bool,
-}
+pub use crate::view_args::ViewArgs;
 
 /// Opens the viewer and runs until the window closes (or the script exits).
 pub fn run(args: ViewArgs) -> Result<()> {
@@ -74,8 +56,17 @@ pub fn run(args: ViewArgs) -> Result<()> {
         ..Default::default()
     };
     let title = format!("CityTwin: {}", scene.name);
-    let start =
-        ViewerStart { scene, stream, screenshot: args.screenshot.clone(), click, tour: args.tour, camera_override };
+    let iot = iot_start(&scene, &args)?;
+    let start = ViewerStart {
+        scene,
+        stream,
+        screenshot: args.screenshot.clone(),
+        click,
+        tour: args.tour,
+        hold_s: args.hold,
+        camera_override,
+        iot,
+    };
     let exit = App::new()
         .add_plugins(DefaultPlugins.set(WindowPlugin {
             primary_window: Some(Window {
@@ -99,6 +90,87 @@ pub fn run(args: ViewArgs) -> Result<()> {
         bail!("the viewer closed before the screenshot {} was written", p.display());
     }
     Ok(())
+}
+
+/// The live sensor layer the scene (or `--sensors`) asks for, with its feeds and each sensor's
+/// building. A sensor file or replay folder that cannot be read stops here with its name; a
+/// broker that cannot be set up (a missing password variable) opens the layer with the reason
+/// in its panel.
+fn iot_start(scene: &Scene, args: &ViewArgs) -> Result<Option<city_bevy::iot_state::IotStart>> {
+    use city_layers::{IotLayer, MqttSettings, Replay};
+    let iot = match args.sensors {
+        Some(0) => return Ok(None),
+        Some(n) => grid_sensors(n, Geodetic::from_deg(scene.camera.lon_deg, scene.camera.lat_deg, 0.0)),
+        None => match &scene.iot {
+            Some(iot) => iot.clone(),
+            None => return Ok(None),
+        },
+    };
+    let mut layer = IotLayer::from_scene(&iot).context("the scene's [iot] table")?;
+    let mut error = None;
+    let mqtt = match iot.feed {
+        city_core::FeedKind::Mqtt => {
+            match MqttSettings::from_scene(&iot, None, &format!("citytwin-view-{}", std::process::id())) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    error = Some(e.to_string());
+                    None
+                }
+            }
+        }
+        city_core::FeedKind::Simulator => None,
+    };
+    let replay = args.replay.as_deref().map(Replay::read_dir).transpose().context("--replay")?;
+    // The building holding each sensor, from the first tileset's features.csv when it has one.
+    let containers = match scene.tilesets.first().map(|t| t.path.clone()).filter(|p| p.join("features.csv").is_file()) {
+        Some(dir) => citytwin::sensor_buildings::sensor_buildings(&mut layer, &dir).unwrap_or_else(|e| {
+            warn!("sensors not joined to buildings: {e:#}");
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    Ok(Some(city_bevy::iot_state::IotStart {
+        layer,
+        containers,
+        simulator: iot.feed == city_core::FeedKind::Simulator,
+        replay,
+        mqtt,
+        error,
+        selected: args.select_sensor.clone(),
+    }))
+}
+
+/// `n` air-temperature sensors on a square grid 60 m apart around `centre` (`--sensors`), with
+/// the demo's heat alarm.
+fn grid_sensors(n: usize, centre: Geodetic) -> city_core::SceneIot {
+    use city_core::{SceneIot, SceneRule, SceneSensor, SensorKind};
+    let side = (n as f64).sqrt().ceil() as usize;
+    let step = 60.0;
+    let m_per_deg_lon = 111_320.0 * centre.lat_deg.to_radians().cos();
+    let sensors = (0..n)
+        .map(|k| {
+            let (i, j) = ((k % side) as f64, (k / side) as f64);
+            let half = (side as f64 - 1.0) / 2.0;
+            SceneSensor {
+                id: format!("grid-{k}"),
+                name: None,
+                kind: SensorKind::AirTemperature,
+                lon_deg: centre.lon_deg + (i - half) * step / m_per_deg_lon,
+                lat_deg: centre.lat_deg + (j - half) * step / 111_320.0,
+            }
+        })
+        .collect();
+    SceneIot {
+        sensors,
+        rules: vec![SceneRule {
+            kind: SensorKind::AirTemperature,
+            above: Some(35.0),
+            below: None,
+            clear: 33.0,
+            zone: None,
+        }],
+        ..Default::default()
+    }
 }
 
 /// The demo city's scene: camera, bookmarks, a height ramp.

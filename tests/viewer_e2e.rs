@@ -1,6 +1,8 @@
 //! The viewer for real, under Xvfb with Mesa's software Vulkan (lavapipe): an imported Delft
 //! tileset, the demo city and a Cesium 1.1 sample render to PNGs that are not blank, and a
-//! scripted click on a building's pixel picks that building. `.ci/run` installs xvfb and
+//! scripted click on a building's pixel picks that building; live sensors in alarm restyle the
+//! buildings holding them, a sensor's panel opens with its replayed series, and a broker that
+//! is not there does not stop the viewer. `.ci/run` installs xvfb and
 //! mesa-vulkan-drivers.
 #![cfg(feature = "viewer")]
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
@@ -141,7 +143,7 @@ fn a_click_on_a_delft_building_picks_it_and_the_frame_is_not_blank() {
 }
 
 #[test]
-fn the_demo_city_and_a_cesium_sample_render() {
+fn the_demo_city_its_live_sensors_and_a_cesium_sample_render() {
     let dir = temp("demo");
     let shot = dir.join("demo.png");
     under_xvfb(&["view", "--screenshot", shot.to_str().unwrap(), "--size", "640x360"], &dir);
@@ -151,7 +153,115 @@ fn the_demo_city_and_a_cesium_sample_render() {
     let sample = data("3dtiles/1.1/MetadataGranularities/tileset.json");
     under_xvfb(&["view", sample.to_str().unwrap(), "--screenshot", shot.to_str().unwrap(), "--size", "640x360"], &dir);
     assert_rendered(&shot, 0.1);
+    sensor_alarms_restyle_their_buildings(&dir);
+    a_sensor_panel_shows_its_replayed_series(&dir);
+    an_unreachable_broker_does_not_stop_the_viewer(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A scene over the demo city (`path = "demo"`, cached in `dir`) looking at its centre, with
+/// an `[iot]` table appended.
+fn demo_scene(dir: &Path, name: &str, iot: &str) -> PathBuf {
+    let c = citytwin::demo_city::centre();
+    let scene = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &scene,
+        format!(
+            "name = \"{name}\"\n[[tilesets]]\nname = \"demo\"\npath = \"demo\"\n\
+             [camera]\nlon_deg = {}\nlat_deg = {}\ndistance_m = 900\nheading_deg = 35\npitch_deg = 40\n\
+             [style]\nattribute = \"height\"\nmode = \"ramp\"\nmin = 0\nmax = 120\n{iot}",
+            c.lon_deg, c.lat_deg
+        ),
+    )
+    .unwrap();
+    scene
+}
+
+/// Share of the middle of the frame in the alarm colour (a pink-red no height ramp gives: the
+/// ramp's reds have almost no blue).
+fn alarm_share(path: &Path) -> f64 {
+    let (w, h, px) = pixels(path);
+    let middle: Vec<[u8; 3]> =
+        (h / 4..h * 3 / 4).flat_map(|y| (w / 4..w * 3 / 4).map(move |x| (x, y))).map(|(x, y)| px[y * w + x]).collect();
+    let pink = |p: &[u8; 3]| p[0] > 120 && u32::from(p[1]) * 3 < u32::from(p[0]) && p[2] > p[1] + 15;
+    middle.iter().filter(|p| pink(p)).count() as f64 / middle.len() as f64
+}
+
+/// Sensors on a 25 m grid over the centre, all in alarm (any temperature above -50 C): the
+/// buildings holding them turn the alarm colour; the same view without the rule has none.
+fn sensor_alarms_restyle_their_buildings(dir: &Path) {
+    let c = citytwin::demo_city::centre();
+    let mut features = Vec::new();
+    for i in 0..40 {
+        for j in 0..40 {
+            let lon = c.lon_deg + (f64::from(i) - 20.0) * 25.0 / (111_320.0 * c.lat_deg.to_radians().cos());
+            let lat = c.lat_deg + (f64::from(j) - 20.0) * 25.0 / 111_320.0;
+            features.push(format!(
+                r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},{lat}]}},"properties":{{"id":"g{i}-{j}","kind":"air_temperature"}}}}"#
+            ));
+        }
+    }
+    std::fs::write(
+        dir.join("grid.geojson"),
+        format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(",")),
+    )
+    .unwrap();
+    let iot = "[iot]\nsensor_files = [\"grid.geojson\"]\n";
+    let calm = demo_scene(dir, "calm", iot);
+    let hot =
+        demo_scene(dir, "hot", &format!("{iot}[[iot.rules]]\nkind = \"air_temperature\"\nabove = -50\nclear = -60\n"));
+    let (calm_png, hot_png) = (dir.join("calm.png"), dir.join("hot.png"));
+    for (scene, png) in [(&calm, &calm_png), (&hot, &hot_png)] {
+        let args = ["view", scene.to_str().unwrap(), "--hold", "2", "--screenshot", png.to_str().unwrap()];
+        under_xvfb(&[&args[..], &["--size", "640x360"]].concat(), dir);
+        assert_rendered(png, 0.25);
+    }
+    let (calm, hot) = (alarm_share(&calm_png), alarm_share(&hot_png));
+    assert!(calm < 0.005 && hot > 0.03, "alarm-coloured share: {:.2}% calm, {:.2}% hot", calm * 100.0, hot * 100.0);
+}
+
+/// Share of the bottom-right corner (where the sensor's panel opens) that is egui's dark
+/// window fill.
+fn dark_share_bottom_right(path: &Path) -> f64 {
+    let (w, h, px) = pixels(path);
+    let corner: Vec<[u8; 3]> =
+        (h - 240..h - 20).flat_map(|y| (w - 340..w - 20).map(move |x| (x, y))).map(|(x, y)| px[y * w + x]).collect();
+    corner.iter().filter(|p| p.iter().all(|c| *c < 60)).count() as f64 / corner.len() as f64
+}
+
+/// `--select-sensor` opens the panel of a demo sensor fed by NOAA's replayed series: the
+/// bottom-right corner fills with the panel and its plot.
+fn a_sensor_panel_shows_its_replayed_series(dir: &Path) {
+    let noaa = data("iot/noaa-temps-vega");
+    let (plain, panel) = (dir.join("plain.png"), dir.join("panel.png"));
+    let base = ["view", "--hold", "3", "--replay", noaa.to_str().unwrap()];
+    under_xvfb(&[&base[..], &["--screenshot", plain.to_str().unwrap()]].concat(), dir);
+    let o = under_xvfb(
+        &[&base[..], &["--select-sensor", "temp-20-15", "--screenshot", panel.to_str().unwrap()]].concat(),
+        dir,
+    );
+    assert_rendered(&panel, 0.2);
+    let (before, after) = (dark_share_bottom_right(&plain), dark_share_bottom_right(&panel));
+    assert!(after > before + 0.3, "panel corner dark share {before:.2} -> {after:.2}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("frames at rest: mean"), "{stdout}");
+}
+
+/// A scene whose broker is not there: the viewer opens anyway (the panel says the feed is down
+/// and retrying; `headless_sensors` checks that line) and renders the city.
+fn an_unreachable_broker_does_not_stop_the_viewer(dir: &Path) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let scene = demo_scene(
+        dir,
+        "nobroker",
+        &format!(
+            "[iot]\nfeed = \"mqtt\"\nbroker = \"127.0.0.1:{port}\"\n\
+             [[iot.sensors]]\nid = \"gauge\"\nkind = \"water_level\"\nlon_deg = 113.57\nlat_deg = 22.27\n"
+        ),
+    );
+    let png = dir.join("nobroker.png");
+    under_xvfb(&["view", scene.to_str().unwrap(), "--size", "640x360", "--screenshot", png.to_str().unwrap()], dir);
+    assert_rendered(&png, 0.25);
 }
 
 #[test]

@@ -90,6 +90,18 @@ pub fn pick<'a>(
     best
 }
 
+/// The ray (ECEF origin and direction) from the camera through a window position.
+pub fn cursor_ray(
+    cursor: bevy::math::Vec2,
+    camera: (&bevy::camera::Camera, &bevy::transform::components::GlobalTransform),
+    origin: &crate::floating_origin::FloatingOrigin,
+) -> Option<(DVec3, DVec3)> {
+    let ray = camera.0.viewport_to_world(camera.1, cursor).ok()?;
+    let o = origin.ecef_point([f64::from(ray.origin.x), f64::from(ray.origin.y), f64::from(ray.origin.z)]);
+    let d = origin.ecef_vector([f64::from(ray.direction.x), f64::from(ray.direction.y), f64::from(ray.direction.z)]);
+    Some((o, d))
+}
+
 /// Picks at a window position: the ray from the camera through that pixel against every drawn
 /// tile of every visible layer.
 pub fn pick_at(
@@ -98,9 +110,7 @@ pub fn pick_at(
     origin: &crate::floating_origin::FloatingOrigin,
     layers: &crate::tile_layers::Layers,
 ) -> Option<(Picked, crate::viewer_state::PickedFeature)> {
-    let ray = camera.0.viewport_to_world(camera.1, cursor).ok()?;
-    let o = origin.ecef_point([f64::from(ray.origin.x), f64::from(ray.origin.y), f64::from(ray.origin.z)]);
-    let d = origin.ecef_vector([f64::from(ray.direction.x), f64::from(ray.direction.y), f64::from(ray.direction.z)]);
+    let (o, d) = cursor_ray(cursor, camera, origin)?;
     let tiles = layers.0.iter().enumerate().filter(|(_, l)| l.visible).flat_map(|(li, l)| {
         l.last
             .render
@@ -113,7 +123,8 @@ pub fn pick_at(
     Some((hit, crate::viewer_state::FeatureColors::describe(hit.layer, hit.tile, props, hit.feature)))
 }
 
-/// A click (press and release without a drag) picks the feature under the cursor.
+/// A click (press and release without a drag) picks what is under the cursor: a sensor's
+/// marker when one is nearer along the ray than the feature behind it, else the feature.
 #[allow(clippy::too_many_arguments)]
 pub fn pick_on_click(
     buttons: bevy::prelude::Res<'_, bevy::prelude::ButtonInput<bevy::prelude::MouseButton>>,
@@ -124,6 +135,7 @@ pub fn pick_on_click(
     layers: bevy::prelude::Res<'_, crate::tile_layers::Layers>,
     mut colors: bevy::prelude::ResMut<'_, crate::viewer_state::FeatureColors>,
     mut pressed_at: bevy::prelude::Local<'_, Option<bevy::math::Vec2>>,
+    iot: Option<bevy::prelude::ResMut<'_, crate::iot_state::IotState>>,
 ) {
     use bevy::prelude::MouseButton;
     let cursor = window.cursor_position();
@@ -134,7 +146,18 @@ pub fn pick_on_click(
         && let (Some(start), Some(now)) = (pressed_at.take(), cursor)
         && start.distance(now) < 4.0
     {
-        colors.picked = pick_at(now, *camera, &origin, &layers).map(|(_, f)| f);
+        let feature = pick_at(now, *camera, &origin, &layers);
+        if let Some(mut iot) = iot.filter(|s| s.visible) {
+            let sensor = cursor_ray(now, *camera, &origin)
+                .and_then(|(o, d)| crate::sensor_markers::pick_sensor(o, d, &iot.positions))
+                .filter(|(_, t)| feature.as_ref().is_none_or(|(hit, _)| *t < hit.distance_m + 1.0));
+            if let Some((i, _)) = sensor {
+                iot.selected = Some(i);
+                colors.picked = None;
+                return;
+            }
+        }
+        colors.picked = feature.map(|(_, f)| f);
     }
 }
 

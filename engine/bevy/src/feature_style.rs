@@ -7,6 +7,9 @@ pub const DEFAULT_COLOR: [f32; 4] = [0.82, 0.82, 0.80, 1.0];
 /// The picked feature.
 pub const HIGHLIGHT_COLOR: [f32; 4] = [1.0, 0.78, 0.0, 1.0];
 
+/// A building holding a sensor in alarm: a red apart from the ramp's and the markers'.
+pub const ALARM_COLOR: [f32; 4] = [1.0, 0.12, 0.35, 1.0];
+
 /// Twelve distinguishable colours (Tableau's palette, linear RGB) for categories.
 const PALETTE: [[f32; 3]; 12] = [
     [0.06, 0.23, 0.52],

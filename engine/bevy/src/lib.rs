@@ -7,17 +7,20 @@
 //! Per frame: input moves the f64 orbit; the eye becomes the floating origin and the Bevy camera
 //! gets only a rotation; each tileset's streamer selects tiles for the view and loads run on the
 //! async compute pool; finished loads become meshes; every placed entity gets its camera-relative
-//! f32 transform; clicks pick features; the panels draw.
+//! f32 transform; clicks pick features or sensors; the live sensors' colours (computed on their
+//! feed thread) reach the marker mesh; the panels draw.
 #![forbid(unsafe_code)]
 
 pub mod camera_control;
 pub mod feature_picking;
 pub mod feature_style;
 pub mod floating_origin;
+pub mod iot_state;
 pub mod mesh_building;
 pub mod orbit_camera;
 pub mod panels;
 pub mod sensor_markers;
+pub mod sensor_panel;
 pub mod tile_layers;
 pub mod viewer_script;
 pub mod viewer_state;
@@ -51,8 +54,12 @@ pub struct ViewerStart {
     pub click: Option<Vec2>,
     /// `--tour`: fly to every bookmark before the screenshot, measuring frames.
     pub tour: bool,
+    /// `--hold`: seconds at rest before the screenshot, measuring frames.
+    pub hold_s: f64,
     /// Where to look instead of the scene's camera (e.g. straight down at one feature).
     pub camera_override: Option<Orbit>,
+    /// The live IoT layer (from the scene's `[iot]` table), if any.
+    pub iot: Option<iot_state::IotStart>,
 }
 
 /// The viewer: tile streaming, floating origin, camera, picking, styling, panels and scripted
@@ -84,36 +91,14 @@ impl Plugin for CityViewerPlugin {
             fov_y: 50f64.to_radians(),
         };
         let style: Option<StyleRule> = start.scene.style.clone();
-        // The live sensors the scene declares, fed by the simulator (default) or MQTT.
-        if let Some(iot) = &start.scene.iot {
-            match city_layers::IotLayer::from_scene(iot) {
-                Ok(layer) => {
-                    let (sim, mqtt) = match iot.feed {
-                        city_core::FeedKind::Simulator => (Some(city_layers::Simulator::new(&layer.sensors, 1)), None),
-                        city_core::FeedKind::Mqtt => {
-                            let broker = iot.broker.clone().unwrap_or_default();
-                            let (host, port) = broker
-                                .rsplit_once(':')
-                                .map_or((broker.clone(), 1883), |(h, p)| (h.to_owned(), p.parse().unwrap_or(1883)));
-                            let settings = city_layers::MqttSettings {
-                                host,
-                                port,
-                                client_id: format!("citytwin-view-{}", std::process::id()),
-                                topics: if iot.topics.is_empty() { vec!["#".into()] } else { iot.topics.clone() },
-                                credentials: None,
-                            };
-                            (None, Some(city_layers::MqttFeed::start(settings)))
-                        }
-                    };
-                    app.insert_resource(sensor_markers::IotState::new(layer, sim, mqtt));
-                }
-                Err(e) => error!("iot layer not opened: {e}"),
-            }
+        // The live sensors, their feeds on a thread of their own.
+        if let Some(iot) = start.iot.clone() {
+            app.insert_resource(iot_state::IotState::start(iot));
         }
         app.insert_resource(layers)
             .insert_resource(rig)
-            .insert_resource(FeatureColors { style, picked: None })
-            .insert_resource(ViewerScript::new(start.screenshot.clone(), start.click, start.tour))
+            .insert_resource(FeatureColors { style, ..default() })
+            .insert_resource(ViewerScript::new(start.screenshot.clone(), start.click, start.tour, start.hold_s))
             .init_resource::<FloatingOrigin>()
             .init_resource::<CurrentView>()
             .init_resource::<PointerOverPanel>()
@@ -135,7 +120,7 @@ impl Plugin for CityViewerPlugin {
                 )
                     .chain(),
             )
-            .add_systems(bevy_egui::EguiPrimaryContextPass, (panels::panels, sensor_markers::sensor_panel));
+            .add_systems(bevy_egui::EguiPrimaryContextPass, (panels::panels, sensor_panel::sensor_panel));
         app.sub_app_mut(bevy::render::RenderApp).add_systems(bevy::render::ExtractSchedule, count_waiting_pipelines);
     }
 }

@@ -1,53 +1,18 @@
-//! Live sensors on the city: every sensor a small diamond above its place, coloured by its last
-//! value, alarms blinking red, all in one mesh (one draw call however many sensors), rebuilt
-//! when values change. Observations come from the scene's feed: the built-in simulator by
-//! default, or MQTT.
+//! Live sensors on the city: every sensor a small octahedron above its place, coloured by its
+//! last value, alarms blinking red, all in one mesh (one draw call however many sensors). The
+//! geometry is built once; each tick only the colour buffer is replaced, with colours the feed
+//! thread has already computed ([`crate::iot_state`]). Clicking near a marker selects it.
 use bevy::asset::RenderAssetUsages;
-use bevy::mesh::{Mesh, PrimitiveTopology};
+use bevy::mesh::{Indices, Mesh, PrimitiveTopology};
 use bevy::prelude::*;
-use city_core::{EnuFrame, Geodetic, ecef_from_geodetic};
-use city_layers::{IotLayer, MqttFeed, Simulator};
+use city_core::{Vec3 as DVec3, ecef_from_geodetic};
+use city_layers::IotLayer;
 use city_tiles::Mat4 as DMat4;
 
 use crate::feature_style::ramp;
 use crate::floating_origin::WorldPlacement;
-
-/// The live IoT layer and its feed.
-#[derive(Resource)]
-pub struct IotState {
-    /// Sensors, state, alarms.
-    pub layer: IotLayer,
-    /// The simulator, when it is the feed.
-    pub simulator: Option<Simulator>,
-    /// The MQTT feed, when it is.
-    pub mqtt: Option<MqttFeed>,
-    /// Shown or not.
-    pub visible: bool,
-    /// The frame the markers are drawn in (ENU at the sensors' centre).
-    frame: EnuFrame,
-    mesh: Option<Handle<Mesh>>,
-    since_tick: f64,
-    blink: bool,
-}
-
-impl IotState {
-    /// A layer and its feed.
-    pub fn new(layer: IotLayer, simulator: Option<Simulator>, mqtt: Option<MqttFeed>) -> Self {
-        let n = layer.sensors.len().max(1) as f64;
-        let lon = layer.sensors.iter().map(|s| s.location.lon_deg).sum::<f64>() / n;
-        let lat = layer.sensors.iter().map(|s| s.location.lat_deg).sum::<f64>() / n;
-        Self {
-            layer,
-            simulator,
-            mqtt,
-            visible: true,
-            frame: EnuFrame::at(Geodetic::from_deg(lon, lat, 0.0)),
-            mesh: None,
-            since_tick: 1.0,
-            blink: false,
-        }
-    }
-}
+use crate::iot_state::IotState;
+use crate::viewer_state::FeatureColors;
 
 /// The colour of a sensor: its last value on a ramp for its property, red when alarmed (and
 /// dark red on the other half of the blink), grey without a value.
@@ -66,109 +31,131 @@ pub fn marker_color(property: &str, last: Option<f64>, alarm: bool, blink: bool)
     ramp(t)
 }
 
-/// Half the size of a diamond, metres.
-const MARKER_R: f32 = 8.0;
-/// Vertices per diamond: 8 triangles.
-const MARKER_VERTICES: usize = 24;
+/// Half the size of a marker, metres.
+pub const MARKER_R: f32 = 8.0;
+/// Markers float this high above the ground (visible over low buildings from kilometres).
+pub const MARKER_HEIGHT_M: f64 = 30.0;
+/// Vertices per marker: an octahedron's six corners (the material is unlit, so corners are
+/// shared between faces: a quarter of the vertices of flat-shaded faces).
+pub const MARKER_VERTICES: usize = 6;
+/// Its eight faces, counter-clockwise seen from outside: +x +y -x -y around, top 4, bottom 5.
+const MARKER_FACES: [[u32; 3]; 8] =
+    [[0, 1, 4], [1, 2, 4], [2, 3, 4], [3, 0, 4], [1, 0, 5], [2, 1, 5], [3, 2, 5], [0, 3, 5]];
 
-/// The positions (ENU metres in `frame`) of the diamonds: 8 triangles, 24 vertices each, 16 m
-/// across, 30 m above the ground (visible from a few kilometres). Sensors do not move: this is
-/// computed once.
-pub fn marker_positions(state: &IotState) -> Vec<[f32; 3]> {
+/// The marker mesh's positions (ENU metres in `state.frame`) and indices.
+pub fn marker_geometry(state: &IotState) -> (Vec<[f32; 3]>, Vec<u32>) {
     let r = MARKER_R;
-    let tips = [[r, 0.0, 0.0], [0.0, r, 0.0], [-r, 0.0, 0.0], [0.0, -r, 0.0]];
-    let mut pos = Vec::with_capacity(state.layer.sensors.len() * MARKER_VERTICES);
-    for s in &state.layer.sensors {
-        let p = state.frame.enu_from_ecef(ecef_from_geodetic(Geodetic { height_m: 30.0, ..s.location }));
-        let c = [p[0] as f32, p[1] as f32, p[2] as f32];
-        for i in 0..4 {
-            let (a, b) = (tips[i], tips[(i + 1) % 4]);
-            for z in [r, -r] {
-                // Counter-clockwise seen from outside: up-facing for the top, down for the bottom.
-                let tri = if z > 0.0 { [a, b, [0.0, 0.0, z]] } else { [b, a, [0.0, 0.0, z]] };
-                pos.extend(tri.map(|v| [c[0] + v[0], c[1] + v[1], c[2] + v[2]]));
-            }
-        }
+    let corners = [[r, 0.0, 0.0], [0.0, r, 0.0], [-r, 0.0, 0.0], [0.0, -r, 0.0], [0.0, 0.0, r], [0.0, 0.0, -r]];
+    let mut pos = Vec::with_capacity(state.positions.len() * MARKER_VERTICES);
+    let mut idx = Vec::with_capacity(state.positions.len() * 24);
+    for (k, p) in state.positions.iter().enumerate() {
+        let e = state.frame.enu_from_ecef(*p);
+        let c = [e[0] as f32, e[1] as f32, e[2] as f32];
+        pos.extend(corners.map(|v| [c[0] + v[0], c[1] + v[1], c[2] + v[2]]));
+        let base = (k * MARKER_VERTICES) as u32;
+        idx.extend(MARKER_FACES.iter().flatten().map(|i| base + i));
     }
-    pos
+    (pos, idx)
 }
 
 /// The colour of every marker vertex, from each sensor's state now.
-pub fn marker_colors(state: &IotState) -> Vec<[f32; 4]> {
-    let mut col = Vec::with_capacity(state.layer.sensors.len() * MARKER_VERTICES);
-    for s in &state.layer.sensors {
+pub fn marker_colors(layer: &IotLayer, blink: bool) -> Vec<[f32; 4]> {
+    let mut col = Vec::with_capacity(layer.sensors.len() * MARKER_VERTICES);
+    for s in &layer.sensors {
         let color = match s.datastreams.first() {
             Some(d) => marker_color(
                 &d.observed_property,
-                state.layer.state(&d.id).and_then(|st| st.last()).map(|l| l.1),
-                state.layer.alarm(&d.id),
-                state.blink,
+                layer.state(&d.id).and_then(|st| st.last()).map(|l| l.1),
+                s.datastreams.iter().any(|d| layer.alarm(&d.id)),
+                blink,
             ),
-            None => marker_color("", None, false, state.blink),
+            None => marker_color("", None, false, blink),
         };
         col.extend(std::iter::repeat_n(color, MARKER_VERTICES));
     }
     col
 }
 
-/// Once a second: the feed's observations into the layer, then the markers redrawn.
+/// The sensor whose marker the ray `origin + t dir` (ECEF) passes closest to, within the
+/// marker's size or 0.6 degrees of the line of sight (so far markers stay clickable), in front
+/// of the eye; with its distance along the ray, metres.
+pub fn pick_sensor(origin: DVec3, dir: DVec3, positions: &[DVec3]) -> Option<(usize, f64)> {
+    let len = (dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]).sqrt();
+    if len == 0.0 {
+        return None;
+    }
+    let d = dir.map(|v| v / len);
+    let mut best: Option<(usize, f64, f64)> = None;
+    for (i, p) in positions.iter().enumerate() {
+        let v = [p[0] - origin[0], p[1] - origin[1], p[2] - origin[2]];
+        let t = v[0] * d[0] + v[1] * d[1] + v[2] * d[2];
+        if t <= 0.0 {
+            continue;
+        }
+        let off = [v[0] - t * d[0], v[1] - t * d[1], v[2] - t * d[2]];
+        let miss = (off[0] * off[0] + off[1] * off[1] + off[2] * off[2]).sqrt();
+        if miss > (f64::from(MARKER_R) * 1.5).max(t * 0.01) {
+            continue;
+        }
+        // The one nearest the line of sight, as seen (angle), wins.
+        if best.is_none_or(|(_, _, a)| miss / t < a) {
+            best = Some((i, t, miss / t));
+        }
+    }
+    best.map(|(i, t, _)| (i, t))
+}
+
+/// Each frame: the newest colours from the feed thread into the marker mesh (built on the first
+/// tick), the buildings in alarm into the feature colours, and the layer toggle applied.
 pub fn update_sensors(
     mut commands: Commands<'_, '_>,
     state: Option<ResMut<'_, IotState>>,
-    time: Res<'_, Time>,
     mut meshes: ResMut<'_, Assets<Mesh>>,
     materials: Res<'_, crate::viewer_state::SharedMaterials>,
+    mut colors: ResMut<'_, FeatureColors>,
     mut vis: Query<'_, '_, &mut Visibility, With<SensorMarkers>>,
 ) {
     let Some(mut state) = state else { return };
-    state.since_tick += time.delta_secs_f64();
-    if state.since_tick < 0.5 {
-        return;
-    }
-    state.since_tick = 0.0;
-    state.blink = !state.blink;
-    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    let IotState { layer, simulator, mqtt, .. } = &mut *state;
-    if let Some(sim) = simulator {
-        for o in sim.observe(now_ms) {
-            let _ = layer.apply(&o);
+    let want = if state.visible { Visibility::Inherited } else { Visibility::Hidden };
+    for mut v in &mut vis {
+        if *v != want {
+            *v = want;
         }
     }
-    if let Some(feed) = mqtt {
-        feed.drain(layer);
+    let alarmed = if state.restyle_buildings { state.alarmed_buildings.clone() } else { Vec::new() };
+    if colors.alarmed != alarmed {
+        colors.alarmed = alarmed;
     }
-    let col = marker_colors(&state);
+    let Some(view) = state.live.latest() else { return };
+    state.alarmed_buildings = view.alarmed_buildings;
     match state.mesh.clone() {
         Some(h) => {
             if let Some(mut m) = meshes.get_mut(&h) {
-                m.insert_attribute(Mesh::ATTRIBUTE_COLOR, col);
+                m.insert_attribute(Mesh::ATTRIBUTE_COLOR, view.colors);
             }
         }
         None => {
             // Positions are ENU metres; the entity's placement takes them to ECEF, the floating
             // origin to the screen.
-            let pos = marker_positions(&state);
+            let (pos, idx) = marker_geometry(&state);
             let normals = vec![[0.0, 0.0, 1.0]; pos.len()];
             let mesh = Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
                 .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
                 .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-                .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, col);
+                .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, view.colors)
+                .with_inserted_indices(Indices::U32(idx));
             let h = meshes.add(mesh);
             let place = DMat4(state.frame.ecef_from_enu_matrix());
             commands.spawn((
                 Mesh3d(h.clone()),
                 MeshMaterial3d(materials.markers.clone()),
                 Transform::default(),
-                Visibility::Inherited,
+                want,
                 WorldPlacement(place),
                 SensorMarkers,
             ));
             state.mesh = Some(h);
         }
-    }
-    let want = if state.visible { Visibility::Inherited } else { Visibility::Hidden };
-    for mut v in &mut vis {
-        *v = want;
     }
 }
 
@@ -176,42 +163,19 @@ pub fn update_sensors(
 #[derive(Component, Debug, Clone, Copy)]
 pub struct SensorMarkers;
 
-/// The sensors panel: how many, the feed, the alarms.
-pub fn sensor_panel(mut contexts: bevy_egui::EguiContexts<'_, '_>, state: Option<ResMut<'_, IotState>>) -> Result {
-    use bevy_egui::egui;
-    let Some(mut state) = state else { return Ok(()) };
-    let ctx = contexts.ctx_mut()?;
-    egui::Window::new("Sensors").anchor(egui::Align2::RIGHT_TOP, [-8.0, 150.0]).default_width(220.0).show(ctx, |ui| {
-        let visible = &mut state.visible;
-        ui.checkbox(visible, "show sensors");
-        let c = state.layer.counts.clone();
-        ui.label(format!("{} sensors, {} observations", state.layer.sensors.len(), c.applied));
-        let feed = match (&state.simulator, &state.mqtt) {
-            (Some(_), _) => "feed: built-in simulator".to_owned(),
-            (_, Some(f)) if f.status.connected => format!("feed: MQTT, up ({} messages)", f.status.messages),
-            (_, Some(f)) => format!("feed: MQTT, down, retrying ({})", f.status.last_error.clone().unwrap_or_default()),
-            _ => "no feed".to_owned(),
-        };
-        ui.label(feed);
-        if c.malformed + c.unknown > 0 {
-            ui.label(format!("refused: {} malformed, {} unknown", c.malformed, c.unknown));
-        }
-        let alarms: Vec<String> = state.layer.active_alarms().map(|(s, d)| format!("{} ({d})", s.name)).collect();
-        ui.label(format!("{} alarms", alarms.len()));
-        for a in alarms.iter().take(8) {
-            ui.colored_label(egui::Color32::from_rgb(220, 40, 40), a);
-        }
-    });
-    Ok(())
+/// Where a sensor's marker is: for tests and scripts that aim at it.
+pub fn marker_ecef(location: city_core::Geodetic) -> DVec3 {
+    ecef_from_geodetic(city_core::Geodetic { height_m: MARKER_HEIGHT_M, ..location })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use city_core::Geodetic;
     use city_layers::{Datastream, Sensor};
 
     #[test]
-    fn markers_sit_above_their_sensors_and_alarms_are_red() {
+    fn alarms_are_red_values_ramp_and_clicks_find_the_nearest_marker() {
         let sensor = |id: &str, lon: f64| Sensor {
             id: id.into(),
             name: id.into(),
@@ -221,14 +185,23 @@ mod tests {
         let rule = city_layers::AlarmRule::new("water_level", city_layers::Direction::Above, 3.0, 2.5).unwrap();
         let mut layer = IotLayer::new(vec![sensor("a", 113.57), sensor("b", 113.58)], vec![rule]).unwrap();
         layer.ingest("x", br#"{"sensor":"a","t":1,"value":3.5}"#);
-        let state = IotState::new(layer, None, None);
-        let (pos, col) = (marker_positions(&state), marker_colors(&state));
-        assert_eq!(pos.len(), 48);
-        // Sensor b is about 1 km east of a.
-        let cx = |k: usize| pos[k * 24..(k + 1) * 24].iter().map(|p| p[0]).sum::<f32>() / 24.0;
-        assert!(((cx(1) - cx(0)) - 1031.0).abs() < 5.0, "{} m", cx(1) - cx(0));
-        assert!(pos.iter().all(|p| p[2] > 21.0 && p[2] < 39.0), "30 m up, +-8 m");
-        assert!(col[..24].iter().all(|c| c[0] > c[1] && c[1] < 0.1), "alarmed: red {:?}", col[0]);
-        assert_eq!(col[24], [0.5, 0.5, 0.5, 1.0], "no value yet: grey");
+        let col = marker_colors(&layer, true);
+        assert_eq!(col.len(), 2 * MARKER_VERTICES);
+        assert!(col[..MARKER_VERTICES].iter().all(|c| c[0] > 0.8 && c[1] < 0.1), "alarmed: red {:?}", col[0]);
+        assert_ne!(marker_colors(&layer, false)[0], col[0], "and blinking");
+        assert_eq!(col[MARKER_VERTICES], [0.5, 0.5, 0.5, 1.0], "no value yet: grey");
+
+        // Looking down at b from 2 km up: b is picked, a (1 km away) is not.
+        let positions: Vec<DVec3> = layer.sensors.iter().map(|s| marker_ecef(s.location)).collect();
+        let eye = ecef_from_geodetic(Geodetic::from_deg(113.58, 22.27, 2_030.0));
+        let down = [positions[1][0] - eye[0], positions[1][1] - eye[1], positions[1][2] - eye[2]];
+        let (i, t) = pick_sensor(eye, down, &positions).unwrap();
+        assert_eq!(i, 1);
+        assert!((t - 2_000.0).abs() < 1.0, "{t}");
+        // 100 m off at 2 km is 2.9 degrees: nothing.
+        let aside = ecef_from_geodetic(Geodetic::from_deg(113.58 + 100.0 / 103_000.0, 22.27, 30.0));
+        let off = [aside[0] - eye[0], aside[1] - eye[1], aside[2] - eye[2]];
+        assert_eq!(pick_sensor(eye, off, &positions), None);
+        assert_eq!(pick_sensor(eye, down.map(|v| -v), &positions), None, "behind the eye");
     }
 }

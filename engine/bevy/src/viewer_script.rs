@@ -20,6 +20,10 @@ pub struct ViewerScript {
     /// Before the screenshot, fly to each bookmark in turn, waiting at each until it has
     /// loaded (`--tour`: measures frames while streaming against frames at rest).
     pub tour: bool,
+    /// Seconds to stay at rest before the screenshot (`--hold`), frames measured over them.
+    pub hold_s: f64,
+    /// When the hold began (seconds since the start).
+    held_since: Option<f64>,
     /// Bookmarks visited so far on the tour.
     toured: usize,
     /// Frames in a row with nothing loading and no pipeline compiling.
@@ -45,8 +49,8 @@ fn median(v: &[f64]) -> f64 {
 
 impl ViewerScript {
     /// A script for these options.
-    pub fn new(screenshot: Option<PathBuf>, click: Option<Vec2>, tour: bool) -> Self {
-        Self { screenshot, click, tour, ..Default::default() }
+    pub fn new(screenshot: Option<PathBuf>, click: Option<Vec2>, tour: bool, hold_s: f64) -> Self {
+        Self { screenshot, click, tour, hold_s, ..Default::default() }
     }
 }
 
@@ -87,7 +91,7 @@ pub fn run_script(
         info!("screenshot: {name}");
         commands.spawn(Screenshot::primary_window()).observe(save_to_disk(name));
     }
-    if script.screenshot.is_none() && script.click.is_none() && !script.tour {
+    if script.screenshot.is_none() && script.click.is_none() && !script.tour && script.hold_s <= 0.0 {
         return;
     }
     script.frames += 1;
@@ -135,7 +139,20 @@ pub fn run_script(
             Some(_) => {}
         }
     }
+    if script.hold_s > 0.0 {
+        let now = time.elapsed_secs_f64();
+        let since = *script.held_since.get_or_insert_with(|| now);
+        if since == now {
+            // Frames at rest are measured over the hold only.
+            script.rest_ms.clear();
+        }
+        if now - since < script.hold_s {
+            return;
+        }
+    }
     script.taken = true;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    println!("frames at rest: mean {:.1} ms over {} frames", mean(&script.rest_ms), script.rest_ms.len());
     println!(
         "frames: {} while loading (median {:.1} ms), {} at rest (median {:.1} ms); first complete frame after {:.2} s",
         script.loading_ms.len(),
@@ -153,7 +170,7 @@ pub fn run_script(
                 },
             );
         }
-        None if script.click.is_some() || script.tour => {
+        None if script.click.is_some() || script.tour || script.hold_s > 0.0 => {
             commands.write_message(AppExit::Success);
         }
         None => {}

@@ -3,7 +3,7 @@ use bevy::prelude::*;
 use city_core::{AttributeValue, StyleRule};
 use city_tiles::{FeatureProperties, TileId};
 
-use crate::feature_style::{DEFAULT_COLOR, HIGHLIGHT_COLOR, feature_color};
+use crate::feature_style::{ALARM_COLOR, DEFAULT_COLOR, HIGHLIGHT_COLOR, feature_color};
 
 /// The feature the user clicked.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,13 +20,16 @@ pub struct PickedFeature {
     pub attributes: Vec<(String, String)>,
 }
 
-/// How features are coloured: the style rule and the highlight of the picked feature.
+/// How features are coloured: the style rule, the highlight of the picked feature, and the
+/// buildings whose sensors are in alarm.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct FeatureColors {
     /// The style (none: each content's own material colour).
     pub style: Option<StyleRule>,
     /// The picked feature.
     pub picked: Option<PickedFeature>,
+    /// Ids of the buildings holding a sensor in alarm (sorted), drawn in the alarm colour.
+    pub alarmed: Vec<String>,
 }
 
 fn text(v: &AttributeValue) -> String {
@@ -55,6 +58,12 @@ impl FeatureColors {
             if same {
                 return HIGHLIGHT_COLOR;
             }
+        }
+        if !self.alarmed.is_empty()
+            && let Some(f) = f
+            && props.get(f as usize, "id").is_some_and(|v| self.alarmed.binary_search(&text(v)).is_ok())
+        {
+            return ALARM_COLOR;
         }
         match (&self.style, f) {
             (Some(style), Some(f)) => feature_color(Some(style), props.get(f as usize, &style.attribute)),

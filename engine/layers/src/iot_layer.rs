@@ -88,6 +88,12 @@ impl IotLayer {
         self.index.get(datastream).map(|&(_, _, i)| &self.states[i as usize])
     }
 
+    /// The rule a datastream follows, if any.
+    pub fn rule_of(&self, datastream: &str) -> Option<&AlarmRule> {
+        let &(_, _, i) = self.index.get(datastream)?;
+        self.rule_of[i as usize].map(|r| &self.rules[r as usize])
+    }
+
     /// Whether a datastream's alarm is on.
     pub fn alarm(&self, datastream: &str) -> bool {
         self.index.get(datastream).is_some_and(|&(_, _, i)| self.alarm_on[i as usize])
