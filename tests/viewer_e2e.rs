@@ -177,13 +177,13 @@ fn demo_scene(dir: &Path, name: &str, iot: &str) -> PathBuf {
     scene
 }
 
-/// Share of the middle of the frame in the alarm colour (a pink-red no height ramp gives: the
-/// ramp's reds have almost no blue).
+/// Share of the middle of the frame in the alarm colour, lit (a pink no height ramp gives: the
+/// ramp's reds and the alarmed markers have almost no blue, its yellows no blue at all).
 fn alarm_share(path: &Path) -> f64 {
     let (w, h, px) = pixels(path);
     let middle: Vec<[u8; 3]> =
         (h / 4..h * 3 / 4).flat_map(|y| (w / 4..w * 3 / 4).map(move |x| (x, y))).map(|(x, y)| px[y * w + x]).collect();
-    let pink = |p: &[u8; 3]| p[0] > 120 && u32::from(p[1]) * 3 < u32::from(p[0]) && p[2] > p[1] + 15;
+    let pink = |p: &[u8; 3]| p[0] > 150 && p[0] > p[1].saturating_add(80) && p[2] > p[1].saturating_add(20);
     middle.iter().filter(|p| pink(p)).count() as f64 / middle.len() as f64
 }
 

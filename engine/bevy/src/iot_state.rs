@@ -15,8 +15,9 @@ use crate::sensor_markers::{marker_colors, marker_ecef};
 pub struct IotStart {
     /// Sensors, rules, mappings, and the sources' first observations.
     pub layer: IotLayer,
-    /// Per sensor (in order), the id of the building holding it, if the city's footprints were
-    /// joined (`citytwin view` does it for tilesets with a `features.csv`).
+    /// Per sensor (in order), the id of the building (or, failing one, the zone) holding it, if
+    /// the city's footprints were joined (`citytwin view` does it for tilesets with a
+    /// `features.csv`).
     pub containers: Vec<Option<String>>,
     /// Run the built-in simulator (for the datastreams not replayed).
     pub simulator: bool,
@@ -62,8 +63,8 @@ pub struct IotState {
     pub alarmed_buildings: Vec<String>,
 }
 
-/// A tick: two a second, so alarms blink at 1 Hz.
-pub const TICK: Duration = Duration::from_millis(500);
+/// A tick: once a second, as sensors report; alarms blink on one tick and off the next.
+pub const TICK: Duration = Duration::from_secs(1);
 
 impl IotState {
     /// Starts the feeds: the replay takes the datastreams it has series for, the simulator the

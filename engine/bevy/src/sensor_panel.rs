@@ -8,8 +8,8 @@ use egui_plot::{HLine, Line, Plot, PlotPoints};
 
 use crate::iot_state::IotState;
 
-/// Rows of the alarm list shown (the count says how many there are).
-const ALARMS_SHOWN: usize = 10;
+/// Height of the alarm list, pixels (it scrolls): the panel must fit beside the others.
+const ALARM_LIST_HEIGHT: f32 = 90.0;
 
 /// Draws the sensor panels.
 pub fn sensor_panel(mut contexts: EguiContexts<'_, '_>, state: Option<ResMut<'_, IotState>>) -> Result {
@@ -45,12 +45,14 @@ pub fn sensor_panel(mut contexts: EguiContexts<'_, '_>, state: Option<ResMut<'_,
         alarms.sort_by(|a, b| a.1.cmp(&b.1));
         drop(layer);
         ui.label(format!("{} alarms", alarms.len()));
-        for (i, name) in alarms.iter().take(ALARMS_SHOWN) {
-            let text = egui::RichText::new(name).color(egui::Color32::from_rgb(220, 40, 40));
-            if ui.add(egui::Label::new(text).sense(egui::Sense::click())).clicked() {
-                state.selected = Some(*i);
+        egui::ScrollArea::vertical().max_height(ALARM_LIST_HEIGHT).show(ui, |ui| {
+            for (i, name) in &alarms {
+                let text = egui::RichText::new(name).color(egui::Color32::from_rgb(220, 40, 40));
+                if ui.add(egui::Label::new(text).sense(egui::Sense::click())).clicked() {
+                    state.selected = Some(*i);
+                }
             }
-        }
+        });
     });
     let Some(i) = state.selected else { return Ok(()) };
     let layer = state.live.layer();
@@ -65,8 +67,8 @@ pub fn sensor_panel(mut contexts: EguiContexts<'_, '_>, state: Option<ResMut<'_,
             ui.label(format!("id {}", sensor.id));
             ui.label(format!("at {:.5} E, {:.5} N", sensor.location.lon_deg, sensor.location.lat_deg));
             match state.containers.get(i).cloned().flatten() {
-                Some(b) => ui.label(format!("in building {b}")),
-                None => ui.label("in no building"),
+                Some(b) => ui.label(format!("in {b}")),
+                None => ui.label("in no building (not joined, or in the open)"),
             };
             for d in &sensor.datastreams {
                 ui.separator();

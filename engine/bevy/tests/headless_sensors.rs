@@ -1,5 +1,5 @@
 //! The sensor layer in a headless Bevy app (no window, no GPU): the simulator's ticks become
-//! one marker mesh of six vertices per sensor whose colours follow the values; alarms put the
+//! one marker mesh of four vertices per sensor whose colours follow the values; alarms put the
 //! buildings holding the sensors into the feature colours; the layer toggle hides the markers;
 //! an unreachable broker at start-up leaves the app running and its feed line says "down,
 //! retrying".
@@ -71,7 +71,7 @@ fn markers_are_one_mesh_coloured_by_value_and_alarms_restyle_their_buildings() {
     update_until(&mut app, "the marker mesh", |a| marker_mesh(a).is_some());
     let mesh = marker_mesh(&mut app).unwrap();
     assert_eq!(mesh.count_vertices(), n * MARKER_VERTICES);
-    assert_eq!(mesh.indices().unwrap().len(), n * 24, "8 triangles each");
+    assert_eq!(mesh.indices().unwrap().len(), n * 3 * city_bevy::sensor_markers::MARKER_TRIANGLES);
     update_until(&mut app, "the buildings in alarm", |a| a.world().resource::<FeatureColors>().alarmed.len() == 100);
     let alarmed = app.world().resource::<FeatureColors>().alarmed.clone();
     assert!(alarmed.windows(2).all(|w| w[0] < w[1]), "sorted, for binary search");

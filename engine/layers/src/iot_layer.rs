@@ -94,6 +94,18 @@ impl IotLayer {
         self.rule_of[i as usize].map(|r| &self.rules[r as usize])
     }
 
+    /// Every datastream in sensor order, with its sensor's index, its state and whether its
+    /// alarm is on: a walk without a lookup per datastream (colouring 100,000 markers a second).
+    pub fn each_datastream(&self) -> impl Iterator<Item = (usize, &crate::Datastream, &DatastreamState, bool)> + '_ {
+        // States were numbered in this order by `new`.
+        self.sensors
+            .iter()
+            .enumerate()
+            .flat_map(|(si, s)| s.datastreams.iter().map(move |d| (si, d)))
+            .zip(self.states.iter().zip(&self.alarm_on))
+            .map(|((si, d), (st, on))| (si, d, st, *on))
+    }
+
     /// Whether a datastream's alarm is on.
     pub fn alarm(&self, datastream: &str) -> bool {
         self.index.get(datastream).is_some_and(|&(_, _, i)| self.alarm_on[i as usize])
