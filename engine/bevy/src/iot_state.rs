@@ -8,7 +8,7 @@ use std::time::Duration;
 use city_core::{EnuFrame, Geodetic, Vec3 as DVec3};
 use city_layers::{Feeds, IotLayer, LiveIot, MqttFeed, MqttSettings, Replay, Simulator};
 
-use crate::sensor_markers::{marker_colors, marker_ecef};
+use crate::sensor_markers::{MarkerChunk, marker_colors, marker_ecef};
 
 /// The live layer as the viewer opens it.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ pub struct IotStart {
 /// What the feed thread hands the frame each tick.
 #[derive(Debug, Clone, Default)]
 pub struct MarkerView {
-    /// One colour per marker vertex.
+    /// One colour per sensor.
     pub colors: Vec<[f32; 4]>,
     /// Ids of the buildings holding a sensor in alarm, sorted.
     pub alarmed_buildings: Vec<String>,
@@ -57,8 +57,8 @@ pub struct IotState {
     pub selected: Option<usize>,
     /// The frame the marker mesh is built in (ENU at the sensors' centre).
     pub frame: EnuFrame,
-    /// The marker mesh, once built.
-    pub mesh: Option<bevy::prelude::Handle<bevy::prelude::Mesh>>,
+    /// The marker chunks, once built.
+    pub chunks: Vec<MarkerChunk>,
     /// The buildings in alarm as last drawn.
     pub alarmed_buildings: Vec<String>,
 }
@@ -100,7 +100,7 @@ impl IotState {
             restyle_buildings: true,
             selected,
             frame: EnuFrame::at(Geodetic::from_deg(lon, lat, 0.0)),
-            mesh: None,
+            chunks: Vec::new(),
             alarmed_buildings: Vec::new(),
         }
     }

@@ -1,7 +1,10 @@
-//! Live sensors on the city: every sensor a small pin (a downward tetrahedron) above its place, coloured by its
-//! last value, alarms blinking red, all in one mesh (one draw call however many sensors). The
-//! geometry is built once; each tick only the colour buffer is replaced, with colours the feed
-//! thread has already computed ([`crate::iot_state`]). Clicking near a marker selects it.
+//! Live sensors on the city: every sensor a small pin (a downward tetrahedron) above its place,
+//! coloured by its last value, alarms blinking red. Markers are grouped in square chunks of
+//! [`CHUNK_M`], one mesh each, so the renderer culls the chunks out of view and those too far
+//! for a marker to cover two pixels: at 100,000 sensors over a city, drawing only what can be seen
+//! is most of the cost (one draw call per chunk in view, not per sensor). The geometry is built
+//! once; each tick only the colour buffers are replaced, with colours the feed thread has
+//! already computed ([`crate::iot_state`]). Clicking near a marker selects it.
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, Mesh, PrimitiveTopology};
 use bevy::prelude::*;
@@ -44,16 +47,31 @@ const MARKER_FACES: [[u32; 3]; 4] = [[0, 1, 2], [1, 0, 3], [2, 1, 3], [0, 2, 3]]
 /// Triangles per marker.
 pub const MARKER_TRIANGLES: usize = MARKER_FACES.len();
 
-/// The marker mesh's positions (ENU metres in `state.frame`) and indices.
-pub fn marker_geometry(state: &IotState) -> (Vec<[f32; 3]>, Vec<u32>) {
+/// Side of a marker chunk, metres.
+pub const CHUNK_M: f64 = 1_000.0;
+
+/// The sensors of each chunk: sensor indices grouped by the [`CHUNK_M`] square of the frame
+/// (ENU metres of `state.frame`) they fall in, chunks in a stable order.
+pub fn chunk_sensors(state: &IotState) -> Vec<Vec<u32>> {
+    let mut by_cell: std::collections::BTreeMap<(i64, i64), Vec<u32>> = std::collections::BTreeMap::new();
+    for (i, p) in state.positions.iter().enumerate() {
+        let e = state.frame.enu_from_ecef(*p);
+        let cell = ((e[0] / CHUNK_M).floor() as i64, (e[1] / CHUNK_M).floor() as i64);
+        by_cell.entry(cell).or_default().push(i as u32);
+    }
+    by_cell.into_values().collect()
+}
+
+/// A chunk's mesh positions (ENU metres in `state.frame`) and indices.
+pub fn marker_geometry(state: &IotState, sensors: &[u32]) -> (Vec<[f32; 3]>, Vec<u32>) {
     let r = MARKER_R;
     // A triangle 2r across at the top, the tip 2r below it.
     let (c, s) = (r * 0.866, r * 0.5);
     let corners = [[r, 0.0, r], [-s, c, r], [-s, -c, r], [0.0, 0.0, -r]];
-    let mut pos = Vec::with_capacity(state.positions.len() * MARKER_VERTICES);
-    let mut idx = Vec::with_capacity(state.positions.len() * MARKER_TRIANGLES * 3);
-    for (k, p) in state.positions.iter().enumerate() {
-        let e = state.frame.enu_from_ecef(*p);
+    let mut pos = Vec::with_capacity(sensors.len() * MARKER_VERTICES);
+    let mut idx = Vec::with_capacity(sensors.len() * MARKER_TRIANGLES * 3);
+    for (k, &i) in sensors.iter().enumerate() {
+        let e = state.frame.enu_from_ecef(state.positions[i as usize]);
         let c = [e[0] as f32, e[1] as f32, e[2] as f32];
         pos.extend(corners.map(|v| [c[0] + v[0], c[1] + v[1], c[2] + v[2]]));
         let base = (k * MARKER_VERTICES) as u32;
@@ -62,8 +80,13 @@ pub fn marker_geometry(state: &IotState) -> (Vec<[f32; 3]>, Vec<u32>) {
     (pos, idx)
 }
 
-/// The colour of every marker vertex, from each sensor's state now: its first datastream's
-/// value, red if any of its datastreams is in alarm.
+/// A chunk's vertex colours from the per-sensor colours.
+pub fn chunk_colors(per_sensor: &[[f32; 4]], sensors: &[u32]) -> Vec<[f32; 4]> {
+    sensors.iter().flat_map(|&i| std::iter::repeat_n(per_sensor[i as usize], MARKER_VERTICES)).collect()
+}
+
+/// The colour of every sensor's marker, from its state now: its first datastream's value, red
+/// if any of its datastreams is in alarm.
 pub fn marker_colors(layer: &IotLayer, blink: bool) -> Vec<[f32; 4]> {
     let mut per_sensor = vec![[0.5, 0.5, 0.5, 1.0]; layer.sensors.len()];
     let mut alarmed = vec![false; layer.sensors.len()];
@@ -75,12 +98,12 @@ pub fn marker_colors(layer: &IotLayer, blink: bool) -> Vec<[f32; 4]> {
             per_sensor[si] = marker_color(&d.observed_property, st.last().map(|l| l.1), false, blink);
         }
     }
-    let mut col = Vec::with_capacity(layer.sensors.len() * MARKER_VERTICES);
-    for (c, a) in per_sensor.into_iter().zip(alarmed) {
-        let c = if a { marker_color("", None, true, blink) } else { c };
-        col.extend(std::iter::repeat_n(c, MARKER_VERTICES));
+    for (c, a) in per_sensor.iter_mut().zip(alarmed) {
+        if a {
+            *c = marker_color("", None, true, blink);
+        }
     }
-    col
+    per_sensor
 }
 
 /// The sensor whose marker the ray `origin + t dir` (ECEF) passes closest to, within the
@@ -112,19 +135,57 @@ pub fn pick_sensor(origin: DVec3, dir: DVec3, positions: &[DVec3]) -> Option<(us
     best.map(|(i, t, _)| (i, t))
 }
 
-/// Each frame: the newest colours from the feed thread into the marker mesh (built on the first
-/// tick), the buildings in alarm into the feature colours, and the layer toggle applied.
+/// One chunk of markers.
+#[derive(Debug, Clone)]
+pub struct MarkerChunk {
+    /// Its sensors (indices into the layer's sensors).
+    pub sensors: Vec<u32>,
+    /// Its mesh.
+    pub mesh: Handle<Mesh>,
+    /// Its centre (ECEF) and the radius around it holding its markers, metres.
+    pub centre: DVec3,
+    /// See `centre`.
+    pub radius_m: f64,
+}
+
+/// Markers smaller than this on screen, pixels, are not drawn: a speck of two pixels is the
+/// least that shows a colour (CesiumJS's `distanceDisplayCondition` does the same job).
+pub const MIN_MARKER_PX: f64 = 2.0;
+
+/// Beyond this distance a marker is under [`MIN_MARKER_PX`]: `2 MARKER_R` seen across `fov_y`
+/// spread over `viewport_px` rows.
+pub fn marker_far_limit_m(fov_y: f64, viewport_px: f64) -> f64 {
+    2.0 * f64::from(MARKER_R) * viewport_px / fov_y / MIN_MARKER_PX
+}
+
+/// Each frame: the newest colours from the feed thread into the chunks' meshes (built on the
+/// first tick), the buildings in alarm into the feature colours, and each chunk shown when the
+/// layer is on and the chunk is near enough for its markers to cover [`MIN_MARKER_PX`].
+#[allow(clippy::too_many_arguments)]
 pub fn update_sensors(
     mut commands: Commands<'_, '_>,
     state: Option<ResMut<'_, IotState>>,
     mut meshes: ResMut<'_, Assets<Mesh>>,
     materials: Res<'_, crate::viewer_state::SharedMaterials>,
     mut colors: ResMut<'_, FeatureColors>,
-    mut vis: Query<'_, '_, &mut Visibility, With<SensorMarkers>>,
+    origin: Option<Res<'_, crate::floating_origin::FloatingOrigin>>,
+    rig: Option<Res<'_, crate::camera_control::CameraRig>>,
+    windows: Query<'_, '_, &Window>,
+    mut vis: Query<'_, '_, (&mut Visibility, &SensorMarkers)>,
 ) {
     let Some(mut state) = state else { return };
-    let want = if state.visible { Visibility::Inherited } else { Visibility::Hidden };
-    for mut v in &mut vis {
+    let far = match (&rig, windows.iter().next()) {
+        (Some(rig), Some(w)) => marker_far_limit_m(rig.fov_y, f64::from(w.resolution.physical_height())),
+        _ => f64::INFINITY,
+    };
+    let eye = origin.map(|o| o.origin);
+    for (mut v, m) in &mut vis {
+        let Some(chunk) = state.chunks.get(m.0) else { continue };
+        let near = eye.is_none_or(|e| {
+            let d = (0..3).map(|k| (chunk.centre[k] - e[k]).powi(2)).sum::<f64>().sqrt();
+            d - chunk.radius_m < far
+        });
+        let want = if state.visible && near { Visibility::Inherited } else { Visibility::Hidden };
         if *v != want {
             *v = want;
         }
@@ -135,39 +196,46 @@ pub fn update_sensors(
     }
     let Some(view) = state.live.latest() else { return };
     state.alarmed_buildings = view.alarmed_buildings;
-    match state.mesh.clone() {
-        Some(h) => {
-            if let Some(mut m) = meshes.get_mut(&h) {
-                m.insert_attribute(Mesh::ATTRIBUTE_COLOR, view.colors);
-            }
-        }
-        None => {
-            // Positions are ENU metres; the entity's placement takes them to ECEF, the floating
-            // origin to the screen.
-            // No normals: the material is unlit.
-            let (pos, idx) = marker_geometry(&state);
+    if state.chunks.is_empty() {
+        // Positions are ENU metres; the entity's placement takes them to ECEF, the floating
+        // origin to the screen. No normals: the material is unlit.
+        let place = DMat4(state.frame.ecef_from_enu_matrix());
+        for (k, sensors) in chunk_sensors(&state).into_iter().enumerate() {
+            let (pos, idx) = marker_geometry(&state, &sensors);
             let mesh = Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
                 .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
-                .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, view.colors)
+                .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, chunk_colors(&view.colors, &sensors))
                 .with_inserted_indices(Indices::U32(idx));
             let h = meshes.add(mesh);
-            let place = DMat4(state.frame.ecef_from_enu_matrix());
             commands.spawn((
                 Mesh3d(h.clone()),
                 MeshMaterial3d(materials.markers.clone()),
                 Transform::default(),
-                want,
+                Visibility::Hidden,
                 WorldPlacement(place),
-                SensorMarkers,
+                SensorMarkers(k),
             ));
-            state.mesh = Some(h);
+            let n = sensors.len() as f64;
+            let centre: DVec3 =
+                std::array::from_fn(|c| sensors.iter().map(|&i| state.positions[i as usize][c]).sum::<f64>() / n);
+            let radius_m = sensors
+                .iter()
+                .map(|&i| (0..3).map(|c| (state.positions[i as usize][c] - centre[c]).powi(2)).sum::<f64>().sqrt())
+                .fold(0.0, f64::max);
+            state.chunks.push(MarkerChunk { sensors, mesh: h, centre, radius_m });
+        }
+        return;
+    }
+    for chunk in &state.chunks {
+        if let Some(mut m) = meshes.get_mut(&chunk.mesh) {
+            m.insert_attribute(Mesh::ATTRIBUTE_COLOR, chunk_colors(&view.colors, &chunk.sensors));
         }
     }
 }
 
-/// Marks the markers' entity.
+/// Marks a chunk of markers (its index in [`IotState::chunks`]).
 #[derive(Component, Debug, Clone, Copy)]
-pub struct SensorMarkers;
+pub struct SensorMarkers(pub usize);
 
 /// Where a sensor's marker is: for tests and scripts that aim at it.
 pub fn marker_ecef(location: city_core::Geodetic) -> DVec3 {
@@ -192,10 +260,15 @@ mod tests {
         let mut layer = IotLayer::new(vec![sensor("a", 113.57), sensor("b", 113.58)], vec![rule]).unwrap();
         layer.ingest("x", br#"{"sensor":"a","t":1,"value":3.5}"#);
         let col = marker_colors(&layer, true);
-        assert_eq!(col.len(), 2 * MARKER_VERTICES);
-        assert!(col[..MARKER_VERTICES].iter().all(|c| c[0] > 0.8 && c[1] < 0.1), "alarmed: red {:?}", col[0]);
+        assert_eq!(col.len(), 2);
+        assert!(col[0][0] > 0.8 && col[0][1] < 0.1, "alarmed: red {:?}", col[0]);
         assert_ne!(marker_colors(&layer, false)[0], col[0], "and blinking");
-        assert_eq!(col[MARKER_VERTICES], [0.5, 0.5, 0.5, 1.0], "no value yet: grey");
+        assert_eq!(col[1], [0.5, 0.5, 0.5, 1.0], "no value yet: grey");
+        let per_vertex = chunk_colors(&col, &[1, 0]);
+        assert_eq!(per_vertex.len(), 2 * MARKER_VERTICES);
+        assert_eq!((per_vertex[0], per_vertex[MARKER_VERTICES]), (col[1], col[0]));
+        // A 16 m marker over 720 rows of 50 degrees covers two pixels out to 6.6 km.
+        assert!((marker_far_limit_m(50f64.to_radians(), 720.0) - 6_600.0).abs() < 50.0);
 
         // Looking down at b from 2 km up: b is picked, a (1 km away) is not.
         let positions: Vec<DVec3> = layer.sensors.iter().map(|s| marker_ecef(s.location)).collect();

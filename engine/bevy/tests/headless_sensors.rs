@@ -54,28 +54,38 @@ fn update_until(app: &mut App, what: &str, done: impl Fn(&mut App) -> bool) {
     }
 }
 
-fn marker_mesh(app: &mut App) -> Option<Mesh> {
+/// The marker chunks' meshes.
+fn marker_meshes(app: &mut App) -> Vec<Mesh> {
     let world = app.world_mut();
-    let h = world.query_filtered::<&Mesh3d, With<SensorMarkers>>().iter(world).next()?.0.clone();
-    world.resource::<Assets<Mesh>>().get(&h).cloned()
+    let handles: Vec<Handle<Mesh>> =
+        world.query_filtered::<&Mesh3d, With<SensorMarkers>>().iter(world).map(|m| m.0.clone()).collect();
+    handles.iter().filter_map(|h| world.resource::<Assets<Mesh>>().get(h).cloned()).collect()
 }
 
 #[test]
-fn markers_are_one_mesh_coloured_by_value_and_alarms_restyle_their_buildings() {
+fn markers_are_chunked_meshes_coloured_by_value_and_alarms_restyle_their_buildings() {
     let n = 1_000;
     // Every tenth sensor is in a building; the alarm rule fires for any temperature.
     let containers: Vec<Option<String>> = (0..n).map(|i| (i % 10 == 0).then(|| format!("b{}", i / 10))).collect();
     let rule = AlarmRule::new("air_temperature", Direction::Above, -100.0, -110.0).unwrap();
     let layer = IotLayer::new(sensors(n), vec![rule]).unwrap();
     let mut app = app(start(layer, containers));
-    update_until(&mut app, "the marker mesh", |a| marker_mesh(a).is_some());
-    let mesh = marker_mesh(&mut app).unwrap();
-    assert_eq!(mesh.count_vertices(), n * MARKER_VERTICES);
-    assert_eq!(mesh.indices().unwrap().len(), n * 3 * city_bevy::sensor_markers::MARKER_TRIANGLES);
+    update_until(&mut app, "the marker meshes", |a| !marker_meshes(a).is_empty());
+    let meshes = marker_meshes(&mut app);
+    // 100 x 10 sensors 50 m apart: 5 km x 0.5 km, in 1 km chunks.
+    assert!((5..=12).contains(&meshes.len()), "{} chunks", meshes.len());
+    assert_eq!(meshes.iter().map(Mesh::count_vertices).sum::<usize>(), n * MARKER_VERTICES);
+    let indices: usize = meshes.iter().map(|m| m.indices().unwrap().len()).sum();
+    assert_eq!(indices, n * 3 * city_bevy::sensor_markers::MARKER_TRIANGLES);
     update_until(&mut app, "the buildings in alarm", |a| a.world().resource::<FeatureColors>().alarmed.len() == 100);
     let alarmed = app.world().resource::<FeatureColors>().alarmed.clone();
     assert!(alarmed.windows(2).all(|w| w[0] < w[1]), "sorted, for binary search");
     assert!(alarmed.contains(&"b0".to_owned()) && alarmed.contains(&"b99".to_owned()));
+
+    let world = app.world_mut();
+    let shown =
+        world.query_filtered::<&Visibility, With<SensorMarkers>>().iter(world).all(|v| *v == Visibility::Inherited);
+    assert!(shown, "without a camera every chunk is near enough to show");
 
     // The toggles: markers hidden, buildings back to their style.
     {
@@ -85,8 +95,9 @@ fn markers_are_one_mesh_coloured_by_value_and_alarms_restyle_their_buildings() {
     }
     app.update();
     let world = app.world_mut();
-    let vis = *world.query_filtered::<&Visibility, With<SensorMarkers>>().single(world).unwrap();
-    assert_eq!(vis, Visibility::Hidden);
+    let vis: Vec<Visibility> =
+        world.query_filtered::<&Visibility, With<SensorMarkers>>().iter(world).copied().collect();
+    assert!(!vis.is_empty() && vis.iter().all(|v| *v == Visibility::Hidden), "{vis:?}");
     assert!(app.world().resource::<FeatureColors>().alarmed.is_empty());
 }
 
@@ -103,7 +114,7 @@ fn values_colour_the_markers_and_a_dead_broker_shows_as_retrying() {
     };
     let layer = IotLayer::new(sensors(50), vec![]).unwrap();
     let mut app = app(IotStart { mqtt: Some(mqtt), ..start(layer, Vec::new()) });
-    update_until(&mut app, "the marker mesh", |a| marker_mesh(a).is_some());
+    update_until(&mut app, "the marker meshes", |a| !marker_meshes(a).is_empty());
     update_until(&mut app, "the refusal", |a| {
         a.world().resource::<IotState>().live.status().mqtt.is_some_and(|m| m.last_error.is_some())
     });
@@ -111,10 +122,11 @@ fn values_colour_the_markers_and_a_dead_broker_shows_as_retrying() {
     assert!(line.contains("MQTT down, retrying"), "{line}");
     // The simulator's values, not the grey of "no value": temperatures on the ramp.
     update_until(&mut app, "coloured markers", |a| {
-        let Some(mesh) = marker_mesh(a) else { return false };
-        let Some(bevy::mesh::VertexAttributeValues::Float32x4(c)) = mesh.attribute(Mesh::ATTRIBUTE_COLOR) else {
-            return false;
-        };
-        c.iter().all(|c| *c != [0.5, 0.5, 0.5, 1.0])
+        let meshes = marker_meshes(a);
+        !meshes.is_empty()
+            && meshes.iter().all(|m| match m.attribute(Mesh::ATTRIBUTE_COLOR) {
+                Some(bevy::mesh::VertexAttributeValues::Float32x4(c)) => c.iter().all(|c| *c != [0.5, 0.5, 0.5, 1.0]),
+                _ => false,
+            })
     });
 }
