@@ -111,6 +111,11 @@ enum Command {
         /// Seed of the simulation.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Publish the recorded series (CSV) in this folder instead, as recorded, an hour of
+        /// record per second, onto the sensors of the same property (the temperature sensors
+        /// for NOAA's `temp`); the car parks stay simulated.
+        #[arg(long)]
+        replay: Option<PathBuf>,
     },
     /// Live IoT feeds, without the window.
     Iot {
@@ -203,7 +208,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Iot { command: IotCommand::Stats { scene, broker, topic, seconds } } => {
             iot_stats(scene.as_deref(), broker, topic, seconds)
         }
-        Command::Simulate { broker, sensors, rate, seconds, seed } => simulate(&broker, sensors, rate, seconds, seed),
+        Command::Simulate { broker, sensors, rate, seconds, seed, replay } => {
+            simulate(&broker, sensors, rate, seconds, seed, replay.as_deref())
+        }
         Command::Import { inputs, out, crs, lod, height_attr, default_height } => {
             if !(default_height.is_finite() && default_height > 0.0) {
                 bail!("--default-height must be a positive number of metres, not {default_height}");
@@ -229,26 +236,35 @@ fn broker_address(broker: &str) -> Result<(String, u16)> {
 }
 
 /// `citytwin simulate`: the simulator's observations to a broker.
-fn simulate(broker: &str, sensors: usize, rate: f64, seconds: Option<f64>, seed: u64) -> Result<()> {
-    use city_layers::{Datastream, MqttPublisher, Sensor, Simulator};
+fn simulate(
+    broker: &str,
+    sensors: usize,
+    rate: f64,
+    seconds: Option<f64>,
+    seed: u64,
+    replay: Option<&Path>,
+) -> Result<()> {
+    use city_layers::{MqttPublisher, Replay, Sensor, Simulator};
     if !(rate > 0.0 && rate.is_finite()) {
         bail!("--rate must be a positive number of observations per second, not {rate}");
     }
     let (host, port) = broker_address(broker)?;
     let centre = citytwin::demo_city::centre();
-    let sensor = |id: String, property: &str, unit: &str, k: usize| Sensor {
-        name: id.clone(),
-        location: city_core::Geodetic::from_deg(
+    let sensor = |id: String, property: &str, unit: &str, k: usize| {
+        let at = city_core::Geodetic::from_deg(
             centre.lon_deg + (k % 50) as f64 * 1e-3,
             centre.lat_deg + (k / 50) as f64 * 1e-3,
             0.0,
-        ),
-        datastreams: vec![Datastream { id: id.clone(), observed_property: property.into(), unit: unit.into() }],
-        id,
+        );
+        Sensor::single(&id, at, property, unit)
     };
     let mut all: Vec<Sensor> = (0..sensors).map(|i| sensor(format!("temp-{i}"), "air_temperature", "Cel", i)).collect();
     all.extend((0..sensors / 10).map(|i| sensor(format!("carpark-{i}"), "vacancy", "{spaces}", i * 10)));
-    let mut sim = Simulator::new(&all, seed);
+    let mut replay = replay.map(Replay::read_dir).transpose().context("--replay")?;
+    let replayed = replay.as_mut().map(|r| r.assign(&all)).unwrap_or_default();
+    let simulated: Vec<Sensor> =
+        all.iter().filter(|s| !s.datastreams.iter().any(|d| replayed.contains(&d.id))).cloned().collect();
+    let mut sim = Simulator::new(&simulated, seed);
     let publisher = MqttPublisher::connect(
         &host,
         port,
@@ -263,7 +279,10 @@ fn simulate(broker: &str, sensors: usize, rate: f64, seconds: Option<f64>, seed:
         || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     while seconds.is_none_or(|s| start.elapsed().as_secs_f64() < s) {
         let tick = Instant::now();
-        let obs = sim.observe(now_ms());
+        let mut obs = sim.observe(now_ms());
+        if let Some(r) = replay.as_mut() {
+            obs.extend(r.observe(now_ms()));
+        }
         publisher.publish(&obs)?;
         published += obs.len();
         if let Some(rest) = period.checked_sub(tick.elapsed()) {

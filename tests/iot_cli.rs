@@ -127,3 +127,37 @@ fn iot_stats_with_a_scene_raises_its_alarms() {
     let alarms: Vec<&str> = stdout.lines().filter(|l| l.starts_with("alarm")).collect();
     assert_eq!(alarms, ["alarm raised: river-1 = 3.4", "alarm cleared: river-1 = 2.4"], "{stdout}");
 }
+
+/// `simulate --replay` publishes NOAA's recorded Seattle temperatures as recorded (in Celsius),
+/// hour after hour, to the first temperature sensor.
+#[test]
+fn simulate_replays_recorded_series_through_the_broker() {
+    let (mut broker, port) = broker();
+    let noaa = city_core::shared_data_file("iot/noaa-temps-vega").unwrap_or_else(|e| panic!("{e}"));
+    // The first hours of the record, read here: `date,temp` in Fahrenheit.
+    let text = std::fs::read_to_string(noaa.join("seattle-temps.csv")).unwrap();
+    let first: Vec<f64> = text.lines().skip(1).take(2).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    let sub = Command::new("mosquitto_sub")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", "v1.1/Datastreams(temp-0)/Observations", "-C", "2"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let sim = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["simulate", "--broker", &format!("127.0.0.1:{port}"), "--sensors", "2", "--rate", "4"])
+        .args(["--seconds", "2.5", "--replay", noaa.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(sim.status.success(), "{}", String::from_utf8_lossy(&sim.stderr));
+    let out = sub.wait_with_output().unwrap();
+    broker.kill().unwrap();
+    broker.wait().unwrap();
+    let results: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["result"].as_f64().unwrap())
+        .collect();
+    assert_eq!(results.len(), 2);
+    for (got, f) in results.iter().zip(&first) {
+        assert!((got - (f - 32.0) / 1.8).abs() < 1e-6, "replayed {got}, recorded {f} F");
+    }
+}

@@ -141,7 +141,7 @@ pub fn run_script(
     }
     if script.hold_s > 0.0 {
         let now = time.elapsed_secs_f64();
-        let since = *script.held_since.get_or_insert_with(|| now);
+        let since = *script.held_since.get_or_insert(now);
         if since == now {
             // Frames at rest are measured over the hold only.
             script.rest_ms.clear();

@@ -12,21 +12,12 @@ use city_bevy::iot_state::{IotStart, IotState};
 use city_bevy::sensor_markers::{MARKER_VERTICES, SensorMarkers, update_sensors};
 use city_bevy::viewer_state::{FeatureColors, SharedMaterials};
 use city_core::Geodetic;
-use city_layers::{AlarmRule, Datastream, Direction, IotLayer, MqttSettings, Sensor};
+use city_layers::{AlarmRule, Direction, IotLayer, MqttSettings, Sensor};
 
+/// `n` temperature sensors, 100 a row, 50 m apart.
 fn sensors(n: usize) -> Vec<Sensor> {
-    (0..n)
-        .map(|i| Sensor {
-            id: format!("t{i}"),
-            name: format!("t{i}"),
-            location: Geodetic::from_deg(113.5 + (i % 100) as f64 * 5e-4, 22.2 + (i / 100) as f64 * 5e-4, 0.0),
-            datastreams: vec![Datastream {
-                id: format!("t{i}"),
-                observed_property: "air_temperature".into(),
-                unit: "Cel".into(),
-            }],
-        })
-        .collect()
+    let at = |i: usize| Geodetic::from_deg(113.5 + (i % 100) as f64 * 5e-4, 22.2 + (i / 100) as f64 * 5e-4, 0.0);
+    (0..n).map(|i| Sensor::single(&format!("t{i}"), at(i), "air_temperature", "Cel")).collect()
 }
 
 fn app(start: IotStart) -> App {

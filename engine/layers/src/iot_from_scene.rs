@@ -4,7 +4,7 @@
 use city_core::{Geodetic, SceneIot};
 
 use crate::{
-    AlarmRule, Datastream, Direction, IotLayer, LayerError, MqttSettings, PayloadMapping, Sensor, read_hk_car_parks,
+    AlarmRule, Direction, IotLayer, LayerError, MqttSettings, PayloadMapping, Sensor, read_hk_car_parks,
     read_sensor_file,
 };
 
@@ -17,16 +17,8 @@ impl IotLayer {
             .iter()
             .map(|s| {
                 let (property, unit) = s.kind.property_and_unit();
-                Sensor {
-                    id: s.id.clone(),
-                    name: s.name.clone().unwrap_or_else(|| s.id.clone()),
-                    location: Geodetic::from_deg(s.lon_deg, s.lat_deg, 0.0),
-                    datastreams: vec![Datastream {
-                        id: s.id.clone(),
-                        observed_property: property.into(),
-                        unit: unit.into(),
-                    }],
-                }
+                let sensor = Sensor::single(&s.id, Geodetic::from_deg(s.lon_deg, s.lat_deg, 0.0), property, unit);
+                Sensor { name: s.name.clone().unwrap_or_else(|| s.id.clone()), ..sensor }
             })
             .collect();
         for f in &iot.sensor_files {

@@ -45,8 +45,11 @@ pub struct Replay {
     started_ms: Option<i64>,
 }
 
+/// A conversion of recorded values (Fahrenheit to Celsius...).
+type Convert = fn(f64) -> f64;
+
 /// Observed property and value conversion of a known column.
-fn column_meaning(column: &str) -> (String, fn(f64) -> f64) {
+fn column_meaning(column: &str) -> (String, Convert) {
     match column {
         "temp" => ("air_temperature".into(), |f| (f - 32.0) * 5.0 / 9.0),
         "temp_max" => ("air_temperature_max".into(), |c| c),
@@ -74,7 +77,8 @@ pub fn read_series_csv(path: &Path) -> Result<Vec<Series>, LayerError> {
         .position(|h| matches!(h.to_ascii_lowercase().as_str(), "date" | "time" | "timestamp" | "phenomenontime"))
         .ok_or_else(|| fail("no time column (date, time or timestamp) in the header".into()))?;
     let base = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let mut series: Vec<(usize, Series, fn(f64) -> f64)> = Vec::new();
+    // (column, series, conversion)
+    let mut series: Vec<(usize, Series, Convert)> = Vec::new();
     for (i, h) in header.iter().enumerate().filter(|(i, _)| *i != time_col) {
         let (property, convert) = column_meaning(h);
         series.push((i, Series { name: format!("{base}:{h}"), property, points: Vec::new() }, convert));

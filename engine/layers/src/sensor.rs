@@ -25,3 +25,19 @@ pub struct Sensor {
     /// What it measures.
     pub datastreams: Vec<Datastream>,
 }
+
+impl Sensor {
+    /// A sensor with one datastream of the same id (most field devices: one reading each).
+    pub fn single(id: &str, location: Geodetic, observed_property: &str, unit: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            location,
+            datastreams: vec![Datastream {
+                id: id.to_owned(),
+                observed_property: observed_property.to_owned(),
+                unit: unit.to_owned(),
+            }],
+        }
+    }
+}

@@ -6,21 +6,11 @@
 use std::time::{Duration, Instant};
 
 use city_core::Geodetic;
-use city_layers::{Datastream, Feeds, IotLayer, LiveIot, MqttFeed, MqttSettings, Sensor, Simulator};
+use city_layers::{Feeds, IotLayer, LiveIot, MqttFeed, MqttSettings, Sensor, Simulator};
 
 fn sensors(n: usize) -> Vec<Sensor> {
-    (0..n)
-        .map(|i| Sensor {
-            id: format!("t{i}"),
-            name: format!("t{i}"),
-            location: Geodetic::from_deg(113.5 + i as f64 * 1e-4, 22.2, 0.0),
-            datastreams: vec![Datastream {
-                id: format!("t{i}"),
-                observed_property: "air_temperature".into(),
-                unit: "Cel".into(),
-            }],
-        })
-        .collect()
+    let at = |i: usize| Geodetic::from_deg(113.5 + i as f64 * 1e-4, 22.2, 0.0);
+    (0..n).map(|i| Sensor::single(&format!("t{i}"), at(i), "air_temperature", "Cel")).collect()
 }
 
 fn wait<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
