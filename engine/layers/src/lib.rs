@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod alarm_rule;
+mod cap_alert;
 mod datastream_state;
 mod error;
 mod hk_car_parks;
@@ -29,8 +30,10 @@ mod sensor_files;
 mod sensor_join;
 mod series_model;
 mod simulator;
+mod xml_tree;
 
 pub use alarm_rule::{AlarmEvent, AlarmRule, Direction};
+pub use cap_alert::{CapAlert, CapArea, CapCircle, CapInfo, Severity};
 pub use datastream_state::{DatastreamState, HISTORY, WindowStats};
 pub use error::LayerError;
 pub use hk_car_parks::read_hk_car_parks;
@@ -45,3 +48,4 @@ pub use sensor::{Datastream, Sensor};
 pub use sensor_files::{normalise_property, read_sensor_file};
 pub use series_model::{HK_VACANCY, SEATTLE_TEMPERATURE, TemperatureModel, VacancyModel};
 pub use simulator::Simulator;
+pub use xml_tree::{XmlElement, parse_xml};

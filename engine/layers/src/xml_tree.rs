@@ -1,0 +1,134 @@
+//! A small XML element tree for documents read whole (CAP alerts are a few kilobytes to a few
+//! hundred): element local names, their text, children, and the line each starts on, for error
+//! messages. Namespaces are dropped to local names (CAP 1.0, 1.1 and 1.2 differ only there).
+//! DTDs and entities are never resolved: quick-xml does not, and a DOCTYPE is refused.
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+/// An element.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct XmlElement {
+    /// Local name (`alert`, `info`).
+    pub name: String,
+    /// The namespace URI of the root element (`xmlns`), when it has one.
+    pub xmlns: Option<String>,
+    /// Its text, trimmed (the concatenation of its text and CDATA children).
+    pub text: String,
+    /// Child elements in order.
+    pub children: Vec<XmlElement>,
+    /// The line it starts on (1-based).
+    pub line: usize,
+}
+
+impl XmlElement {
+    /// The first child named `name`.
+    pub fn child(&self, name: &str) -> Option<&XmlElement> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// All children named `name`.
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a XmlElement> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// The text of the first child named `name`, if present and not empty.
+    pub fn text_of(&self, name: &str) -> Option<&str> {
+        self.child(name).map(|c| c.text.as_str()).filter(|t| !t.is_empty())
+    }
+}
+
+/// 1-based line of byte `pos` in `text`.
+fn line_at(text: &str, pos: u64) -> usize {
+    let pos = (pos as usize).min(text.len());
+    text.as_bytes()[..pos].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// Parses `text` into its root element; errors say the line and what is wrong.
+pub fn parse_xml(text: &str) -> Result<XmlElement, (usize, String)> {
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    let mut stack: Vec<XmlElement> = Vec::new();
+    let mut root = None;
+    let local = |name: &[u8]| String::from_utf8_lossy(name).into_owned();
+    loop {
+        let at = reader.buffer_position();
+        let event = reader.read_event().map_err(|e| (line_at(text, reader.error_position()), e.to_string()))?;
+        match event {
+            Event::Start(e) | Event::Empty(e) if root.is_some() => {
+                return Err((
+                    line_at(text, at),
+                    format!("<{}> after the root element", local(e.local_name().as_ref())),
+                ));
+            }
+            Event::Start(e) => {
+                let xmlns = e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == b"xmlns")
+                    .map(|a| String::from_utf8_lossy(&a.value).into_owned());
+                stack.push(XmlElement {
+                    name: local(e.local_name().as_ref()),
+                    xmlns,
+                    line: line_at(text, at),
+                    ..Default::default()
+                });
+            }
+            Event::Empty(e) => {
+                let el =
+                    XmlElement { name: local(e.local_name().as_ref()), line: line_at(text, at), ..Default::default() };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(el),
+                    None => root = Some(el),
+                }
+            }
+            Event::End(_) => {
+                let mut el = stack.pop().ok_or_else(|| (line_at(text, at), "an end tag without a start".to_owned()))?;
+                el.text = el.text.trim().to_owned();
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(el),
+                    None => root = Some(el),
+                }
+            }
+            Event::Text(t) => {
+                if let Some(el) = stack.last_mut() {
+                    let s = t.unescape().map_err(|e| (line_at(text, at), e.to_string()))?;
+                    el.text.push_str(&s);
+                }
+            }
+            Event::CData(t) => {
+                if let Some(el) = stack.last_mut() {
+                    el.text.push_str(&String::from_utf8_lossy(&t));
+                }
+            }
+            Event::DocType(_) => {
+                return Err((line_at(text, at), "a DOCTYPE: DTDs and entities are not read".into()));
+            }
+            Event::Eof => break,
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err((open.line, format!("<{}> is never closed", open.name)));
+    }
+    root.ok_or_else(|| (1, "no root element".to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_text_lines_and_broken_xml() {
+        let x = parse_xml("<?xml version=\"1.0\"?>\n<a xmlns=\"urn:x\">\n  <b>one &amp; two</b>\n  <c/><b><![CDATA[3 < 4]]></b>\n</a>")
+            .unwrap();
+        assert_eq!((x.name.as_str(), x.xmlns.as_deref(), x.line), ("a", Some("urn:x"), 2));
+        assert_eq!(x.text_of("b"), Some("one & two"));
+        assert_eq!(x.children_named("b").nth(1).unwrap().text, "3 < 4");
+        assert_eq!((x.child("c").unwrap().line, x.child("b").unwrap().line), (4, 3));
+        let (line, msg) = parse_xml("<a>\n<b>\n</a>").unwrap_err();
+        assert!(line >= 2 && msg.contains('b'), "{line}: {msg}");
+        assert!(parse_xml("<a>\n<b>x</b>").unwrap_err().1.contains("never closed"));
+        let (_, msg) = parse_xml("<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<a>&x;</a>").unwrap_err();
+        assert!(msg.contains("DOCTYPE"), "{msg}");
+    }
+}
