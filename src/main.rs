@@ -117,6 +117,11 @@ enum Command {
         #[arg(long)]
         replay: Option<PathBuf>,
     },
+    /// The impact of CAP alerts on an imported city: for each incident, the buildings inside its
+    /// zone and in rings around it, the people in them (estimated from floor area and storeys),
+    /// and the scene's sensors inside. Prints a summary, then one JSON line:
+    /// {"incidents":..,"buildings":..,"people":..,"sensors":..,"facilities":..}.
+    Impact(impact_command::ImpactArgs),
     /// Live IoT feeds, without the window.
     Iot {
         #[command(subcommand)]
@@ -205,6 +210,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Impact(args) => impact_command::run(&args),
         Command::Iot { command: IotCommand::Stats { scene, broker, topic, seconds } } => {
             iot_stats(scene.as_deref(), broker, topic, seconds)
         }
@@ -221,6 +227,7 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+mod impact_command;
 mod view_args;
 #[cfg(feature = "viewer")]
 mod view_command;
@@ -484,7 +491,7 @@ fn write_results(path: &Path, objects: &Objects, query_ids: &[String], r: &Query
                 first = false;
             } else {
                 let v = value.map(|v| v.to_string()).unwrap_or_default();
-                writeln!(w, "{},{},{v}", csv_field(query_id), csv_field(object))?;
+                writeln!(w, "{},{},{v}", query_io::csv_field(query_id), query_io::csv_field(object))?;
             }
         }
     }
@@ -493,11 +500,6 @@ fn write_results(path: &Path, objects: &Objects, query_ids: &[String], r: &Query
     }
     w.flush()?;
     Ok(())
-}
-
-/// Quotes a CSV field when it needs it.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 
 fn import(

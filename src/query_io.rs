@@ -530,3 +530,8 @@ pub fn read_queries(path: &Path, kind: QueryKind) -> Result<Queries> {
     });
     Ok(Queries { ids, batch, skipped })
 }
+
+/// Quotes a CSV field when it needs it.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}

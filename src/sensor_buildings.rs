@@ -17,11 +17,7 @@ pub fn sensor_buildings(layer: &mut IotLayer, dir: &Path) -> Result<Vec<Option<S
     let objects = crate::query_io::read_objects(dir, None)?;
     let buildings = building_ids(&dir.join("features.csv"))?;
     let index = objects.index()?;
-    let path = dir.join("tileset.json");
-    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-    let json = TilesetJson::parse(&bytes, "tileset.json")?;
-    let m = json.root.transform.clone().with_context(|| format!("{}: the root has no transform", path.display()))?;
-    let local_from_ecef = Mat4(std::array::from_fn(|i| m[i])).inverse_affine();
+    let local_from_ecef = tileset_local_frame(dir)?;
     let hits = layer.join_to(&index, |g: Geodetic| {
         let p = local_from_ecef.point(ecef_from_geodetic(Geodetic { height_m: 0.0, ..g }));
         [p[0], p[1]]
@@ -34,6 +30,16 @@ pub fn sensor_buildings(layer: &mut IotLayer, dir: &Path) -> Result<Vec<Option<S
             best.map(|i| objects.ids[i as usize].clone())
         })
         .collect())
+}
+
+/// The map from ECEF to the local metres of an imported tileset's `features.csv` (the inverse of
+/// its root transform).
+pub fn tileset_local_frame(dir: &Path) -> Result<Mat4> {
+    let path = dir.join("tileset.json");
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let json = TilesetJson::parse(&bytes, "tileset.json")?;
+    let m = json.root.transform.clone().with_context(|| format!("{}: the root has no transform", path.display()))?;
+    Ok(Mat4(std::array::from_fn(|i| m[i])).inverse_affine())
 }
 
 /// The ids of the `Building`/`BuildingPart` rows of a `features.csv`.

@@ -10,6 +10,10 @@
 //! together ([`IotLayer`]); feeds: MQTT that reconnects and resubscribes ([`MqttFeed`]), the
 //! built-in [`Simulator`] from fitted models, and [`Replay`] of recorded series, run on a thread
 //! of their own by [`LiveIot`].
+//!
+//! And the emergency layer: CAP 1.0-1.2 alerts ([`CapAlert`]) become [`Incidents`] (updates and
+//! cancels applied), whose [`impacts`] on the city (objects inside and in rings, people) are
+//! computed for all incidents at once through `city_index`.
 #![forbid(unsafe_code)]
 
 mod alarm_rule;
@@ -17,6 +21,8 @@ mod cap_alert;
 mod datastream_state;
 mod error;
 mod hk_car_parks;
+mod impact;
+mod incident;
 mod iot_from_scene;
 mod iot_layer;
 mod live_iot;
@@ -37,6 +43,8 @@ pub use cap_alert::{CapAlert, CapArea, CapCircle, CapInfo, Severity};
 pub use datastream_state::{DatastreamState, HISTORY, WindowStats};
 pub use error::LayerError;
 pub use hk_car_parks::read_hk_car_parks;
+pub use impact::{Impact, PeopleModel, impacts, project_zone};
+pub use incident::{Incident, Incidents, ZoneShape};
 pub use iot_layer::{IngestCounts, IotLayer};
 pub use live_iot::{Feeds, LiveIot, LiveStatus};
 pub use mqtt_feed::{FeedEvent, FeedStatus, MqttFeed, MqttSettings};

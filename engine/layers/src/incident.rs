@@ -1,0 +1,114 @@
+//! Incidents: what the operations centre shows, fed by CAP alerts. Each `info` with a placed
+//! area becomes an incident; an `Update` replaces the incidents of the alerts it references and a
+//! `Cancel` removes them; expired alerts, tests and alerts without a placed area are logged and not
+//! shown. Every decision goes into the log, the timeline an operator reads.
+use crate::{CapAlert, Severity};
+
+/// The shape of an incident's zone, in degrees.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ZoneShape {
+    /// A closed ring of `[lon, lat]`.
+    Polygon(Vec<[f64; 2]>),
+    /// A circle.
+    Circle {
+        /// Centre longitude, degrees.
+        lon_deg: f64,
+        /// Centre latitude, degrees.
+        lat_deg: f64,
+        /// Radius, metres.
+        radius_m: f64,
+    },
+}
+
+/// One incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    /// (sender, identifier) of the alert it came from.
+    pub source: (String, String),
+    /// What (`Tsunami Warning`, `Fire`).
+    pub event: String,
+    /// How bad.
+    pub severity: Severity,
+    /// CAP urgency.
+    pub urgency: String,
+    /// Headline for the list.
+    pub headline: String,
+    /// When it starts and ends, ms since 1970.
+    pub onset_ms: Option<i64>,
+    /// See `onset_ms`.
+    pub expires_ms: Option<i64>,
+    /// Where: the union of these.
+    pub zones: Vec<ZoneShape>,
+}
+
+/// The incidents shown, and the log of what was done with each alert.
+#[derive(Debug, Clone, Default)]
+pub struct Incidents {
+    /// Active incidents, in arrival order.
+    pub active: Vec<Incident>,
+    /// What happened, oldest first (`alert X: updated 2 incidents`).
+    pub log: Vec<String>,
+}
+
+impl Incidents {
+    /// Applies an alert as of `now_ms`; returns how many incidents it added.
+    pub fn apply(&mut self, alert: &CapAlert, now_ms: i64) -> usize {
+        let name = format!("alert {} from {}", alert.identifier, alert.sender);
+        self.log.extend(alert.warnings.iter().cloned());
+        if !matches!(alert.status.as_str(), "Actual" | "Exercise") {
+            self.log.push(format!("{name}: status {}: not shown", alert.status));
+            return 0;
+        }
+        let referenced = |i: &Incident| alert.references.iter().any(|(s, id)| *s == i.source.0 && *id == i.source.1);
+        match alert.msg_type.as_str() {
+            "Cancel" | "Update" => {
+                let before = self.active.len();
+                self.active.retain(|i| !referenced(i));
+                let removed = before - self.active.len();
+                let verb = if alert.msg_type == "Cancel" { "cancels" } else { "updates" };
+                self.log.push(format!("{name}: {verb} {} alerts, {removed} incidents removed", alert.references.len()));
+                if alert.msg_type == "Cancel" {
+                    return 0;
+                }
+            }
+            "Alert" => {}
+            other => {
+                self.log.push(format!("{name}: msgType {other}: nothing to show"));
+                return 0;
+            }
+        }
+        if alert.expired(now_ms) {
+            self.log.push(format!("{name}: expired: not shown"));
+            return 0;
+        }
+        let mut added = 0;
+        for info in &alert.infos {
+            let zones: Vec<ZoneShape> = info
+                .areas
+                .iter()
+                .flat_map(|a| {
+                    a.polygons.iter().map(|p| ZoneShape::Polygon(p.clone())).chain(a.circles.iter().map(|c| {
+                        ZoneShape::Circle { lon_deg: c.lon_deg, lat_deg: c.lat_deg, radius_m: c.radius_km * 1000.0 }
+                    }))
+                })
+                .collect();
+            if zones.is_empty() {
+                self.log.push(format!("{name}: {}: no polygon or circle (geocodes only): not placed", info.event));
+                continue;
+            }
+            self.active.push(Incident {
+                source: (alert.sender.clone(), alert.identifier.clone()),
+                event: info.event.clone(),
+                severity: info.severity,
+                urgency: info.urgency.clone(),
+                headline: info.headline.clone(),
+                onset_ms: info.onset_ms,
+                expires_ms: info.expires_ms,
+                zones,
+            });
+            added += 1;
+        }
+        self.log.push(format!("{name}: {added} incidents"));
+        added
+    }
+}

@@ -1,0 +1,128 @@
+//! `citytwin impact` on a city imported from real data (Helsinki's OSM extract): alerts written
+//! here around parts of it give the affected-building sets of a brute-force check over the
+//! input footprints (inside, and in the 200 m ring); a cancel removes an incident, an expired
+//! alert and a file that is not CAP are reported and the rest still counts; the JSON line sums
+//! it up.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+use city_core::{EnuFrame, Geodetic, ecef_from_geodetic};
+use geo::{Coord, Distance, Euclidean, Intersects, LineString, MapCoords, MultiPolygon, Polygon};
+
+fn alert(id: &str, msg_type: &str, references: &str, expires: &str, area: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n<identifier>{id}</identifier>\n\
+         <sender>ops@helsinki.test</sender>\n<sent>2026-11-30T08:00:00+00:00</sent>\n<status>Actual</status>\n\
+         <msgType>{msg_type}</msgType>\n<scope>Public</scope>\n{references}<info>\n<category>Fire</category>\n\
+         <event>Fire</event>\n<urgency>Immediate</urgency>\n<severity>Severe</severity>\n<certainty>Observed</certainty>\n\
+         <expires>{expires}</expires>\n<area>\n<areaDesc>test</areaDesc>\n{area}</area>\n</info>\n</alert>\n"
+    )
+}
+
+#[test]
+fn impact_matches_brute_force_on_helsinki() {
+    let pbf = city_core::shared_data_file("osm/Helsinki.osm.pbf").unwrap_or_else(|e| panic!("{e}"));
+    let dir = std::env::temp_dir().join(format!("citytwin-impact-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let tiles = dir.join("tiles");
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", pbf.to_str().unwrap(), "-o", tiles.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "import: {}", String::from_utf8_lossy(&o.stderr));
+
+    // The input footprints, in a local frame of the test's own.
+    let imp = cim_import::read_osm_buildings(&pbf, &cim_import::ExtrudeOptions::default()).unwrap();
+    let (lons, lats): (Vec<f64>, Vec<f64>) = imp
+        .objects
+        .iter()
+        .flat_map(|o| o.object.footprint.0.iter().flat_map(|p| p.exterior().0.iter().map(|c| (c.x, c.y))))
+        .unzip();
+    let (lon0, lat0) = (lons.iter().sum::<f64>() / lons.len() as f64, lats.iter().sum::<f64>() / lats.len() as f64);
+    let frame = EnuFrame::at(Geodetic::from_deg(lon0, lat0, 0.0));
+    let local = |lon: f64, lat: f64| {
+        let e = frame.enu_from_ecef(ecef_from_geodetic(Geodetic::from_deg(lon, lat, 0.0)));
+        Coord { x: e[0], y: e[1] }
+    };
+    let footprints: Vec<(String, MultiPolygon<f64>)> =
+        imp.objects.iter().map(|o| (o.object.id.clone(), o.object.footprint.map_coords(|c| local(c.x, c.y)))).collect();
+
+    // A square of about 300 m around the centre, as CAP writes it (lat,lon; closed).
+    let (dlat, dlon) = (150.0 / 111_320.0, 150.0 / (111_320.0 * lat0.to_radians().cos()));
+    let square = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (-1.0, -1.0)]
+        .map(|(a, b)| (lat0 + a * dlat, lon0 + b * dlon));
+    let poly_text = square.iter().map(|(la, lo)| format!("{la},{lo}")).collect::<Vec<_>>().join(" ");
+    std::fs::write(
+        dir.join("fire.xml"),
+        alert("F1", "Alert", "", "2026-12-01T00:00:00+00:00", &format!("<polygon>{poly_text}</polygon>\n")),
+    )
+    .unwrap();
+    // A second incident, then its cancellation; an expired one; a file that is not CAP.
+    let far = format!("<circle>{},{} 0.1</circle>\n", lat0 + 0.004, lon0);
+    std::fs::write(dir.join("smoke.xml"), alert("S1", "Alert", "", "2026-12-01T00:00:00+00:00", &far)).unwrap();
+    let refs = "<references>ops@helsinki.test,S1,2026-11-30T08:00:00+00:00</references>\n";
+    std::fs::write(dir.join("smoke-cancel.xml"), alert("S2", "Cancel", refs, "2026-12-01T00:00:00+00:00", &far))
+        .unwrap();
+    std::fs::write(dir.join("old.xml"), alert("O1", "Alert", "", "2026-11-01T00:00:00+00:00", &far)).unwrap();
+    std::fs::write(dir.join("atom.xml"), "<feed xmlns=\"http://www.w3.org/2005/Atom\"></feed>").unwrap();
+
+    let (csv, geojson) = (dir.join("hits.csv"), dir.join("hits.geojson"));
+    let mut args: Vec<String> = vec!["impact".into()];
+    for f in ["fire.xml", "smoke.xml", "smoke-cancel.xml", "old.xml", "atom.xml"] {
+        args.extend(["--alert".into(), dir.join(f).display().to_string()]);
+    }
+    args.extend(["--objects".into(), tiles.display().to_string(), "--rings".into(), "200".into()]);
+    args.extend(["--csv".into(), csv.display().to_string(), "--geojson".into(), geojson.display().to_string()]);
+    args.extend(["--at".into(), "2026-11-30T09:00:00Z".into()]);
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(&args).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("alert S2") && stderr.contains("cancels 1 alerts, 1 incidents removed"), "{stderr}");
+    assert!(stderr.contains("alert O1") && stderr.contains("expired"), "{stderr}");
+    assert!(stderr.contains("atom.xml") && stderr.contains("not a CAP alert"), "{stderr}");
+
+    // What the CLI found, by place.
+    let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in std::fs::read_to_string(&csv).unwrap().lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f[0], "1", "one incident left: {line}");
+        found.entry(f[2].to_owned()).or_default().insert(f[1].to_owned());
+    }
+    // Brute force: every footprint against the square, and its distance to it.
+    let zone =
+        Polygon::new(LineString::from(square.iter().map(|(la, lo)| local(*lo, *la)).collect::<Vec<_>>()), vec![]);
+    let (mut inside, mut ring) = (BTreeSet::new(), BTreeSet::new());
+    let mut borderline = BTreeSet::new();
+    for (id, fp) in &footprints {
+        let d = fp.0.iter().map(|p| Euclidean.distance(p, &zone)).fold(f64::INFINITY, f64::min);
+        if fp.intersects(&zone) {
+            inside.insert(id.clone());
+        } else if d <= 200.0 {
+            ring.insert(id.clone());
+        }
+        if d.abs() < 0.05 || (d - 200.0).abs() < 0.05 {
+            borderline.insert(id.clone());
+        }
+    }
+    let differ = |a: &BTreeSet<String>, b: &BTreeSet<String>| -> Vec<String> {
+        a.symmetric_difference(b).filter(|id| !borderline.contains(*id)).cloned().collect()
+    };
+    let none = BTreeSet::new();
+    assert!(inside.len() > 10, "{} buildings in the square", inside.len());
+    assert!(differ(&inside, found.get("inside").unwrap_or(&none)).is_empty(), "inside differs");
+    assert!(differ(&ring, found.get("200").unwrap_or(&none)).is_empty(), "the 200 m ring differs");
+
+    let json: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(json["incidents"], 1, "{stdout}");
+    assert_eq!(json["buildings"].as_u64().unwrap() as usize, found["inside"].len());
+    assert!(json["people"].as_f64().unwrap() > 0.0);
+    let gj: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&geojson).unwrap()).unwrap();
+    let features = gj["features"].as_array().unwrap();
+    assert_eq!(features.len(), found.values().map(BTreeSet::len).sum::<usize>());
+    let c = &features[0]["geometry"]["coordinates"][0][0][0];
+    assert!((c[0].as_f64().unwrap() - lon0).abs() < 0.05 && (c[1].as_f64().unwrap() - lat0).abs() < 0.05, "WGS84: {c}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
