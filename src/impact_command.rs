@@ -34,6 +34,13 @@ pub struct ImpactArgs {
     /// Write `incident,object,where` rows (where: inside, or the ring's distance).
     #[arg(long)]
     pub csv: Option<PathBuf>,
+    /// Facilities (GeoJSON points tagged `amenity=hospital|fire_station|school|shelter`,
+    /// `emergency=assembly_point`, or with a `kind`): the nearest of each kind are listed.
+    #[arg(long)]
+    pub facilities: Option<PathBuf>,
+    /// How many of each kind of facility to list per incident.
+    #[arg(long, default_value_t = 3)]
+    pub k: usize,
     /// The time the alerts are judged at (ISO 8601; default now): expired ones are not shown.
     #[arg(long)]
     pub at: Option<String>,
@@ -87,6 +94,20 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
         }
     }
 
+    // The nearest facilities of each kind, per incident.
+    let facilities = args.facilities.as_deref().map(city_layers::read_facilities).transpose()?;
+    let nearest: Vec<city_layers::NearestFacilities> = match &facilities {
+        Some(f) => {
+            let positions: Vec<[f64; 2]> = f.iter().map(|f| project(f.lon_lat[0], f.lon_lat[1])).collect();
+            incidents
+                .active
+                .iter()
+                .map(|i| city_layers::nearest_facilities(&project_zone(i, &project), f, &positions, args.k))
+                .collect()
+        }
+        None => vec![Vec::new(); incidents.active.len()],
+    };
+
     for (k, (incident, impact)) in incidents.active.iter().zip(&result).enumerate() {
         println!(
             "incident {}: {} ({:?}, {}): {} buildings inside, about {:.0} people{}",
@@ -105,6 +126,15 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
         for (r, ids) in args.rings.iter().zip(&impact.rings) {
             println!("  within {r:.0} m: {} more buildings", ids.len());
         }
+        if let Some(f) = &facilities {
+            for (kind, ranked) in &nearest[k] {
+                let list: Vec<String> =
+                    ranked.iter().map(|(i, d)| format!("{} ({}) {d:.0} m", f[*i].name, f[*i].id)).collect();
+                if !list.is_empty() {
+                    println!("  nearest {}: {}", kind.label(), list.join(", "));
+                }
+            }
+        }
     }
     let mut all: Vec<u32> = result.iter().flat_map(|i| i.inside.iter().copied()).collect();
     all.sort_unstable();
@@ -120,12 +150,20 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
     if let Some(path) = &args.geojson {
         write_geojson(path, &objects, &result, &args.rings, &ecef_from_local)?;
     }
+    // Facilities listed for any incident, each counted once; null when none were given.
+    let listed = facilities.as_ref().map(|_| {
+        let mut ids: Vec<usize> = nearest.iter().flatten().flat_map(|(_, r)| r.iter().map(|(i, _)| *i)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len().to_string()
+    });
     println!(
-        "{{\"incidents\":{},\"buildings\":{},\"people\":{:.0},\"sensors\":{},\"facilities\":null}}",
+        "{{\"incidents\":{},\"buildings\":{},\"people\":{:.0},\"sensors\":{},\"facilities\":{}}}",
         incidents.active.len(),
         all.len(),
         people,
-        sensors_inside.iter().map(|s| s.0).sum::<usize>()
+        sensors_inside.iter().map(|s| s.0).sum::<usize>(),
+        listed.as_deref().unwrap_or("null")
     );
     Ok(())
 }

@@ -69,6 +69,26 @@ fn impact_matches_brute_force_on_helsinki() {
     std::fs::write(dir.join("old.xml"), alert("O1", "Alert", "", "2026-11-01T00:00:00+00:00", &far)).unwrap();
     std::fs::write(dir.join("atom.xml"), "<feed xmlns=\"http://www.w3.org/2005/Atom\"></feed>").unwrap();
 
+    // Facilities: hospitals 300 m east of the square's edge and 1 km north of it, one inside, a
+    // school 50 m west, and a pharmacy (not a kind the centre asks for).
+    let east = |m: f64| lon0 + dlon + m / (111_320.0 * lat0.to_radians().cos());
+    let north = |m: f64| lat0 + dlat + m / 111_320.0;
+    let west = |m: f64| lon0 - dlon - m / (111_320.0 * lat0.to_radians().cos());
+    let point = |id: &str, tags: &str, lon: f64, lat: f64| {
+        format!(
+            r#"{{"type":"Feature","id":"{id}","geometry":{{"type":"Point","coordinates":[{lon},{lat}]}},"properties":{{{tags}}}}}"#
+        )
+    };
+    let facilities = [
+        point("h-east", r#""amenity":"hospital","name":"East""#, east(300.0), lat0),
+        point("h-north", r#""amenity":"hospital","name":"North""#, lon0, north(1000.0)),
+        point("h-in", r#""amenity":"hospital","name":"Inside""#, lon0, lat0),
+        point("s-west", r#""kind":"school""#, west(50.0), lat0),
+        point("pharmacy", r#""amenity":"pharmacy""#, lon0, lat0),
+    ];
+    let fac = dir.join("facilities.geojson");
+    std::fs::write(&fac, format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, facilities.join(","))).unwrap();
+
     let (csv, geojson) = (dir.join("hits.csv"), dir.join("hits.geojson"));
     let mut args: Vec<String> = vec!["impact".into()];
     for f in ["fire.xml", "smoke.xml", "smoke-cancel.xml", "old.xml", "atom.xml"] {
@@ -77,6 +97,7 @@ fn impact_matches_brute_force_on_helsinki() {
     args.extend(["--objects".into(), tiles.display().to_string(), "--rings".into(), "200".into()]);
     args.extend(["--csv".into(), csv.display().to_string(), "--geojson".into(), geojson.display().to_string()]);
     args.extend(["--at".into(), "2026-11-30T09:00:00Z".into()]);
+    args.extend(["--facilities".into(), fac.display().to_string(), "--k".into(), "2".into()]);
     let o = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(&args).output().unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert!(o.status.success(), "{stderr}");
@@ -115,7 +136,21 @@ fn impact_matches_brute_force_on_helsinki() {
     assert!(differ(&inside, found.get("inside").unwrap_or(&none)).is_empty(), "inside differs");
     assert!(differ(&ring, found.get("200").unwrap_or(&none)).is_empty(), "the 200 m ring differs");
 
+    // Nearest first, distances from the zone's edge (0 inside), two of each kind. The places
+    // were set with 111,320 m a degree (times cos lat): within 1% of the ellipsoid's metres.
+    let metres_after = |text: &str, label: &str| -> f64 {
+        let at = text.find(label).unwrap_or_else(|| panic!("{label} in {text}")) + label.len();
+        text[at..].split(" m").next().unwrap().trim().parse().unwrap()
+    };
+    let line = stdout.lines().find(|l| l.contains("nearest hospital")).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains("nearest hospital: Inside (h-in) 0 m, East (h-east)"), "{line}");
+    assert!((metres_after(line, "East (h-east)") - 300.0).abs() < 3.0, "{line}");
+    assert!(!line.contains("North"), "k = 2: {line}");
+    assert!((metres_after(&stdout, "nearest school: s-west (s-west)") - 50.0).abs() < 0.5, "{stdout}");
+    assert!(!stdout.contains("pharmacy"), "{stdout}");
+
     let json: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(json["facilities"], 3, "h-in, h-east, s-west: {stdout}");
     assert_eq!(json["incidents"], 1, "{stdout}");
     assert_eq!(json["buildings"].as_u64().unwrap() as usize, found["inside"].len());
     assert!(json["people"].as_f64().unwrap() > 0.0);

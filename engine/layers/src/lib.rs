@@ -13,13 +13,14 @@
 //!
 //! And the emergency layer: CAP 1.0-1.2 alerts ([`CapAlert`]) become [`Incidents`] (updates and
 //! cancels applied), whose [`impacts`] on the city (objects inside and in rings, people) are
-//! computed for all incidents at once through `city_index`.
+//! computed for all incidents at once through `city_index`, with the [`nearest_facilities`].
 #![forbid(unsafe_code)]
 
 mod alarm_rule;
 mod cap_alert;
 mod datastream_state;
 mod error;
+mod facility;
 mod hk_car_parks;
 mod impact;
 mod incident;
@@ -42,6 +43,7 @@ pub use alarm_rule::{AlarmEvent, AlarmRule, Direction};
 pub use cap_alert::{CapAlert, CapArea, CapCircle, CapInfo, Severity};
 pub use datastream_state::{DatastreamState, HISTORY, WindowStats};
 pub use error::LayerError;
+pub use facility::{Facility, FacilityKind, NearestFacilities, nearest_facilities, read_facilities};
 pub use hk_car_parks::read_hk_car_parks;
 pub use impact::{Impact, PeopleModel, impacts, project_zone};
 pub use incident::{Incident, Incidents, ZoneShape};
