@@ -16,8 +16,8 @@ use citytwin::query_io::{ObjectGeometry, read_objects};
 #[derive(clap::Args, Debug, Clone)]
 pub struct ImpactArgs {
     /// CAP 1.0/1.1/1.2 alert files, applied in the order given (an update replaces what it
-    /// references, a cancel removes it).
-    #[arg(long = "alert", required = true)]
+    /// references, a cancel removes it). Optional when the scene has scenarios.
+    #[arg(long = "alert")]
     pub alerts: Vec<PathBuf>,
     /// A tileset folder written by `citytwin import` (its features.csv and tileset.json).
     #[arg(long)]
@@ -25,7 +25,8 @@ pub struct ImpactArgs {
     /// Rings around each zone, metres, ascending.
     #[arg(long, value_delimiter = ',', default_value = "500,1000,2000")]
     pub rings: Vec<f64>,
-    /// A scene whose `[iot]` sensors are counted inside each zone (with their alarms).
+    /// A scene whose `[[incidents]]` scenarios are added to the alerts' incidents, and whose
+    /// `[iot]` sensors are counted inside each zone (with their alarms).
     #[arg(long)]
     pub scene: Option<PathBuf>,
     /// Write the affected objects (inside and in rings) as GeoJSON, WGS84.
@@ -62,8 +63,16 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
             Err(e) => incidents.log.push(format!("{e}")),
         }
     }
+    // The scene's scenarios count as incidents too.
+    let scene = args.scene.as_deref().map(city_core::Scene::read).transpose()?;
+    for s in scene.iter().flat_map(|s| &s.incidents) {
+        incidents.add_scenario(s);
+    }
     for line in &incidents.log {
         eprintln!("{line}");
+    }
+    if args.alerts.is_empty() && scene.as_ref().is_none_or(|s| s.incidents.is_empty()) {
+        anyhow::bail!("nothing to analyse: give --alert FILE.xml, or --scene with [[incidents]] scenarios");
     }
     let objects = read_objects(&args.objects, None)?;
     let index = objects.index()?;
@@ -79,9 +88,8 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
 
     // Sensors of the scene inside each zone.
     let mut sensors_inside = vec![(0usize, 0usize); incidents.active.len()];
-    if let Some(scene) = &args.scene {
-        let iot = city_core::Scene::read(scene)?.iot.with_context(|| format!("{}: no [iot] table", scene.display()))?;
-        let layer = city_layers::IotLayer::from_scene(&iot)?;
+    if let Some(iot) = scene.as_ref().and_then(|s| s.iot.as_ref()) {
+        let layer = city_layers::IotLayer::from_scene(iot)?;
         for (k, incident) in incidents.active.iter().enumerate() {
             let zone = project_zone(incident, &project);
             for s in &layer.sensors {
@@ -117,7 +125,7 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
             incident.urgency,
             impact.inside.len(),
             impact.people_inside,
-            if args.scene.is_some() {
+            if scene.as_ref().is_some_and(|s| s.iot.is_some()) {
                 format!(", {} sensors ({} in alarm)", sensors_inside[k].0, sensors_inside[k].1)
             } else {
                 String::new()

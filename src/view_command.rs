@@ -195,6 +195,7 @@ fn demo_scene() -> Result<Scene> {
         ],
         style: Some(StyleRule { attribute: "height".into(), mode: StyleMode::Ramp { min: 0.0, max: 120.0 } }),
         iot: Some(demo_sensors()),
+        incidents: Vec::new(),
     })
 }
 
@@ -277,6 +278,7 @@ fn tileset_scene(path: &Path) -> Result<Scene> {
         bookmarks: Vec::new(),
         style: None,
         iot: None,
+        incidents: Vec::new(),
     })
 }
 

@@ -161,3 +161,77 @@ fn impact_matches_brute_force_on_helsinki() {
     assert!((c[0].as_f64().unwrap() - lon0).abs() < 0.05 && (c[1].as_f64().unwrap() - lat0).abs() < 0.05, "WGS84: {c}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A scene's scenarios are incidents too: a fire of 120 m radius at the centre of the Helsinki
+/// extract hits exactly the buildings a brute-force distance check finds (the circle is drawn
+/// as a 64-gon: buildings within 0.5 m of its edge may go either way).
+#[test]
+fn scene_scenarios_are_incidents() {
+    let pbf = city_core::shared_data_file("osm/Helsinki.osm.pbf").unwrap_or_else(|e| panic!("{e}"));
+    let dir = std::env::temp_dir().join(format!("citytwin-impact-scene-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let tiles = dir.join("tiles");
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", pbf.to_str().unwrap(), "-o", tiles.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "import: {}", String::from_utf8_lossy(&o.stderr));
+    let imp = cim_import::read_osm_buildings(&pbf, &cim_import::ExtrudeOptions::default()).unwrap();
+    let (lons, lats): (Vec<f64>, Vec<f64>) = imp
+        .objects
+        .iter()
+        .flat_map(|o| o.object.footprint.0.iter().flat_map(|p| p.exterior().0.iter().map(|c| (c.x, c.y))))
+        .unzip();
+    let (lon0, lat0) = (lons.iter().sum::<f64>() / lons.len() as f64, lats.iter().sum::<f64>() / lats.len() as f64);
+    let frame = EnuFrame::at(Geodetic::from_deg(lon0, lat0, 0.0));
+    let scene = dir.join("drill.toml");
+    std::fs::write(
+        &scene,
+        format!(
+            "name = \"drill\"\n[camera]\nlon_deg = {lon0}\nlat_deg = {lat0}\ndistance_m = 900\n\
+             [[incidents]]\nname = \"warehouse fire\"\nkind = \"fire\"\nlon_deg = {lon0}\nlat_deg = {lat0}\nradius_m = 120\n"
+        ),
+    )
+    .unwrap();
+    let csv = dir.join("hits.csv");
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["impact", "--scene", scene.to_str().unwrap(), "--objects", tiles.to_str().unwrap()])
+        .args(["--rings", "100", "--csv", csv.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("incident 1: Fire (Severe"), "{stdout}");
+    let found: BTreeSet<String> = std::fs::read_to_string(&csv)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| l.ends_with(",inside"))
+        .map(|l| l.split(',').nth(1).unwrap().to_owned())
+        .collect();
+    let centre = geo::Point::new(0.0, 0.0);
+    let (mut expected, mut edge) = (BTreeSet::new(), BTreeSet::new());
+    for o in &imp.objects {
+        let fp = o.object.footprint.map_coords(|c| {
+            let e = frame.enu_from_ecef(ecef_from_geodetic(Geodetic::from_deg(c.x, c.y, 0.0)));
+            Coord { x: e[0], y: e[1] }
+        });
+        let d = fp.0.iter().map(|p| Euclidean.distance(&centre, p)).fold(f64::INFINITY, f64::min);
+        if d <= 120.0 {
+            expected.insert(o.object.id.clone());
+        }
+        if (d - 120.0).abs() < 0.5 {
+            edge.insert(o.object.id.clone());
+        }
+    }
+    let differ: Vec<&String> = expected.symmetric_difference(&found).filter(|id| !edge.contains(*id)).collect();
+    assert!(expected.len() > 5 && differ.is_empty(), "{} expected, differ {differ:?}", expected.len());
+    // Without alerts or scenarios there is nothing to do, and it says so.
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["impact", "--objects", tiles.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("nothing to analyse"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -27,6 +27,9 @@ pub struct Scene {
     /// Live sensors: feed, sensors, rules.
     #[serde(default)]
     pub iot: Option<crate::SceneIot>,
+    /// Incident scenarios (exercises, planning cases).
+    #[serde(default)]
+    pub incidents: Vec<crate::SceneIncident>,
 }
 
 /// One tileset of a scene.
@@ -230,6 +233,21 @@ impl Scene {
                 });
             }
         }
+        for (i, inc) in scene.incidents.iter().enumerate() {
+            if let Some(p) = inc.problem() {
+                let line = text
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| l.trim() == "[[incidents]]")
+                    .nth(i)
+                    .map_or(0, |(n, _)| n + 1);
+                return Err(CoreError::Scene {
+                    file: file.to_owned(),
+                    line,
+                    message: format!("incident {:?}: {p}", inc.name),
+                });
+            }
+        }
         if scene.bookmarks.len() > 9 {
             return Err(CoreError::Scene {
                 file: file.to_owned(),
@@ -324,5 +342,26 @@ max = 40
         assert!(e.to_string().contains("JSON pointers start with /"), "{e}");
         let e = Scene::parse(&format!("{base}[iot]\npassword_env = \"P\"\n"), "s.toml").unwrap_err();
         assert!(e.to_string().contains("without a username"), "{e}");
+    }
+
+    #[test]
+    fn incident_scenarios_read_and_bad_ones_say_their_line() {
+        let base = "name = \"x\"\n[camera]\nlon_deg = 1\nlat_deg = 5\ndistance_m = 10\n";
+        let fire = "[[incidents]]\nname = \"fire\"\nkind = \"fire\"\nlon_deg = 1\nlat_deg = 5\nradius_m = 300\n";
+        let flood = "[[incidents]]\nname = \"flood\"\nkind = \"flood\"\nwater_level_m = 1.2\n\
+                     polygon = [[1.0, 5.0], [1.1, 5.0], [1.1, 5.1]]\n";
+        let s = Scene::parse(&format!("{base}{fire}{flood}"), "s.toml").unwrap();
+        assert_eq!(s.incidents.len(), 2);
+        assert_eq!((s.incidents[0].radius_m, s.incidents[0].severity.as_str()), (Some(300.0), "Severe"));
+        assert_eq!(s.incidents[1].water_level_m, Some(1.2));
+        let both = format!("{base}{fire}{flood}polygon = [[1.0, 5.0], [1.1, 5.0], [1.1, 5.1]]\n")
+            .replace("water_level_m = 1.2\npolygon", "lon_deg = 1\npolygon");
+        let e = Scene::parse(&both, "s.toml").unwrap_err();
+        assert!(e.to_string().contains("not both") || e.to_string().contains("duplicate"), "{e}");
+        let e =
+            Scene::parse(&format!("{base}{fire}").replace("radius_m = 300", "radius_m = -3"), "s.toml").unwrap_err();
+        assert!(matches!(&e, CoreError::Scene { line: 6, .. }) && e.to_string().contains("out of range"), "{e}");
+        let e = Scene::parse(&format!("{base}{fire}kind2 = 1\n"), "s.toml").unwrap_err();
+        assert!(e.to_string().contains("kind2"), "{e}");
     }
 }

@@ -25,7 +25,8 @@ pub enum Severity {
 }
 
 impl Severity {
-    fn parse(s: &str) -> Self {
+    /// From CAP's words (`Extreme`...); anything else is `Unknown`.
+    pub fn parse(s: &str) -> Self {
         match s {
             "Extreme" => Self::Extreme,
             "Severe" => Self::Severe,

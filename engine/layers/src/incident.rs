@@ -2,6 +2,8 @@
 //! area becomes an incident; an `Update` replaces the incidents of the alerts it references and a
 //! `Cancel` removes them; expired alerts, tests and alerts without a placed area are logged and not
 //! shown. Every decision goes into the log, the timeline an operator reads.
+use city_core::SceneIncident;
+
 use crate::{CapAlert, Severity};
 
 /// The shape of an incident's zone, in degrees.
@@ -51,6 +53,39 @@ pub struct Incidents {
 }
 
 impl Incidents {
+    /// Adds a scene's scenario (checked by `Scene::parse`) as an incident from sender `scene`.
+    pub fn add_scenario(&mut self, s: &SceneIncident) {
+        let zone = match (&s.polygon, s.lon_deg, s.lat_deg, s.radius_m) {
+            (Some(ring), ..) => {
+                let mut ring = ring.clone();
+                if ring.first() != ring.last() {
+                    ring.push(ring[0]);
+                }
+                ZoneShape::Polygon(ring)
+            }
+            (None, Some(lon_deg), Some(lat_deg), Some(radius_m)) => ZoneShape::Circle { lon_deg, lat_deg, radius_m },
+            _ => {
+                self.log.push(format!("scenario {:?}: no place: not shown", s.name));
+                return;
+            }
+        };
+        let headline = match s.water_level_m {
+            Some(w) => format!("{} (water {w} m)", s.name),
+            None => s.name.clone(),
+        };
+        self.active.push(Incident {
+            source: ("scene".into(), s.name.clone()),
+            event: format!("{:?}", s.kind),
+            severity: Severity::parse(&s.severity),
+            urgency: "Immediate".into(),
+            headline,
+            onset_ms: None,
+            expires_ms: None,
+            zones: vec![zone],
+        });
+        self.log.push(format!("scenario {:?}: 1 incident", s.name));
+    }
+
     /// Applies an alert as of `now_ms`; returns how many incidents it added.
     pub fn apply(&mut self, alert: &CapAlert, now_ms: i64) -> usize {
         let name = format!("alert {} from {}", alert.identifier, alert.sender);
