@@ -53,6 +53,26 @@ pub struct Incidents {
 }
 
 impl Incidents {
+    /// Takes in a CAP alert that came as a message (an MQTT topic carrying CAP XML): applied,
+    /// or, when it is not a readable alert, logged with the topic and the line; nothing already
+    /// shown changes then. Returns how many incidents it added.
+    pub fn apply_message(&mut self, topic: &str, payload: &[u8], now_ms: i64) -> usize {
+        let text = match std::str::from_utf8(payload) {
+            Ok(t) => t,
+            Err(e) => {
+                self.log.push(format!("message on {topic}: not UTF-8 text ({e}): not an alert"));
+                return 0;
+            }
+        };
+        match CapAlert::parse(text, &format!("message on {topic}")) {
+            Ok(alert) => self.apply(&alert, now_ms),
+            Err(e) => {
+                self.log.push(e.to_string());
+                0
+            }
+        }
+    }
+
     /// Adds a scene's scenario (checked by `Scene::parse`) as an incident from sender `scene`.
     pub fn add_scenario(&mut self, s: &SceneIncident) {
         let zone = match (&s.polygon, s.lon_deg, s.lat_deg, s.radius_m) {

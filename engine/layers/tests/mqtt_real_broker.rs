@@ -318,3 +318,53 @@ fn tls_a_password_a_payload_mapping_and_a_geofence_through_a_real_broker() {
     b.wait().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// CAP alerts arriving on an MQTT topic: a real alert from the shared data becomes an incident,
+/// a message that is not CAP is logged with its topic, and the incident stays.
+#[test]
+fn cap_alerts_arrive_over_mqtt() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut b = broker(port);
+    let mut feed = MqttFeed::start(MqttSettings {
+        host: "127.0.0.1".into(),
+        port,
+        client_id: "cap-test".into(),
+        topics: vec!["alerts/#".into()],
+        credentials: None,
+        tls_ca: None,
+    });
+    let mut incidents = city_layers::Incidents::default();
+    let start = Instant::now();
+    while !feed.status.connected {
+        assert!(start.elapsed() < Duration::from_secs(20), "no connection: {:?}", feed.status);
+        feed.next_event(Duration::from_millis(100));
+    }
+    let cap = city_core::shared_data_file("emergency/cap/v1dot2_appendix_adot3.xml").unwrap_or_else(|e| panic!("{e}"));
+    let o = Command::new("mosquitto_pub")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", "alerts/nws", "-f", cap.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    publish(port, "alerts/nws", "<feed xmlns=\"http://www.w3.org/2005/Atom\"/>");
+    let mut messages = 0;
+    while messages < 2 {
+        match feed.next_event(Duration::from_secs(20)) {
+            Some(FeedEvent::Message { topic, payload, .. }) => {
+                messages += 1;
+                // Judged at the alert's own time: the spec's example expired long ago.
+                incidents.apply_message(&topic, &payload, 0);
+            }
+            Some(_) => {}
+            None => panic!("only {messages} of 2 messages arrived"),
+        }
+    }
+    assert_eq!(incidents.active.len(), 1, "{:?}", incidents.log);
+    assert!(!incidents.active[0].zones.is_empty());
+    assert!(
+        incidents.log.iter().any(|l| l.contains("message on alerts/nws") && l.contains("not a CAP alert")),
+        "{:?}",
+        incidents.log
+    );
+    b.kill().unwrap();
+    b.wait().unwrap();
+}
