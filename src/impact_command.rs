@@ -144,6 +144,18 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
             }
         }
     }
+    // A zone that touches nothing is most likely for another city (or wrong coordinates).
+    let outer = args.rings.last().copied().unwrap_or(0.0);
+    for (k, impact) in result.iter().enumerate() {
+        if impact.inside.is_empty() && impact.rings.iter().all(Vec::is_empty) {
+            eprintln!(
+                "incident {}: no building of the loaded city ({} objects) is inside or within {outer:.0} m: \
+                 its zone lies outside the city",
+                k + 1,
+                objects.ids.len()
+            );
+        }
+    }
     let mut all: Vec<u32> = result.iter().flat_map(|i| i.inside.iter().copied()).collect();
     all.sort_unstable();
     all.dedup();

@@ -21,10 +21,20 @@ fn alert(id: &str, msg_type: &str, references: &str, expires: &str, area: &str) 
     )
 }
 
-#[test]
-fn impact_matches_brute_force_on_helsinki() {
+/// Helsinki's OSM extract imported into `DIR/tiles` (a fresh folder per test), the input read
+/// here too, and the centre of its vertices with an ENU frame there.
+struct Helsinki {
+    dir: std::path::PathBuf,
+    tiles: std::path::PathBuf,
+    imp: cim_import::Imported,
+    lon0: f64,
+    lat0: f64,
+    frame: EnuFrame,
+}
+
+fn helsinki(name: &str) -> Helsinki {
     let pbf = city_core::shared_data_file("osm/Helsinki.osm.pbf").unwrap_or_else(|e| panic!("{e}"));
-    let dir = std::env::temp_dir().join(format!("citytwin-impact-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("citytwin-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let tiles = dir.join("tiles");
@@ -33,8 +43,6 @@ fn impact_matches_brute_force_on_helsinki() {
         .output()
         .unwrap();
     assert!(o.status.success(), "import: {}", String::from_utf8_lossy(&o.stderr));
-
-    // The input footprints, in a local frame of the test's own.
     let imp = cim_import::read_osm_buildings(&pbf, &cim_import::ExtrudeOptions::default()).unwrap();
     let (lons, lats): (Vec<f64>, Vec<f64>) = imp
         .objects
@@ -43,6 +51,12 @@ fn impact_matches_brute_force_on_helsinki() {
         .unzip();
     let (lon0, lat0) = (lons.iter().sum::<f64>() / lons.len() as f64, lats.iter().sum::<f64>() / lats.len() as f64);
     let frame = EnuFrame::at(Geodetic::from_deg(lon0, lat0, 0.0));
+    Helsinki { dir, tiles, imp, lon0, lat0, frame }
+}
+
+#[test]
+fn impact_matches_brute_force_on_helsinki() {
+    let Helsinki { dir, tiles, imp, lon0, lat0, frame } = helsinki("impact");
     let local = |lon: f64, lat: f64| {
         let e = frame.enu_from_ecef(ecef_from_geodetic(Geodetic::from_deg(lon, lat, 0.0)));
         Coord { x: e[0], y: e[1] }
@@ -164,33 +178,19 @@ fn impact_matches_brute_force_on_helsinki() {
 
 /// A scene's scenarios are incidents too: a fire of 120 m radius at the centre of the Helsinki
 /// extract hits exactly the buildings a brute-force distance check finds (the circle is drawn
-/// as a 64-gon: buildings within 0.5 m of its edge may go either way).
+/// as a 64-gon: buildings within 0.5 m of its edge may go either way); one 55 km away is said to
+/// lie outside the city.
 #[test]
 fn scene_scenarios_are_incidents() {
-    let pbf = city_core::shared_data_file("osm/Helsinki.osm.pbf").unwrap_or_else(|e| panic!("{e}"));
-    let dir = std::env::temp_dir().join(format!("citytwin-impact-scene-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let tiles = dir.join("tiles");
-    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
-        .args(["import", pbf.to_str().unwrap(), "-o", tiles.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "import: {}", String::from_utf8_lossy(&o.stderr));
-    let imp = cim_import::read_osm_buildings(&pbf, &cim_import::ExtrudeOptions::default()).unwrap();
-    let (lons, lats): (Vec<f64>, Vec<f64>) = imp
-        .objects
-        .iter()
-        .flat_map(|o| o.object.footprint.0.iter().flat_map(|p| p.exterior().0.iter().map(|c| (c.x, c.y))))
-        .unzip();
-    let (lon0, lat0) = (lons.iter().sum::<f64>() / lons.len() as f64, lats.iter().sum::<f64>() / lats.len() as f64);
-    let frame = EnuFrame::at(Geodetic::from_deg(lon0, lat0, 0.0));
+    let Helsinki { dir, tiles, imp, lon0, lat0, frame } = helsinki("impact-scene");
     let scene = dir.join("drill.toml");
     std::fs::write(
         &scene,
         format!(
             "name = \"drill\"\n[camera]\nlon_deg = {lon0}\nlat_deg = {lat0}\ndistance_m = 900\n\
-             [[incidents]]\nname = \"warehouse fire\"\nkind = \"fire\"\nlon_deg = {lon0}\nlat_deg = {lat0}\nradius_m = 120\n"
+             [[incidents]]\nname = \"warehouse fire\"\nkind = \"fire\"\nlon_deg = {lon0}\nlat_deg = {lat0}\nradius_m = 120\n\
+             [[incidents]]\nname = \"elsewhere\"\nkind = \"gas_leak\"\nlon_deg = {}\nlat_deg = {lat0}\nradius_m = 50\n",
+            lon0 + 1.0
         ),
     )
     .unwrap();
@@ -200,9 +200,14 @@ fn scene_scenarios_are_incidents() {
         .args(["--rings", "100", "--csv", csv.to_str().unwrap()])
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{stderr}");
     assert!(stdout.contains("incident 1: Fire (Severe"), "{stdout}");
+    // An incident 55 km east of the extract: said to lie outside the city; the fire still counts.
+    assert!(
+        stderr.contains("incident 2: no building of the loaded city") && stderr.contains("outside the city"),
+        "{stderr}"
+    );
     let found: BTreeSet<String> = std::fs::read_to_string(&csv)
         .unwrap()
         .lines()

@@ -190,9 +190,10 @@ pub fn update_sensors(
             *v = want;
         }
     }
-    let alarmed = if state.restyle_buildings { state.alarmed_buildings.clone() } else { Vec::new() };
-    if colors.alarmed != alarmed {
-        colors.alarmed = alarmed;
+    // Touch the feature colours only on a change: a change restyles every drawn tile.
+    let want: &[String] = if state.restyle_buildings { &state.alarmed_buildings } else { &[] };
+    if colors.alarmed != want {
+        colors.alarmed = want.to_vec();
     }
     let Some(view) = state.live.latest() else { return };
     state.alarmed_buildings = view.alarmed_buildings;

@@ -2,22 +2,12 @@
 //! least 1,000,000/s on 2 cores). 100,000 sensors, plain JSON payloads, batches of 100,000,
 //! parsed on every core and applied in order; with alarms on the property.
 use city_core::Geodetic;
-use city_layers::{AlarmRule, Datastream, Direction, IotLayer, Sensor};
+use city_layers::{AlarmRule, Direction, IotLayer, Sensor};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
-    let sensors: Vec<Sensor> = (0..100_000)
-        .map(|i| Sensor {
-            id: format!("s{i}"),
-            name: format!("sensor {i}"),
-            location: Geodetic::from_deg(113.57, 22.27, 0.0),
-            datastreams: vec![Datastream {
-                id: format!("s{i}"),
-                observed_property: "pm2_5".into(),
-                unit: "ug/m3".into(),
-            }],
-        })
-        .collect();
+    let at = Geodetic::from_deg(113.57, 22.27, 0.0);
+    let sensors: Vec<Sensor> = (0..100_000).map(|i| Sensor::single(&format!("s{i}"), at, "pm2_5", "ug/m3")).collect();
     let rule = AlarmRule::new("pm2_5", Direction::Above, 75.0, 60.0).unwrap_or_else(|e| panic!("{e}"));
     let mut layer = IotLayer::new(sensors, vec![rule]).unwrap_or_else(|e| panic!("{e}"));
     let batch: Vec<(String, Vec<u8>)> = (0..100_000u64)

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use city_core::Geodetic;
-use city_layers::{AlarmRule, Datastream, Direction, FeedEvent, IotLayer, MqttFeed, MqttSettings, Sensor};
+use city_layers::{AlarmRule, Direction, FeedEvent, IotLayer, MqttFeed, MqttSettings, Sensor};
 
 fn mosquitto() -> &'static str {
     for p in ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"] {
@@ -63,18 +63,9 @@ fn wait_for(feed: &mut MqttFeed, layer: &mut IotLayer, what: &str, done: impl Fn
 fn state_and_alarms_survive_bad_payloads_and_a_broker_restart() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut b = broker(port);
-    let sensors: Vec<Sensor> = (0..100)
-        .map(|i| Sensor {
-            id: format!("river-{i}"),
-            name: format!("river gauge {i}"),
-            location: Geodetic::from_deg(113.57, 22.27, 0.0),
-            datastreams: vec![Datastream {
-                id: format!("river-{i}"),
-                observed_property: "water_level".into(),
-                unit: "m".into(),
-            }],
-        })
-        .collect();
+    let at = Geodetic::from_deg(113.57, 22.27, 0.0);
+    let sensors: Vec<Sensor> =
+        (0..100).map(|i| Sensor::single(&format!("river-{i}"), at, "water_level", "m")).collect();
     let rule = AlarmRule::new("water_level", Direction::Above, 3.0, 2.5).unwrap();
     let mut layer = IotLayer::new(sensors, vec![rule]).unwrap();
     let mut feed = MqttFeed::start(MqttSettings {

@@ -4,7 +4,7 @@
 use city_core::{Vec3, ecef_from_geodetic, geodetic_from_ecef};
 
 use super::decoded_content::{DecodedContent, PointCloud};
-use super::feature_table::tables;
+use super::feature_table::{Table, tables};
 use super::gltf_content::decode_glb;
 use crate::{Mat4, TilesError};
 
@@ -22,6 +22,24 @@ fn check_header(bytes: &[u8], magic: &[u8; 4], uri: &str) -> Result<(), TilesErr
         ));
     }
     Ok(())
+}
+
+/// The `n` positions (x, y, z flat) of an i3dm or pnts feature table: `POSITION` floats, or
+/// `POSITION_QUANTIZED` shorts in the quantized volume.
+fn feature_positions(ft: &Table<'_>, n: usize, uri: &str) -> Result<Vec<f64>, TilesError> {
+    match ft.per_element("POSITION", n, 3, "FLOAT", uri) {
+        Some(p) => p,
+        None => {
+            let q = ft
+                .per_element("POSITION_QUANTIZED", n, 3, "UNSIGNED_SHORT", uri)
+                .ok_or_else(|| TilesError::format(uri, "feature table", "no POSITION or POSITION_QUANTIZED"))??;
+            let (off, scale) = (
+                ft.vec3("QUANTIZED_VOLUME_OFFSET").unwrap_or([0.0; 3]),
+                ft.vec3("QUANTIZED_VOLUME_SCALE").unwrap_or([1.0; 3]),
+            );
+            Ok(q.chunks_exact(3).flat_map(|c| (0..3).map(move |i| off[i] + c[i] / 65535.0 * scale[i])).collect())
+        }
+    }
 }
 
 /// A b3dm: a batch table (the features' properties) and a GLB whose `_BATCHID` are feature ids.
@@ -46,19 +64,7 @@ pub fn decode_i3dm(bytes: &[u8], uri: &str, world_from_tile: &Mat4) -> Result<De
     }
     let n = ft.number("INSTANCES_LENGTH").unwrap_or(0.0) as usize;
     let rtc = ft.vec3("RTC_CENTER").unwrap_or([0.0; 3]);
-    let positions: Vec<f64> = match ft.per_element("POSITION", n, 3, "FLOAT", uri) {
-        Some(p) => p?,
-        None => {
-            let q = ft
-                .per_element("POSITION_QUANTIZED", n, 3, "UNSIGNED_SHORT", uri)
-                .ok_or_else(|| TilesError::format(uri, "feature table", "no POSITION or POSITION_QUANTIZED"))??;
-            let (off, scale) = (
-                ft.vec3("QUANTIZED_VOLUME_OFFSET").unwrap_or([0.0; 3]),
-                ft.vec3("QUANTIZED_VOLUME_SCALE").unwrap_or([1.0; 3]),
-            );
-            q.chunks_exact(3).flat_map(|c| (0..3).map(move |i| off[i] + c[i] / 65535.0 * scale[i])).collect()
-        }
-    };
+    let positions = feature_positions(&ft, n, uri)?;
     let up = ft.per_element("NORMAL_UP", n, 3, "FLOAT", uri).transpose()?;
     let right = ft.per_element("NORMAL_RIGHT", n, 3, "FLOAT", uri).transpose()?;
     let scale = ft.per_element("SCALE", n, 1, "FLOAT", uri).transpose()?;
@@ -116,19 +122,8 @@ pub fn decode_pnts(bytes: &[u8], uri: &str) -> Result<DecodedContent, TilesError
     let (ft, bt, _) = tables(bytes, 12, uri)?;
     let n = ft.number("POINTS_LENGTH").unwrap_or(0.0) as usize;
     let rtc = ft.vec3("RTC_CENTER").unwrap_or([0.0; 3]);
-    let positions: Vec<[f32; 3]> = match ft.per_element("POSITION", n, 3, "FLOAT", uri) {
-        Some(p) => p?.chunks_exact(3).map(|c| [c[0] as f32, c[1] as f32, c[2] as f32]).collect(),
-        None => {
-            let q = ft
-                .per_element("POSITION_QUANTIZED", n, 3, "UNSIGNED_SHORT", uri)
-                .ok_or_else(|| TilesError::format(uri, "feature table", "no POSITION or POSITION_QUANTIZED"))??;
-            let (off, scale) = (
-                ft.vec3("QUANTIZED_VOLUME_OFFSET").unwrap_or([0.0; 3]),
-                ft.vec3("QUANTIZED_VOLUME_SCALE").unwrap_or([1.0; 3]),
-            );
-            q.chunks_exact(3).map(|c| std::array::from_fn(|i| (off[i] + c[i] / 65535.0 * scale[i]) as f32)).collect()
-        }
-    };
+    let positions: Vec<[f32; 3]> =
+        feature_positions(&ft, n, uri)?.chunks_exact(3).map(|c| [c[0] as f32, c[1] as f32, c[2] as f32]).collect();
     let colors: Option<Vec<[f32; 4]>> = if let Some(c) = ft.per_element("RGBA", n, 4, "UNSIGNED_BYTE", uri) {
         Some(c?.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]].map(|v| (v / 255.0) as f32)).collect())
     } else if let Some(c) = ft.per_element("RGB", n, 3, "UNSIGNED_BYTE", uri) {
