@@ -163,6 +163,16 @@ impl CapAlert {
             reason: format!("line {line}: {reason}"),
         };
         let root = parse_xml(text).map_err(|(line, e)| fail(line, e))?;
+        Self::from_element(&root, file)
+    }
+
+    /// Reads an alert from its parsed `<alert>` element (one embedded in an Atom entry, say);
+    /// `file` names where it came from in messages.
+    pub(crate) fn from_element(root: &XmlElement, file: &str) -> Result<Self, LayerError> {
+        let fail = |line: usize, reason: String| LayerError::File {
+            file: file.to_owned(),
+            reason: format!("line {line}: {reason}"),
+        };
         let version = match root.xmlns.as_deref() {
             Some(ns) if root.name == "alert" && ns.starts_with("urn:oasis:names:tc:emergency:cap:") => {
                 ns.rsplit(':').next().unwrap_or_default().to_owned()

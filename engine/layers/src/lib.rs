@@ -11,13 +11,15 @@
 //! built-in [`Simulator`] from fitted models, and [`Replay`] of recorded series, run on a thread
 //! of their own by [`LiveIot`].
 //!
-//! And the emergency layer: CAP 1.0-1.2 alerts ([`CapAlert`]) become [`Incidents`] (updates and
+//! And the emergency layer: CAP 1.0-1.2 alerts ([`CapAlert`]), from files, MQTT or Atom/RSS
+//! feeds polled over HTTP(S) ([`CapFeedPoller`]), become [`Incidents`] (updates and
 //! cancels applied), whose [`impacts`] on the city (objects inside and in rings, people) are
 //! computed for all incidents at once through `city_index`, with the [`nearest_facilities`].
 #![forbid(unsafe_code)]
 
 mod alarm_rule;
 mod cap_alert;
+mod cap_feed;
 mod datastream_state;
 mod error;
 mod facility;
@@ -41,6 +43,7 @@ mod xml_tree;
 
 pub use alarm_rule::{AlarmEvent, AlarmRule, Direction};
 pub use cap_alert::{CapAlert, CapArea, CapCircle, CapInfo, Severity};
+pub use cap_feed::{CapFeedPoller, FeedAlert, FeedEntry, parse_feed};
 pub use datastream_state::{DatastreamState, HISTORY, WindowStats};
 pub use error::LayerError;
 pub use facility::{Facility, FacilityKind, NearestFacilities, nearest_facilities, read_facilities};

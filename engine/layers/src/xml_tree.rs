@@ -10,8 +10,11 @@ use quick_xml::events::Event;
 pub struct XmlElement {
     /// Local name (`alert`, `info`).
     pub name: String,
-    /// The namespace URI of the root element (`xmlns`), when it has one.
+    /// Its namespace URI (from `xmlns`, or `xmlns:p` for a prefixed name, on it or an
+    /// ancestor), when it has one.
     pub xmlns: Option<String>,
+    /// Its attributes as written (`href`, `xmlns:cap`), values unescaped.
+    pub attrs: Vec<(String, String)>,
     /// Its text, trimmed (the concatenation of its text and CDATA children).
     pub text: String,
     /// Child elements in order.
@@ -31,10 +34,44 @@ impl XmlElement {
         self.children.iter().filter(move |c| c.name == name)
     }
 
+    /// The value of attribute `name`.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The first descendant (depth first) named `name`.
+    pub fn find(&self, name: &str) -> Option<&XmlElement> {
+        self.children.iter().find_map(|c| if c.name == name { Some(c) } else { c.find(name) })
+    }
+
     /// The text of the first child named `name`, if present and not empty.
     pub fn text_of(&self, name: &str) -> Option<&str> {
         self.child(name).map(|c| c.text.as_str()).filter(|t| !t.is_empty())
     }
+}
+
+/// An element as it starts: name, attributes, and its namespace looked up on it and then on
+/// its open ancestors.
+fn element(e: &quick_xml::events::BytesStart<'_>, open: &[XmlElement], line: usize) -> Result<XmlElement, String> {
+    let mut attrs = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|err| err.to_string())?;
+        let value = a.unescape_value().map_err(|err| err.to_string())?.into_owned();
+        attrs.push((String::from_utf8_lossy(a.key.as_ref()).into_owned(), value));
+    }
+    let key = match e.name().prefix() {
+        Some(p) => format!("xmlns:{}", String::from_utf8_lossy(p.as_ref())),
+        None => "xmlns".to_owned(),
+    };
+    let declared = |attrs: &[(String, String)]| attrs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+    let xmlns = declared(&attrs).or_else(|| open.iter().rev().find_map(|p| declared(&p.attrs)));
+    Ok(XmlElement {
+        name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
+        xmlns,
+        attrs,
+        line,
+        ..Default::default()
+    })
 }
 
 /// 1-based line of byte `pos` in `text`.
@@ -53,6 +90,7 @@ pub fn parse_xml(text: &str) -> Result<XmlElement, (usize, String)> {
     loop {
         let at = reader.buffer_position();
         let event = reader.read_event().map_err(|e| (line_at(text, reader.error_position()), e.to_string()))?;
+        let empty = matches!(&event, Event::Empty(_));
         match event {
             Event::Start(e) | Event::Empty(e) if root.is_some() => {
                 return Err((
@@ -60,25 +98,15 @@ pub fn parse_xml(text: &str) -> Result<XmlElement, (usize, String)> {
                     format!("<{}> after the root element", local(e.local_name().as_ref())),
                 ));
             }
-            Event::Start(e) => {
-                let xmlns = e
-                    .attributes()
-                    .flatten()
-                    .find(|a| a.key.as_ref() == b"xmlns")
-                    .map(|a| String::from_utf8_lossy(&a.value).into_owned());
-                stack.push(XmlElement {
-                    name: local(e.local_name().as_ref()),
-                    xmlns,
-                    line: line_at(text, at),
-                    ..Default::default()
-                });
-            }
-            Event::Empty(e) => {
-                let el =
-                    XmlElement { name: local(e.local_name().as_ref()), line: line_at(text, at), ..Default::default() };
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(el),
-                    None => root = Some(el),
+            Event::Start(e) | Event::Empty(e) => {
+                let el = element(&e, &stack, line_at(text, at)).map_err(|m| (line_at(text, at), m))?;
+                if empty {
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(el),
+                        None => root = Some(el),
+                    }
+                } else {
+                    stack.push(el);
                 }
             }
             Event::End(_) => {
