@@ -42,6 +42,7 @@ fn zones(city: &SyntheticCity, n: usize) -> Vec<Incident> {
                 onset_ms: None,
                 expires_ms: None,
                 zones: vec![zone],
+                water_level_m: None,
             }
         })
         .collect()

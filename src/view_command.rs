@@ -196,6 +196,7 @@ fn demo_scene() -> Result<Scene> {
         style: Some(StyleRule { attribute: "height".into(), mode: StyleMode::Ramp { min: 0.0, max: 120.0 } }),
         iot: Some(demo_sensors()),
         incidents: Vec::new(),
+        emergency: None,
     })
 }
 
@@ -279,6 +280,7 @@ fn tileset_scene(path: &Path) -> Result<Scene> {
         style: None,
         iot: None,
         incidents: Vec::new(),
+        emergency: None,
     })
 }
 

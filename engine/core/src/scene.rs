@@ -30,6 +30,9 @@ pub struct Scene {
     /// Incident scenarios (exercises, planning cases).
     #[serde(default)]
     pub incidents: Vec<crate::SceneIncident>,
+    /// Alert sources, facilities and rings for the emergency layer.
+    #[serde(default)]
+    pub emergency: Option<crate::SceneEmergency>,
 }
 
 /// One tileset of a scene.
@@ -125,6 +128,11 @@ impl Scene {
         if let Some(iot) = scene.iot.as_mut() {
             let files = iot.hk_car_parks.iter_mut().flatten().chain(&mut iot.sensor_files).chain(&mut iot.ca_file);
             for f in files.filter(|f| f.is_relative()) {
+                *f = folder.join(&*f);
+            }
+        }
+        if let Some(em) = scene.emergency.as_mut() {
+            for f in em.alerts.iter_mut().chain(&mut em.facilities).filter(|f| f.is_relative()) {
                 *f = folder.join(&*f);
             }
         }
@@ -248,6 +256,12 @@ impl Scene {
                 });
             }
         }
+        if let Some(p) =
+            scene.emergency.as_ref().and_then(|e| e.problem(scene.iot.as_ref().is_some_and(|i| i.broker.is_some())))
+        {
+            let line = text.lines().position(|l| l.trim() == "[emergency]").map_or(0, |n| n + 1);
+            return Err(CoreError::Scene { file: file.to_owned(), line, message: format!("emergency: {p}") });
+        }
         if scene.bookmarks.len() > 9 {
             return Err(CoreError::Scene {
                 file: file.to_owned(),
@@ -363,5 +377,19 @@ max = 40
         assert!(matches!(&e, CoreError::Scene { line: 6, .. }) && e.to_string().contains("out of range"), "{e}");
         let e = Scene::parse(&format!("{base}{fire}kind2 = 1\n"), "s.toml").unwrap_err();
         assert!(e.to_string().contains("kind2"), "{e}");
+        let e = Scene::parse(&format!("{base}[emergency]\nrings_m = [1000, 500]\n"), "s.toml").unwrap_err().to_string();
+        assert!(e.contains("rings_m") && e.contains("s.toml"), "{e}");
+        let e =
+            Scene::parse(&format!("{base}[emergency]\nmqtt_topic = \"cap/#\"\n"), "s.toml").unwrap_err().to_string();
+        assert!(e.contains("broker"), "{e}");
+        let e = Scene::parse(&format!("{base}[emergency]\nfeeds = [\"ftp://x\"]\n"), "s.toml").unwrap_err().to_string();
+        assert!(e.contains("ftp://x"), "{e}");
+        let ok = Scene::parse(
+            &format!("{base}[emergency]\nalerts = [\"a.xml\"]\nfeeds = [\"https://h/f.xml\"]\n"),
+            "s.toml",
+        )
+        .unwrap();
+        let em = ok.emergency.unwrap();
+        assert_eq!((em.rings_m.len(), em.nearest, em.poll_s), (3, 3, 60.0));
     }
 }

@@ -41,6 +41,8 @@ pub struct Incident {
     pub expires_ms: Option<i64>,
     /// Where: the union of these.
     pub zones: Vec<ZoneShape>,
+    /// Water above ground, metres (flood scenarios): the zone is drawn this high.
+    pub water_level_m: Option<f64>,
 }
 
 /// The incidents shown, and the log of what was done with each alert.
@@ -102,6 +104,7 @@ impl Incidents {
             onset_ms: None,
             expires_ms: None,
             zones: vec![zone],
+            water_level_m: s.water_level_m,
         });
         self.log.push(format!("scenario {:?}: 1 incident", s.name));
     }
@@ -160,6 +163,7 @@ impl Incidents {
                 onset_ms: info.onset_ms,
                 expires_ms: info.expires_ms,
                 zones,
+                water_level_m: None,
             });
             added += 1;
         }
