@@ -228,6 +228,8 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 mod impact_command;
+#[cfg(feature = "viewer")]
+mod incident_start;
 mod view_args;
 #[cfg(feature = "viewer")]
 mod view_command;

@@ -50,6 +50,24 @@ pub struct ViewArgs {
     /// Open this sensor's panel (its time series) at start.
     #[arg(long)]
     pub select_sensor: Option<String>,
+    /// CAP alert files (1.0-1.2) to show, after the scene's `[emergency]` alerts: their zones,
+    /// the buildings inside, the timeline (played back in the order the alerts were sent).
+    #[arg(long = "alert")]
+    pub alerts: Vec<PathBuf>,
+    /// Facilities (OSM-tagged GeoJSON points: hospitals, fire stations, shelters, schools)
+    /// listed nearest each incident, instead of the scene's.
+    #[arg(long)]
+    pub facilities: Option<PathBuf>,
+    /// Video wall: COLSxROWS windows of --size each, side by side, showing one large view
+    /// with one camera and one tile selection (e.g. 3x2).
+    #[arg(long)]
+    pub wall: Option<String>,
+    /// Fullscreen on this monitor (0: the first); on a wall, screen k on monitor N+k.
+    #[arg(long, num_args = 0..=1, default_missing_value = "0")]
+    pub fullscreen: Option<usize>,
+    /// No panels: a clean picture for a video wall or a recording.
+    #[arg(long)]
+    pub no_panels: bool,
 }
 
 impl Default for ViewArgs {

@@ -20,11 +20,25 @@ pub fn run(args: ViewArgs) -> Result<()> {
             std::env::var("DISPLAY").unwrap_or_default()
         );
     }
-    let (w, h) = args
-        .size
-        .split_once('x')
-        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
-        .with_context(|| format!("--size {:?}: expected WIDTHxHEIGHT, e.g. 1280x720", args.size))?;
+    let pair = |text: &str, what: &str, example: &str| {
+        text.split_once('x')
+            .and_then(|(a, b)| Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)))
+            .filter(|(a, b)| *a > 0 && *b > 0)
+            .with_context(|| format!("{what} {text:?}: expected {example}"))
+    };
+    let (mut w, mut h) = pair(&args.size, "--size", "WIDTHxHEIGHT, e.g. 1280x720")?;
+    // Fullscreen takes the monitor's size (also where no window manager would resize it).
+    let mut origin = IVec2::ZERO;
+    if let Some(n) = args.fullscreen {
+        let m = monitor(n)?;
+        (origin, w, h) = (IVec2::new(m.0, m.1), m.2, m.3);
+    }
+    let (cols, rows) = match &args.wall {
+        Some(text) => pair(text, "--wall", "COLSxROWS, e.g. 3x2")?,
+        None => (1, 1),
+    };
+    let wall =
+        city_bevy::wall_view::WallLayout { cols, rows, size: UVec2::new(w, h), fullscreen_monitor: args.fullscreen };
     let mut scene = match &args.target {
         None => demo_scene()?,
         Some(p) if p.extension().is_some_and(|e| e == "toml") => Scene::read(p)?,
@@ -57,6 +71,10 @@ pub fn run(args: ViewArgs) -> Result<()> {
     };
     let title = format!("CityTwin: {}", scene.name);
     let iot = iot_start(&scene, &args)?;
+    let incidents = crate::incident_start::incident_start(
+        &scene,
+        &crate::incident_start::IncidentOptions { alerts: args.alerts.clone(), facilities: args.facilities.clone() },
+    )?;
     let start = ViewerStart {
         scene,
         stream,
@@ -66,12 +84,21 @@ pub fn run(args: ViewArgs) -> Result<()> {
         hold_s: args.hold,
         camera_override,
         iot,
+        incidents,
+        wall,
+        panels: !args.no_panels,
     };
     let exit = App::new()
         .add_plugins(DefaultPlugins.set(WindowPlugin {
             primary_window: Some(Window {
                 title,
                 resolution: city_bevy::bevy::window::WindowResolution::new(w, h),
+                mode: wall.mode(0),
+                position: if wall.is_wall() || args.fullscreen.is_some() {
+                    city_bevy::bevy::window::WindowPosition::At(origin)
+                } else {
+                    city_bevy::bevy::window::WindowPosition::Automatic
+                },
                 ..default()
             }),
             ..default()
@@ -90,6 +117,33 @@ pub fn run(args: ViewArgs) -> Result<()> {
         bail!("the viewer closed before the screenshot {} was written", p.display());
     }
     Ok(())
+}
+
+/// Monitor `n` of the X display: (x, y, width, height) in pixels, from RandR; an error listing
+/// the monitors there are when there is no such monitor.
+fn monitor(n: usize) -> Result<(i32, i32, u32, u32)> {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::randr::ConnectionExt as _;
+    let (conn, screen) = x11rb::connect(None).context("--fullscreen: no X display")?;
+    let root = &conn.setup().roots[screen];
+    let monitors = conn
+        .randr_get_monitors(root.root, true)
+        .ok()
+        .and_then(|c| c.reply().ok())
+        .map(|r| {
+            r.monitors
+                .iter()
+                .map(|m| (i32::from(m.x), i32::from(m.y), u32::from(m.width), u32::from(m.height)))
+                .collect()
+        })
+        .filter(|m: &Vec<_>| !m.is_empty())
+        .unwrap_or_else(|| vec![(0, 0, u32::from(root.width_in_pixels), u32::from(root.height_in_pixels))]);
+    monitors.get(n).copied().with_context(|| {
+        format!(
+            "--fullscreen {n}: there is no monitor {n}; this display has {} ({monitors:?}, x, y, width, height)",
+            monitors.len()
+        )
+    })
 }
 
 /// The live sensor layer the scene (or `--sensors`) asks for, with its feeds and each sensor's

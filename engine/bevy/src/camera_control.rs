@@ -66,7 +66,7 @@ pub fn camera_input(
     time: Res<'_, Time>,
     origin: Res<'_, FloatingOrigin>,
     window: Single<'_, '_, &Window, With<PrimaryWindow>>,
-    camera: Single<'_, '_, (&Camera, &GlobalTransform)>,
+    camera: Single<'_, '_, (&Camera, &GlobalTransform), With<crate::wall_view::MainCamera>>,
 ) {
     let digits = [
         KeyCode::Digit1,
@@ -121,14 +121,17 @@ pub fn camera_input(
     }
 }
 
-/// The orbit (or flight) to the floating origin, the Bevy camera and the selection view.
+/// The orbit (or flight) to the floating origin, the Bevy cameras (one per screen of a wall)
+/// and the selection view: on a wall, the whole large view, so one selection serves every
+/// screen.
 pub fn apply_camera(
     mut rig: ResMut<'_, CameraRig>,
     time: Res<'_, Time>,
     mut origin: ResMut<'_, FloatingOrigin>,
     mut view: ResMut<'_, CurrentView>,
+    wall: Res<'_, crate::wall_view::WallLayout>,
     window: Single<'_, '_, &Window, With<PrimaryWindow>>,
-    camera: Single<'_, '_, (&mut Transform, &mut Projection), With<Camera3d>>,
+    mut cameras: Query<'_, '_, (&mut Transform, &mut Projection, &crate::wall_view::WallTile), With<Camera3d>>,
 ) {
     if let Some(mut flight) = rig.flight {
         let (pose, arrived) = flight.step(time.delta_secs_f64());
@@ -137,16 +140,21 @@ pub fn apply_camera(
     }
     let (eye, forward, up) = rig.orbit.eye();
     *origin = FloatingOrigin::at(eye);
-    let (mut transform, mut projection) = camera.into_inner();
     let f = origin.render_vector(forward);
     let u = origin.render_vector(up);
     let to = |v: DVec3| Vec3::new(v[0] as f32, v[1] as f32, v[2] as f32);
-    *transform = Transform::IDENTITY.looking_to(to(f), to(u));
-    if let Projection::Perspective(p) = projection.as_mut() {
-        p.fov = rig.fov_y as f32;
-        p.near = (rig.orbit.distance_m * 1e-3).clamp(0.05, 50.0) as f32;
-        p.far = (rig.orbit.distance_m * 50.0 + 50_000.0) as f32;
+    let near = (rig.orbit.distance_m * 1e-3).clamp(0.05, 50.0) as f32;
+    let far = (rig.orbit.distance_m * 50.0 + 50_000.0) as f32;
+    // A single window follows its own size (it may be resized); a wall keeps its layout.
+    let mut layout = *wall;
+    if !layout.is_wall() {
+        layout.size = UVec2::new(window.physical_width().max(1), window.physical_height().max(1));
     }
-    let (w, h) = (f64::from(window.physical_width().max(1)), f64::from(window.physical_height().max(1)));
+    for (mut transform, mut projection, tile) in &mut cameras {
+        *transform = Transform::IDENTITY.looking_to(to(f), to(u));
+        *projection = crate::wall_view::projection_for(&layout, *tile, rig.fov_y as f32, near, far);
+    }
+    let full = layout.full_size();
+    let (w, h) = (f64::from(full.x), f64::from(full.y));
     view.0 = Some(View::perspective(eye, forward, up, rig.fov_y, w / h, h));
 }

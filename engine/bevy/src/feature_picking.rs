@@ -130,7 +130,12 @@ pub fn pick_on_click(
     buttons: bevy::prelude::Res<'_, bevy::prelude::ButtonInput<bevy::prelude::MouseButton>>,
     over_panel: bevy::prelude::Res<'_, crate::camera_control::PointerOverPanel>,
     window: bevy::prelude::Single<'_, '_, &bevy::window::Window, bevy::prelude::With<bevy::window::PrimaryWindow>>,
-    camera: bevy::prelude::Single<'_, '_, (&bevy::camera::Camera, &bevy::transform::components::GlobalTransform)>,
+    camera: bevy::prelude::Single<
+        '_,
+        '_,
+        (&bevy::camera::Camera, &bevy::transform::components::GlobalTransform),
+        bevy::prelude::With<crate::wall_view::MainCamera>,
+    >,
     origin: bevy::prelude::Res<'_, crate::floating_origin::FloatingOrigin>,
     layers: bevy::prelude::Res<'_, crate::tile_layers::Layers>,
     mut colors: bevy::prelude::ResMut<'_, crate::viewer_state::FeatureColors>,

@@ -9,6 +9,9 @@ pub const HIGHLIGHT_COLOR: [f32; 4] = [1.0, 0.78, 0.0, 1.0];
 
 /// A building holding a sensor in alarm: a red apart from the ramp's and the markers'.
 pub const ALARM_COLOR: [f32; 4] = [1.0, 0.12, 0.35, 1.0];
+/// Buildings inside an incident's zone: orange-red, apart from the alarm pink, the pick's
+/// yellow and the severity colours of the zones around them.
+pub const AFFECTED_COLOR: [f32; 4] = [1.0, 0.35, 0.0, 1.0];
 
 /// Twelve distinguishable colours (Tableau's palette, linear RGB) for categories.
 const PALETTE: [[f32; 3]; 12] = [

@@ -15,6 +15,8 @@ pub mod camera_control;
 pub mod feature_picking;
 pub mod feature_style;
 pub mod floating_origin;
+pub mod incident_layer;
+pub mod incident_panel;
 pub mod iot_state;
 pub mod mesh_building;
 pub mod orbit_camera;
@@ -24,6 +26,7 @@ pub mod sensor_panel;
 pub mod tile_layers;
 pub mod viewer_script;
 pub mod viewer_state;
+pub mod wall_view;
 
 pub use bevy;
 pub use bevy_egui;
@@ -60,6 +63,12 @@ pub struct ViewerStart {
     pub camera_override: Option<Orbit>,
     /// The live IoT layer (from the scene's `[iot]` table), if any.
     pub iot: Option<iot_state::IotStart>,
+    /// The emergency layer (alerts, scenarios, live alert sources), if any.
+    pub incidents: Option<incident_layer::IncidentStart>,
+    /// The screens: one window, or a video wall of several.
+    pub wall: wall_view::WallLayout,
+    /// Draw the panels (off for a clean video wall).
+    pub panels: bool,
 }
 
 /// The viewer: tile streaming, floating origin, camera, picking, styling, panels and scripted
@@ -95,8 +104,24 @@ impl Plugin for CityViewerPlugin {
         if let Some(iot) = start.iot.clone() {
             app.insert_resource(iot_state::IotState::start(iot));
         }
+        if let Some(incidents) = start.incidents.clone() {
+            app.insert_resource(incident_layer::IncidentState::new(incidents));
+        }
+        if start.panels {
+            app.add_systems(
+                bevy_egui::EguiPrimaryContextPass,
+                (panels::panels, sensor_panel::sensor_panel, incident_panel::incident_panel),
+            );
+        } else {
+            // egui's pass still runs (its fonts are uploaded); it just draws nothing.
+            app.add_systems(bevy_egui::EguiPrimaryContextPass, |mut c: bevy_egui::EguiContexts<'_, '_>| -> Result {
+                c.ctx_mut()?;
+                Ok(())
+            });
+        }
         app.insert_resource(layers)
             .insert_resource(rig)
+            .insert_resource(start.wall)
             .insert_resource(FeatureColors { style, ..default() })
             .insert_resource(ViewerScript::new(start.screenshot.clone(), start.click, start.tour, start.hold_s))
             .init_resource::<FloatingOrigin>()
@@ -113,20 +138,24 @@ impl Plugin for CityViewerPlugin {
                     apply_camera,
                     stream_layers,
                     feature_picking::pick_on_click,
+                    incident_layer::update_incidents,
                     restyle,
                     sensor_markers::update_sensors,
                     place_entities,
                     run_script,
                 )
                     .chain(),
-            )
-            .add_systems(bevy_egui::EguiPrimaryContextPass, (panels::panels, sensor_panel::sensor_panel));
+            );
         app.sub_app_mut(bevy::render::RenderApp).add_systems(bevy::render::ExtractSchedule, count_waiting_pipelines);
     }
 }
 
-fn setup(mut commands: Commands<'_, '_>, mut materials: ResMut<'_, Assets<StandardMaterial>>) {
-    commands.spawn((Camera3d::default(), Projection::from(PerspectiveProjection::default())));
+fn setup(
+    mut commands: Commands<'_, '_>,
+    mut materials: ResMut<'_, Assets<StandardMaterial>>,
+    wall: Res<'_, wall_view::WallLayout>,
+) {
+    wall_view::spawn_cameras(&mut commands, &wall);
     // A sun from the south-east, high: walls facing it differ from those facing away.
     commands.spawn((
         DirectionalLight { illuminance: 9_000.0, shadow_maps_enabled: false, ..default() },
@@ -142,5 +171,13 @@ fn setup(mut commands: Commands<'_, '_>, mut materials: ResMut<'_, Assets<Standa
     let points = materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, ..default() });
     let markers =
         materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, cull_mode: None, ..default() });
-    commands.insert_resource(SharedMaterials { surfaces, points, markers });
+    let zones = materials.add(StandardMaterial {
+        base_color: Color::WHITE,
+        unlit: true,
+        alpha_mode: AlphaMode::Blend,
+        cull_mode: None,
+        double_sided: true,
+        ..default()
+    });
+    commands.insert_resource(SharedMaterials { surfaces, points, markers, zones });
 }

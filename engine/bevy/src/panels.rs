@@ -132,6 +132,8 @@ pub fn panels(
             (r + s.rendered, l + s.loading, h + s.loaded)
         });
         ui.label(format!("tiles: {r} visible, {l} loading, {h} cached"));
+        let (loads, distinct) = layers.0.iter().fold((0, 0), |(a, b), x| (a + x.loads, b + x.distinct.len()));
+        ui.label(format!("tile loads: {loads} ({distinct} distinct tiles)"));
     });
     over.0 = ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui();
     Ok(())

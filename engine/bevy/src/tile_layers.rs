@@ -45,6 +45,11 @@ pub struct TilesetLayer {
     pub last: FrameUpdate,
     /// Decoding work done so far (contents decoded), for the statistics.
     pub decoded: usize,
+    /// Loads started so far, and the distinct tiles they were for: equal when no tile was
+    /// loaded twice (a video wall's screens share one selection).
+    pub loads: usize,
+    /// See `loads`.
+    pub distinct: HashSet<TileId>,
 }
 
 impl TilesetLayer {
@@ -81,6 +86,8 @@ impl TilesetLayer {
             loaded: HashMap::new(),
             last: FrameUpdate::default(),
             decoded: 0,
+            loads: 0,
+            distinct: HashSet::new(),
         })
     }
 
@@ -170,6 +177,8 @@ pub fn stream_layers(
             let loader = layer.loader.clone();
             let job = job.clone();
             let tile = job.tile;
+            layer.loads += 1;
+            layer.distinct.insert(tile);
             layer.tasks.insert(tile, pool.spawn(async move { run_job(&job, &*loader) }));
         }
         let drawn: HashSet<TileId> = update.render.iter().copied().collect();

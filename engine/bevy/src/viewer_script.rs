@@ -54,6 +54,12 @@ impl ViewerScript {
     }
 }
 
+/// The screenshot of the wall's screen (`col`, `row`): `NAME-COL-ROW.png` beside `path`.
+pub fn wall_file(path: &std::path::Path, col: u32, row: u32) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "screenshot".into());
+    path.with_file_name(format!("{stem}-{col}-{row}.png"))
+}
+
 /// Render pipelines still compiling (copied from the render world each frame): shaders compile
 /// in the background, and a frame taken before they are ready is black.
 #[derive(Resource, Debug, Default)]
@@ -77,11 +83,13 @@ pub fn run_script(
     layers: Res<'_, Layers>,
     waiting: Res<'_, PipelinesWaiting>,
     origin: Res<'_, FloatingOrigin>,
-    camera: Single<'_, '_, (&Camera, &GlobalTransform)>,
+    camera: Single<'_, '_, (&Camera, &GlobalTransform), With<crate::wall_view::MainCamera>>,
     mut colors: ResMut<'_, FeatureColors>,
     keys: Res<'_, ButtonInput<KeyCode>>,
     time: Res<'_, Time<Real>>,
     mut rig: ResMut<'_, crate::camera_control::CameraRig>,
+    wall: Res<'_, crate::wall_view::WallLayout>,
+    parts: Query<'_, '_, (&crate::wall_view::WallTile, Option<&bevy::camera::RenderTarget>)>,
 ) {
     if keys.just_pressed(KeyCode::F12) {
         let name = format!(
@@ -161,14 +169,40 @@ pub fn run_script(
         median(&script.rest_ms),
         script.first_complete_s.unwrap_or(0.0)
     );
+    let (loads, distinct) = layers.0.iter().fold((0, 0), |(a, b), x| (a + x.loads, b + x.distinct.len()));
+    println!("tile loads: {loads} for {distinct} distinct tiles");
     match script.screenshot.clone() {
         Some(path) => {
-            commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone())).observe(
-                move |_: On<'_, '_, ScreenshotCaptured>, mut exit: MessageWriter<'_, AppExit>| {
-                    info!("wrote {}", path.display());
-                    exit.write(AppExit::Success);
-                },
-            );
+            // One picture per screen: the primary window's under the name given, on a wall
+            // each screen's as NAME-COL-ROW.png.
+            let shots: Vec<(Screenshot, PathBuf)> = if wall.is_wall() {
+                parts
+                    .iter()
+                    .map(|(tile, target)| {
+                        let file = wall_file(&path, tile.col, tile.row);
+                        match target {
+                            Some(bevy::camera::RenderTarget::Window(bevy::window::WindowRef::Entity(w))) => {
+                                (Screenshot::window(*w), file)
+                            }
+                            _ => (Screenshot::primary_window(), file),
+                        }
+                    })
+                    .collect()
+            } else {
+                vec![(Screenshot::primary_window(), path)]
+            };
+            let left = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(shots.len()));
+            for (shot, file) in shots {
+                let left = left.clone();
+                commands.spawn(shot).observe(save_to_disk(file.clone())).observe(
+                    move |_: On<'_, '_, ScreenshotCaptured>, mut exit: MessageWriter<'_, AppExit>| {
+                        info!("wrote {}", file.display());
+                        if left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+                            exit.write(AppExit::Success);
+                        }
+                    },
+                );
+            }
         }
         None if script.click.is_some() || script.tour || script.hold_s > 0.0 => {
             commands.write_message(AppExit::Success);

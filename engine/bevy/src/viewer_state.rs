@@ -3,7 +3,7 @@ use bevy::prelude::*;
 use city_core::{AttributeValue, StyleRule};
 use city_tiles::{FeatureProperties, TileId};
 
-use crate::feature_style::{ALARM_COLOR, DEFAULT_COLOR, HIGHLIGHT_COLOR, feature_color};
+use crate::feature_style::{AFFECTED_COLOR, ALARM_COLOR, DEFAULT_COLOR, HIGHLIGHT_COLOR, feature_color};
 
 /// The feature the user clicked.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +30,8 @@ pub struct FeatureColors {
     pub picked: Option<PickedFeature>,
     /// Ids of the buildings holding a sensor in alarm (sorted), drawn in the alarm colour.
     pub alarmed: Vec<String>,
+    /// Ids of the buildings inside an incident's zone (sorted), drawn in the affected colour.
+    pub affected: Vec<String>,
 }
 
 fn text(v: &AttributeValue) -> String {
@@ -65,6 +67,12 @@ impl FeatureColors {
         {
             return ALARM_COLOR;
         }
+        if !self.affected.is_empty()
+            && let Some(f) = f
+            && props.get(f as usize, "id").is_some_and(|v| self.affected.binary_search(&text(v)).is_ok())
+        {
+            return AFFECTED_COLOR;
+        }
         match (&self.style, f) {
             (Some(style), Some(f)) => feature_color(Some(style), props.get(f as usize, &style.attribute)),
             (Some(_), None) => DEFAULT_COLOR,
@@ -94,6 +102,8 @@ pub struct SharedMaterials {
     pub points: Handle<StandardMaterial>,
     /// Sensor markers: unlit, so a value's colour reads the same from every side.
     pub markers: Handle<StandardMaterial>,
+    /// Incident zones: unlit, blended by the vertex colours' alpha, seen from inside too.
+    pub zones: Handle<StandardMaterial>,
 }
 
 /// When the style or the pick changes, every drawn mesh gets its vertex colours again.
