@@ -111,7 +111,9 @@ pub fn run(args: ViewArgs) -> Result<()> {
     if let AppExit::Error(code) = exit {
         bail!("the viewer exited with code {code}");
     }
-    if let Some(p) = &args.screenshot
+    // On a wall, each screen's picture is NAME-COL-ROW.png.
+    let written = args.screenshot.as_deref().map(|p| if wall.is_wall() { city_bevy::viewer_script::wall_file(p, 0, 0) } else { p.to_owned() });
+    if let Some(p) = &written
         && !p.is_file()
     {
         bail!("the viewer closed before the screenshot {} was written", p.display());

@@ -2,8 +2,9 @@
 //! tileset, the demo city and a Cesium 1.1 sample render to PNGs that are not blank, and a
 //! scripted click on a building's pixel picks that building; live sensors in alarm restyle the
 //! buildings holding them, a sensor's panel opens with its replayed series, and a broker that
-//! is not there does not stop the viewer. `.ci/run` installs xvfb and
-//! mesa-vulkan-drivers.
+//! is not there does not stop the viewer; a CAP alert's zone and the buildings inside show, a
+//! 2x1 video wall joins into the single view at the seam with every tile loaded once, and
+//! fullscreen takes the monitor's size. `.ci/run` installs xvfb and mesa-vulkan-drivers.
 #![cfg(feature = "viewer")]
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
 
@@ -262,6 +263,111 @@ fn an_unreachable_broker_does_not_stop_the_viewer(dir: &Path) {
     let png = dir.join("nobroker.png");
     under_xvfb(&["view", scene.to_str().unwrap(), "--size", "640x360", "--screenshot", png.to_str().unwrap()], dir);
     assert_rendered(&png, 0.25);
+}
+
+/// Helsinki's OSM extract imported into `dir/tiles`, and the longitude and latitude of its
+/// local frame's origin (the middle of the data), from the root transform.
+fn helsinki_tiles(dir: &Path) -> (PathBuf, f64, f64) {
+    let tiles = dir.join("tiles");
+    let pbf = data("osm/Helsinki.osm.pbf");
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", pbf.to_str().unwrap(), "-o", tiles.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "import: {}", String::from_utf8_lossy(&o.stderr));
+    let json = city_tiles::TilesetJson::parse(&std::fs::read(tiles.join("tileset.json")).unwrap(), "tileset.json").unwrap();
+    let m = json.root.transform.unwrap();
+    let g = city_core::geodetic_from_ecef([m[12], m[13], m[14]]);
+    (tiles, g.lon_deg, g.lat_deg)
+}
+
+/// A CAP 1.2 fire alert for a square of 300 m around (lon, lat), as CAP writes it.
+fn square_alert(lon: f64, lat: f64) -> String {
+    let (dlat, dlon) = (150.0 / 111_320.0, 150.0 / (111_320.0 * lat.to_radians().cos()));
+    let ring: Vec<String> = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (-1.0, -1.0)]
+        .iter()
+        .map(|(a, b)| format!("{},{}", lat + a * dlat, lon + b * dlon))
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?>\n<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>F1</identifier>\
+         <sender>ops@helsinki.test</sender><sent>2026-11-30T08:00:00+00:00</sent><status>Actual</status>\
+         <msgType>Alert</msgType><scope>Public</scope><info><category>Fire</category><event>Fire</event>\
+         <urgency>Immediate</urgency><severity>Severe</severity><certainty>Observed</certainty>\
+         <area><areaDesc>block</areaDesc><polygon>{}</polygon></area></info></alert>\n",
+        ring.join(" ")
+    )
+}
+
+/// Share of pixels in the affected-building orange (lit: red high, blue far below it).
+fn affected_share(px: &[[u8; 3]]) -> f64 {
+    let orange = |p: &&[u8; 3]| p[0] > 190 && p[0] > p[2].saturating_add(90) && p[1].saturating_add(40) < p[0];
+    px.iter().filter(orange).count() as f64 / px.len() as f64
+}
+
+/// The `tile loads: N for M distinct tiles` line of a run.
+fn tile_loads(o: &Output) -> (usize, usize) {
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = out.lines().find(|l| l.starts_with("tile loads:")).unwrap_or_else(|| panic!("no tile loads line: {out}"));
+    let n: Vec<usize> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    (n[0], n[1])
+}
+
+/// An alert over imported Helsinki: its zone and the buildings inside show in the picture (and
+/// not without it); the same view on a 2x1 video wall joins into the single picture at the
+/// seam, with each tile loaded once; fullscreen takes the monitor's size.
+#[test]
+fn an_incident_zone_a_video_wall_and_fullscreen_on_helsinki() {
+    let dir = temp("incidents");
+    let (tiles, lon, lat) = helsinki_tiles(&dir);
+    let alert = dir.join("fire.xml");
+    std::fs::write(&alert, square_alert(lon, lat)).unwrap();
+    let t = tiles.to_str().unwrap();
+    let shot = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+
+    // The zone and the highlighted buildings, against the same view without the alert.
+    let common = ["view", t, "--size", "640x360", "--no-panels"];
+    under_xvfb(&[&common[..], &["--screenshot", &shot("calm.png")]].concat(), &dir);
+    under_xvfb(&[&common[..], &["--alert", alert.to_str().unwrap(), "--screenshot", &shot("fire.png")]].concat(), &dir);
+    assert_rendered(&dir.join("fire.png"), 0.1);
+    let (_, _, calm) = pixels(&dir.join("calm.png"));
+    let (_, _, fire) = pixels(&dir.join("fire.png"));
+    let changed = calm.iter().zip(&fire).filter(|(a, b)| (0..3).any(|i| a[i].abs_diff(b[i]) > 20)).count() as f64
+        / calm.len() as f64;
+    let (before, after) = (affected_share(&calm), affected_share(&fire));
+    assert!(changed > 0.01, "the zone and its rings change only {:.2}% of the picture", changed * 100.0);
+    assert!(before < 0.0005 && after > 0.005, "affected orange: {:.3}% -> {:.3}%", before * 100.0, after * 100.0);
+
+    // A 2x1 wall of 640x360 screens against one 1280x360 window.
+    let base = ["view", t, "--no-panels", "--alert", alert.to_str().unwrap()];
+    let single = under_xvfb(&[&base[..], &["--size", "1280x360", "--screenshot", &shot("single.png")]].concat(), &dir);
+    let wall =
+        under_xvfb(&[&base[..], &["--size", "640x360", "--wall", "2x1", "--screenshot", &shot("wall.png")]].concat(), &dir);
+    let (loads, distinct) = tile_loads(&wall);
+    assert_eq!(loads, distinct, "a tile was loaded twice on the wall");
+    assert_eq!(loads, tile_loads(&single).0, "the wall selects what the single view does");
+    let (w1, h1, one) = pixels(&dir.join("single.png"));
+    let (wl, hl, left) = pixels(&dir.join("wall-0-0.png"));
+    let (wr, hr, right) = pixels(&dir.join("wall-1-0.png"));
+    assert_eq!((w1, h1, wl, hl, wr, hr), (1280, 360, 640, 360, 640, 360));
+    // The joined picture against the single one, 40 columns either side of the seam.
+    let (mut same, mut total) = (0, 0);
+    for y in 0..360 {
+        for x in 600..680 {
+            let joined = if x < 640 { left[y * 640 + x] } else { right[y * 640 + x - 640] };
+            same += usize::from((0..3).all(|i| joined[i].abs_diff(one[y * 1280 + x][i]) <= 24));
+            total += 1;
+        }
+    }
+    assert!(same as f64 / total as f64 > 0.98, "only {same} of {total} seam pixels match the single view");
+    // Both screens show part of the city (and the seam is not just sky on both sides).
+    let busy = |px: &[[u8; 3]]| px.iter().map(|p| [p[0] & 0xF0, p[1] & 0xF0, p[2] & 0xF0]).collect::<HashSet<_>>().len();
+    assert!(busy(&left) > 20 && busy(&right) > 20, "a blank screen: {} and {} colours", busy(&left), busy(&right));
+
+    // Fullscreen on monitor 0 of the 1280x720 display.
+    under_xvfb(&["view", t, "--fullscreen", "--size", "640x360", "--screenshot", &shot("full.png")], &dir);
+    let (fw, fh, _) = pixels(&dir.join("full.png"));
+    assert_eq!((fw, fh), (1280, 720), "fullscreen takes the monitor's size");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
