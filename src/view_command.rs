@@ -112,7 +112,10 @@ pub fn run(args: ViewArgs) -> Result<()> {
         bail!("the viewer exited with code {code}");
     }
     // On a wall, each screen's picture is NAME-COL-ROW.png.
-    let written = args.screenshot.as_deref().map(|p| if wall.is_wall() { city_bevy::viewer_script::wall_file(p, 0, 0) } else { p.to_owned() });
+    let written = args
+        .screenshot
+        .as_deref()
+        .map(|p| if wall.is_wall() { city_bevy::viewer_script::wall_file(p, 0, 0) } else { p.to_owned() });
     if let Some(p) = &written
         && !p.is_file()
     {

@@ -275,7 +275,8 @@ fn helsinki_tiles(dir: &Path) -> (PathBuf, f64, f64) {
         .output()
         .unwrap();
     assert!(o.status.success(), "import: {}", String::from_utf8_lossy(&o.stderr));
-    let json = city_tiles::TilesetJson::parse(&std::fs::read(tiles.join("tileset.json")).unwrap(), "tileset.json").unwrap();
+    let json =
+        city_tiles::TilesetJson::parse(&std::fs::read(tiles.join("tileset.json")).unwrap(), "tileset.json").unwrap();
     let m = json.root.transform.unwrap();
     let g = city_core::geodetic_from_ecef([m[12], m[13], m[14]]);
     (tiles, g.lon_deg, g.lat_deg)
@@ -307,7 +308,8 @@ fn affected_share(px: &[[u8; 3]]) -> f64 {
 /// The `tile loads: N for M distinct tiles` line of a run.
 fn tile_loads(o: &Output) -> (usize, usize) {
     let out = String::from_utf8_lossy(&o.stdout);
-    let line = out.lines().find(|l| l.starts_with("tile loads:")).unwrap_or_else(|| panic!("no tile loads line: {out}"));
+    let line =
+        out.lines().find(|l| l.starts_with("tile loads:")).unwrap_or_else(|| panic!("no tile loads line: {out}"));
     let n: Vec<usize> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
     (n[0], n[1])
 }
@@ -340,8 +342,10 @@ fn an_incident_zone_a_video_wall_and_fullscreen_on_helsinki() {
     // A 2x1 wall of 640x360 screens against one 1280x360 window.
     let base = ["view", t, "--no-panels", "--alert", alert.to_str().unwrap()];
     let single = under_xvfb(&[&base[..], &["--size", "1280x360", "--screenshot", &shot("single.png")]].concat(), &dir);
-    let wall =
-        under_xvfb(&[&base[..], &["--size", "640x360", "--wall", "2x1", "--screenshot", &shot("wall.png")]].concat(), &dir);
+    let wall = under_xvfb(
+        &[&base[..], &["--size", "640x360", "--wall", "2x1", "--screenshot", &shot("wall.png")]].concat(),
+        &dir,
+    );
     let (loads, distinct) = tile_loads(&wall);
     assert_eq!(loads, distinct, "a tile was loaded twice on the wall");
     assert_eq!(loads, tile_loads(&single).0, "the wall selects what the single view does");
@@ -360,7 +364,8 @@ fn an_incident_zone_a_video_wall_and_fullscreen_on_helsinki() {
     }
     assert!(same as f64 / total as f64 > 0.98, "only {same} of {total} seam pixels match the single view");
     // Both screens show part of the city (and the seam is not just sky on both sides).
-    let busy = |px: &[[u8; 3]]| px.iter().map(|p| [p[0] & 0xF0, p[1] & 0xF0, p[2] & 0xF0]).collect::<HashSet<_>>().len();
+    let busy =
+        |px: &[[u8; 3]]| px.iter().map(|p| [p[0] & 0xF0, p[1] & 0xF0, p[2] & 0xF0]).collect::<HashSet<_>>().len();
     assert!(busy(&left) > 20 && busy(&right) > 20, "a blank screen: {} and {} colours", busy(&left), busy(&right));
 
     // Fullscreen on monitor 0 of the 1280x720 display.
