@@ -33,7 +33,7 @@ fn app(layer: TilesetLayer) -> App {
     app.insert_resource(Layers(vec![layer]))
         .insert_resource(CurrentView(Some(view)))
         .insert_resource(FeatureColors::default())
-        .insert_resource(SharedMaterials { surfaces, points, markers })
+        .insert_resource(SharedMaterials { surfaces, points, zones: markers.clone(), markers })
         .add_systems(Update, stream_layers);
     app
 }

@@ -245,11 +245,11 @@ impl CapAlert {
         }
         Ok(Self {
             version,
-            identifier: need(&root, "identifier")?,
-            sender: need(&root, "sender")?,
+            identifier: need(root, "identifier")?,
+            sender: need(root, "sender")?,
             sent_ms: cap_time(root.text_of("sent")),
-            status: need(&root, "status")?,
-            msg_type: need(&root, "msgType")?,
+            status: need(root, "status")?,
+            msg_type: need(root, "msgType")?,
             references,
             infos,
             warnings,

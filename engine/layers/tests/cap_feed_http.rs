@@ -23,16 +23,18 @@ fn free_port() -> u16 {
 }
 
 fn serve(dir: &std::path::Path, port: u16) -> Server {
-    let child = Command::new("python3")
+    // Wrapped at once: dropping the guard kills and waits for the server.
+    let server = Command::new("python3")
         .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
         .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
+        .map(Server)
         .unwrap_or_else(|e| panic!("python3 -m http.server: {e} (install python3)"));
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Server(child);
+            return server;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
