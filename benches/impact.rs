@@ -64,7 +64,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("zones_over_1m_buildings", format!("{threads}_threads")), |bch| {
             bch.iter(|| {
                 pool.install(|| {
-                    impacts(&incidents, &index, |x, y| [x, y], &[], PeopleModel::default(), |_| None)
+                    impacts(&incidents, &index, |x, y| [x, y], &[], PeopleModel::default(), |_| Default::default())
                         .expect("valid zones")
                         .iter()
                         .map(|i| i.inside.len())

@@ -83,7 +83,9 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
         [p[0], p[1]]
     };
     let started = std::time::Instant::now();
-    let result = impacts(&incidents.active, &index, project, &args.rings, PeopleModel::default(), |_| None)?;
+    let result = impacts(&incidents.active, &index, project, &args.rings, PeopleModel::default(), |id| {
+        objects.occupancy.get(id as usize).copied().unwrap_or_default()
+    })?;
     let took = started.elapsed().as_secs_f64();
 
     // Sensors of the scene inside each zone.

@@ -63,6 +63,7 @@ pub fn incident_start(
             let analysis = IncidentAnalysis {
                 index,
                 ids: objects.ids,
+                occupancy: objects.occupancy,
                 project: Box::new(move |lon, lat| {
                     let p = local_from_ecef.point(ecef_from_geodetic(Geodetic::from_deg(lon, lat, 0.0)));
                     [p[0], p[1]]

@@ -55,6 +55,9 @@ pub struct Objects {
     pub geometries: Vec<ObjectGeometry>,
     /// Records that were skipped, and why.
     pub skipped: Vec<Diagnostic>,
+    /// What each object says about its people (`use`, `storeys`, `occupants` columns of an
+    /// imported tileset's `features.csv`; the default when the file has none).
+    pub occupancy: Vec<city_layers::Occupancy>,
 }
 
 impl Objects {
@@ -230,6 +233,11 @@ fn read_csv_objects(path: &Path) -> Result<Objects> {
         None
     };
     let z_cols = columns(path, &headers, &["minz", "maxz"], "").ok();
+    let people_cols: Vec<(usize, &str)> = ["use", "storeys", "occupants"]
+        .into_iter()
+        .filter_map(|n| Some((headers.iter().position(|h| h.eq_ignore_ascii_case(n))?, n)))
+        .collect();
+    let mut occupancy = Vec::new();
     let mut out = Objects::default();
     let (mut ids, mut geometries) = (Vec::new(), Vec::new());
     each_record(path, &mut rd, &mut out.skipped, |rec, row, place| {
@@ -266,10 +274,22 @@ fn read_csv_objects(path: &Path) -> Result<Objects> {
         };
         ids.push(id);
         geometries.push(geometry);
+        if !people_cols.is_empty() {
+            let attr = |name: &str| {
+                let col = people_cols.iter().find(|(_, n)| match *n {
+                    "use" => city_core::USE_ATTRIBUTES.contains(&name),
+                    "storeys" => city_core::STOREY_ATTRIBUTES.contains(&name),
+                    _ => city_core::OCCUPANT_ATTRIBUTES.contains(&name),
+                })?;
+                rec.get(col.0).filter(|v| !v.is_empty()).map(str::to_owned)
+            };
+            occupancy.push(city_layers::Occupancy::from_attributes(attr));
+        }
         Ok(())
     });
     out.ids = ids;
     out.geometries = geometries;
+    out.occupancy = occupancy;
     Ok(out)
 }
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 use city_core::{EnuFrame, Geodetic, ecef_from_geodetic};
-use geo::{Coord, Distance, Euclidean, Intersects, LineString, MapCoords, MultiPolygon, Polygon};
+use geo::{Area, Coord, Distance, Euclidean, Intersects, LineString, MapCoords, MultiPolygon, Polygon};
 
 fn alert(id: &str, msg_type: &str, references: &str, expires: &str, area: &str) -> String {
     format!(
@@ -167,7 +167,42 @@ fn impact_matches_brute_force_on_helsinki() {
     assert_eq!(json["facilities"], 3, "h-in, h-east, s-west: {stdout}");
     assert_eq!(json["incidents"], 1, "{stdout}");
     assert_eq!(json["buildings"].as_u64().unwrap() as usize, found["inside"].len());
-    assert!(json["people"].as_f64().unwrap() > 0.0);
+    // People, estimated by hand from the OSM tags as the README documents it: footprint x
+    // storeys (`building:levels`, else height / 3 m) / floor area per person of the use.
+    let m2_per_person = |tags: &city_core::Attributes| {
+        let text = |k: &str| {
+            tags.get(k).map(|v| v.to_json().as_str().map(str::to_owned).unwrap_or_else(|| v.to_json().to_string()))
+        };
+        let value = text("building:use").or_else(|| text("building").filter(|b| b != "yes")).unwrap_or_default();
+        match value.as_str() {
+            "apartments" | "residential" | "house" | "detached" | "dormitory" => 40.0,
+            "office" | "commercial" | "public" | "government" | "civic" => 15.0,
+            "retail" | "kiosk" | "hotel" | "supermarket" => 20.0,
+            "school" | "university" | "kindergarten" | "college" => 10.0,
+            "hospital" | "clinic" => 25.0,
+            "industrial" => 50.0,
+            "shed" | "garage" | "warehouse" | "parking" => 100.0,
+            _ => 30.0,
+        }
+    };
+    let by_id: BTreeMap<&str, &cim_import::ImportedObject> =
+        imp.objects.iter().map(|o| (o.object.id.as_str(), o)).collect();
+    let (mut people, mut uses) = (0.0, BTreeSet::new());
+    for id in &found["inside"] {
+        let o = &by_id[id.as_str()].object;
+        let area: f64 = o.footprint.map_coords(|c| local(c.x, c.y)).unsigned_area();
+        let levels = o
+            .attributes
+            .get("building:levels")
+            .and_then(|v| v.to_json().as_str().and_then(|t| t.parse::<f64>().ok()).or_else(|| v.to_json().as_f64()));
+        let storeys = levels.filter(|l| *l >= 1.0).unwrap_or_else(|| ((o.z_max_m - o.z_min_m) / 3.0).round()).max(1.0);
+        let density = m2_per_person(&o.attributes);
+        uses.insert(density as i64);
+        people += area * storeys / density;
+    }
+    let cli = json["people"].as_f64().unwrap();
+    assert!(uses.len() >= 2, "the square holds buildings of one use only: {uses:?}");
+    assert!((cli - people).abs() <= 0.01 * people + 1.0, "people: the CLI says {cli:.0}, by hand {people:.0}");
     let gj: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&geojson).unwrap()).unwrap();
     let features = gj["features"].as_array().unwrap();
     assert_eq!(features.len(), found.values().map(BTreeSet::len).sum::<usize>());

@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use city_core::{AttributeValue, EnuFrame, ObjectKind, Vec3, geodetic_from_ecef};
+use city_core::{
+    AttributeValue, EnuFrame, OCCUPANT_ATTRIBUTES, ObjectKind, STOREY_ATTRIBUTES, USE_ATTRIBUTES, Vec3,
+    geodetic_from_ecef,
+};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
@@ -245,7 +248,7 @@ impl City<'_> {
         let mut csv = std::io::BufWriter::new(std::fs::File::create(&csv_path).map_err(io(&csv_path))?);
         let csv_io = io(&csv_path);
         let mut write_csv = |rows: &[u8]| std::io::Write::write_all(&mut csv, rows);
-        let mut failed = write_csv(b"id,kind,tile,minz,maxz,wkt\n").err();
+        let mut failed = write_csv(b"id,kind,tile,minz,maxz,wkt,use,storeys,occupants\n").err();
         let mut glb_bytes = 0;
         for chunk in writer.leaves.chunks(4 * rayon::current_num_threads()) {
             let written: Vec<(usize, String)> = chunk
@@ -309,7 +312,22 @@ impl City<'_> {
                 }
                 w.push(')');
             }
-            w.push_str("\"\n");
+            w.push('"');
+            // What the object says about its people, as its source wrote it (impact analysis
+            // reads these: city_layers::Occupancy).
+            let attr = |names: &[&str]| {
+                names.iter().find_map(|n| {
+                    o.attributes.iter().find(|(k, _)| &*self.store.keys[*k as usize] == *n).and_then(|(_, v)| match v {
+                        AttributeValue::Null => None,
+                        AttributeValue::Text(t) => Some(t.clone()),
+                        other => Some(other.to_json().to_string()),
+                    })
+                })
+            };
+            let usage = USE_ATTRIBUTES.iter().filter_map(|n| attr(&[n])).find(|u| u != "yes").unwrap_or_default();
+            let storeys = attr(&STOREY_ATTRIBUTES).unwrap_or_default();
+            let occupants = attr(&OCCUPANT_ATTRIBUTES).unwrap_or_default();
+            let _ = writeln!(w, ",{},{},{}", csv_field(&usage), csv_field(&storeys), csv_field(&occupants));
         }
         w
     }

@@ -43,6 +43,7 @@ fn zones_highlights_live_cancels_and_playback() {
         project: Box::new(|lon, lat| [lon * M_PER_DEG, lat * M_PER_DEG]),
         rings_m: vec![100.0, 200.0],
         people: PeopleModel::default(),
+        occupancy: Vec::new(),
         facilities: Vec::new(),
         nearest: 3,
         sensors: vec![("s-in".into(), [0.0, 0.0]), ("s-out".into(), [0.01, 0.01])],

@@ -9,17 +9,18 @@ use city_index::{BatchOptions, CityIndex, Shape};
 use geo::{Area, BoundingRect, Coord, Distance, Euclidean, LineString, MultiPolygon, Polygon, Rect};
 use rayon::prelude::*;
 
-use crate::{Incident, LayerError, ZoneShape};
+use crate::{Incident, LayerError, Occupancy, ZoneShape};
 
 /// Sides of the polygon a circle becomes: 0.1% short of the true area at worst.
 const CIRCLE_SIDES: usize = 64;
 
-/// How people are estimated when an object does not say (`occupants`): its floor area times its
-/// storeys divided by floor area per person. 30 m2 a person is between homes (about 40 m2 in
-/// European and Chinese cities) and offices (10-20 m2); storeys from height at 3 m each.
+/// How people are estimated when an object does not count them (`occupants`): its footprint
+/// times its storeys (as the source says, else its height at `storey_m` each) divided by the
+/// floor area per person of its use ([`crate::BuildingUse`], documented there), or
+/// `m2_per_person` when the use is unknown.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PeopleModel {
-    /// Floor area per person, m2.
+    /// Floor area per person when the use is unknown, m2.
     pub m2_per_person: f64,
     /// Storey height, m.
     pub storey_m: f64,
@@ -32,10 +33,13 @@ impl Default for PeopleModel {
 }
 
 impl PeopleModel {
-    /// People in an object of `footprint_m2` and `height_m`.
-    pub fn people(&self, footprint_m2: f64, height_m: f64) -> f64 {
-        let storeys = (height_m / self.storey_m).round().max(1.0);
-        footprint_m2 * storeys / self.m2_per_person
+    /// People in an object of `footprint_m2` and `height_m` that says `occ`.
+    pub fn people(&self, footprint_m2: f64, height_m: f64, occ: &Occupancy) -> f64 {
+        if let Some(n) = occ.occupants {
+            return n;
+        }
+        let storeys = occ.storeys.unwrap_or_else(|| (height_m / self.storey_m).round()).max(1.0);
+        footprint_m2 * storeys / occ.usage.m2_per_person(self.m2_per_person)
     }
 }
 
@@ -99,14 +103,15 @@ fn area(shape: Shape<'_>) -> f64 {
 }
 
 /// The impact of every incident: zones projected by `project`, rings at `rings_m` (ascending),
-/// people by `people` (object id -> people, for objects that say) or else by `model`.
+/// people by `model` from what each object says (`occupancy`: object id -> its use, storeys,
+/// occupants).
 pub fn impacts(
     incidents: &[Incident],
     index: &CityIndex,
     project: impl Fn(f64, f64) -> [f64; 2] + Sync,
     rings_m: &[f64],
     model: PeopleModel,
-    people: impl Fn(u32) -> Option<f64> + Sync,
+    occupancy: impl Fn(u32) -> Occupancy + Sync,
 ) -> Result<Vec<Impact>, LayerError> {
     if rings_m.windows(2).any(|w| w[0] >= w[1]) || rings_m.iter().any(|r| !(*r > 0.0 && r.is_finite())) {
         return Err(LayerError::Rule(format!("rings {rings_m:?}: give positive distances, ascending")));
@@ -146,10 +151,8 @@ pub fn impacts(
             let people_inside = ins
                 .iter()
                 .map(|&id| {
-                    people(id).unwrap_or_else(|| {
-                        let b = index.bbox(id);
-                        model.people(area(index.shape(id)), b.max[2] - b.min[2])
-                    })
+                    let b = index.bbox(id);
+                    model.people(area(index.shape(id)), b.max[2] - b.min[2], &occupancy(id))
                 })
                 .sum();
             Ok(Impact { inside: ins, rings, people_inside })

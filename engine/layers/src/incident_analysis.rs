@@ -20,6 +20,8 @@ pub struct IncidentAnalysis {
     pub rings_m: Vec<f64>,
     /// How people are estimated.
     pub people: PeopleModel,
+    /// What each object says about its people (by index id; empty: nothing known).
+    pub occupancy: Vec<crate::Occupancy>,
     /// Facilities to rank, and how many of each kind.
     pub facilities: Vec<Facility>,
     /// Facilities listed per kind.
@@ -54,7 +56,9 @@ fn outlines(mp: &MultiPolygon<f64>) -> Vec<Vec<[f64; 2]>> {
 impl IncidentAnalysis {
     /// Analyses `incidents`, all at once through the index.
     pub fn summarise(&self, incidents: &[Incident]) -> Result<Vec<IncidentSummary>, LayerError> {
-        let all = impacts(incidents, &self.index, &self.project, &self.rings_m, self.people, |_| None)?;
+        let all = impacts(incidents, &self.index, &self.project, &self.rings_m, self.people, |id| {
+            self.occupancy.get(id as usize).copied().unwrap_or_default()
+        })?;
         let facility_xy: Vec<[f64; 2]> =
             self.facilities.iter().map(|f| (self.project)(f.lon_lat[0], f.lon_lat[1])).collect();
         let sensor_xy: Vec<geo::Point<f64>> = self
