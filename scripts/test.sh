@@ -10,4 +10,4 @@ if [ ! -d tools/gltf-validator/node_modules/gltf-validator ]; then
   fi
   npm ci --prefix tools/gltf-validator --no-audit --no-fund
 fi
-exec cargo test --workspace "$@"
+exec cargo test --workspace --no-fail-fast "$@"

@@ -19,6 +19,10 @@ pub struct ImpactArgs {
     /// references, a cancel removes it). Optional when the scene has scenarios.
     #[arg(long = "alert")]
     pub alerts: Vec<PathBuf>,
+    /// Hazard layers whose zones are incidents too: PLATEAU flood-risk extents
+    /// (`udx/fld/*.gml`).
+    #[arg(long = "hazard")]
+    pub hazards: Vec<PathBuf>,
     /// A tileset folder written by `citytwin import` (its features.csv and tileset.json).
     #[arg(long)]
     pub objects: PathBuf,
@@ -63,6 +67,16 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
             Err(e) => incidents.log.push(format!("{e}")),
         }
     }
+    for path in &args.hazards {
+        let name = path.display().to_string();
+        match city_layers::read_plateau_flood(path) {
+            Ok((zones, warnings)) => {
+                incidents.log.extend(warnings);
+                incidents.add_hazards(&name, &zones);
+            }
+            Err(e) => incidents.log.push(e.to_string()),
+        }
+    }
     // The scene's scenarios count as incidents too.
     let scene = args.scene.as_deref().map(city_core::Scene::read).transpose()?;
     for s in scene.iter().flat_map(|s| &s.incidents) {
@@ -71,8 +85,10 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
     for line in &incidents.log {
         eprintln!("{line}");
     }
-    if args.alerts.is_empty() && scene.as_ref().is_none_or(|s| s.incidents.is_empty()) {
-        anyhow::bail!("nothing to analyse: give --alert FILE.xml, or --scene with [[incidents]] scenarios");
+    if args.alerts.is_empty() && args.hazards.is_empty() && scene.as_ref().is_none_or(|s| s.incidents.is_empty()) {
+        anyhow::bail!(
+            "nothing to analyse: give --alert FILE.xml, --hazard FILE.gml, or --scene with [[incidents]] scenarios"
+        );
     }
     let objects = read_objects(&args.objects, None)?;
     let index = objects.index()?;
@@ -161,7 +177,7 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
     let mut all: Vec<u32> = result.iter().flat_map(|i| i.inside.iter().copied()).collect();
     all.sort_unstable();
     all.dedup();
-    let people: f64 = result.iter().map(|i| i.people_inside).sum();
+    let people: f64 = result.iter().map(|i| i.people_inside).sum::<f64>() + 0.0;
     eprintln!("{} incidents over {} objects in {:.3} s", incidents.active.len(), objects.ids.len(), took);
     if incidents.active.is_empty() && !args.alerts.is_empty() {
         eprintln!("no incident to show (see the messages above)");

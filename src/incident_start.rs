@@ -1,5 +1,5 @@
 //! The emergency layer's start for `citytwin view`: the alerts (scene `[emergency]` files and
-//! `--alert`), the scene's scenarios, the city they are analysed against (the first tileset's
+//! `--alert`), hazard layers (`hazards`, `--hazard`), the scene's scenarios, the city they are analysed against (the first tileset's
 //! `features.csv`, in its local metres), facilities and sensors, and the live sources (feeds
 //! polled, an MQTT topic on the `[iot]` broker) started on their threads.
 use std::path::PathBuf;
@@ -15,6 +15,8 @@ use city_layers::{CapAlert, IncidentAnalysis, IncidentTimeline, MqttSettings, Pe
 pub struct IncidentOptions {
     /// `--alert` files, after the scene's.
     pub alerts: Vec<PathBuf>,
+    /// `--hazard` layers, after the scene's.
+    pub hazards: Vec<PathBuf>,
     /// `--facilities`, instead of the scene's.
     pub facilities: Option<PathBuf>,
 }
@@ -28,13 +30,23 @@ pub fn incident_start(
 ) -> Result<Option<city_bevy::incident_layer::IncidentStart>> {
     let em = scene.emergency.clone().unwrap_or_default();
     let files: Vec<PathBuf> = em.alerts.iter().chain(&opts.alerts).cloned().collect();
+    let hazard_files: Vec<PathBuf> = em.hazards.iter().chain(&opts.hazards).cloned().collect();
     let live = !em.feeds.is_empty() || em.mqtt_topic.is_some();
-    if files.is_empty() && scene.incidents.is_empty() && !live {
+    if files.is_empty() && hazard_files.is_empty() && scene.incidents.is_empty() && !live {
         return Ok(None);
     }
     let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     let alerts = files.iter().map(|f| (f.display().to_string(), CapAlert::read(f))).collect();
-    let timeline = IncidentTimeline::from_sources(&scene.incidents, alerts, now_ms);
+    let hazards = hazard_files
+        .iter()
+        .map(|f| {
+            (
+                f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned()),
+                city_layers::read_plateau_flood(f),
+            )
+        })
+        .collect();
+    let timeline = IncidentTimeline::from_sources(&scene.incidents, hazards, alerts, now_ms);
     for step in &timeline.steps {
         for line in &step.log {
             eprintln!("incidents: {line}");

@@ -54,6 +54,9 @@ pub struct ViewArgs {
     /// the buildings inside, the timeline (played back in the order the alerts were sent).
     #[arg(long = "alert")]
     pub alerts: Vec<PathBuf>,
+    /// Hazard layers to show as incidents: PLATEAU flood-risk extents (`udx/fld/*.gml`).
+    #[arg(long = "hazard")]
+    pub hazards: Vec<PathBuf>,
     /// Facilities (OSM-tagged GeoJSON points: hospitals, fire stations, shelters, schools)
     /// listed nearest each incident, instead of the scene's.
     #[arg(long)]

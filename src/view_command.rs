@@ -73,7 +73,11 @@ pub fn run(args: ViewArgs) -> Result<()> {
     let iot = iot_start(&scene, &args)?;
     let incidents = crate::incident_start::incident_start(
         &scene,
-        &crate::incident_start::IncidentOptions { alerts: args.alerts.clone(), facilities: args.facilities.clone() },
+        &crate::incident_start::IncidentOptions {
+            alerts: args.alerts.clone(),
+            hazards: args.hazards.clone(),
+            facilities: args.facilities.clone(),
+        },
     )?;
     let start = ViewerStart {
         scene,

@@ -275,3 +275,24 @@ fn scene_scenarios_are_incidents() {
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("nothing to analyse"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Numazu's flood extents as hazard zones against Helsinki: three incidents, read and analysed,
+/// and each reported as lying outside the loaded city.
+#[test]
+fn hazard_zones_outside_the_city_are_reported() {
+    let Helsinki { dir, tiles, .. } = helsinki("hazard");
+    let fld = city_core::shared_data_file("citygml/plateau/numazu-shi/udx/fld/52385721_fld_6697_l1_op.gml")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["impact", "--hazard", fld.to_str().unwrap(), "--objects", tiles.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("3 zones"), "{stderr}");
+    assert_eq!(stderr.matches("outside the city").count(), 3, "{stderr}");
+    assert!(stdout.contains("river flood (L1) (Severe, Future)") && !stdout.contains("-0 people"), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!((json["incidents"].as_u64(), json["buildings"].as_u64()), (Some(3), Some(0)), "{stdout}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -23,8 +23,13 @@ fn temp(name: &str) -> PathBuf {
     d
 }
 
+/// One viewer at a time: `xvfb-run -a` picks the first free display number, and two starting at
+/// once can pick the same one (the loser then talks to the winner's server and is refused).
+static XVFB: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// `citytwin ARGS` under xvfb-run with lavapipe, failing with its output if it fails.
 fn under_xvfb(args: &[&str], cache: &Path) -> Output {
+    let _one_at_a_time = XVFB.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     assert!(
         Command::new("xvfb-run").arg("--help").output().is_ok(),
         "xvfb-run is not installed: apt install xvfb mesa-vulkan-drivers (.ci/run does)"

@@ -52,7 +52,7 @@ pub fn incident_panel(
     let mut buildings: Vec<&String> = summaries.iter().flat_map(|s| &s.inside_ids).collect();
     buildings.sort_unstable();
     buildings.dedup();
-    let people: f64 = summaries.iter().map(|s| s.impact.people_inside).sum();
+    let people: f64 = summaries.iter().map(|s| s.impact.people_inside).sum::<f64>() + 0.0;
     let in_zones: HashSet<&String> = summaries.iter().flat_map(|s| &s.sensors).collect();
 
     egui::Window::new("Operations")

@@ -52,7 +52,7 @@ fn zones_highlights_live_cancels_and_playback() {
     let info = "<info><category>Fire</category><event>Fire</event><urgency>Immediate</urgency><severity>Severe</severity>\
                 <certainty>Observed</certainty><area><areaDesc>a</areaDesc><circle>0,0 0.12</circle></area></info>";
     let fire = CapAlert::parse(&alert("F", "Alert", info), "fire.xml").unwrap();
-    let timeline = IncidentTimeline::from_sources(&[], vec![("fire.xml".into(), Ok(fire))], 0);
+    let timeline = IncidentTimeline::from_sources(&[], Vec::new(), vec![("fire.xml".into(), Ok(fire))], 0);
     let (tx, rx) = channel();
     let start = IncidentStart {
         timeline,

@@ -132,7 +132,7 @@ impl Scene {
             }
         }
         if let Some(em) = scene.emergency.as_mut() {
-            for f in em.alerts.iter_mut().chain(&mut em.facilities).filter(|f| f.is_relative()) {
+            for f in em.alerts.iter_mut().chain(&mut em.hazards).chain(&mut em.facilities).filter(|f| f.is_relative()) {
                 *f = folder.join(&*f);
             }
         }

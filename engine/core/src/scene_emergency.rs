@@ -1,4 +1,4 @@
-//! The scene's `[emergency]` table: where alerts come from (CAP files, Atom/RSS feeds polled
+//! The scene's `[emergency]` table: hazard layers, where alerts come from (CAP files, Atom/RSS feeds polled
 //! over HTTP(S), an MQTT topic on the `[iot]` broker), the facilities to list nearest each
 //! incident, and the rings drawn around the zones.
 use std::path::PathBuf;
@@ -12,6 +12,9 @@ pub struct SceneEmergency {
     /// CAP files, played in this order on the timeline (relative to the scene file).
     #[serde(default)]
     pub alerts: Vec<PathBuf>,
+    /// Hazard layers: PLATEAU flood-risk extents (`udx/fld/*.gml`), shown as incidents.
+    #[serde(default)]
+    pub hazards: Vec<PathBuf>,
     /// Atom or RSS feeds of CAP alerts (`https://...`), polled every `poll_s`.
     #[serde(default)]
     pub feeds: Vec<String>,
@@ -36,6 +39,7 @@ impl Default for SceneEmergency {
     fn default() -> Self {
         Self {
             alerts: Vec::new(),
+            hazards: Vec::new(),
             feeds: Vec::new(),
             poll_s: minute(),
             mqtt_topic: None,

@@ -154,7 +154,9 @@ pub fn impacts(
                     let b = index.bbox(id);
                     model.people(area(index.shape(id)), b.max[2] - b.min[2], &occupancy(id))
                 })
-                .sum();
+                // An empty float sum is -0.0; + 0.0 makes it 0, which prints as such.
+                .sum::<f64>()
+                + 0.0;
             Ok(Impact { inside: ins, rings, people_inside })
         })
         .collect()

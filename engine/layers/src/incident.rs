@@ -109,6 +109,38 @@ impl Incidents {
         self.log.push(format!("scenario {:?}: 1 incident", s.name));
     }
 
+    /// Adds a hazard layer's zones, one incident each from the sender `hazard`: severity from the
+    /// depth rank (`rank`, else `rankOrg`: 1 Moderate, 2 Severe, 3 and deeper Extreme), urgency
+    /// `Future` (a risk, not an event).
+    pub fn add_hazards(&mut self, layer: &str, zones: &[crate::HazardZone]) {
+        for z in zones {
+            let rank =
+                z.attribute("rank").or_else(|| z.attribute("rankOrg")).and_then(|r| r.trim().parse::<u32>().ok());
+            let severity = match rank {
+                Some(1) => Severity::Moderate,
+                Some(2) => Severity::Severe,
+                Some(r) if r >= 3 => Severity::Extreme,
+                _ => Severity::Unknown,
+            };
+            self.active.push(Incident {
+                source: ("hazard".into(), z.id.clone()),
+                event: z.kind.clone(),
+                severity,
+                urgency: "Future".into(),
+                headline: format!(
+                    "{layer}: {}{}",
+                    z.kind,
+                    rank.map(|r| format!(", depth rank {r}")).unwrap_or_default()
+                ),
+                onset_ms: None,
+                expires_ms: None,
+                zones: z.polygons.iter().map(|p| ZoneShape::Polygon(p.clone())).collect(),
+                water_level_m: None,
+            });
+        }
+        self.log.push(format!("hazard layer {layer}: {} zones", zones.len()));
+    }
+
     /// Applies an alert as of `now_ms`; returns how many incidents it added.
     pub fn apply(&mut self, alert: &CapAlert, now_ms: i64) -> usize {
         let name = format!("alert {} from {}", alert.identifier, alert.sender);

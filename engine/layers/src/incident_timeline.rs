@@ -4,7 +4,10 @@
 //! alert refused, a file that is not CAP).
 use city_core::SceneIncident;
 
-use crate::{CapAlert, Incident, Incidents, LayerError};
+use crate::{CapAlert, HazardZone, Incident, Incidents, LayerError};
+
+/// A hazard layer as read: its zones and warnings, or why not.
+pub type HazardRead = Result<(Vec<HazardZone>, Vec<String>), LayerError>;
 
 /// The state after one alert.
 #[derive(Debug, Clone)]
@@ -29,14 +32,24 @@ pub struct IncidentTimeline {
 }
 
 impl IncidentTimeline {
-    /// Alerts read from files (each a result: a bad file is a step with its error), sorted by
-    /// their `sent` time, and the scene's scenarios first, as of `now_ms`.
+    /// The scene's scenarios, then hazard layers, then alerts read from files sorted by their
+    /// `sent` time, as of `now_ms`. Each file is a result: a bad one is a step with its error.
     pub fn from_sources(
         scenarios: &[SceneIncident],
+        hazards: Vec<(String, HazardRead)>,
         mut alerts: Vec<(String, Result<CapAlert, LayerError>)>,
         now_ms: i64,
     ) -> Self {
         let mut t = Self::default();
+        for (name, read) in hazards {
+            t.record(format!("hazard layer {name}"), None, |s| match read {
+                Ok((zones, warnings)) => {
+                    s.log.extend(warnings);
+                    s.add_hazards(&name, &zones);
+                }
+                Err(e) => s.log.push(e.to_string()),
+            });
+        }
         if !scenarios.is_empty() {
             t.record("scene scenarios".into(), None, |s| {
                 for sc in scenarios {
@@ -104,6 +117,7 @@ mod tests {
         let broken = Err(LayerError::File { file: "x.xml".into(), reason: "line 1: not CAP".into() });
         let t = IncidentTimeline::from_sources(
             &[],
+            Vec::new(),
             vec![("b.xml".into(), Ok(update)), ("a.xml".into(), Ok(first)), ("x.xml".into(), broken)],
             0,
         );

@@ -1,0 +1,136 @@
+//! Hazard layers: areas at risk that the operations centre shows as incidents of their own,
+//! before anything happens (planning, exercises) or beside a live alert. Read here: the PLATEAU
+//! flood-risk extents (`udx/fld/*.gml`, CityGML 2.0 `wtr:WaterBody` with the `uro` flooding risk
+//! attributes), whose zones are the union of their `lod1MultiSurface` polygons, in EPSG:6697
+//! (latitude first).
+//!
+//! These files are read whole into the small element tree (`xml_tree.rs`): PLATEAU splits
+//! hazard extents into mesh-sized files of kilobytes to a few megabytes. City models, which are
+//! far larger, go through the importer's streaming CityGML reader.
+use std::path::Path;
+
+use crate::LayerError;
+use crate::xml_tree::{XmlElement, parse_xml};
+
+/// One hazard zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HazardZone {
+    /// `gml:id`.
+    pub id: String,
+    /// What the hazard is (`river flood (L1)`).
+    pub kind: String,
+    /// Its polygons: closed rings of `[lon, lat]` degrees (the zone is their union).
+    pub polygons: Vec<Vec<[f64; 2]>>,
+    /// The risk attributes as written (`rankOrg` = `1`, `scale` = `L1`, ...).
+    pub attributes: Vec<(String, String)>,
+    /// The line the feature starts on.
+    pub line: usize,
+}
+
+impl HazardZone {
+    /// The value of a risk attribute.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// CRSs whose axis order is latitude, longitude (and height): JGD2011 (6697 with height, 6668),
+/// WGS84 (4326, 4979).
+const LAT_LON: [&str; 4] = ["6697", "6668", "4326", "4979"];
+
+/// The EPSG code at the end of a `srsName` in its URN or URL form.
+fn epsg_code(srs: &str) -> &str {
+    srs.rsplit(['/', ':']).next().unwrap_or(srs)
+}
+
+/// Reads a PLATEAU flood-risk file: its zones, and warnings (with line and `gml:id`) for the
+/// polygons dropped. A file that is not CityGML, or in a CRS other than a latitude-first
+/// geographic one, is an error naming the file.
+pub fn read_plateau_flood(path: &Path) -> Result<(Vec<HazardZone>, Vec<String>), LayerError> {
+    let file = path.display().to_string();
+    let fail =
+        |line: usize, reason: String| LayerError::File { file: file.clone(), reason: format!("line {line}: {reason}") };
+    let text =
+        std::fs::read_to_string(path).map_err(|e| LayerError::File { file: file.clone(), reason: e.to_string() })?;
+    let root = parse_xml(&text).map_err(|(line, e)| fail(line, e))?;
+    if root.name != "CityModel" {
+        return Err(fail(root.line, format!("not CityGML: the root is <{}>", root.name)));
+    }
+    // The CRS: the envelope's, else the first geometry's.
+    let srs = root
+        .find("Envelope")
+        .and_then(|e| e.attr("srsName"))
+        .or_else(|| root.find("MultiSurface").and_then(|m| m.attr("srsName")))
+        .ok_or_else(|| fail(root.line, "no srsName: the CRS is unknown".into()))?;
+    if !LAT_LON.contains(&epsg_code(srs)) {
+        return Err(fail(
+            root.line,
+            format!("srsName {srs:?}: hazard layers are read in EPSG:6697, 6668, 4326 or 4979 (latitude first)"),
+        ));
+    }
+    let default_dim =
+        root.find("Envelope").and_then(|e| e.attr("srsDimension")).and_then(|d| d.parse().ok()).unwrap_or(3usize);
+    let mut zones = Vec::new();
+    let mut warnings = Vec::new();
+    for member in root.children_named("cityObjectMember") {
+        for feature in member.children.iter().filter(|f| f.name == "WaterBody") {
+            let id = feature.attr("gml:id").unwrap_or_default().to_owned();
+            let mut polygons = Vec::new();
+            collect_rings(feature, default_dim, &mut polygons, &mut |line, why| {
+                warnings.push(format!("{file}: line {line}: {id}: {why}"));
+            });
+            let risk = feature.find("floodingRiskAttribute").and_then(|r| r.children.first());
+            let attributes: Vec<(String, String)> =
+                risk.map(|r| r.children.iter().map(|c| (c.name.clone(), c.text.clone())).collect()).unwrap_or_default();
+            let what = match risk.map(|r| r.name.as_str()) {
+                Some("WaterBodyRiverFloodingRiskAttribute") => "river flood",
+                Some("WaterBodyHighTideRiskAttribute") => "storm surge",
+                Some("WaterBodyTsunamiRiskAttribute") => "tsunami",
+                Some("WaterBodyInlandFloodingRiskAttribute") => "inland flood",
+                _ => "flood",
+            };
+            let scale =
+                attributes.iter().find(|(k, _)| k == "scale").map(|(_, v)| format!(" ({v})")).unwrap_or_default();
+            if polygons.is_empty() {
+                warnings.push(format!("{file}: line {}: {id}: no polygon: not a zone", feature.line));
+                continue;
+            }
+            zones.push(HazardZone { id, kind: format!("{what}{scale}"), polygons, attributes, line: feature.line });
+        }
+    }
+    Ok((zones, warnings))
+}
+
+/// Every `LinearRing`'s `posList` below `el` as a closed `[lon, lat]` ring; bad ones reported.
+fn collect_rings(el: &XmlElement, dim: usize, out: &mut Vec<Vec<[f64; 2]>>, warn: &mut dyn FnMut(usize, String)) {
+    for c in &el.children {
+        if c.name == "posList" {
+            let dim = c.attr("srsDimension").and_then(|d| d.parse().ok()).unwrap_or(dim).max(2);
+            let values: Result<Vec<f64>, _> = c.text.split_whitespace().map(str::parse::<f64>).collect();
+            let Ok(values) = values else {
+                warn(c.line, "a posList value is not a number: polygon dropped".into());
+                continue;
+            };
+            if values.len() % dim != 0 {
+                warn(
+                    c.line,
+                    format!(
+                        "posList has {} values, not a multiple of its dimension {dim}: polygon dropped",
+                        values.len()
+                    ),
+                );
+                continue;
+            }
+            let ring: Vec<[f64; 2]> = values.chunks_exact(dim).map(|p| [p[1], p[0]]).collect();
+            if ring.len() < 4 || ring.first() != ring.last() {
+                warn(c.line, format!("a ring of {} points, not closed or too short: polygon dropped", ring.len()));
+                continue;
+            }
+            out.push(ring);
+        } else if c.name == "interior" {
+            warn(c.line, "an interior ring (a hole): hazard zones are read without holes".into());
+        } else {
+            collect_rings(c, dim, out, warn);
+        }
+    }
+}
