@@ -68,6 +68,11 @@ pub struct ViewArgs {
     /// Fullscreen on this monitor (0: the first); on a wall, screen k on monitor N+k.
     #[arg(long, num_args = 0..=1, default_missing_value = "0")]
     pub fullscreen: Option<usize>,
+    /// Split mode: the view twice side by side, the left half in the scene's style and the right
+    /// in this one: ATTRIBUTE (a colour per value), ATTRIBUTE:MIN..MAX (a blue-to-red ramp), or
+    /// none (each model's own colours). E.g. --split height:0..60.
+    #[arg(long)]
+    pub split: Option<String>,
     /// No panels: a clean picture for a video wall or a recording.
     #[arg(long)]
     pub no_panels: bool,

@@ -70,6 +70,10 @@ pub fn run(args: ViewArgs) -> Result<()> {
         ..Default::default()
     };
     let title = format!("CityTwin: {}", scene.name);
+    let split = args.split.as_deref().map(split_style).transpose()?;
+    if split.is_some() && wall.is_wall() {
+        bail!("--split and --wall together: choose one (a wall shows one view across its screens)");
+    }
     let iot = iot_start(&scene, &args)?;
     let incidents = crate::incident_start::incident_start(
         &scene,
@@ -91,6 +95,7 @@ pub fn run(args: ViewArgs) -> Result<()> {
         incidents,
         wall,
         panels: !args.no_panels,
+        split,
     };
     let exit = App::new()
         .add_plugins(DefaultPlugins.set(WindowPlugin {
@@ -126,6 +131,26 @@ pub fn run(args: ViewArgs) -> Result<()> {
         bail!("the viewer closed before the screenshot {} was written", p.display());
     }
     Ok(())
+}
+
+/// `--split`'s style: `none`, `ATTRIBUTE`, or `ATTRIBUTE:MIN..MAX`.
+fn split_style(text: &str) -> Result<city_bevy::split_view::SplitStart> {
+    let style = match text.split_once(':') {
+        _ if text == "none" => None,
+        None if !text.is_empty() => Some(StyleRule { attribute: text.to_owned(), mode: StyleMode::Categories }),
+        Some((attribute, range)) if !attribute.is_empty() => {
+            let (min, max) = range
+                .split_once("..")
+                .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)))
+                .filter(|(a, b)| a < b)
+                .with_context(|| {
+                    format!("--split {text:?}: expected ATTRIBUTE:MIN..MAX with MIN < MAX, e.g. height:0..60")
+                })?;
+            Some(StyleRule { attribute: attribute.to_owned(), mode: StyleMode::Ramp { min, max } })
+        }
+        _ => bail!("--split {text:?}: expected none, ATTRIBUTE or ATTRIBUTE:MIN..MAX"),
+    };
+    Ok(city_bevy::split_view::SplitStart { style })
 }
 
 /// Monitor `n` of the X display: (x, y, width, height) in pixels, from RandR; an error listing

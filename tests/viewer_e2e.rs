@@ -321,7 +321,8 @@ fn tile_loads(o: &Output) -> (usize, usize) {
 
 /// An alert over imported Helsinki: its zone and the buildings inside show in the picture (and
 /// not without it); the same view on a 2x1 video wall joins into the single picture at the
-/// seam, with each tile loaded once; fullscreen takes the monitor's size.
+/// seam, with each tile loaded once; fullscreen takes the monitor's size; split mode shows the
+/// city twice, the right half in its own style.
 #[test]
 fn an_incident_zone_a_video_wall_and_fullscreen_on_helsinki() {
     let dir = temp("incidents");
@@ -377,6 +378,33 @@ fn an_incident_zone_a_video_wall_and_fullscreen_on_helsinki() {
     under_xvfb(&["view", t, "--fullscreen", "--size", "640x360", "--screenshot", &shot("full.png")], &dir);
     let (fw, fh, _) = pixels(&dir.join("full.png"));
     assert_eq!((fw, fh), (1280, 720), "fullscreen takes the monitor's size");
+
+    // Split mode: the same view twice, the right half coloured by OSM's `building` value.
+    let args =
+        ["view", t, "--split", "building", "--no-panels", "--size", "1280x360", "--screenshot", &shot("split.png")];
+    under_xvfb(&args, &dir);
+    let (w, h, px) = pixels(&dir.join("split.png"));
+    let sky = px[0];
+    let half = |from: usize| {
+        let cells: Vec<[u8; 3]> =
+            (0..h).flat_map(|y| (from..from + w / 2).map(move |x| (x, y))).map(|(x, y)| px[y * w + x]).collect();
+        let city = cells.iter().filter(|p| (0..3).any(|i| p[i].abs_diff(sky[i]) > 12)).count();
+        let coloured = cells
+            .iter()
+            .filter(|p| (0..3).any(|i| p[i].abs_diff(sky[i]) > 12))
+            .filter(|p| p.iter().max().unwrap() - p.iter().min().unwrap() > 40)
+            .count();
+        (city, coloured)
+    };
+    let ((city_l, col_l), (city_r, col_r)) = (half(0), half(w / 2));
+    assert!(
+        city_l > 2000 && city_l.abs_diff(city_r) * 10 < city_l,
+        "both halves show the city: {city_l} vs {city_r} pixels"
+    );
+    assert!(
+        col_l * 5 < city_l && col_r * 2 > city_r,
+        "left plain, right by use: {col_l}/{city_l} vs {col_r}/{city_r} coloured"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

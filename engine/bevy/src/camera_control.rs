@@ -121,9 +121,20 @@ pub fn camera_input(
     }
 }
 
+/// What `apply_camera` sets on each 3D camera: pose, projection, viewport; which screen part it
+/// draws, and whether it is split mode's right half.
+type ViewCamera<'a> = (
+    &'a mut Transform,
+    &'a mut Projection,
+    &'a mut Camera,
+    &'a crate::wall_view::WallTile,
+    Has<crate::split_view::SplitRight>,
+);
+
 /// The orbit (or flight) to the floating origin, the Bevy cameras (one per screen of a wall)
 /// and the selection view: on a wall, the whole large view, so one selection serves every
 /// screen.
+#[allow(clippy::too_many_arguments)]
 pub fn apply_camera(
     mut rig: ResMut<'_, CameraRig>,
     time: Res<'_, Time>,
@@ -131,7 +142,8 @@ pub fn apply_camera(
     mut view: ResMut<'_, CurrentView>,
     wall: Res<'_, crate::wall_view::WallLayout>,
     window: Single<'_, '_, &Window, With<PrimaryWindow>>,
-    mut cameras: Query<'_, '_, (&mut Transform, &mut Projection, &crate::wall_view::WallTile), With<Camera3d>>,
+    mut cameras: Query<'_, '_, ViewCamera<'_>, With<Camera3d>>,
+    split: Option<Res<'_, crate::split_view::SplitView>>,
 ) {
     if let Some(mut flight) = rig.flight {
         let (pose, arrived) = flight.step(time.delta_secs_f64());
@@ -147,12 +159,28 @@ pub fn apply_camera(
     let far = (rig.orbit.distance_m * 50.0 + 50_000.0) as f32;
     // A single window follows its own size (it may be resized); a wall keeps its layout.
     let mut layout = *wall;
+    let window_size = UVec2::new(window.physical_width().max(1), window.physical_height().max(1));
     if !layout.is_wall() {
-        layout.size = UVec2::new(window.physical_width().max(1), window.physical_height().max(1));
+        layout.size = window_size;
     }
-    for (mut transform, mut projection, tile) in &mut cameras {
+    // Split mode: each camera draws its half of the window; both halves show the same view.
+    let halves = split.is_some().then(|| crate::split_view::halves(window_size));
+    if let Some((left, _)) = &halves {
+        layout.size = left.physical_size;
+    }
+    for (mut transform, mut projection, mut camera, tile, right) in &mut cameras {
         *transform = Transform::IDENTITY.looking_to(to(f), to(u));
         *projection = crate::wall_view::projection_for(&layout, *tile, rig.fov_y as f32, near, far);
+        if let Some((l, r)) = &halves {
+            let want = if right { r } else { l };
+            if camera
+                .viewport
+                .as_ref()
+                .is_none_or(|v| v.physical_position != want.physical_position || v.physical_size != want.physical_size)
+            {
+                camera.viewport = Some(want.clone());
+            }
+        }
     }
     let full = layout.full_size();
     let (w, h) = (f64::from(full.x), f64::from(full.y));

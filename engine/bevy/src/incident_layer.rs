@@ -274,6 +274,7 @@ pub fn update_incidents(
                             Transform::default(),
                             place,
                             IncidentZone,
+                            crate::split_view::both_halves(),
                         ))
                         .id(),
                 );
@@ -292,6 +293,7 @@ pub fn update_incidents(
                             Transform::default(),
                             place,
                             IncidentZone,
+                            crate::split_view::both_halves(),
                         ))
                         .id(),
                 );

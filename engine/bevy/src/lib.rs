@@ -23,6 +23,7 @@ pub mod orbit_camera;
 pub mod panels;
 pub mod sensor_markers;
 pub mod sensor_panel;
+pub mod split_view;
 pub mod tile_layers;
 pub mod viewer_script;
 pub mod viewer_state;
@@ -69,6 +70,8 @@ pub struct ViewerStart {
     pub wall: wall_view::WallLayout,
     /// Draw the panels (off for a clean video wall).
     pub panels: bool,
+    /// Split mode: two halves side by side, the right one in its own style.
+    pub split: Option<split_view::SplitStart>,
 }
 
 /// The viewer: tile streaming, floating origin, camera, picking, styling, panels and scripted
@@ -104,6 +107,9 @@ impl Plugin for CityViewerPlugin {
         if let Some(iot) = start.iot.clone() {
             app.insert_resource(iot_state::IotState::start(iot));
         }
+        if start.split.is_some() {
+            app.insert_resource(split_view::SplitView);
+        }
         if let Some(incidents) = start.incidents.clone() {
             app.insert_resource(incident_layer::IncidentState::new(incidents));
         }
@@ -122,7 +128,11 @@ impl Plugin for CityViewerPlugin {
         app.insert_resource(layers)
             .insert_resource(rig)
             .insert_resource(start.wall)
-            .insert_resource(FeatureColors { style, ..default() })
+            .insert_resource(FeatureColors {
+                style,
+                split: start.split.as_ref().and_then(|s| s.style.clone()),
+                ..default()
+            })
             .insert_resource(ViewerScript::new(start.screenshot.clone(), start.click, start.tour, start.hold_s))
             .init_resource::<FloatingOrigin>()
             .init_resource::<CurrentView>()
@@ -154,12 +164,31 @@ fn setup(
     mut commands: Commands<'_, '_>,
     mut materials: ResMut<'_, Assets<StandardMaterial>>,
     wall: Res<'_, wall_view::WallLayout>,
+    split: Option<Res<'_, split_view::SplitView>>,
+    egui_settings: Option<ResMut<'_, bevy_egui::EguiGlobalSettings>>,
 ) {
-    wall_view::spawn_cameras(&mut commands, &wall);
+    // The panels go on the primary window's main camera; in split mode on a camera of their own
+    // over the whole window (each half's camera draws only its half).
+    if let Some(mut s) = egui_settings {
+        s.auto_create_primary_context = false;
+    }
+    let main = wall_view::spawn_cameras(&mut commands, &wall);
+    if split.is_some() {
+        split_view::spawn_right_camera(&mut commands);
+        commands.spawn((
+            Camera2d,
+            Camera { order: 2, clear_color: ClearColorConfig::None, ..default() },
+            bevy::camera::visibility::RenderLayers::none(),
+            bevy_egui::PrimaryEguiContext,
+        ));
+    } else {
+        commands.entity(main).insert(bevy_egui::PrimaryEguiContext);
+    }
     // A sun from the south-east, high: walls facing it differ from those facing away.
     commands.spawn((
         DirectionalLight { illuminance: 9_000.0, shadow_maps_enabled: false, ..default() },
         Transform::IDENTITY.looking_to(Vec3::new(-0.4, -0.8, 0.45), Vec3::Y),
+        split_view::both_halves(),
     ));
     let surfaces = materials.add(StandardMaterial {
         base_color: Color::WHITE,

@@ -215,6 +215,7 @@ pub fn update_sensors(
                 Visibility::Hidden,
                 WorldPlacement(place),
                 SensorMarkers(k),
+                crate::split_view::both_halves(),
             ));
             let n = sensors.len() as f64;
             let centre: DVec3 =

@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use bevy::camera::visibility::RenderLayers;
+use bevy::ecs::system::EntityCommands;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 use city_tiles::{
@@ -133,6 +135,7 @@ pub fn stream_layers(
     materials: Res<'_, SharedMaterials>,
     mut meshes: ResMut<'_, Assets<Mesh>>,
     mut vis: Query<'_, '_, &mut Visibility, With<TilePart>>,
+    split: Option<Res<'_, crate::split_view::SplitView>>,
 ) {
     let Some(view) = &view.0 else { return };
     let pool = AsyncComputeTaskPool::get();
@@ -149,8 +152,20 @@ pub fn stream_layers(
                 layer.decoded += decoded.len();
                 let world_from_tile = layer.streamer.tree.get(t).world_from_tile;
                 let contents = Arc::new(decoded);
-                let entities =
-                    spawn_tile(&mut commands, &mut meshes, &materials, &colors, li, t, world_from_tile, &contents);
+                let mut entities = Vec::new();
+                // Split mode draws every part twice: once per half, each in its own style.
+                for right in [false, true].into_iter().take(if split.is_some() { 2 } else { 1 }) {
+                    let place = (li, t, world_from_tile);
+                    entities.extend(spawn_tile(
+                        &mut commands,
+                        &mut meshes,
+                        &materials,
+                        &colors,
+                        place,
+                        &contents,
+                        right,
+                    ));
+                }
                 layer.loaded.insert(t, LoadedTile { world_from_tile, contents, entities });
             }
         }
@@ -196,52 +211,53 @@ pub fn stream_layers(
     }
 }
 
-/// The entities of a newly loaded tile, hidden until selection shows them.
-#[allow(clippy::too_many_arguments)]
+/// The entities of a newly loaded tile (`place`: layer, tile, its frame), hidden until
+/// selection shows them; with `right`, split mode's twins for the right half.
 fn spawn_tile(
     commands: &mut Commands<'_, '_>,
     meshes: &mut Assets<Mesh>,
     materials: &SharedMaterials,
     colors: &FeatureColors,
-    layer: usize,
-    tile: TileId,
-    world_from_tile: DMat4,
+    (layer, tile, world_from_tile): (usize, TileId, DMat4),
     contents: &[DecodedContent],
+    right: bool,
 ) -> Vec<Entity> {
+    let twin = |mut e: EntityCommands<'_>| {
+        if right {
+            e.insert((crate::split_view::SplitTwin, RenderLayers::layer(crate::split_view::RIGHT_LAYER)));
+        }
+        e.id()
+    };
     let mut entities = Vec::new();
     for (ci, content) in contents.iter().enumerate() {
         for (mi, part) in content.meshes.iter().enumerate() {
-            let color_of = |f: Option<u32>| colors.color(layer, tile, &content.properties, f, part.base_color);
+            let color_of = |f: Option<u32>| colors.color(right, layer, tile, &content.properties, f, part.base_color);
             let mesh = meshes.add(triangle_mesh(part, &color_of));
             let identity = [DMat4::IDENTITY];
             let instances: &[DMat4] = if part.instances.is_empty() { &identity } else { &part.instances };
             for inst in instances {
                 let place = world_from_tile.mul(inst).mul(&part.tile_from_mesh);
-                let e = commands
-                    .spawn((
-                        Mesh3d(mesh.clone()),
-                        MeshMaterial3d(materials.surfaces.clone()),
-                        Transform::default(),
-                        Visibility::Hidden,
-                        WorldPlacement(place),
-                        TilePart { layer, tile, content: ci, mesh: Some(mi) },
-                    ))
-                    .id();
-                entities.push(e);
+                let e = commands.spawn((
+                    Mesh3d(mesh.clone()),
+                    MeshMaterial3d(materials.surfaces.clone()),
+                    Transform::default(),
+                    Visibility::Hidden,
+                    WorldPlacement(place),
+                    TilePart { layer, tile, content: ci, mesh: Some(mi) },
+                ));
+                entities.push(twin(e));
             }
         }
         for p in &content.points {
-            let e = commands
-                .spawn((
-                    Mesh3d(meshes.add(point_mesh(p))),
-                    MeshMaterial3d(materials.points.clone()),
-                    Transform::default(),
-                    Visibility::Hidden,
-                    WorldPlacement(world_from_tile.mul(&p.tile_from_points)),
-                    TilePart { layer, tile, content: ci, mesh: None },
-                ))
-                .id();
-            entities.push(e);
+            let e = commands.spawn((
+                Mesh3d(meshes.add(point_mesh(p))),
+                MeshMaterial3d(materials.points.clone()),
+                Transform::default(),
+                Visibility::Hidden,
+                WorldPlacement(world_from_tile.mul(&p.tile_from_points)),
+                TilePart { layer, tile, content: ci, mesh: None },
+            ));
+            entities.push(twin(e));
         }
     }
     entities

@@ -32,6 +32,8 @@ pub struct FeatureColors {
     pub alarmed: Vec<String>,
     /// Ids of the buildings inside an incident's zone (sorted), drawn in the affected colour.
     pub affected: Vec<String>,
+    /// The right half's style in split mode (`split_view.rs`).
+    pub split: Option<StyleRule>,
 }
 
 fn text(v: &AttributeValue) -> String {
@@ -43,9 +45,12 @@ fn text(v: &AttributeValue) -> String {
 }
 
 impl FeatureColors {
-    /// The colour of feature `f` of a content of `tile` in `layer`.
+    /// The colour of feature `f` of a content of `tile` in `layer`, in the left (or only) view,
+    /// or with `right` in split mode's right half.
+    #[allow(clippy::too_many_arguments)]
     pub fn color(
         &self,
+        right: bool,
         layer: usize,
         tile: TileId,
         props: &FeatureProperties,
@@ -73,7 +78,8 @@ impl FeatureColors {
         {
             return AFFECTED_COLOR;
         }
-        match (&self.style, f) {
+        let style = if right { &self.split } else { &self.style };
+        match (style, f) {
             (Some(style), Some(f)) => feature_color(Some(style), props.get(f as usize, &style.attribute)),
             (Some(_), None) => DEFAULT_COLOR,
             (None, _) => base,
@@ -111,13 +117,13 @@ pub fn restyle(
     colors: Res<'_, FeatureColors>,
     layers: Res<'_, crate::tile_layers::Layers>,
     mut meshes: ResMut<'_, Assets<Mesh>>,
-    parts: Query<'_, '_, (&crate::tile_layers::TilePart, &Mesh3d)>,
+    parts: Query<'_, '_, (&crate::tile_layers::TilePart, &Mesh3d, Has<crate::split_view::SplitTwin>)>,
 ) {
     if !colors.is_changed() {
         return;
     }
     let mut done = std::collections::HashSet::new();
-    for (p, handle) in &parts {
+    for (p, handle, right) in &parts {
         let Some(mi) = p.mesh else { continue };
         if !done.insert(handle.0.id()) {
             continue; // instances share a mesh
@@ -127,7 +133,7 @@ pub fn restyle(
             continue;
         };
         let part = &content.meshes[mi];
-        let color_of = |f: Option<u32>| colors.color(p.layer, p.tile, &content.properties, f, part.base_color);
+        let color_of = |f: Option<u32>| colors.color(right, p.layer, p.tile, &content.properties, f, part.base_color);
         if let Some(mut mesh) = meshes.get_mut(&handle.0) {
             mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, crate::mesh_building::vertex_colors(part, &color_of));
         }

@@ -134,15 +134,17 @@ impl CameraProjection for WallProjection {
     }
 }
 
-/// The cameras: the primary window's (part 0, 0) and, on a wall, one more window and camera per
-/// part, placed side by side.
-pub fn spawn_cameras(commands: &mut Commands<'_, '_>, wall: &WallLayout) {
-    commands.spawn((
-        Camera3d::default(),
-        Projection::from(PerspectiveProjection::default()),
-        MainCamera,
-        WallTile { col: 0, row: 0 },
-    ));
+/// The cameras: the primary window's (part 0, 0; returned) and, on a wall, one more window and
+/// camera per part, placed side by side.
+pub fn spawn_cameras(commands: &mut Commands<'_, '_>, wall: &WallLayout) -> Entity {
+    let main = commands
+        .spawn((
+            Camera3d::default(),
+            Projection::from(PerspectiveProjection::default()),
+            MainCamera,
+            WallTile { col: 0, row: 0 },
+        ))
+        .id();
     for row in 0..wall.rows {
         for col in 0..wall.cols {
             if (col, row) == (0, 0) {
@@ -167,6 +169,7 @@ pub fn spawn_cameras(commands: &mut Commands<'_, '_>, wall: &WallLayout) {
             ));
         }
     }
+    main
 }
 
 /// Each camera's projection for this frame: a plain perspective on a single screen, its part
