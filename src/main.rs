@@ -552,6 +552,9 @@ fn import(
                 cim_import::read_geojson_footprints(path, extrude)?
             } else if name.ends_with(".pbf") {
                 cim_import::read_osm_buildings(path, extrude)?
+            } else if name.ends_with(".gml") || name.ends_with(".xml") {
+                let gml = cim_import::CityGmlOptions { lod: opts.lod.clone(), crs: crs.clone() };
+                cim_import::read_citygml(path, &gml)?
             } else {
                 cim_import::read_cityjson(path, &opts)?
             };

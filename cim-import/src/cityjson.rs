@@ -488,7 +488,7 @@ fn read_instance(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(),
 /// The 2D footprint of the surfaces: the ground surfaces if the file marks them, else the faces
 /// that look down (the bottom of a solid), else those that look up (flat objects such as roads
 /// and land use, or roofs), else the convex hull of every vertex.
-fn footprint(surfaces: &[Surface]) -> MultiPolygon<f64> {
+pub(crate) fn footprint(surfaces: &[Surface]) -> MultiPolygon<f64> {
     let steep = |s: &Surface, sign: f64| {
         let n = s.newell_normal();
         sign * n[2] > 0.5 * (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt()

@@ -5,14 +5,15 @@
 //! 1. Readers give each object as an [`ImportedObject`]: a [`city_core::CityObject`] (id, kind,
 //!    footprint, z range, typed attributes) plus the surfaces of the level of detail chosen for
 //!    tiling, in the file's CRS and f64. CityJSON 1.0 / 1.1 / 2.0, CityJSONSeq (streamed,
-//!    [`stream_cityjson_seq`]), GeoJSON footprints and OSM PBF buildings.
+//!    [`stream_cityjson_seq`]), CityGML 2.0 / 3.0, GeoJSON footprints and OSM PBF buildings.
 //! 2. [`CityStore`] packs them flat and in ECEF as they arrive, so a whole city fits in about
 //!    its input's size.
 //! 3. [`write_tileset`] chooses the local frame, splits the objects into tiles, triangulates,
 //!    and writes GLB (`EXT_mesh_features`, `EXT_structural_metadata`), `tileset.json` and the
 //!    `features.csv` sidecar (ADR 0003).
 //!
-//! CityGML and IFC come with issues 7 and 8.
+//! CityGML 2.0 and 3.0 are streamed ([`read_citygml`]: one city object in memory at a time);
+//! textures, terrain and IFC come with issues 7 and 8.
 //!
 //! Readers never panic on bad input: a file that cannot be read at all is an [`ImportError`]
 //! naming the file and the place; a bad object is skipped and listed in
@@ -20,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 mod city_store;
+mod citygml;
 mod cityjson;
 mod error;
 mod extrude;
@@ -32,6 +34,7 @@ mod tileset_writer;
 mod triangulate;
 
 pub use city_store::CityStore;
+pub use citygml::{CityGmlOptions, crs_of_srs_name, read_citygml, read_citygml_from};
 pub use cityjson::{
     CityJsonOptions, LodChoice, read_cityjson, read_cityjson_seq, read_cityjson_str, stream_cityjson_seq,
 };

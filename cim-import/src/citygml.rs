@@ -1,0 +1,522 @@
+//! CityGML 2.0 and 3.0, streamed: the file is read event by event (quick-xml) and only one city
+//! object's subtree (`cityObjectMember`) is held at a time, so memory is bounded by the largest
+//! object, not the file. Buildings and their parts become objects with the surfaces of the level
+//! of detail chosen: the semantic boundary surfaces (`boundedBy` in 2.0, `boundary` in 3.0:
+//! Wall, Roof, Ground, Closure...) when the object has them at that LoD, else its `lodNSolid` /
+//! `lodNMultiSurface` / `lod0FootPrint` geometry, with `xlink:href` references to polygons
+//! elsewhere in the object resolved. Attributes: the `bldg:` properties (function, usage,
+//! measuredHeight, storeysAboveGround...), generic attributes of both versions, typed, and the
+//! PLATEAU `uro:` attributes as `uro:NAME`. Other feature types are read the same way where
+//! they have surfaces (WaterBody, Road, Bridge, CityFurniture, vegetation, LandUse); those
+//! without (Relief, for now) are counted and skipped with a warning.
+//!
+//! Coordinates stay in the file's CRS and axis order (EPSG:6697 is latitude first, as GML
+//! writes it); the CRS comes from the first `srsName` (URN, compound URN or URL form) unless
+//! `--crs` overrides it. DTDs and external entities are never resolved.
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use city_core::{AttributeValue, Attributes, CityObject, Crs, GeometryRef, Lod, ObjectKind};
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use crate::{ImportError, Imported, ImportedObject, LodChoice, Skipped, Surface};
+
+/// How to read a CityGML file.
+#[derive(Debug, Clone, Default)]
+pub struct CityGmlOptions {
+    /// The level of detail to keep surfaces for.
+    pub lod: LodChoice,
+    /// The CRS, instead of the file's `srsName`.
+    pub crs: Option<Crs>,
+}
+
+/// One element of a city object's subtree.
+#[derive(Debug, Default)]
+struct Node {
+    /// Local name (`Building`, `posList`).
+    name: String,
+    /// Namespace prefix as written (`bldg`, `uro`; empty for the default namespace).
+    prefix: String,
+    /// Attributes by qualified name (`gml:id`, `xlink:href`, `srsDimension`).
+    attrs: Vec<(String, String)>,
+    /// Text content.
+    text: String,
+    children: Vec<Node>,
+    /// Byte offset of its start tag in the file.
+    at: u64,
+}
+
+impl Node {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name || k.rsplit(':').next() == Some(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn id(&self) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == "gml:id" || k == "id").map(|(_, v)| v.as_str())
+    }
+
+    fn child(&self, name: &str) -> Option<&Node> {
+        self.children.iter().find(|c| c.name == name)
+    }
+}
+
+fn node(e: &BytesStart<'_>, at: u64) -> Result<Node, String> {
+    let qname = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+    let (prefix, name) = match qname.split_once(':') {
+        Some((p, n)) => (p.to_owned(), n.to_owned()),
+        None => (String::new(), qname),
+    };
+    let mut attrs = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|err| err.to_string())?;
+        let v = a.unescape_value().map_err(|err| err.to_string())?.into_owned();
+        attrs.push((String::from_utf8_lossy(a.key.as_ref()).into_owned(), v));
+    }
+    Ok(Node { name, prefix, attrs, at, ..Default::default() })
+}
+
+/// The EPSG code of a `srsName`: `EPSG:n`, URNs, compound URNs (`urn:ogc:def:crs,crs:EPSG::25833,
+/// crs:EPSG::5783`: the horizontal CRS; heights pass through, ADR 0001) and OGC URLs.
+pub fn crs_of_srs_name(srs: &str) -> Result<Crs, String> {
+    let first = match srs.strip_prefix("urn:ogc:def:crs,crs:") {
+        Some(rest) => format!("urn:ogc:def:crs:{}", rest.split(',').next().unwrap_or(rest)),
+        None => srs.to_owned(),
+    };
+    Crs::parse(&first).map_err(|e| format!("srsName {srs:?}: {e}"))
+}
+
+/// Reads a CityGML 2.0 or 3.0 file.
+pub fn read_citygml(path: &Path, opts: &CityGmlOptions) -> Result<Imported, ImportError> {
+    let file = std::fs::File::open(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
+    read_citygml_from(std::io::BufReader::with_capacity(1 << 16, file), path, opts)
+}
+
+/// Reads CityGML from a reader; `path` names it in messages.
+pub fn read_citygml_from(input: impl BufRead, path: &Path, opts: &CityGmlOptions) -> Result<Imported, ImportError> {
+    let fail =
+        |at: u64, reason: String| ImportError::Format { file: path.to_owned(), reason: format!("byte {at}: {reason}") };
+    let mut reader = Reader::from_reader(input);
+    reader.config_mut().check_end_names = true;
+    let mut buf = Vec::new();
+    let mut out = Imported {
+        file: path.to_owned(),
+        crs: opts.crs.clone(),
+        objects: Vec::new(),
+        skipped: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut srs: Option<String> = None;
+    let mut root_seen = false;
+    // The open elements of the city object being read (empty: between objects).
+    let mut stack: Vec<Node> = Vec::new();
+    let mut skipped_kinds: HashMap<String, usize> = HashMap::new();
+    loop {
+        let at = reader.buffer_position();
+        let event = reader.read_event_into(&mut buf).map_err(|e| fail(reader.error_position(), e.to_string()))?;
+        let empty = matches!(&event, Event::Empty(_));
+        match event {
+            Event::DocType(_) => return Err(fail(at, "a DOCTYPE: DTDs and entities are not read".into())),
+            Event::Start(e) | Event::Empty(e) if stack.is_empty() => {
+                let n = node(&e, at).map_err(|r| fail(at, r))?;
+                if !root_seen {
+                    root_seen = true;
+                    if n.name != "CityModel" {
+                        return Err(fail(at, format!("not CityGML: the root is <{}>", n.name)));
+                    }
+                }
+                if srs.is_none() {
+                    srs = n.attr("srsName").map(str::to_owned);
+                }
+                if n.name == "cityObjectMember" && !empty {
+                    stack.push(n);
+                }
+            }
+            Event::Start(e) => stack.push(node(&e, at).map_err(|r| fail(at, r))?),
+            Event::Empty(e) => {
+                let n = node(&e, at).map_err(|r| fail(at, r))?;
+                if let Some(parent) = stack.last_mut() {
+                    parent.children.push(n);
+                }
+            }
+            Event::Text(t) if !stack.is_empty() => {
+                let s = t.unescape().map_err(|e| fail(at, e.to_string()))?;
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(s.trim());
+                }
+            }
+            Event::CData(t) if !stack.is_empty() => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&String::from_utf8_lossy(&t));
+                }
+            }
+            Event::End(_) if !stack.is_empty() => {
+                let done = stack.pop().unwrap_or_default();
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(done),
+                    None => {
+                        // A whole city object.
+                        if srs.is_none() {
+                            srs = first_srs(&done);
+                        }
+                        for feature in &done.children {
+                            read_feature(feature, None, opts, &mut out, &mut skipped_kinds);
+                        }
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    if !root_seen {
+        return Err(fail(0, "no root element".into()));
+    }
+    if let Some(open) = stack.first() {
+        return Err(fail(open.at, format!("<{}> is never closed", open.name)));
+    }
+    for (kind, n) in skipped_kinds {
+        let reason = format!("{n} {kind} features skipped (not read yet)");
+        out.warnings.push(Skipped { file: path.to_owned(), id: String::new(), reason });
+    }
+    if out.crs.is_none() {
+        let srs = srs.ok_or_else(|| fail(0, "no srsName anywhere: give the CRS with --crs".into()))?;
+        out.crs = Some(crs_of_srs_name(&srs).map_err(|r| fail(0, format!("{r}; give the CRS with --crs")))?);
+    }
+    Ok(out)
+}
+
+/// The first `srsName` in a subtree.
+fn first_srs(n: &Node) -> Option<String> {
+    n.attr("srsName").map(str::to_owned).or_else(|| n.children.iter().find_map(first_srs))
+}
+
+/// Feature types whose geometry is read like a building's.
+const SURFACE_FEATURES: [&str; 12] = [
+    "Building",
+    "BuildingPart",
+    "Bridge",
+    "BridgePart",
+    "Road",
+    "Railway",
+    "Track",
+    "Square",
+    "WaterBody",
+    "PlantCover",
+    "SolitaryVegetationObject",
+    "CityFurniture",
+];
+
+/// Properties holding a building's parts.
+const PART_PROPERTIES: [&str; 3] = ["consistsOfBuildingPart", "buildingPart", "consistsOfBridgePart"];
+
+/// Reads one feature (and its parts) into `out`.
+fn read_feature(
+    f: &Node,
+    parent: Option<&str>,
+    opts: &CityGmlOptions,
+    out: &mut Imported,
+    skipped_kinds: &mut HashMap<String, usize>,
+) {
+    let kind_name = if f.name == "LandUse" { "LandUse" } else { f.name.as_str() };
+    if !SURFACE_FEATURES.contains(&kind_name) && kind_name != "LandUse" {
+        *skipped_kinds.entry(format!("{}:{}", f.prefix, f.name)).or_default() += 1;
+        return;
+    }
+    let id = f.id().map_or_else(|| format!("{}@{}", f.name, f.at), str::to_owned);
+    match read_object(f, &id, parent, opts) {
+        Ok((o, warnings)) => {
+            let file = out.file.clone();
+            out.warnings.extend(warnings.into_iter().map(|reason| Skipped {
+                file: file.clone(),
+                id: id.clone(),
+                reason,
+            }));
+            out.objects.push(o);
+        }
+        Err(reason) => out.skipped.push(Skipped { file: out.file.clone(), id: id.clone(), reason }),
+    }
+    for prop in f.children.iter().filter(|c| PART_PROPERTIES.contains(&c.name.as_str())) {
+        for part in &prop.children {
+            read_feature(part, Some(&id), opts, out, skipped_kinds);
+        }
+    }
+}
+
+/// Polygons of one LoD: (LoD, semantic surface type, surface).
+type LodSurfaces = Vec<(u8, Option<String>, Surface)>;
+
+/// One object: its surfaces at the chosen LoD, footprint, z range and attributes.
+fn read_object(
+    f: &Node,
+    id: &str,
+    parent: Option<&str>,
+    opts: &CityGmlOptions,
+) -> Result<(ImportedObject, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    // Polygons with a gml:id anywhere in the object, for xlink:href.
+    let mut by_id: HashMap<&str, &Node> = HashMap::new();
+    index_ids(f, &mut by_id);
+    let mut found: LodSurfaces = Vec::new();
+    collect(f, None, None, &by_id, &mut found, &mut warnings)?;
+    let mut lods: Vec<u8> = found.iter().map(|(l, _, _)| *l).collect();
+    lods.sort_unstable();
+    lods.dedup();
+    let chosen = match &opts.lod {
+        LodChoice::Highest => lods.last().copied(),
+        LodChoice::Exact(l) => lods.iter().copied().find(|x| Lod { major: *x, minor: 0 } == *l),
+    };
+    let at_lod: Vec<&(u8, Option<String>, Surface)> = found.iter().filter(|(l, _, _)| Some(*l) == chosen).collect();
+    // Boundary surfaces carry semantics; a solid at the same LoD repeats them (often by href).
+    let semantic = at_lod.iter().any(|(_, s, _)| s.is_some());
+    let mut surfaces: Vec<Surface> = at_lod
+        .into_iter()
+        .filter(|(_, s, _)| !semantic || s.is_some())
+        .map(|(_, sem, s)| Surface { rings: s.rings.clone(), semantic: sem.clone() })
+        .collect();
+    // In the file's units (degrees for a geographic CRS), so only what has no area at all.
+    surfaces.retain(|s| {
+        let ok = s.rings[0].len() >= 3 && s.area() > 0.0;
+        if !ok {
+            warnings.push("dropped a degenerate polygon".into());
+        }
+        ok
+    });
+    let (mut z_min_m, mut z_max_m) = (f64::INFINITY, f64::NEG_INFINITY);
+    for p in surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
+        z_min_m = z_min_m.min(p[2]);
+        z_max_m = z_max_m.max(p[2]);
+    }
+    if surfaces.is_empty() {
+        (z_min_m, z_max_m) = (0.0, 0.0);
+    }
+    let object = CityObject {
+        id: id.to_owned(),
+        kind: ObjectKind::from_cityjson_type(&f.name),
+        parent: parent.map(str::to_owned),
+        footprint: crate::cityjson::footprint(&surfaces),
+        z_min_m,
+        z_max_m,
+        lods: lods
+            .into_iter()
+            .map(|l| GeometryRef { lod: Lod { major: l, minor: 0 }, content_uri: None, feature_id: None })
+            .collect(),
+        attributes: attributes(f),
+    };
+    Ok((ImportedObject { object, surfaces }, warnings))
+}
+
+fn index_ids<'a>(n: &'a Node, out: &mut HashMap<&'a str, &'a Node>) {
+    if let Some(id) = n.id() {
+        out.insert(id, n);
+    }
+    for c in &n.children {
+        index_ids(c, out);
+    }
+}
+
+/// The LoD of a geometry property (`lod2Solid`, `lod0FootPrint`, `lod1MultiSurface`).
+fn lod_of_property(name: &str) -> Option<u8> {
+    let rest = name.strip_prefix("lod")?;
+    let d = rest.chars().next()?.to_digit(10)?;
+    (rest.len() > 1).then_some(d as u8)
+}
+
+/// Boundary surface types (2.0 `bldg:`, 3.0 `con:`).
+fn is_boundary_surface(name: &str) -> bool {
+    name.ends_with("Surface")
+        && matches!(
+            name,
+            "WallSurface"
+                | "RoofSurface"
+                | "GroundSurface"
+                | "ClosureSurface"
+                | "FloorSurface"
+                | "InteriorWallSurface"
+                | "CeilingSurface"
+                | "OuterCeilingSurface"
+                | "OuterFloorSurface"
+                | "OuterInstallation"
+        )
+}
+
+/// Walks `n` for geometry: under a `lodN...` property every polygon (hrefs resolved) is taken
+/// with that LoD and the semantic of the boundary surface it is in. Parts and appearances are
+/// not walked (parts are objects of their own).
+fn collect(
+    n: &Node,
+    lod: Option<u8>,
+    semantic: Option<&str>,
+    by_id: &HashMap<&str, &Node>,
+    out: &mut LodSurfaces,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
+    for c in &n.children {
+        let name = c.name.as_str();
+        if PART_PROPERTIES.contains(&name) || name == "appearance" || name == "Envelope" {
+            continue;
+        }
+        if name == "Polygon" || name == "Triangle" {
+            if let Some(l) = lod
+                && let Some(s) = polygon(c, warnings)?
+            {
+                out.push((l, semantic.map(str::to_owned), s));
+            }
+            continue;
+        }
+        if let (Some(l), Some(href)) = (lod, c.attr("xlink:href").or_else(|| c.attr("href"))) {
+            let key = href.trim_start_matches('#');
+            match by_id.get(key) {
+                Some(target) if target.name == "Polygon" => {
+                    if let Some(s) = polygon(target, warnings)? {
+                        out.push((l, semantic.map(str::to_owned), s));
+                    }
+                }
+                Some(target) => collect(target, Some(l), semantic, by_id, out, warnings)?,
+                None => warnings.push(format!("byte {}: xlink:href {href:?} points at nothing in this object", c.at)),
+            }
+            continue;
+        }
+        let lod = lod_of_property(name).or(lod);
+        let semantic = if is_boundary_surface(name) { Some(name) } else { semantic };
+        collect(c, lod, semantic, by_id, out, warnings)?;
+    }
+    Ok(())
+}
+
+/// A `gml:Polygon`: exterior then interiors, each closed ring made open.
+fn polygon(p: &Node, warnings: &mut Vec<String>) -> Result<Option<Surface>, String> {
+    let mut rings = Vec::new();
+    for (k, ring) in p.children.iter().filter(|c| c.name == "exterior" || c.name == "interior").enumerate() {
+        let Some(lr) = ring.child("LinearRing") else { continue };
+        let pts = match ring_points(lr) {
+            Ok(p) => p,
+            Err(e) => {
+                let id = p.id().unwrap_or("?");
+                warnings.push(format!("byte {}: polygon {id}: {e}: dropped", lr.at));
+                if k == 0 {
+                    return Ok(None);
+                }
+                continue;
+            }
+        };
+        rings.push(pts);
+    }
+    if rings.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Surface { rings, semantic: None }))
+}
+
+/// A LinearRing's points (`posList`, or `pos` elements), open.
+fn ring_points(lr: &Node) -> Result<Vec<[f64; 3]>, String> {
+    let mut pts: Vec<[f64; 3]> = Vec::new();
+    if let Some(pl) = lr.child("posList") {
+        let dim: usize = pl.attr("srsDimension").and_then(|d| d.parse().ok()).unwrap_or(3);
+        if !(2..=3).contains(&dim) {
+            return Err(format!("srsDimension {dim}"));
+        }
+        let values: Vec<f64> = pl
+            .text
+            .split_whitespace()
+            .map(|v| v.parse::<f64>().map_err(|_| format!("{v:?} is not a number")))
+            .collect::<Result<_, _>>()?;
+        if !values.len().is_multiple_of(dim) {
+            return Err(format!("posList has {} values, not a multiple of its dimension {dim}", values.len()));
+        }
+        pts.extend(values.chunks_exact(dim).map(|c| [c[0], c[1], if dim == 3 { c[2] } else { 0.0 }]));
+    } else {
+        for pos in lr.children.iter().filter(|c| c.name == "pos") {
+            let v: Vec<f64> = pos
+                .text
+                .split_whitespace()
+                .map(|v| v.parse::<f64>().map_err(|_| format!("{v:?} is not a number")))
+                .collect::<Result<_, _>>()?;
+            match v.as_slice() {
+                [x, y, z] => pts.push([*x, *y, *z]),
+                [x, y] => pts.push([*x, *y, 0.0]),
+                _ => return Err(format!("a pos of {} values", v.len())),
+            }
+        }
+    }
+    if pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    if pts.len() < 3 {
+        return Err(format!("a ring of {} points", pts.len()));
+    }
+    Ok(pts)
+}
+
+/// Simple properties kept as attributes (2.0 `bldg:` and 3.0 names).
+const PROPERTIES: [&str; 11] = [
+    "class",
+    "function",
+    "usage",
+    "yearOfConstruction",
+    "yearOfDemolition",
+    "roofType",
+    "measuredHeight",
+    "storeysAboveGround",
+    "storeysBelowGround",
+    "creationDate",
+    "name",
+];
+
+/// The attributes of a feature: simple properties, generic attributes (2.0 `gen:stringAttribute
+/// name=..`, 3.0 `gen:StringAttribute` with `gen:name`), typed, and `uro:` leaves.
+fn attributes(f: &Node) -> Attributes {
+    let mut a = Attributes::new();
+    for c in &f.children {
+        let name = c.name.as_str();
+        if PROPERTIES.contains(&name) && c.children.is_empty() && !c.text.is_empty() {
+            // creationDate is a date in 2.0 and a dateTime in 3.0: the date is what both say.
+            let text = if name == "creationDate" { c.text.get(..10).unwrap_or(&c.text) } else { c.text.as_str() };
+            a.entry(name.to_owned()).or_insert_with(|| AttributeValue::infer(text));
+        }
+        // 3.0 writes the measured height as con:height/Height with its references.
+        if name == "height"
+            && let Some(h) = c.child("Height")
+            && h.child("status").is_none_or(|s| s.text == "measured")
+            && let Some(v) = h.child("value")
+        {
+            a.entry("measuredHeight".to_owned()).or_insert_with(|| AttributeValue::infer(&v.text));
+        }
+        if name == "genericAttribute" {
+            for g in &c.children {
+                generic(g, &mut a);
+            }
+        } else if name.ends_with("Attribute") && c.prefix == "gen" {
+            generic(c, &mut a);
+        }
+        if c.prefix == "uro" {
+            uro_leaves(c, &mut a);
+        }
+    }
+    a
+}
+
+fn generic(g: &Node, a: &mut Attributes) {
+    let name = g.attr("name").map(str::to_owned).or_else(|| g.child("name").map(|n| n.text.clone()));
+    let Some(name) = name else { return };
+    let text = g.child("value").map(|v| v.text.as_str()).unwrap_or_default();
+    let value = match g.name.to_ascii_lowercase().as_str() {
+        "intattribute" | "doubleattribute" | "measureattribute" => AttributeValue::infer(text),
+        _ => AttributeValue::Text(text.to_owned()),
+    };
+    a.insert(name, value);
+}
+
+fn uro_leaves(n: &Node, a: &mut Attributes) {
+    if n.children.is_empty() {
+        if !n.text.is_empty() {
+            a.entry(format!("uro:{}", n.name)).or_insert_with(|| AttributeValue::infer(&n.text));
+        }
+        return;
+    }
+    for c in &n.children {
+        uro_leaves(c, a);
+    }
+}
