@@ -226,7 +226,7 @@ fn every_cityjson_file_imports_to_valid_tiles() {
     }
 }
 
-/// Every CityGML file with objects (buildings, parts, PLATEAU flood extents) imports to tiles
+/// Every CityGML file (buildings, parts, PLATEAU flood extents, terrain TINs) imports to tiles
 /// that pass the glTF-Validator; the sidecar holds one row per object with geometry of its own,
 /// counted here by a text scan of the GML (a building whose parts carry all its geometry has
 /// none).
@@ -239,11 +239,17 @@ fn every_citygml_file_imports_to_valid_tiles() {
         "citygml/plateau/sapporo-shi_64413325_bldg_6697_op.gml",
         "citygml/plateau/yokosuka-shi/udx/bldg/52397519_bldg_6697_op.gml",
         "citygml/plateau/numazu-shi/udx/fld/52385721_fld_6697_l1_op.gml",
+        "citygml/plateau/yokosuka-shi/udx/dem/523965_dem_6697_05_op.gml",
     ] {
         let text = std::fs::read_to_string(data(rel)).unwrap();
         // Each feature's gml:id and whether geometry comes before its first part.
         let mut with_geometry = std::collections::BTreeSet::new();
-        for tag in ["<bldg:Building gml:id=\"", "<bldg:BuildingPart gml:id=\"", "<wtr:WaterBody gml:id=\""] {
+        for tag in [
+            "<bldg:Building gml:id=\"",
+            "<bldg:BuildingPart gml:id=\"",
+            "<wtr:WaterBody gml:id=\"",
+            "<dem:TINRelief gml:id=\"",
+        ] {
             for chunk in text.split(tag).skip(1) {
                 let id = &chunk[..chunk.find('"').unwrap()];
                 let own =

@@ -7,8 +7,9 @@
 //! elsewhere in the object resolved. Attributes: the `bldg:` properties (function, usage,
 //! measuredHeight, storeysAboveGround...), generic attributes of both versions, typed, and the
 //! PLATEAU `uro:` attributes as `uro:NAME`. Other feature types are read the same way where
-//! they have surfaces (WaterBody, Road, Bridge, CityFurniture, vegetation, LandUse); those
-//! without (Relief, for now) are counted and skipped with a warning.
+//! they have surfaces (WaterBody, Road, Bridge, CityFurniture, vegetation, LandUse); terrain
+//! (`ReliefFeature`) gives one object per `TINRelief` component, its triangles as surfaces.
+//! Other feature types are counted and skipped with a warning.
 //!
 //! Coordinates stay in the file's CRS and axis order (EPSG:6697 is latitude first, as GML
 //! writes it); the CRS comes from the first `srsName` (URN, compound URN or URL form) unless
@@ -220,8 +221,19 @@ fn read_feature(
     out: &mut Imported,
     skipped_kinds: &mut HashMap<String, usize>,
 ) {
-    let kind_name = if f.name == "LandUse" { "LandUse" } else { f.name.as_str() };
-    if !SURFACE_FEATURES.contains(&kind_name) && kind_name != "LandUse" {
+    // Terrain: each TIN component of a relief feature is an object of its own.
+    if f.name == "ReliefFeature" {
+        for c in f.children.iter().filter(|c| c.name == "reliefComponent").flat_map(|c| &c.children) {
+            if c.name == "TINRelief" {
+                read_feature(c, None, opts, out, skipped_kinds);
+            } else {
+                *skipped_kinds.entry(format!("{}:{}", c.prefix, c.name)).or_default() += 1;
+            }
+        }
+        return;
+    }
+    let kind_name = f.name.as_str();
+    if !SURFACE_FEATURES.contains(&kind_name) && kind_name != "LandUse" && kind_name != "TINRelief" {
         *skipped_kinds.entry(format!("{}:{}", f.prefix, f.name)).or_default() += 1;
         return;
     }
@@ -260,7 +272,9 @@ fn read_object(
     let mut by_id: HashMap<&str, &Node> = HashMap::new();
     index_ids(f, &mut by_id);
     let mut found: LodSurfaces = Vec::new();
-    collect(f, None, None, &by_id, &mut found, &mut warnings)?;
+    // Relief components say their LoD in a `lod` element rather than in property names.
+    let own_lod = f.child("lod").and_then(|l| l.text.trim().parse::<u8>().ok());
+    collect(f, own_lod, None, &by_id, &mut found, &mut warnings)?;
     let mut lods: Vec<u8> = found.iter().map(|(l, _, _)| *l).collect();
     lods.sort_unstable();
     lods.dedup();

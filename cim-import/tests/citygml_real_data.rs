@@ -62,10 +62,12 @@ fn object_counts_match_the_data_readme() {
         yokosuka.objects.iter().any(|o| o.object.attributes.keys().any(|k| k.starts_with("uro:"))),
         "uro: attributes are kept"
     );
-    // The terrain is not read yet: counted and reported, not an error.
+    // Terrain: one object per TIN, every triangle of the file a surface.
     let dem = read("citygml/plateau/yokosuka-shi/udx/dem/523965_dem_6697_05_op.gml");
-    assert!(dem.objects.is_empty());
-    assert!(dem.warnings.iter().any(|w| w.reason.contains("ReliefFeature")), "{:?}", dem.warnings);
+    let text = std::fs::read_to_string(data("citygml/plateau/yokosuka-shi/udx/dem/523965_dem_6697_05_op.gml")).unwrap();
+    assert_eq!(counts(&dem), BTreeMap::from([(Terrain, text.matches("<dem:TINRelief").count())]));
+    let triangles: usize = dem.objects.iter().map(|o| o.surfaces.len()).sum();
+    assert_eq!(triangles, text.matches("<gml:Triangle>").count());
 }
 
 #[test]
