@@ -131,14 +131,16 @@ enum Command {
     /// EXT_structural_metadata (coarse LoD1 blocks above, the chosen LoD in the leaves) and a
     /// features.csv sidecar in the tileset's local ENU metres (see docs/adr/0003).
     Import {
-        /// CityJSON (.json, .city.json), CityJSONSeq (.city.jsonl), GeoJSON footprints
-        /// (.geojson) and OSM extracts (.osm.pbf); footprints are extruded to LoD1.
+        /// CityJSON (.json, .city.json), CityJSONSeq (.city.jsonl), CityGML 2.0/3.0 (.gml,
+        /// .xml), GeoJSON footprints (.geojson) and OSM extracts (.osm.pbf); footprints are
+        /// extruded to LoD1.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Output folder (replaced when the import succeeds).
         #[arg(short, long)]
         out: PathBuf,
-        /// The CRS of inputs that declare none, e.g. EPSG:7415 (GeoJSON and OSM are WGS84).
+        /// The CRS of inputs that declare none, e.g. EPSG:7415 (GeoJSON and OSM are WGS84);
+        /// for CityGML it overrides the file's srsName.
         #[arg(long)]
         crs: Option<String>,
         /// Level of detail to tile, e.g. 1.2 or 2.2 (default: each object's highest).
@@ -152,6 +154,15 @@ enum Command {
         /// them).
         #[arg(long, default_value_t = 10.0)]
         default_height: f64,
+    },
+    /// Read a CityGML file without tiling it, streamed: objects by kind, the CRS, warnings,
+    /// and how fast it read (MB/s, objects/s) with the peak memory.
+    Inspect {
+        /// A CityGML 2.0/3.0 file.
+        input: PathBuf,
+        /// The CRS, instead of the file's srsName.
+        #[arg(long)]
+        crs: Option<String>,
     },
     /// Write a synthetic city and query files for `citytwin query`: clustered districts over
     /// 40 x 40 km, footprint shapes from the real Wuhan footprints in $CITYTWIN_DATA.
@@ -217,6 +228,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Simulate { broker, sensors, rate, seconds, seed, replay } => {
             simulate(&broker, sensors, rate, seconds, seed, replay.as_deref())
         }
+        Command::Inspect { input, crs } => inspect(&input, crs.as_deref()),
         Command::Import { inputs, out, crs, lod, height_attr, default_height } => {
             if !(default_height.is_finite() && default_height > 0.0) {
                 bail!("--default-height must be a positive number of metres, not {default_height}");
@@ -540,7 +552,16 @@ fn import(
     for path in inputs {
         bar.set_message(format!("reading {}", path.display()));
         let name = path.to_string_lossy().to_ascii_lowercase();
-        let imp = if name.ends_with(".jsonl") {
+        let imp = if name.ends_with(".gml") || name.ends_with(".xml") {
+            // Streamed: a batch of objects at a time into the store.
+            let gml = cim_import::CityGmlOptions { lod: opts.lod.clone(), crs: crs.clone() };
+            cim_import::stream_citygml(path, &gml, &mut |declared, batch| {
+                objects += batch.len();
+                store.add(path, &crs_of(path, declared)?, batch)?;
+                bar.set_message(format!("reading {}: {objects} objects", path.display()));
+                Ok(())
+            })?
+        } else if name.ends_with(".jsonl") {
             cim_import::stream_cityjson_seq(path, &opts, &mut |declared, batch| {
                 objects += batch.len();
                 store.add(path, &crs_of(path, declared)?, batch)?;
@@ -552,9 +573,6 @@ fn import(
                 cim_import::read_geojson_footprints(path, extrude)?
             } else if name.ends_with(".pbf") {
                 cim_import::read_osm_buildings(path, extrude)?
-            } else if name.ends_with(".gml") || name.ends_with(".xml") {
-                let gml = cim_import::CityGmlOptions { lod: opts.lod.clone(), crs: crs.clone() };
-                cim_import::read_citygml(path, &gml)?
             } else {
                 cim_import::read_cityjson(path, &opts)?
             };
@@ -654,6 +672,47 @@ fn write_cityjsonseq(n: usize, seed: u64, path: &Path) -> Result<()> {
 }
 
 /// The process's peak resident memory (Linux: VmHWM), in bytes.
+/// `citytwin inspect`: streams a CityGML file and counts what it holds.
+fn inspect(input: &Path, crs: Option<&str>) -> Result<()> {
+    let crs = crs.map(Crs::parse).transpose().context("--crs")?;
+    let opts = cim_import::CityGmlOptions { crs, ..Default::default() };
+    let start = Instant::now();
+    let mut kinds: std::collections::BTreeMap<String, usize> = Default::default();
+    let (mut objects, mut surfaces) = (0usize, 0usize);
+    let imp = cim_import::stream_citygml(input, &opts, &mut |_, batch| {
+        objects += batch.len();
+        for o in batch {
+            *kinds.entry(o.object.kind.to_string()).or_default() += 1;
+            surfaces += o.surfaces.len();
+        }
+        Ok(())
+    })?;
+    let seconds = start.elapsed().as_secs_f64().max(1e-9);
+    let bytes = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+    for w in &imp.warnings {
+        eprintln!("warning: {w}");
+    }
+    for s in &imp.skipped {
+        eprintln!("skipped: {s}");
+    }
+    let by_kind: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    println!(
+        "{}: {objects} objects ({}), {surfaces} surfaces, CRS EPSG:{}; {} warnings, {} skipped",
+        input.display(),
+        by_kind.join(", "),
+        imp.crs.as_ref().map_or(0, Crs::epsg),
+        imp.warnings.len(),
+        imp.skipped.len()
+    );
+    println!(
+        "{{\"bytes\":{bytes},\"objects\":{objects},\"seconds\":{seconds:.3},\"mb_per_s\":{:.1},\"objects_per_s\":{:.0},\"peak_mib\":{}}}",
+        bytes as f64 / 1e6 / seconds,
+        objects as f64 / seconds,
+        peak_memory().map_or("null".into(), |b| format!("{:.0}", b as f64 / 1_048_576.0))
+    );
+    Ok(())
+}
+
 fn peak_memory() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

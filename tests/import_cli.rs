@@ -273,6 +273,25 @@ fn every_citygml_file_imports_to_valid_tiles() {
     }
 }
 
+/// `citytwin inspect` streams a CityGML file and reports what a text scan of it counts, and its
+/// speed and peak memory as a JSON line.
+#[test]
+fn inspect_counts_a_citygml_file() {
+    let path = data("citygml/plateau/yokosuka-shi/udx/bldg/52397519_bldg_6697_op.gml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (buildings, parts) = (text.matches("<bldg:Building ").count(), text.matches("<bldg:BuildingPart ").count());
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(["inspect", path.to_str().unwrap()]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let want = format!("{} objects ({buildings} Building, {parts} BuildingPart)", buildings + parts);
+    assert!(stdout.contains(&want) && stdout.contains("EPSG:6697"), "{want} in {stdout}");
+    let json: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(json["bytes"].as_u64().unwrap(), text.len() as u64);
+    assert!(json["mb_per_s"].as_f64().unwrap() > 0.0 && json["peak_mib"].as_f64().unwrap() > 0.0, "{json}");
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(["inspect", "/nonexistent.gml"]).output().unwrap();
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("/nonexistent.gml"));
+}
+
 /// The ECEF of every vertex in a tileset.
 fn ecef_vertices(dir: &Path) -> Vec<[f64; 3]> {
     let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();

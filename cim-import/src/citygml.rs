@@ -22,6 +22,7 @@ use city_core::{AttributeValue, Attributes, CityObject, Crs, GeometryRef, Lod, O
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
+use crate::cityjson::ObjectSink;
 use crate::{ImportError, Imported, ImportedObject, LodChoice, Skipped, Surface};
 
 /// How to read a CityGML file.
@@ -88,14 +89,49 @@ pub fn crs_of_srs_name(srs: &str) -> Result<Crs, String> {
     Crs::parse(&first).map_err(|e| format!("srsName {srs:?}: {e}"))
 }
 
-/// Reads a CityGML 2.0 or 3.0 file.
+/// Objects handed to the sink at a time.
+const BATCH_OBJECTS: usize = 1_000;
+
+/// Reads a CityGML 2.0 or 3.0 file, all its objects at once.
 pub fn read_citygml(path: &Path, opts: &CityGmlOptions) -> Result<Imported, ImportError> {
     let file = std::fs::File::open(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
     read_citygml_from(std::io::BufReader::with_capacity(1 << 16, file), path, opts)
 }
 
-/// Reads CityGML from a reader; `path` names it in messages.
+/// Reads CityGML from a reader, all its objects at once; `path` names it in messages.
 pub fn read_citygml_from(input: impl BufRead, path: &Path, opts: &CityGmlOptions) -> Result<Imported, ImportError> {
+    let mut objects = Vec::new();
+    let mut imp = stream_citygml_from(input, path, opts, &mut |_, batch| {
+        objects.extend(batch);
+        Ok(())
+    })?;
+    imp.objects = objects;
+    Ok(imp)
+}
+
+/// Streams a CityGML file: objects go to `sink` a batch at a time with the file's CRS, and are
+/// not kept; the result holds the CRS, warnings and skipped objects.
+pub fn stream_citygml(path: &Path, opts: &CityGmlOptions, sink: &mut ObjectSink<'_>) -> Result<Imported, ImportError> {
+    let file = std::fs::File::open(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
+    stream_citygml_from(std::io::BufReader::with_capacity(1 << 16, file), path, opts, sink)
+}
+
+/// The CRS: `--crs`, else the file's first `srsName`.
+fn resolve_crs(opts: &CityGmlOptions, srs: Option<&str>) -> Result<Crs, String> {
+    match (&opts.crs, srs) {
+        (Some(c), _) => Ok(c.clone()),
+        (None, Some(s)) => crs_of_srs_name(s).map_err(|r| format!("{r}; give the CRS with --crs")),
+        (None, None) => Err("no srsName anywhere: give the CRS with --crs".into()),
+    }
+}
+
+/// [`stream_citygml`] from a reader; `path` names it in messages.
+pub fn stream_citygml_from(
+    input: impl BufRead,
+    path: &Path,
+    opts: &CityGmlOptions,
+    sink: &mut ObjectSink<'_>,
+) -> Result<Imported, ImportError> {
     let fail =
         |at: u64, reason: String| ImportError::Format { file: path.to_owned(), reason: format!("byte {at}: {reason}") };
     let mut reader = Reader::from_reader(input);
@@ -164,6 +200,10 @@ pub fn read_citygml_from(input: impl BufRead, path: &Path, opts: &CityGmlOptions
                         for feature in &done.children {
                             read_feature(feature, None, opts, &mut out, &mut skipped_kinds);
                         }
+                        if out.objects.len() >= BATCH_OBJECTS {
+                            let crs = resolve_crs(opts, srs.as_deref()).map_err(|r| fail(done.at, r))?;
+                            sink(Some(&crs), std::mem::take(&mut out.objects))?;
+                        }
                     }
                 }
             }
@@ -182,10 +222,11 @@ pub fn read_citygml_from(input: impl BufRead, path: &Path, opts: &CityGmlOptions
         let reason = format!("{n} {kind} features skipped (not read yet)");
         out.warnings.push(Skipped { file: path.to_owned(), id: String::new(), reason });
     }
-    if out.crs.is_none() {
-        let srs = srs.ok_or_else(|| fail(0, "no srsName anywhere: give the CRS with --crs".into()))?;
-        out.crs = Some(crs_of_srs_name(&srs).map_err(|r| fail(0, format!("{r}; give the CRS with --crs")))?);
+    let crs = resolve_crs(opts, srs.as_deref()).map_err(|r| fail(0, r))?;
+    if !out.objects.is_empty() {
+        sink(Some(&crs), std::mem::take(&mut out.objects))?;
     }
+    out.crs = Some(crs);
     Ok(out)
 }
 

@@ -34,9 +34,11 @@ mod tileset_writer;
 mod triangulate;
 
 pub use city_store::CityStore;
-pub use citygml::{CityGmlOptions, crs_of_srs_name, read_citygml, read_citygml_from};
+pub use citygml::{
+    CityGmlOptions, crs_of_srs_name, read_citygml, read_citygml_from, stream_citygml, stream_citygml_from,
+};
 pub use cityjson::{
-    CityJsonOptions, LodChoice, read_cityjson, read_cityjson_seq, read_cityjson_str, stream_cityjson_seq,
+    CityJsonOptions, LodChoice, ObjectSink, read_cityjson, read_cityjson_seq, read_cityjson_str, stream_cityjson_seq,
 };
 pub use error::{ImportError, Skipped};
 pub use geojson_footprints::{ExtrudeOptions, read_geojson_footprints};
