@@ -287,7 +287,11 @@ fn read_feature(
                 id: id.clone(),
                 reason,
             }));
-            out.objects.push(o);
+            if o.object.kind == ObjectKind::Terrain {
+                out.objects.extend(split_terrain(o, TERRAIN_PIECE_TRIANGLES));
+            } else {
+                out.objects.push(o);
+            }
         }
         Err(reason) => out.skipped.push(Skipped { file: out.file.clone(), id: id.clone(), reason }),
     }
@@ -296,6 +300,60 @@ fn read_feature(
             read_feature(part, Some(&id), opts, out, skipped_kinds);
         }
     }
+}
+
+/// Triangles in one piece of terrain at most (about): a TIN is cut into square cells so that it
+/// tiles like the city around it instead of being one feature in one tile.
+const TERRAIN_PIECE_TRIANGLES: usize = 5_000;
+
+/// Cuts a terrain object of more than `max` triangles into square cells by triangle centroid:
+/// pieces `ID/I-J` whose parent is the TIN, each with its own footprint and z range.
+fn split_terrain(o: ImportedObject, max: usize) -> Vec<ImportedObject> {
+    let n = o.surfaces.len();
+    if n <= max {
+        return vec![o];
+    }
+    let side = (n as f64 / max as f64).sqrt().ceil() as usize;
+    let centroid = |s: &Surface| {
+        let r = &s.rings[0];
+        let k = r.len() as f64;
+        [r.iter().map(|p| p[0]).sum::<f64>() / k, r.iter().map(|p| p[1]).sum::<f64>() / k]
+    };
+    let centres: Vec<[f64; 2]> = o.surfaces.iter().map(centroid).collect();
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for c in &centres {
+        for i in 0..2 {
+            lo[i] = lo[i].min(c[i]);
+            hi[i] = hi[i].max(c[i]);
+        }
+    }
+    let cell = |c: &[f64; 2], i: usize| {
+        let t = (c[i] - lo[i]) / (hi[i] - lo[i]).max(f64::MIN_POSITIVE);
+        ((t * side as f64) as usize).min(side - 1)
+    };
+    let mut cells: std::collections::BTreeMap<(usize, usize), Vec<Surface>> = Default::default();
+    for (s, c) in o.surfaces.into_iter().zip(&centres) {
+        cells.entry((cell(c, 0), cell(c, 1))).or_default().push(s);
+    }
+    cells
+        .into_iter()
+        .map(|((i, j), surfaces)| {
+            let (mut z_min_m, mut z_max_m) = (f64::INFINITY, f64::NEG_INFINITY);
+            for p in surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
+                z_min_m = z_min_m.min(p[2]);
+                z_max_m = z_max_m.max(p[2]);
+            }
+            let object = CityObject {
+                id: format!("{}/{i}-{j}", o.object.id),
+                parent: Some(o.object.id.clone()),
+                footprint: crate::cityjson::footprint(&surfaces),
+                z_min_m,
+                z_max_m,
+                ..o.object.clone()
+            };
+            ImportedObject { object, surfaces }
+        })
+        .collect()
 }
 
 /// Polygons of one LoD: (LoD, semantic surface type, surface).
@@ -573,5 +631,51 @@ fn uro_leaves(n: &Node, a: &mut Attributes) {
     }
     for c in &n.children {
         uro_leaves(c, a);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_tin_is_cut_into_cells_keeping_every_triangle() {
+        // 100 x 100 squares of 10 m, two triangles each: 20,000 triangles.
+        let mut surfaces = Vec::new();
+        for i in 0..100 {
+            for j in 0..100 {
+                let (x, y) = (f64::from(i) * 10.0, f64::from(j) * 10.0);
+                let z = f64::from(i + j) * 0.1;
+                surfaces
+                    .push(Surface { rings: vec![vec![[x, y, z], [x + 10.0, y, z], [x, y + 10.0, z]]], semantic: None });
+                surfaces.push(Surface {
+                    rings: vec![vec![[x + 10.0, y, z], [x + 10.0, y + 10.0, z], [x, y + 10.0, z]]],
+                    semantic: None,
+                });
+            }
+        }
+        let o = ImportedObject {
+            object: CityObject {
+                id: "tin".into(),
+                kind: ObjectKind::Terrain,
+                parent: None,
+                footprint: geo::MultiPolygon(vec![]),
+                z_min_m: 0.0,
+                z_max_m: 19.8,
+                lods: Vec::new(),
+                attributes: Attributes::new(),
+            },
+            surfaces,
+        };
+        let pieces = split_terrain(o, 5_000);
+        assert_eq!(pieces.len(), 4, "20,000 triangles in cells of at most about 5,000: 2 x 2");
+        assert_eq!(pieces.iter().map(|p| p.surfaces.len()).sum::<usize>(), 20_000);
+        for p in &pieces {
+            assert_eq!(p.object.parent.as_deref(), Some("tin"));
+            assert!(p.object.id.starts_with("tin/"));
+            let b = p.object.bbox2().unwrap();
+            assert!(b.max[0] - b.min[0] <= 520.0 && b.max[1] - b.min[1] <= 520.0, "{b:?}");
+            assert!(p.object.z_max_m > p.object.z_min_m);
+        }
     }
 }
