@@ -263,7 +263,7 @@ mod tests {
 
     fn cube(id: &str, x: f64, attrs: &[(&str, f64)]) -> ImportedObject {
         let c = |dx: f64, dy: f64, dz: f64| [x + dx, 447_000.0 + dy, dz];
-        let face = |r: [[f64; 3]; 4]| Surface { rings: vec![r.to_vec()], semantic: None };
+        let face = |r: [[f64; 3]; 4]| Surface { rings: vec![r.to_vec()], semantic: None, texture: None };
         let surfaces = vec![
             face([c(0., 0., 0.), c(0., 1., 0.), c(1., 1., 0.), c(1., 0., 0.)]),
             face([c(0., 0., 1.), c(1., 0., 1.), c(1., 1., 1.), c(0., 1., 1.)]),

@@ -19,11 +19,11 @@ use std::io::BufRead;
 use std::path::Path;
 
 use city_core::{AttributeValue, Attributes, CityObject, Crs, GeometryRef, Lod, ObjectKind};
-use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
 
+use crate::citygml_appearance::Appearances;
 use crate::cityjson::ObjectSink;
-use crate::{ImportError, Imported, ImportedObject, LodChoice, Skipped, Surface};
+use crate::gml_members::{Node, fail, for_each_member};
+use crate::{ImportError, Imported, ImportedObject, LodChoice, Skipped, Surface, SurfaceTexture};
 
 /// How to read a CityGML file.
 #[derive(Debug, Clone, Default)]
@@ -32,51 +32,6 @@ pub struct CityGmlOptions {
     pub lod: LodChoice,
     /// The CRS, instead of the file's `srsName`.
     pub crs: Option<Crs>,
-}
-
-/// One element of a city object's subtree.
-#[derive(Debug, Default)]
-struct Node {
-    /// Local name (`Building`, `posList`).
-    name: String,
-    /// Namespace prefix as written (`bldg`, `uro`; empty for the default namespace).
-    prefix: String,
-    /// Attributes by qualified name (`gml:id`, `xlink:href`, `srsDimension`).
-    attrs: Vec<(String, String)>,
-    /// Text content.
-    text: String,
-    children: Vec<Node>,
-    /// Byte offset of its start tag in the file.
-    at: u64,
-}
-
-impl Node {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name || k.rsplit(':').next() == Some(name)).map(|(_, v)| v.as_str())
-    }
-
-    fn id(&self) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == "gml:id" || k == "id").map(|(_, v)| v.as_str())
-    }
-
-    fn child(&self, name: &str) -> Option<&Node> {
-        self.children.iter().find(|c| c.name == name)
-    }
-}
-
-fn node(e: &BytesStart<'_>, at: u64) -> Result<Node, String> {
-    let qname = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-    let (prefix, name) = match qname.split_once(':') {
-        Some((p, n)) => (p.to_owned(), n.to_owned()),
-        None => (String::new(), qname),
-    };
-    let mut attrs = Vec::new();
-    for a in e.attributes() {
-        let a = a.map_err(|err| err.to_string())?;
-        let v = a.unescape_value().map_err(|err| err.to_string())?.into_owned();
-        attrs.push((String::from_utf8_lossy(a.key.as_ref()).into_owned(), v));
-    }
-    Ok(Node { name, prefix, attrs, at, ..Default::default() })
 }
 
 /// The EPSG code of a `srsName`: `EPSG:n`, URNs, compound URNs (`urn:ogc:def:crs,crs:EPSG::25833,
@@ -92,10 +47,16 @@ pub fn crs_of_srs_name(srs: &str) -> Result<Crs, String> {
 /// Objects handed to the sink at a time.
 const BATCH_OBJECTS: usize = 1_000;
 
-/// Reads a CityGML 2.0 or 3.0 file, all its objects at once.
+/// Reads a CityGML 2.0 or 3.0 file, all its objects at once (textures from its global
+/// appearances included).
 pub fn read_citygml(path: &Path, opts: &CityGmlOptions) -> Result<Imported, ImportError> {
-    let file = std::fs::File::open(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
-    read_citygml_from(std::io::BufReader::with_capacity(1 << 16, file), path, opts)
+    let mut objects = Vec::new();
+    let mut imp = stream_citygml(path, opts, &mut |_, batch| {
+        objects.extend(batch);
+        Ok(())
+    })?;
+    imp.objects = objects;
+    Ok(imp)
 }
 
 /// Reads CityGML from a reader, all its objects at once; `path` names it in messages.
@@ -110,10 +71,20 @@ pub fn read_citygml_from(input: impl BufRead, path: &Path, opts: &CityGmlOptions
 }
 
 /// Streams a CityGML file: objects go to `sink` a batch at a time with the file's CRS, and are
-/// not kept; the result holds the CRS, warnings and skipped objects.
+/// not kept; the result holds the CRS, warnings, skipped objects and texture images. A first
+/// pass reads the global appearances (PLATEAU writes them after the objects they texture).
 pub fn stream_citygml(path: &Path, opts: &CityGmlOptions, sink: &mut ObjectSink<'_>) -> Result<Imported, ImportError> {
-    let file = std::fs::File::open(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
-    stream_citygml_from(std::io::BufReader::with_capacity(1 << 16, file), path, opts, sink)
+    let open = || {
+        std::fs::File::open(path)
+            .map(|f| std::io::BufReader::with_capacity(1 << 16, f))
+            .map_err(|source| ImportError::Io { file: path.to_owned(), source })
+    };
+    let mut apps = Appearances::default();
+    for_each_member(open()?, path, &["appearanceMember"], &mut |member, _| {
+        apps.add(&member, path);
+        Ok(())
+    })?;
+    stream_members(open()?, path, opts, &mut apps, sink)
 }
 
 /// The CRS: `--crs`, else the file's first `srsName`.
@@ -125,114 +96,62 @@ fn resolve_crs(opts: &CityGmlOptions, srs: Option<&str>) -> Result<Crs, String> 
     }
 }
 
-/// [`stream_citygml`] from a reader; `path` names it in messages.
+/// [`stream_citygml`] from a reader, in one pass: appearances inside the objects are read,
+/// global ones (after the objects) are not; `path` names it in messages.
 pub fn stream_citygml_from(
     input: impl BufRead,
     path: &Path,
     opts: &CityGmlOptions,
     sink: &mut ObjectSink<'_>,
 ) -> Result<Imported, ImportError> {
-    let fail =
-        |at: u64, reason: String| ImportError::Format { file: path.to_owned(), reason: format!("byte {at}: {reason}") };
-    let mut reader = Reader::from_reader(input);
-    reader.config_mut().check_end_names = true;
-    let mut buf = Vec::new();
+    stream_members(input, path, opts, &mut Appearances::default(), sink)
+}
+
+/// The objects of `input`, textured from `apps` (and the appearances inside them).
+fn stream_members(
+    input: impl BufRead,
+    path: &Path,
+    opts: &CityGmlOptions,
+    appearances: &mut Appearances,
+    sink: &mut ObjectSink<'_>,
+) -> Result<Imported, ImportError> {
     let mut out = Imported {
         file: path.to_owned(),
         crs: opts.crs.clone(),
         objects: Vec::new(),
         skipped: Vec::new(),
         warnings: Vec::new(),
+        textures: Vec::new(),
     };
-    let mut srs: Option<String> = None;
-    let mut root_seen = false;
-    // The open elements of the city object being read (empty: between objects).
-    let mut stack: Vec<Node> = Vec::new();
     let mut skipped_kinds: HashMap<String, usize> = HashMap::new();
-    loop {
-        let at = reader.buffer_position();
-        let event = reader.read_event_into(&mut buf).map_err(|e| fail(reader.error_position(), e.to_string()))?;
-        let empty = matches!(&event, Event::Empty(_));
-        match event {
-            Event::DocType(_) => return Err(fail(at, "a DOCTYPE: DTDs and entities are not read".into())),
-            Event::Start(e) | Event::Empty(e) if stack.is_empty() => {
-                let n = node(&e, at).map_err(|r| fail(at, r))?;
-                if !root_seen {
-                    root_seen = true;
-                    if n.name != "CityModel" {
-                        return Err(fail(at, format!("not CityGML: the root is <{}>", n.name)));
-                    }
-                }
-                if srs.is_none() {
-                    srs = n.attr("srsName").map(str::to_owned);
-                }
-                if n.name == "cityObjectMember" && !empty {
-                    stack.push(n);
-                }
-            }
-            Event::Start(e) => stack.push(node(&e, at).map_err(|r| fail(at, r))?),
-            Event::Empty(e) => {
-                let n = node(&e, at).map_err(|r| fail(at, r))?;
-                if let Some(parent) = stack.last_mut() {
-                    parent.children.push(n);
-                }
-            }
-            Event::Text(t) if !stack.is_empty() => {
-                let s = t.unescape().map_err(|e| fail(at, e.to_string()))?;
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(s.trim());
-                }
-            }
-            Event::CData(t) if !stack.is_empty() => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&String::from_utf8_lossy(&t));
-                }
-            }
-            Event::End(_) if !stack.is_empty() => {
-                let done = stack.pop().unwrap_or_default();
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(done),
-                    None => {
-                        // A whole city object.
-                        if srs.is_none() {
-                            srs = first_srs(&done);
-                        }
-                        for feature in &done.children {
-                            read_feature(feature, None, opts, &mut out, &mut skipped_kinds);
-                        }
-                        if out.objects.len() >= BATCH_OBJECTS {
-                            let crs = resolve_crs(opts, srs.as_deref()).map_err(|r| fail(done.at, r))?;
-                            sink(Some(&crs), std::mem::take(&mut out.objects))?;
-                        }
-                    }
-                }
-            }
-            Event::Eof => break,
-            _ => {}
+    let srs = for_each_member(input, path, &["cityObjectMember", "appearanceMember"], &mut |member, srs| {
+        if member.name == "appearanceMember" {
+            // Global appearances come after the objects they texture: read in a first pass
+            // (`stream_citygml`), not here.
+            return Ok(());
         }
-        buf.clear();
-    }
-    if !root_seen {
-        return Err(fail(0, "no root element".into()));
-    }
-    if let Some(open) = stack.first() {
-        return Err(fail(open.at, format!("<{}> is never closed", open.name)));
-    }
+        for feature in &member.children {
+            read_feature(feature, None, opts, appearances, &mut out, &mut skipped_kinds);
+        }
+        if out.objects.len() >= BATCH_OBJECTS {
+            let crs = resolve_crs(opts, srs).map_err(|r| fail(path, member.at, r))?;
+            sink(Some(&crs), std::mem::take(&mut out.objects))?;
+        }
+        Ok(())
+    })?;
     for (kind, n) in skipped_kinds {
         let reason = format!("{n} {kind} features skipped (not read yet)");
         out.warnings.push(Skipped { file: path.to_owned(), id: String::new(), reason });
     }
-    let crs = resolve_crs(opts, srs.as_deref()).map_err(|r| fail(0, r))?;
+    let crs = resolve_crs(opts, srs.as_deref()).map_err(|r| fail(path, 0, r))?;
     if !out.objects.is_empty() {
         sink(Some(&crs), std::mem::take(&mut out.objects))?;
     }
     out.crs = Some(crs);
+    out.textures = appearances.images.clone();
+    let warnings = appearances.warnings.drain(..);
+    out.warnings.extend(warnings.map(|reason| Skipped { file: path.to_owned(), id: String::new(), reason }));
     Ok(out)
-}
-
-/// The first `srsName` in a subtree.
-fn first_srs(n: &Node) -> Option<String> {
-    n.attr("srsName").map(str::to_owned).or_else(|| n.children.iter().find_map(first_srs))
 }
 
 /// Feature types whose geometry is read like a building's.
@@ -259,6 +178,7 @@ fn read_feature(
     f: &Node,
     parent: Option<&str>,
     opts: &CityGmlOptions,
+    apps: &mut Appearances,
     out: &mut Imported,
     skipped_kinds: &mut HashMap<String, usize>,
 ) {
@@ -266,7 +186,7 @@ fn read_feature(
     if f.name == "ReliefFeature" {
         for c in f.children.iter().filter(|c| c.name == "reliefComponent").flat_map(|c| &c.children) {
             if c.name == "TINRelief" {
-                read_feature(c, None, opts, out, skipped_kinds);
+                read_feature(c, None, opts, apps, out, skipped_kinds);
             } else {
                 *skipped_kinds.entry(format!("{}:{}", c.prefix, c.name)).or_default() += 1;
             }
@@ -279,7 +199,11 @@ fn read_feature(
         return;
     }
     let id = f.id().map_or_else(|| format!("{}@{}", f.name, f.at), str::to_owned);
-    match read_object(f, &id, parent, opts) {
+    // Appearances inside the object (3DCityDB exports) before its geometry.
+    for a in f.children.iter().filter(|c| c.name == "appearance") {
+        apps.add(a, &out.file.clone());
+    }
+    match read_object(f, &id, parent, opts, apps) {
         Ok((o, warnings)) => {
             let file = out.file.clone();
             out.warnings.extend(warnings.into_iter().map(|reason| Skipped {
@@ -297,7 +221,7 @@ fn read_feature(
     }
     for prop in f.children.iter().filter(|c| PART_PROPERTIES.contains(&c.name.as_str())) {
         for part in &prop.children {
-            read_feature(part, Some(&id), opts, out, skipped_kinds);
+            read_feature(part, Some(&id), opts, apps, out, skipped_kinds);
         }
     }
 }
@@ -365,6 +289,7 @@ fn read_object(
     id: &str,
     parent: Option<&str>,
     opts: &CityGmlOptions,
+    apps: &Appearances,
 ) -> Result<(ImportedObject, Vec<String>), String> {
     let mut warnings = Vec::new();
     // Polygons with a gml:id anywhere in the object, for xlink:href.
@@ -373,7 +298,7 @@ fn read_object(
     let mut found: LodSurfaces = Vec::new();
     // Relief components say their LoD in a `lod` element rather than in property names.
     let own_lod = f.child("lod").and_then(|l| l.text.trim().parse::<u8>().ok());
-    collect(f, own_lod, None, &by_id, &mut found, &mut warnings)?;
+    collect(f, own_lod, None, &by_id, apps, &mut found, &mut warnings)?;
     let mut lods: Vec<u8> = found.iter().map(|(l, _, _)| *l).collect();
     lods.sort_unstable();
     lods.dedup();
@@ -387,7 +312,7 @@ fn read_object(
     let mut surfaces: Vec<Surface> = at_lod
         .into_iter()
         .filter(|(_, s, _)| !semantic || s.is_some())
-        .map(|(_, sem, s)| Surface { rings: s.rings.clone(), semantic: sem.clone() })
+        .map(|(_, sem, s)| Surface { semantic: sem.clone(), ..s.clone() })
         .collect();
     // In the file's units (degrees for a geographic CRS), so only what has no area at all.
     surfaces.retain(|s| {
@@ -463,6 +388,7 @@ fn collect(
     lod: Option<u8>,
     semantic: Option<&str>,
     by_id: &HashMap<&str, &Node>,
+    apps: &Appearances,
     out: &mut LodSurfaces,
     warnings: &mut Vec<String>,
 ) -> Result<(), String> {
@@ -473,7 +399,7 @@ fn collect(
         }
         if name == "Polygon" || name == "Triangle" {
             if let Some(l) = lod
-                && let Some(s) = polygon(c, warnings)?
+                && let Some(s) = polygon(c, apps, warnings)?
             {
                 out.push((l, semantic.map(str::to_owned), s));
             }
@@ -483,25 +409,27 @@ fn collect(
             let key = href.trim_start_matches('#');
             match by_id.get(key) {
                 Some(target) if target.name == "Polygon" => {
-                    if let Some(s) = polygon(target, warnings)? {
+                    if let Some(s) = polygon(target, apps, warnings)? {
                         out.push((l, semantic.map(str::to_owned), s));
                     }
                 }
-                Some(target) => collect(target, Some(l), semantic, by_id, out, warnings)?,
+                Some(target) => collect(target, Some(l), semantic, by_id, apps, out, warnings)?,
                 None => warnings.push(format!("byte {}: xlink:href {href:?} points at nothing in this object", c.at)),
             }
             continue;
         }
         let lod = lod_of_property(name).or(lod);
         let semantic = if is_boundary_surface(name) { Some(name) } else { semantic };
-        collect(c, lod, semantic, by_id, out, warnings)?;
+        collect(c, lod, semantic, by_id, apps, out, warnings)?;
     }
     Ok(())
 }
 
 /// A `gml:Polygon`: exterior then interiors, each closed ring made open.
-fn polygon(p: &Node, warnings: &mut Vec<String>) -> Result<Option<Surface>, String> {
+fn polygon(p: &Node, apps: &Appearances, warnings: &mut Vec<String>) -> Result<Option<Surface>, String> {
     let mut rings = Vec::new();
+    // Texture coordinates per ring, while every ring so far has them from the same image.
+    let mut uv: Option<(u32, Vec<Vec<[f32; 2]>>)> = Some((u32::MAX, Vec::new()));
     for (k, ring) in p.children.iter().filter(|c| c.name == "exterior" || c.name == "interior").enumerate() {
         let Some(lr) = ring.child("LinearRing") else { continue };
         let pts = match ring_points(lr) {
@@ -515,12 +443,34 @@ fn polygon(p: &Node, warnings: &mut Vec<String>) -> Result<Option<Surface>, Stri
                 continue;
             }
         };
+        uv = match (uv, lr.id().and_then(|id| apps.ring(id))) {
+            (Some((img, mut list)), Some((image, coords))) if img == u32::MAX || img == image => {
+                // Coordinates as written close the ring like its points: drop the repeat.
+                let open = if coords.len() == pts.len() + 1 { &coords[..pts.len()] } else { coords };
+                if open.len() == pts.len() {
+                    list.push(open.to_vec());
+                    Some((image, list))
+                } else {
+                    let id = lr.id().unwrap_or("?");
+                    warnings.push(format!(
+                        "byte {}: ring {id}: {} texture coordinates for {} points: untextured",
+                        lr.at,
+                        coords.len(),
+                        pts.len()
+                    ));
+                    None
+                }
+            }
+            _ => None,
+        };
         rings.push(pts);
     }
     if rings.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Surface { rings, semantic: None }))
+    let texture = uv.filter(|(image, list)| *image != u32::MAX && list.len() == rings.len());
+    let texture = texture.map(|(image, uv)| SurfaceTexture { image, uv });
+    Ok(Some(Surface { rings, semantic: None, texture }))
 }
 
 /// A LinearRing's points (`posList`, or `pos` elements), open.
@@ -646,11 +596,15 @@ mod tests {
             for j in 0..100 {
                 let (x, y) = (f64::from(i) * 10.0, f64::from(j) * 10.0);
                 let z = f64::from(i + j) * 0.1;
-                surfaces
-                    .push(Surface { rings: vec![vec![[x, y, z], [x + 10.0, y, z], [x, y + 10.0, z]]], semantic: None });
+                surfaces.push(Surface {
+                    rings: vec![vec![[x, y, z], [x + 10.0, y, z], [x, y + 10.0, z]]],
+                    semantic: None,
+                    texture: None,
+                });
                 surfaces.push(Surface {
                     rings: vec![vec![[x + 10.0, y, z], [x + 10.0, y + 10.0, z], [x, y + 10.0, z]]],
                     semantic: None,
+                    texture: None,
                 });
             }
         }

@@ -59,6 +59,7 @@ pub fn read_cityjson_str(text: &str, file: &Path, opts: &CityJsonOptions) -> Res
         objects: Vec::new(),
         skipped: Vec::new(),
         warnings: header.warnings.clone(),
+        textures: Vec::new(),
     };
     read_objects(
         &Ctx { min_area: header.min_area(), vertices: &vertices, templates: &header.templates, lod: &opts.lod },
@@ -123,6 +124,7 @@ pub fn stream_cityjson_seq(
         objects: Vec::new(),
         skipped: Vec::new(),
         warnings: header.warnings.clone(),
+        textures: Vec::new(),
     };
     // Reading the next batch of lines overlaps parsing the current one.
     let mut line_no = 1;
@@ -163,8 +165,14 @@ fn read_feature_line(
     header: &Header,
     opts: &CityJsonOptions,
 ) -> Imported {
-    let mut out =
-        Imported { file: path.to_owned(), crs: None, objects: Vec::new(), skipped: Vec::new(), warnings: Vec::new() };
+    let mut out = Imported {
+        file: path.to_owned(),
+        crs: None,
+        objects: Vec::new(),
+        skipped: Vec::new(),
+        warnings: Vec::new(),
+        textures: Vec::new(),
+    };
     if line.trim().is_empty() {
         return out;
     }
@@ -421,7 +429,7 @@ fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Res
         if rings.is_empty() {
             return Err("a surface without rings".into());
         }
-        Ok(Surface { rings, semantic })
+        Ok(Surface { rings, semantic, texture: None })
     };
     let arr = |v: &'a Value, what: &str| -> Result<&'a [Value], String> {
         v.as_array().map(Vec::as_slice).ok_or_else(|| format!("{what} is not an array"))

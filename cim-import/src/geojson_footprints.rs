@@ -118,7 +118,7 @@ pub fn read_geojson_footprints(path: &Path, opts: &ExtrudeOptions) -> Result<Imp
     }
     let warnings = default_height_warning(path, defaulted, opts).into_iter().collect();
     let crs = wgs84_lon_lat();
-    Ok(Imported { file: path.to_owned(), crs, objects, skipped, warnings })
+    Ok(Imported { file: path.to_owned(), crs, objects, skipped, warnings, textures: Vec::new() })
 }
 
 /// The polygons of a Polygon or MultiPolygon geometry, rings checked.

@@ -26,4 +26,6 @@ pub struct Imported {
     pub skipped: Vec<Skipped>,
     /// Things worth a warning that did not cost an object (a degenerate face dropped...).
     pub warnings: Vec<Skipped>,
+    /// Texture images, by the index surfaces give (`SurfaceTexture::image`).
+    pub textures: Vec<PathBuf>,
 }

@@ -22,11 +22,13 @@
 
 mod city_store;
 mod citygml;
+mod citygml_appearance;
 mod cityjson;
 mod error;
 mod extrude;
 mod geojson_footprints;
 mod glb;
+mod gml_members;
 mod imported;
 mod osm_buildings;
 mod surface;
@@ -45,6 +47,6 @@ pub use geojson_footprints::{ExtrudeOptions, read_geojson_footprints};
 pub use glb::{Column, NO_DATA, PropertyTable, TileMesh, property_id, write_glb};
 pub use imported::{Imported, ImportedObject};
 pub use osm_buildings::read_osm_buildings;
-pub use surface::Surface;
+pub use surface::{Surface, SurfaceTexture};
 pub use tileset_writer::{Progress, TilingOptions, TilingSummary, write_tileset};
 pub use triangulate::{Triangles, triangulate, triangulate_face};

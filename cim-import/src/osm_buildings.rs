@@ -158,7 +158,7 @@ pub fn read_osm_buildings(path: &Path, opts: &ExtrudeOptions) -> Result<Imported
     }
     let warnings = default_height_warning(path, defaulted, opts).into_iter().collect();
     let crs = wgs84_lon_lat();
-    Ok(Imported { file: path.to_owned(), crs, objects, skipped, warnings })
+    Ok(Imported { file: path.to_owned(), crs, objects, skipped, warnings, textures: Vec::new() })
 }
 
 fn osm_error(path: &Path, e: &osmpbf::Error) -> ImportError {

@@ -1,11 +1,23 @@
 /// One planar surface of an object: an outer ring and its holes, in the file's CRS (f64), rings
 /// open (the first vertex is not repeated), with its semantic type when the file gives one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Surface {
     /// The outer ring, then the holes.
     pub rings: Vec<Vec<[f64; 3]>>,
     /// `RoofSurface`, `WallSurface`, `GroundSurface`... when known.
     pub semantic: Option<String>,
+    /// Its texture, when the file gives one.
+    pub texture: Option<SurfaceTexture>,
+}
+
+/// A surface's texture: an image of the file (`Imported::textures`) and, per ring, the texture
+/// coordinates of each of its points.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SurfaceTexture {
+    /// Index into `Imported::textures`.
+    pub image: u32,
+    /// Per ring, one (u, v) per point.
+    pub uv: Vec<Vec<[f32; 2]>>,
 }
 
 /// Newell's normal of a ring (not normalised; its length is twice the area of the ring's
@@ -75,11 +87,13 @@ mod tests {
         let bow = Surface {
             rings: vec![vec![[0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]],
             semantic: None,
+            texture: None,
         };
         assert!(bow.outer_ring_self_intersects());
         let wall = Surface {
             rings: vec![vec![[0.0, 5.0, 0.0], [2.0, 5.0, 0.0], [2.0, 5.0, 3.0], [0.0, 5.0, 3.0]]],
             semantic: None,
+            texture: None,
         };
         assert!(!wall.outer_ring_self_intersects());
     }
@@ -89,6 +103,7 @@ mod tests {
         let s = Surface {
             rings: vec![vec![[0.0, 0.0, 5.0], [2.0, 0.0, 5.0], [2.0, 3.0, 5.0], [0.0, 3.0, 5.0]]],
             semantic: None,
+            texture: None,
         };
         assert_eq!(s.area(), 6.0);
         assert!(s.newell_normal()[2] > 0.0, "counter-clockwise seen from above points up");

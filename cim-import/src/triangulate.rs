@@ -128,6 +128,7 @@ mod tests {
                 vec![[x + 2.0, y, 2.0], [x + 2.0, y, 3.0], [x + 4.0, y, 3.0], [x + 4.0, y, 2.0]],
             ],
             semantic: Some("WallSurface".into()),
+            texture: None,
         };
         let t = triangulate(&wall).unwrap();
         assert!((area(&t) - 58.0).abs() < 1e-6, "area {}", area(&t));
@@ -153,7 +154,11 @@ mod tests {
 
     #[test]
     fn degenerate_surfaces_give_nothing() {
-        let line = Surface { rings: vec![vec![[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [2.0, 0.0, 0.0]]], semantic: None };
+        let line = Surface {
+            rings: vec![vec![[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [2.0, 0.0, 0.0]]],
+            semantic: None,
+            texture: None,
+        };
         assert!(triangulate(&line).is_none());
     }
 }

@@ -175,3 +175,41 @@ fn broken_citygml_is_reported_and_the_rest_is_kept() {
     let e = read_text("<alert/>").unwrap_err().to_string();
     assert!(e.contains("not CityGML"), "{e}");
 }
+
+#[test]
+fn textures_come_with_their_coordinates_and_missing_images_are_reported() {
+    let rel = "citygml/plateau/yokosuka-shi/udx/bldg/52397519_bldg_6697_op.gml";
+    let text = std::fs::read_to_string(data(rel)).unwrap();
+    let imp = read(rel);
+    // PLATEAU: global appearances after the objects; every target polygon textured.
+    let mut uris: Vec<&str> = text.split("<app:imageURI>").skip(1).map(|t| &t[..t.find('<').unwrap()]).collect();
+    uris.sort();
+    uris.dedup();
+    assert_eq!(imp.textures.len(), uris.len(), "{:?}", imp.textures);
+    assert!(imp.textures.iter().all(|p| p.is_file()));
+    let textured: Vec<&cim_import::Surface> =
+        imp.objects.iter().flat_map(|o| &o.surfaces).filter(|s| s.texture.is_some()).collect();
+    assert_eq!(textured.len(), text.matches("<app:target uri=").count(), "one textured surface per target");
+    for s in &textured {
+        let t = s.texture.as_ref().unwrap();
+        assert_eq!(t.uv.len(), s.rings.len());
+        for (uv, ring) in t.uv.iter().zip(&s.rings) {
+            assert_eq!(uv.len(), ring.len(), "one (u, v) per point");
+            assert!(uv.iter().all(|p| p.iter().all(|c| (-0.01..=1.01).contains(c))), "{uv:?}");
+        }
+    }
+    assert!(imp.warnings.iter().all(|w| !w.reason.contains("texture")), "{:?}", imp.warnings);
+
+    // Berlin: appearances inside the building, images not shipped with the file.
+    let berlin = read("citygml/Berlin_Moabit_1Bldg_v2.gml");
+    let missing: Vec<&str> =
+        berlin.warnings.iter().filter(|w| w.reason.contains("is missing")).map(|w| w.reason.as_str()).collect();
+    let btext = std::fs::read_to_string(data("citygml/Berlin_Moabit_1Bldg_v2.gml")).unwrap();
+    let mut buris: Vec<&str> = btext.split("<app:imageURI>").skip(1).map(|t| &t[..t.find('<').unwrap()]).collect();
+    buris.sort();
+    buris.dedup();
+    assert_eq!(missing.len(), buris.len(), "{missing:?}");
+    assert!(missing.iter().all(|m| m.contains("appearance/tex")), "{missing:?}");
+    assert!(berlin.objects[0].surfaces.iter().all(|s| s.texture.is_none()));
+    assert!(berlin.textures.is_empty());
+}

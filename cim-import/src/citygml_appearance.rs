@@ -1,0 +1,103 @@
+//! CityGML appearances: which image textures which ring, with what texture coordinates
+//! (`app:ParameterizedTexture` with `app:TexCoordList`, in 2.0's `target uri=` form and 3.0's
+//! `TextureAssociation` form). Appearances may sit inside a city object (3DCityDB, Berlin) or
+//! as global `app:appearanceMember`s after all the objects (PLATEAU), so `stream_citygml` reads
+//! the global ones in a first pass. Texture coordinates are kept by ring `gml:id`: far smaller
+//! than the geometry they texture. Images are checked when first named: a missing one is a
+//! warning naming the file and the image, and its rings stay untextured.
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::gml_members::Node;
+
+/// The textures of a file, by ring.
+#[derive(Debug, Default)]
+pub(crate) struct Appearances {
+    /// Images found, resolved against the file's folder, in first-use order.
+    pub images: Vec<PathBuf>,
+    by_uri: HashMap<String, Option<u32>>,
+    /// Ring `gml:id` -> (image, texture coordinates as written, closing pair included).
+    rings: HashMap<String, (u32, Vec<[f32; 2]>)>,
+    /// What was wrong (missing images, bad coordinates).
+    pub warnings: Vec<String>,
+}
+
+impl Appearances {
+    /// Takes in the `ParameterizedTexture`s below `n` (an appearance member or property);
+    /// `file` is the CityGML file (images are relative to its folder).
+    pub fn add(&mut self, n: &Node, file: &Path) {
+        if n.name == "ParameterizedTexture" {
+            self.add_texture(n, file);
+            return;
+        }
+        for c in &n.children {
+            self.add(c, file);
+        }
+    }
+
+    fn add_texture(&mut self, t: &Node, file: &Path) {
+        let Some(uri) = t.child("imageURI").map(|u| u.text.clone()).filter(|u| !u.is_empty()) else {
+            self.warnings.push(format!("byte {}: a ParameterizedTexture without imageURI", t.at));
+            return;
+        };
+        let image = match self.by_uri.get(&uri) {
+            Some(i) => *i,
+            None => {
+                let path = file.parent().unwrap_or(Path::new(".")).join(&uri);
+                let i = if path.is_file() {
+                    self.images.push(path);
+                    Some(self.images.len() as u32 - 1)
+                } else {
+                    self.warnings.push(format!(
+                        "texture image {uri} is missing ({}): its surfaces stay untextured",
+                        path.display()
+                    ));
+                    None
+                };
+                self.by_uri.insert(uri, i);
+                i
+            }
+        };
+        let Some(image) = image else { return };
+        let mut lists = Vec::new();
+        find(t, "textureCoordinates", &mut lists);
+        for (coords, ring) in lists {
+            let Some(ring) = ring else {
+                self.warnings.push(format!("byte {}: textureCoordinates without a ring", coords.at));
+                continue;
+            };
+            let values: Result<Vec<f32>, _> = coords.text.split_whitespace().map(str::parse::<f32>).collect();
+            match values {
+                Ok(v) if v.len() % 2 == 0 && v.len() >= 6 => {
+                    let uv = v.chunks_exact(2).map(|p| [p[0], p[1]]).collect();
+                    self.rings.insert(ring.trim_start_matches('#').to_owned(), (image, uv));
+                }
+                _ => self.warnings.push(format!(
+                    "byte {}: texture coordinates of ring {ring} are not pairs of numbers: ring untextured",
+                    coords.at
+                )),
+            }
+        }
+    }
+
+    /// The image and coordinates of a ring, if textured.
+    pub fn ring(&self, id: &str) -> Option<(u32, &[[f32; 2]])> {
+        self.rings.get(id).map(|(i, uv)| (*i, uv.as_slice()))
+    }
+}
+
+/// Every `textureCoordinates` below `n` with its ring id: the `ring` attribute (2.0) or the
+/// sibling `ring` element of its `TexCoordList` (3.0).
+fn find<'a>(n: &'a Node, name: &str, out: &mut Vec<(&'a Node, Option<String>)>) {
+    for (k, c) in n.children.iter().enumerate() {
+        if c.name == name {
+            let ring = c.attr("ring").map(str::to_owned).or_else(|| {
+                // 3.0: <textureCoordinates/> then <ring>#id</ring>, pairwise.
+                n.children[k + 1..].iter().find(|s| s.name == "ring").map(|s| s.text.clone())
+            });
+            out.push((c, ring));
+        } else {
+            find(c, name, out);
+        }
+    }
+}
