@@ -273,6 +273,39 @@ fn every_citygml_file_imports_to_valid_tiles() {
     }
 }
 
+/// PLATEAU Yokosuka's textures reach the tiles: each JPEG the file names is embedded, byte for
+/// byte, in the GLB that uses it, with a textured primitive (TEXCOORD_0) per image; the
+/// glTF-Validator passes them (checked in `every_citygml_file_imports_to_valid_tiles`).
+#[test]
+fn citygml_textures_are_embedded_in_the_tiles() {
+    let rel = "citygml/plateau/yokosuka-shi/udx/bldg/52397519_bldg_6697_op.gml";
+    let text = std::fs::read_to_string(data(rel)).unwrap();
+    let mut uris: Vec<&str> = text.split("<app:imageURI>").skip(1).map(|t| &t[..t.find('<').unwrap()]).collect();
+    uris.sort();
+    uris.dedup();
+    let dir = import(rel, &[]);
+    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+    let mut tiles = Vec::new();
+    leaves(&tileset["root"], &mut tiles);
+    let mut embedded: Vec<Vec<u8>> = Vec::new();
+    for t in &tiles {
+        let (doc, bin) = glb(&dir.join(t["content"]["uri"].as_str().unwrap()));
+        for img in doc["images"].as_array().into_iter().flatten() {
+            assert_eq!(img["mimeType"], "image/jpeg");
+            embedded.push(view(&doc, &bin, &img["bufferView"]).to_vec());
+        }
+        let prims = doc["meshes"][0]["primitives"].as_array().unwrap();
+        let textured = prims.iter().filter(|p| p["attributes"].get("TEXCOORD_0").is_some()).count();
+        assert_eq!(textured, doc["images"].as_array().map_or(0, Vec::len), "a textured primitive per image");
+    }
+    let folder = data(rel).parent().unwrap().to_owned();
+    let files: Vec<Vec<u8>> = uris.iter().map(|u| std::fs::read(folder.join(u)).unwrap()).collect();
+    for f in &files {
+        assert!(embedded.contains(f), "an image of the file is not embedded");
+    }
+    assert!(embedded.iter().all(|e| files.contains(e)));
+}
+
 /// `citytwin inspect` streams a CityGML file and reports what a text scan of it counts, and its
 /// speed and peak memory as a JSON line.
 #[test]

@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use city_core::{AttributeValue, Crs, ObjectKind, Vec3};
 use rayon::prelude::*;
@@ -56,6 +57,14 @@ pub struct CityStore {
     /// Surface s is rings `surface_starts[s]..surface_starts[s + 1]`; its first ring is the
     /// outer one.
     surface_starts: Vec<u32>,
+    /// Texture coordinates of every ring vertex, parallel to `ring_vertices` ((0, 0) on
+    /// untextured surfaces).
+    ring_uvs: Vec<[f32; 2]>,
+    /// Per surface, its texture image's number in `images` (`NO_TEXTURE` for none).
+    surface_textures: Vec<u32>,
+    /// Texture images, by number.
+    pub(crate) images: Vec<Arc<Path>>,
+    image_numbers: HashMap<Arc<Path>, u32>,
     /// Attribute names, by number.
     pub(crate) keys: Vec<Box<str>>,
     key_numbers: HashMap<Box<str>, u32>,
@@ -69,6 +78,9 @@ impl Default for CityStore {
     }
 }
 
+/// The texture number of an untextured surface.
+const NO_TEXTURE: u32 = u32::MAX;
+
 /// Objects converted per rayon task at least: enough to amortise a task and a part's arrays.
 const MIN_OBJECTS_PER_TASK: usize = 64;
 
@@ -81,6 +93,10 @@ impl CityStore {
             ring_vertices: Vec::new(),
             ring_starts: vec![0],
             surface_starts: vec![0],
+            ring_uvs: Vec::new(),
+            surface_textures: Vec::new(),
+            images: Vec::new(),
+            image_numbers: HashMap::new(),
             keys: Vec::new(),
             key_numbers: HashMap::new(),
             without_geometry: 0,
@@ -114,6 +130,8 @@ impl CityStore {
                 .sum::<usize>()
             + self.offsets.capacity() * 12
             + (self.ring_vertices.capacity() + self.ring_starts.capacity() + self.surface_starts.capacity()) * 4
+            + self.ring_uvs.capacity() * 8
+            + self.surface_textures.capacity() * 4
     }
 
     /// Adds objects read from `file`, whose coordinates are in `crs`, converting them to ECEF on
@@ -136,6 +154,17 @@ impl CityStore {
             self.append(part).map_err(|reason| ImportError::Format { file: file.to_owned(), reason })?;
         }
         Ok(())
+    }
+
+    /// The number of a texture image, interned on first sight.
+    fn image(&mut self, path: &Arc<Path>) -> u32 {
+        if let Some(&k) = self.image_numbers.get(path) {
+            return k;
+        }
+        let k = self.images.len() as u32;
+        self.images.push(path.clone());
+        self.image_numbers.insert(path.clone(), k);
+        k
     }
 
     /// The number of an attribute name, interned on first sight.
@@ -168,11 +197,17 @@ impl CityStore {
         let vertex_base = self.ring_vertices.len();
         let first_surface = self.surface_starts.len() as u32 - 1;
         for s in &o.surfaces {
-            for ring in &s.rings {
+            for (r, ring) in s.rings.iter().enumerate() {
                 self.ring_vertices.extend(ring.iter().map(|&p| vertex(p)));
                 self.ring_starts.push(self.ring_vertices.len() as u32);
+                match &s.texture {
+                    Some(t) => self.ring_uvs.extend_from_slice(&t.uv[r]),
+                    None => self.ring_uvs.extend(std::iter::repeat_n([0.0; 2], ring.len())),
+                }
             }
             self.surface_starts.push(self.ring_starts.len() as u32 - 1);
+            let texture = s.texture.as_ref().map_or(NO_TEXTURE, |t| self.image(&t.image));
+            self.surface_textures.push(texture);
         }
         let first_footprint = self.surface_starts.len() as u32 - 1;
         for poly in &o.object.footprint.0 {
@@ -183,10 +218,12 @@ impl CityStore {
                     continue;
                 }
                 self.ring_vertices.extend(open.iter().map(|c| vertex([c.x, c.y, o.object.z_min_m])));
+                self.ring_uvs.extend(std::iter::repeat_n([0.0; 2], open.len()));
                 self.ring_starts.push(self.ring_vertices.len() as u32);
             }
             if self.ring_starts.len() as u32 - 1 > *self.surface_starts.last().unwrap_or(&0) {
                 self.surface_starts.push(self.ring_starts.len() as u32 - 1);
+                self.surface_textures.push(NO_TEXTURE);
             }
         }
         let end = self.surface_starts.len() as u32 - 1;
@@ -223,6 +260,10 @@ impl CityStore {
         let keys: Vec<u32> = part.keys.iter().map(|k| self.key(k)).collect();
         self.offsets.extend_from_slice(&part.offsets);
         self.ring_vertices.extend_from_slice(&part.ring_vertices);
+        self.ring_uvs.extend_from_slice(&part.ring_uvs);
+        let images: Vec<u32> = part.images.iter().map(|p| self.image(p)).collect();
+        self.surface_textures
+            .extend(part.surface_textures.iter().map(|&t| if t == NO_TEXTURE { t } else { images[t as usize] }));
         self.ring_starts.extend(part.ring_starts[1..].iter().map(|&s| s + ring_vertex_shift));
         self.surface_starts.extend(part.surface_starts[1..].iter().map(|&s| s + ring_shift));
         let shift = |r: &Range<u32>, by: u32| r.start + by..r.end + by;
@@ -243,6 +284,17 @@ impl CityStore {
     pub(crate) fn rings(&self, s: u32) -> impl Iterator<Item = &[u32]> + '_ {
         let rings = self.surface_starts[s as usize] as usize..self.surface_starts[s as usize + 1] as usize;
         rings.map(|r| &self.ring_vertices[self.ring_starts[r] as usize..self.ring_starts[r + 1] as usize])
+    }
+
+    /// Surface `s`'s texture image (a number in `images`) and, per ring, its vertices' texture
+    /// coordinates; `None` for an untextured surface.
+    pub(crate) fn texture(&self, s: u32) -> Option<(u32, impl Iterator<Item = &[[f32; 2]]> + '_)> {
+        let t = *self.surface_textures.get(s as usize)?;
+        if t == NO_TEXTURE {
+            return None;
+        }
+        let rings = self.surface_starts[s as usize] as usize..self.surface_starts[s as usize + 1] as usize;
+        Some((t, rings.map(|r| &self.ring_uvs[self.ring_starts[r] as usize..self.ring_starts[r + 1] as usize])))
     }
 
     /// The ECEF position of every vertex of `o`.

@@ -148,7 +148,7 @@ fn stream_members(
         sink(Some(&crs), std::mem::take(&mut out.objects))?;
     }
     out.crs = Some(crs);
-    out.textures = appearances.images.clone();
+    out.textures = appearances.images.iter().map(|p| p.to_path_buf()).collect();
     let warnings = appearances.warnings.drain(..);
     out.warnings.extend(warnings.map(|reason| Skipped { file: path.to_owned(), id: String::new(), reason }));
     Ok(out)
@@ -469,7 +469,7 @@ fn polygon(p: &Node, apps: &Appearances, warnings: &mut Vec<String>) -> Result<O
         return Ok(None);
     }
     let texture = uv.filter(|(image, list)| *image != u32::MAX && list.len() == rings.len());
-    let texture = texture.map(|(image, uv)| SurfaceTexture { image, uv });
+    let texture = texture.map(|(image, uv)| SurfaceTexture { image: apps.image(image), uv });
     Ok(Some(Surface { rings, semantic: None, texture }))
 }
 

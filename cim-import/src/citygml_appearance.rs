@@ -6,7 +6,8 @@
 //! than the geometry they texture. Images are checked when first named: a missing one is a
 //! warning naming the file and the image, and its rings stay untextured.
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::gml_members::Node;
 
@@ -14,7 +15,7 @@ use crate::gml_members::Node;
 #[derive(Debug, Default)]
 pub(crate) struct Appearances {
     /// Images found, resolved against the file's folder, in first-use order.
-    pub images: Vec<PathBuf>,
+    pub images: Vec<Arc<Path>>,
     by_uri: HashMap<String, Option<u32>>,
     /// Ring `gml:id` -> (image, texture coordinates as written, closing pair included).
     rings: HashMap<String, (u32, Vec<[f32; 2]>)>,
@@ -45,7 +46,7 @@ impl Appearances {
             None => {
                 let path = file.parent().unwrap_or(Path::new(".")).join(&uri);
                 let i = if path.is_file() {
-                    self.images.push(path);
+                    self.images.push(path.into());
                     Some(self.images.len() as u32 - 1)
                 } else {
                     self.warnings.push(format!(
@@ -83,6 +84,11 @@ impl Appearances {
     /// The image and coordinates of a ring, if textured.
     pub fn ring(&self, id: &str) -> Option<(u32, &[[f32; 2]])> {
         self.rings.get(id).map(|(i, uv)| (*i, uv.as_slice()))
+    }
+
+    /// Image `i`.
+    pub fn image(&self, i: u32) -> Arc<Path> {
+        self.images[i as usize].clone()
     }
 }
 

@@ -1,6 +1,7 @@
 //! One tile's content as a binary glTF: one mesh of all the tile's features, with
 //! `EXT_mesh_features` (a feature id per vertex) and `EXT_structural_metadata` (a property
-//! table with each feature's attributes, numbers as numbers).
+//! table with each feature's attributes, numbers as numbers). Textured surfaces get a primitive
+//! per image, the image embedded in the BIN chunk as the source file had it (JPEG or PNG).
 //!
 //! The JSON is built with `gltf-json`; the GLB container (header, JSON chunk, BIN chunk) is a
 //! dozen lines of the glTF 2.0 spec, section 4.4, written here.
@@ -19,7 +20,23 @@ pub struct TileMesh {
     pub normals: Vec<[f32; 3]>,
     /// The feature (row of the property table) each vertex belongs to.
     pub feature_ids: Vec<f32>,
-    /// Triangles, counter-clockwise seen from outside.
+    /// Triangles without a texture, counter-clockwise seen from outside.
+    pub indices: Vec<u32>,
+    /// Texture coordinates per vertex (empty when nothing in the tile is textured; untextured
+    /// vertices hold (0, 0)).
+    pub uvs: Vec<[f32; 2]>,
+    /// Textured triangles, one part per image.
+    pub textured: Vec<TexturedPart>,
+}
+
+/// The triangles of a tile textured by one image.
+#[derive(Debug, Default, Clone)]
+pub struct TexturedPart {
+    /// The image file's bytes, embedded as they are.
+    pub image: Vec<u8>,
+    /// Its MIME type (`image/jpeg`, `image/png`).
+    pub mime: String,
+    /// Its triangles.
     pub indices: Vec<u32>,
 }
 
@@ -122,13 +139,27 @@ pub fn write_glb(mesh: &TileMesh, table: &PropertyTable) -> Vec<u8> {
     let v = push_view(&mut root, &mut bin, &fids, array);
     let fid = accessor(&mut root, v, n, C::F32, T::Scalar, None);
     // 16-bit indices when every vertex can be reached with them (most tiles): half the bytes.
-    let (idx_bytes, idx_type): (Vec<u8>, _) = if n <= usize::from(u16::MAX) {
-        (mesh.indices.iter().flat_map(|&i| (i as u16).to_le_bytes()).collect(), C::U16)
-    } else {
-        (mesh.indices.iter().flat_map(|i| i.to_le_bytes()).collect(), C::U32)
+    let index_accessor = |root: &mut json::Root, bin: &mut Vec<u8>, indices: &[u32]| {
+        let (idx_bytes, idx_type): (Vec<u8>, _) = if n <= usize::from(u16::MAX) {
+            (indices.iter().flat_map(|&i| (i as u16).to_le_bytes()).collect(), C::U16)
+        } else {
+            (indices.iter().flat_map(|i| i.to_le_bytes()).collect(), C::U32)
+        };
+        let v = push_view(root, bin, &idx_bytes, Some(json::buffer::Target::ElementArrayBuffer));
+        accessor(root, v, indices.len(), idx_type, T::Scalar, None)
     };
-    let v = push_view(&mut root, &mut bin, &idx_bytes, Some(json::buffer::Target::ElementArrayBuffer));
-    let idx = accessor(&mut root, v, mesh.indices.len(), idx_type, T::Scalar, None);
+    let idx = (!mesh.indices.is_empty()).then(|| index_accessor(&mut root, &mut bin, &mesh.indices));
+    let uv = (!mesh.uvs.is_empty()).then(|| {
+        let b: Vec<u8> = mesh.uvs.iter().flatten().flat_map(|f| f.to_le_bytes()).collect();
+        let v = push_view(&mut root, &mut bin, &b, array);
+        accessor(&mut root, v, n, C::F32, T::Vec2, None)
+    });
+    let mut parts = Vec::new();
+    for part in &mesh.textured {
+        let indices = index_accessor(&mut root, &mut bin, &part.indices);
+        let view = push_view(&mut root, &mut bin, &part.image, None);
+        parts.push((indices, view, part.mime.clone()));
+    }
 
     // The property table's columns, each 8-byte aligned.
     let mut class_props = Map::new();
@@ -196,16 +227,60 @@ pub fn write_glb(mesh: &TileMesh, table: &PropertyTable) -> Vec<u8> {
         "EXT_mesh_features".into(),
         json!({"featureIds": [{"featureCount": table.count, "attribute": 0, "propertyTable": 0}]}),
     );
+    let primitive = |attributes: BTreeMap<_, _>, indices, material| json::mesh::Primitive {
+        attributes,
+        extensions: Some(prim_ext.clone()),
+        extras: Default::default(),
+        indices: Some(indices),
+        material: Some(material),
+        mode: Valid(json::mesh::Mode::Triangles),
+        targets: None,
+    };
+    let mut primitives: Vec<json::mesh::Primitive> =
+        idx.into_iter().map(|i| primitive(attributes.clone(), i, material)).collect();
+    if let Some(uv) = uv {
+        let sampler = root.push(json::texture::Sampler {
+            wrap_s: Valid(json::texture::WrappingMode::Repeat),
+            wrap_t: Valid(json::texture::WrappingMode::Repeat),
+            ..Default::default()
+        });
+        let mut textured = attributes.clone();
+        textured.insert(Valid(json::mesh::Semantic::TexCoords(0)), uv);
+        for (indices, view, mime) in parts {
+            let image = root.push(json::Image {
+                buffer_view: Some(view),
+                mime_type: Some(json::image::MimeType(mime)),
+                uri: None,
+                name: None,
+                extensions: Default::default(),
+                extras: Default::default(),
+            });
+            let texture = root.push(json::Texture {
+                sampler: Some(sampler),
+                source: image,
+                name: None,
+                extensions: Default::default(),
+                extras: Default::default(),
+            });
+            let material = root.push(json::Material {
+                pbr_metallic_roughness: json::material::PbrMetallicRoughness {
+                    base_color_texture: Some(json::texture::Info {
+                        index: texture,
+                        tex_coord: 0,
+                        extensions: Default::default(),
+                        extras: Default::default(),
+                    }),
+                    metallic_factor: json::material::StrengthFactor(0.0),
+                    roughness_factor: json::material::StrengthFactor(0.9),
+                    ..Default::default()
+                },
+                ..Default::default()
+            });
+            primitives.push(primitive(textured.clone(), indices, material));
+        }
+    }
     let mesh_index = root.push(json::Mesh {
-        primitives: vec![json::mesh::Primitive {
-            attributes,
-            extensions: Some(prim_ext),
-            extras: Default::default(),
-            indices: Some(idx),
-            material: Some(material),
-            mode: Valid(json::mesh::Mode::Triangles),
-            targets: None,
-        }],
+        primitives,
         weights: None,
         name: None,
         extensions: Default::default(),
@@ -271,6 +346,7 @@ mod tests {
             normals: vec![[0.0, 0.0, 1.0]; 3],
             feature_ids: vec![0.0; 3],
             indices: vec![0, 1, 2],
+            ..Default::default()
         };
         let mut table = PropertyTable { count: 1, columns: BTreeMap::new() };
         table.columns.insert("id".into(), ("id".into(), Column::Text(vec!["b1".into()])));

@@ -44,7 +44,7 @@ pub use cityjson::{
 };
 pub use error::{ImportError, Skipped};
 pub use geojson_footprints::{ExtrudeOptions, read_geojson_footprints};
-pub use glb::{Column, NO_DATA, PropertyTable, TileMesh, property_id, write_glb};
+pub use glb::{Column, NO_DATA, PropertyTable, TexturedPart, TileMesh, property_id, write_glb};
 pub use imported::{Imported, ImportedObject};
 pub use osm_buildings::read_osm_buildings;
 pub use surface::{Surface, SurfaceTexture};

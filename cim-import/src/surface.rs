@@ -10,12 +10,12 @@ pub struct Surface {
     pub texture: Option<SurfaceTexture>,
 }
 
-/// A surface's texture: an image of the file (`Imported::textures`) and, per ring, the texture
-/// coordinates of each of its points.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// A surface's texture: an image file and, per ring, the texture coordinates of each of its
+/// points.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SurfaceTexture {
-    /// Index into `Imported::textures`.
-    pub image: u32,
+    /// The image file (shared by the surfaces it textures).
+    pub image: std::sync::Arc<std::path::Path>,
     /// Per ring, one (u, v) per point.
     pub uv: Vec<Vec<[f32; 2]>>,
 }

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::city_store::{CityStore, StoredObject};
-use crate::glb::{Column, NO_DATA, PropertyTable, TileMesh, property_id, write_glb};
+use crate::glb::{Column, NO_DATA, PropertyTable, TexturedPart, TileMesh, property_id, write_glb};
 use crate::{ImportError, triangulate_face};
 
 /// How to tile.
@@ -338,16 +338,38 @@ impl City<'_> {
         let (ids, centre) = (&leaf.ids, leaf.centre);
         let mut mesh = TileMesh::default();
         let (mut vertices, mut face, mut holes, mut tris) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut emit = |mesh: &mut TileMesh, face: &[Vec3], holes: &[usize], feature: usize| {
+        // Textured triangles by the store's image number (their part in `mesh.textured`).
+        let mut parts: BTreeMap<u32, usize> = BTreeMap::new();
+        let mut uv: Vec<[f32; 2]> = Vec::new();
+        let mut emit = |mesh: &mut TileMesh,
+                        face: &[Vec3],
+                        holes: &[usize],
+                        feature: usize,
+                        uv: &[[f32; 2]],
+                        image: Option<u32>| {
             tris.clear();
             let Some(n) = triangulate_face(face, holes, &mut tris) else { return };
             let base = mesh.positions.len() as u32;
-            for d in face {
+            for (k, d) in face.iter().enumerate() {
                 mesh.positions.push([d[0] as f32, d[2] as f32, -d[1] as f32]);
                 mesh.normals.push([n[0] as f32, n[2] as f32, -n[1] as f32]);
                 mesh.feature_ids.push(feature as f32);
+                // glTF's v runs down the image, CityGML's t up it.
+                let [u, v] = uv.get(k).copied().unwrap_or([0.0; 2]);
+                mesh.uvs.push([u, 1.0 - v]);
             }
-            mesh.indices.extend(tris.iter().flat_map(|tri| tri.map(|k| base + k)));
+            let indices = tris.iter().flat_map(|tri| tri.map(|k| base + k));
+            match image {
+                Some(img) => {
+                    let next = mesh.textured.len();
+                    let at = *parts.entry(img).or_insert(next);
+                    if at == next {
+                        mesh.textured.push(TexturedPart::default());
+                    }
+                    mesh.textured[at].indices.extend(indices);
+                }
+                None => mesh.indices.extend(indices),
+            }
         };
         for (feature, &i) in ids.iter().enumerate() {
             self.local_vertices(i, centre, &mut vertices);
@@ -367,21 +389,49 @@ impl City<'_> {
                         }
                         face.extend_from_slice(ring);
                     }
-                    emit(&mut mesh, &face, &holes, feature);
+                    emit(&mut mesh, &face, &holes, feature, &[], None);
                 }
                 continue;
             }
             for s in self.store.objects[i].surfaces.clone() {
                 holes.clear();
                 face.clear();
+                uv.clear();
                 for (r, ring) in self.store.rings(s).enumerate() {
                     if r > 0 {
                         holes.push(face.len());
                     }
                     face.extend(ring.iter().map(|&v| vertices[v as usize]));
                 }
-                emit(&mut mesh, &face, &holes, feature);
+                let image = self.store.texture(s).map(|(img, rings)| {
+                    uv.extend(rings.flatten());
+                    img
+                });
+                emit(&mut mesh, &face, &holes, feature, &uv, image);
             }
+        }
+        // Each image the tile uses, embedded once; one that cannot be read leaves its
+        // triangles untextured.
+        let mut image_of = vec![0; parts.len()];
+        for (&img, &at) in &parts {
+            image_of[at] = img;
+        }
+        let mut textured = Vec::new();
+        for (mut part, img) in std::mem::take(&mut mesh.textured).into_iter().zip(image_of) {
+            let path = &self.store.images[img as usize];
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    let png = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+                    part.mime = if png { "image/png" } else { "image/jpeg" }.into();
+                    part.image = bytes;
+                    textured.push(part);
+                }
+                Err(_) => mesh.indices.append(&mut part.indices),
+            }
+        }
+        mesh.textured = textured;
+        if mesh.textured.is_empty() {
+            mesh.uvs.clear();
         }
         let objects = |i: usize| &self.store.objects[i];
         let mut table = PropertyTable { count: ids.len(), columns: BTreeMap::new() };
