@@ -154,6 +154,10 @@ enum Command {
         /// them).
         #[arg(long, default_value_t = 10.0)]
         default_height: f64,
+        /// Texture images larger than this (pixels, longer side) are scaled down in the tiles;
+        /// 0 embeds them as they are.
+        #[arg(long, default_value_t = 2048)]
+        max_texture: u32,
     },
     /// Read a CityGML file without tiling it, streamed: objects by kind, the CRS, warnings,
     /// and how fast it read (MB/s, objects/s) with the peak memory.
@@ -229,12 +233,13 @@ fn run(cli: Cli) -> Result<()> {
             simulate(&broker, sensors, rate, seconds, seed, replay.as_deref())
         }
         Command::Inspect { input, crs } => inspect(&input, crs.as_deref()),
-        Command::Import { inputs, out, crs, lod, height_attr, default_height } => {
+        Command::Import { inputs, out, crs, lod, height_attr, default_height, max_texture } => {
             if !(default_height.is_finite() && default_height > 0.0) {
                 bail!("--default-height must be a positive number of metres, not {default_height}");
             }
             let extrude = cim_import::ExtrudeOptions { height_attr, default_height_m: default_height };
-            import(&inputs, &out, crs.as_deref(), lod.as_deref(), &extrude)
+            let tiling = cim_import::TilingOptions { max_texture_px: max_texture, ..Default::default() };
+            import(&inputs, &out, crs.as_deref(), lod.as_deref(), &extrude, &tiling)
         }
     }
 }
@@ -522,6 +527,7 @@ fn import(
     crs: Option<&str>,
     lod: Option<&str>,
     extrude: &cim_import::ExtrudeOptions,
+    tiling: &cim_import::TilingOptions,
 ) -> Result<()> {
     // CityJSON, GeoJSON and OSM write easting (longitude) first, whatever EPSG's axis order.
     let crs =
@@ -596,7 +602,7 @@ fn import(
         tiles_bar.set_length(total);
         tiles_bar.set_position(done);
     };
-    let summary = cim_import::write_tileset(&store, out, &cim_import::TilingOptions::default(), &progress)?;
+    let summary = cim_import::write_tileset(&store, out, tiling, &progress)?;
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     eprintln!(

@@ -306,6 +306,59 @@ fn citygml_textures_are_embedded_in_the_tiles() {
     assert!(embedded.iter().all(|e| files.contains(e)));
 }
 
+/// (width, height) of a baseline or progressive JPEG, from its start-of-frame segment.
+fn jpeg_size(b: &[u8]) -> (u32, u32) {
+    let mut i = 2;
+    while i + 9 < b.len() {
+        assert_eq!(b[i], 0xFF, "not a JPEG segment at byte {i}");
+        let marker = b[i + 1];
+        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+        if matches!(marker, 0xC0..=0xC2) {
+            let h = u32::from(u16::from_be_bytes([b[i + 5], b[i + 6]]));
+            let w = u32::from(u16::from_be_bytes([b[i + 7], b[i + 8]]));
+            return (w, h);
+        }
+        i += 2 + len;
+    }
+    panic!("no start of frame");
+}
+
+/// `--max-texture 64` scales Yokosuka's larger JPEGs down to at most 64 pixels on the longer
+/// side (keeping the aspect), and the tiles stay validator-clean.
+#[test]
+fn citygml_textures_are_scaled_to_max_texture() {
+    let rel = "citygml/plateau/yokosuka-shi/udx/bldg/52397519_bldg_6697_op.gml";
+    let folder = data(rel).parent().unwrap().join("52397519_bldg_6697_appearance");
+    let mut originals: Vec<(u32, u32)> =
+        std::fs::read_dir(&folder).unwrap().map(|e| jpeg_size(&std::fs::read(e.unwrap().path()).unwrap())).collect();
+    assert!(originals.iter().all(|(w, h)| (*w).max(*h) > 64), "{originals:?}");
+    let dir = import(rel, &["--max-texture", "64"]);
+    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+    let mut tiles = Vec::new();
+    leaves(&tileset["root"], &mut tiles);
+    let mut scaled = Vec::new();
+    let mut glbs = Vec::new();
+    for t in &tiles {
+        let path = dir.join(t["content"]["uri"].as_str().unwrap());
+        let (doc, bin) = glb(&path);
+        for img in doc["images"].as_array().into_iter().flatten() {
+            scaled.push(jpeg_size(view(&doc, &bin, &img["bufferView"])));
+        }
+        glbs.push(path);
+    }
+    assert_eq!(scaled.len(), originals.len());
+    let aspect = |(w, h): (u32, u32)| f64::from(w) / f64::from(h);
+    originals.sort_by(|a, b| aspect(*a).total_cmp(&aspect(*b)));
+    scaled.sort_by(|a, b| aspect(*a).total_cmp(&aspect(*b)));
+    for (o, s) in originals.iter().zip(&scaled) {
+        assert!(s.0.max(s.1) <= 64 && s.0.max(s.1) >= 63, "{o:?} -> {s:?}");
+        assert!((aspect(*o) - aspect(*s)).abs() < 0.1, "{o:?} -> {s:?}");
+    }
+    let validator = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gltf-validator/validate.mjs");
+    let v = Command::new("node").arg(&validator).args(&glbs).output().expect("running node");
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+}
+
 /// `citytwin inspect` streams a CityGML file and reports what a text scan of it counts, and its
 /// speed and peak memory as a JSON line.
 #[test]

@@ -32,6 +32,7 @@ mod gml_members;
 mod imported;
 mod osm_buildings;
 mod surface;
+mod texture_limit;
 mod tileset_writer;
 mod triangulate;
 

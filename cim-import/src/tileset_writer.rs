@@ -25,11 +25,14 @@ pub struct TilingOptions {
     /// A leaf's geometry stays under about this many GLB bytes (estimated from vertex counts),
     /// so one detailed building complex does not make a tile a client chokes on.
     pub max_bytes_per_tile: usize,
+    /// Texture images larger than this many pixels on their longer side are scaled down (0:
+    /// embedded as they are).
+    pub max_texture_px: u32,
 }
 
 impl Default for TilingOptions {
     fn default() -> Self {
-        Self { max_features_per_tile: 500, max_bytes_per_tile: 4_000_000 }
+        Self { max_features_per_tile: 500, max_bytes_per_tile: 4_000_000, max_texture_px: 2048 }
     }
 }
 
@@ -105,7 +108,8 @@ pub fn write_tileset(
     std::fs::create_dir_all(tmp.join("tiles")).map_err(io(&tmp))?;
 
     // Build; on any failure leave nothing half-written behind.
-    let city = City { store, placed: &placed, frame: &frame };
+    let textures = crate::texture_limit::TextureLimit::new(opts.max_texture_px);
+    let city = City { store, placed: &placed, frame: &frame, textures };
     let (tiles, glb_bytes) =
         match city.build_into(&tmp, (opts.max_features_per_tile, opts.max_bytes_per_tile), progress) {
             Ok(counts) => counts,
@@ -194,6 +198,8 @@ struct City<'a> {
     store: &'a CityStore,
     placed: &'a [Placed],
     frame: &'a EnuFrame,
+    /// Texture images, prepared once for every tile that uses them.
+    textures: crate::texture_limit::TextureLimit,
 }
 
 /// A tile with content: which objects, and the centre its positions are relative to.
@@ -418,15 +424,13 @@ impl City<'_> {
         }
         let mut textured = Vec::new();
         for (mut part, img) in std::mem::take(&mut mesh.textured).into_iter().zip(image_of) {
-            let path = &self.store.images[img as usize];
-            match std::fs::read(path) {
-                Ok(bytes) => {
-                    let png = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
-                    part.mime = if png { "image/png" } else { "image/jpeg" }.into();
-                    part.image = bytes;
+            match self.textures.get(img, &self.store.images[img as usize]) {
+                Some(prepared) => {
+                    part.image = prepared.0.clone();
+                    part.mime = prepared.1.into();
                     textured.push(part);
                 }
-                Err(_) => mesh.indices.append(&mut part.indices),
+                None => mesh.indices.append(&mut part.indices),
             }
         }
         mesh.textured = textured;
@@ -631,11 +635,11 @@ mod tests {
     #[test]
     fn leaves_split_by_count_and_by_bytes() {
         let out = std::env::temp_dir().join(format!("citytwin-split-{}", std::process::id()));
-        let count = TilingOptions { max_features_per_tile: 10, max_bytes_per_tile: usize::MAX };
+        let count = TilingOptions { max_features_per_tile: 10, max_bytes_per_tile: usize::MAX, max_texture_px: 0 };
         let s = write_tileset(&cubes(40), &out, &count, &|_, _, _| {}).unwrap();
         assert!(s.tiles >= 4, "40 objects, at most 10 a leaf: {} tiles", s.tiles);
         // A cube is 24 vertices and 12 triangles: ~816 bytes. A 2 kB budget holds 2 of them.
-        let bytes = TilingOptions { max_features_per_tile: 1000, max_bytes_per_tile: 2_000 };
+        let bytes = TilingOptions { max_features_per_tile: 1000, max_bytes_per_tile: 2_000, max_texture_px: 0 };
         let s = write_tileset(&cubes(40), &out, &bytes, &|_, _, _| {}).unwrap();
         let csv = std::fs::read_to_string(out.join("features.csv")).unwrap();
         let mut per_tile = std::collections::BTreeMap::new();
