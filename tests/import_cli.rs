@@ -359,6 +359,30 @@ fn citygml_textures_are_scaled_to_max_texture() {
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
 }
 
+/// Berlin's X3DMaterial colour (its textures' images are not shipped) becomes a material of its
+/// own in the tile, with the file's diffuse colour as base colour.
+#[test]
+fn citygml_material_colours_reach_the_tiles() {
+    let dir = import("citygml/Berlin_Moabit_1Bldg_v2.gml", &[]);
+    let (doc, _) = glb(&dir.join("tiles/0.glb"));
+    let colours: Vec<Vec<f64>> = doc["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            m["pbrMetallicRoughness"]["baseColorFactor"]
+                .as_array()
+                .map_or(vec![1.0; 4], |c| c.iter().map(|v| v.as_f64().unwrap()).collect())
+        })
+        .collect();
+    let want = [0.83921569, 0.30588235, 0.21176471, 1.0];
+    assert!(
+        colours.iter().any(|c| c.iter().zip(want).all(|(x, y)| (x - y).abs() < 1.0 / 255.0)),
+        "no material with the X3DMaterial's diffuse colour: {colours:?}"
+    );
+    assert_eq!(doc["meshes"][0]["primitives"].as_array().unwrap().len(), colours.len());
+}
+
 /// `citytwin inspect` streams a CityGML file and reports what a text scan of it counts, and its
 /// speed and peak memory as a JSON line.
 #[test]

@@ -62,6 +62,8 @@ pub struct CityStore {
     ring_uvs: Vec<[f32; 2]>,
     /// Per surface, its texture image's number in `images` (`NO_TEXTURE` for none).
     surface_textures: Vec<u32>,
+    /// Per surface, its material colour as RGBA8 (alpha 0: none).
+    surface_colors: Vec<[u8; 4]>,
     /// Texture images, by number.
     pub(crate) images: Vec<Arc<Path>>,
     image_numbers: HashMap<Arc<Path>, u32>,
@@ -95,6 +97,7 @@ impl CityStore {
             surface_starts: vec![0],
             ring_uvs: Vec::new(),
             surface_textures: Vec::new(),
+            surface_colors: Vec::new(),
             images: Vec::new(),
             image_numbers: HashMap::new(),
             keys: Vec::new(),
@@ -132,6 +135,7 @@ impl CityStore {
             + (self.ring_vertices.capacity() + self.ring_starts.capacity() + self.surface_starts.capacity()) * 4
             + self.ring_uvs.capacity() * 8
             + self.surface_textures.capacity() * 4
+            + self.surface_colors.capacity() * 4
     }
 
     /// Adds objects read from `file`, whose coordinates are in `crs`, converting them to ECEF on
@@ -208,6 +212,9 @@ impl CityStore {
             self.surface_starts.push(self.ring_starts.len() as u32 - 1);
             let texture = s.texture.as_ref().map_or(NO_TEXTURE, |t| self.image(&t.image));
             self.surface_textures.push(texture);
+            // Alpha 0 marks "no colour": a fully transparent material is not drawn either way.
+            let color = s.color.map_or([0; 4], |c| c.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8));
+            self.surface_colors.push(color);
         }
         let first_footprint = self.surface_starts.len() as u32 - 1;
         for poly in &o.object.footprint.0 {
@@ -224,6 +231,7 @@ impl CityStore {
             if self.ring_starts.len() as u32 - 1 > *self.surface_starts.last().unwrap_or(&0) {
                 self.surface_starts.push(self.ring_starts.len() as u32 - 1);
                 self.surface_textures.push(NO_TEXTURE);
+                self.surface_colors.push([0; 4]);
             }
         }
         let end = self.surface_starts.len() as u32 - 1;
@@ -264,6 +272,7 @@ impl CityStore {
         let images: Vec<u32> = part.images.iter().map(|p| self.image(p)).collect();
         self.surface_textures
             .extend(part.surface_textures.iter().map(|&t| if t == NO_TEXTURE { t } else { images[t as usize] }));
+        self.surface_colors.extend_from_slice(&part.surface_colors);
         self.ring_starts.extend(part.ring_starts[1..].iter().map(|&s| s + ring_vertex_shift));
         self.surface_starts.extend(part.surface_starts[1..].iter().map(|&s| s + ring_shift));
         let shift = |r: &Range<u32>, by: u32| r.start + by..r.end + by;
@@ -297,6 +306,11 @@ impl CityStore {
         Some((t, rings.map(|r| &self.ring_uvs[self.ring_starts[r] as usize..self.ring_starts[r + 1] as usize])))
     }
 
+    /// Surface `s`'s material colour (RGBA8), if it has one.
+    pub(crate) fn color(&self, s: u32) -> Option<[u8; 4]> {
+        self.surface_colors.get(s as usize).copied().filter(|c| c[3] > 0)
+    }
+
     /// The ECEF position of every vertex of `o`.
     pub(crate) fn ecef(&self, o: &StoredObject) -> impl Iterator<Item = Vec3> + '_ {
         let a = o.anchor;
@@ -315,7 +329,7 @@ mod tests {
 
     fn cube(id: &str, x: f64, attrs: &[(&str, f64)]) -> ImportedObject {
         let c = |dx: f64, dy: f64, dz: f64| [x + dx, 447_000.0 + dy, dz];
-        let face = |r: [[f64; 3]; 4]| Surface { rings: vec![r.to_vec()], semantic: None, texture: None };
+        let face = |r: [[f64; 3]; 4]| Surface { rings: vec![r.to_vec()], semantic: None, texture: None, color: None };
         let surfaces = vec![
             face([c(0., 0., 0.), c(0., 1., 0.), c(1., 1., 0.), c(1., 0., 0.)]),
             face([c(0., 0., 1.), c(1., 0., 1.), c(1., 1., 1.), c(0., 1., 1.)]),

@@ -298,7 +298,7 @@ fn read_object(
     let mut found: LodSurfaces = Vec::new();
     // Relief components say their LoD in a `lod` element rather than in property names.
     let own_lod = f.child("lod").and_then(|l| l.text.trim().parse::<u8>().ok());
-    collect(f, own_lod, None, &by_id, apps, &mut found, &mut warnings)?;
+    collect(f, own_lod, None, &by_id, apps, None, &mut found, &mut warnings)?;
     let mut lods: Vec<u8> = found.iter().map(|(l, _, _)| *l).collect();
     lods.sort_unstable();
     lods.dedup();
@@ -381,14 +381,17 @@ fn is_boundary_surface(name: &str) -> bool {
 }
 
 /// Walks `n` for geometry: under a `lodN...` property every polygon (hrefs resolved) is taken
-/// with that LoD and the semantic of the boundary surface it is in. Parts and appearances are
+/// with that LoD, the semantic of the boundary surface it is in, and the material colour of the
+/// nearest element a material targets. Parts and appearances are
 /// not walked (parts are objects of their own).
+#[allow(clippy::too_many_arguments)]
 fn collect(
     n: &Node,
     lod: Option<u8>,
     semantic: Option<&str>,
     by_id: &HashMap<&str, &Node>,
     apps: &Appearances,
+    color: Option<[f32; 4]>,
     out: &mut LodSurfaces,
     warnings: &mut Vec<String>,
 ) -> Result<(), String> {
@@ -397,9 +400,11 @@ fn collect(
         if PART_PROPERTIES.contains(&name) || name == "appearance" || name == "Envelope" {
             continue;
         }
+        // A material may target this element (a MultiSurface, a boundary surface) or a polygon.
+        let color = c.id().and_then(|id| apps.color(id)).or(color);
         if name == "Polygon" || name == "Triangle" {
             if let Some(l) = lod
-                && let Some(s) = polygon(c, apps, warnings)?
+                && let Some(s) = polygon(c, apps, color, warnings)?
             {
                 out.push((l, semantic.map(str::to_owned), s));
             }
@@ -409,24 +414,30 @@ fn collect(
             let key = href.trim_start_matches('#');
             match by_id.get(key) {
                 Some(target) if target.name == "Polygon" => {
-                    if let Some(s) = polygon(target, apps, warnings)? {
+                    let color = target.id().and_then(|id| apps.color(id)).or(color);
+                    if let Some(s) = polygon(target, apps, color, warnings)? {
                         out.push((l, semantic.map(str::to_owned), s));
                     }
                 }
-                Some(target) => collect(target, Some(l), semantic, by_id, apps, out, warnings)?,
+                Some(target) => collect(target, Some(l), semantic, by_id, apps, color, out, warnings)?,
                 None => warnings.push(format!("byte {}: xlink:href {href:?} points at nothing in this object", c.at)),
             }
             continue;
         }
         let lod = lod_of_property(name).or(lod);
         let semantic = if is_boundary_surface(name) { Some(name) } else { semantic };
-        collect(c, lod, semantic, by_id, apps, out, warnings)?;
+        collect(c, lod, semantic, by_id, apps, color, out, warnings)?;
     }
     Ok(())
 }
 
 /// A `gml:Polygon`: exterior then interiors, each closed ring made open.
-fn polygon(p: &Node, apps: &Appearances, warnings: &mut Vec<String>) -> Result<Option<Surface>, String> {
+fn polygon(
+    p: &Node,
+    apps: &Appearances,
+    color: Option<[f32; 4]>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Surface>, String> {
     let mut rings = Vec::new();
     // Texture coordinates per ring, while every ring so far has them from the same image.
     let mut uv: Option<(u32, Vec<Vec<[f32; 2]>>)> = Some((u32::MAX, Vec::new()));
@@ -470,7 +481,8 @@ fn polygon(p: &Node, apps: &Appearances, warnings: &mut Vec<String>) -> Result<O
     }
     let texture = uv.filter(|(image, list)| *image != u32::MAX && list.len() == rings.len());
     let texture = texture.map(|(image, uv)| SurfaceTexture { image: apps.image(image), uv });
-    Ok(Some(Surface { rings, semantic: None, texture }))
+    let color = if texture.is_some() { None } else { color };
+    Ok(Some(Surface { rings, semantic: None, texture, color }))
 }
 
 /// A LinearRing's points (`posList`, or `pos` elements), open.
@@ -600,11 +612,13 @@ mod tests {
                     rings: vec![vec![[x, y, z], [x + 10.0, y, z], [x, y + 10.0, z]]],
                     semantic: None,
                     texture: None,
+                    color: None,
                 });
                 surfaces.push(Surface {
                     rings: vec![vec![[x + 10.0, y, z], [x + 10.0, y + 10.0, z], [x, y + 10.0, z]]],
                     semantic: None,
                     texture: None,
+                    color: None,
                 });
             }
         }

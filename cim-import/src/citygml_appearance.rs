@@ -19,6 +19,8 @@ pub(crate) struct Appearances {
     by_uri: HashMap<String, Option<u32>>,
     /// Ring `gml:id` -> (image, texture coordinates as written, closing pair included).
     rings: HashMap<String, (u32, Vec<[f32; 2]>)>,
+    /// Surface or geometry `gml:id` -> X3DMaterial colour (RGBA).
+    colors: HashMap<String, [f32; 4]>,
     /// What was wrong (missing images, bad coordinates).
     pub warnings: Vec<String>,
 }
@@ -31,9 +33,35 @@ impl Appearances {
             self.add_texture(n, file);
             return;
         }
+        if n.name == "X3DMaterial" {
+            self.add_material(n);
+            return;
+        }
         for c in &n.children {
             self.add(c, file);
         }
+    }
+
+    /// An X3DMaterial: its diffuse colour and opacity for each of its targets.
+    fn add_material(&mut self, m: &Node) {
+        let rgb: Vec<f32> = m
+            .child("diffuseColor")
+            .map(|c| c.text.split_whitespace().filter_map(|v| v.parse().ok()).collect())
+            .unwrap_or_else(|| vec![0.8, 0.8, 0.8]);
+        let [r, g, b] = rgb[..] else {
+            self.warnings.push(format!("byte {}: an X3DMaterial diffuseColor that is not three numbers", m.at));
+            return;
+        };
+        let transparency: f32 = m.child("transparency").and_then(|t| t.text.parse().ok()).unwrap_or(0.0);
+        let rgba = [r, g, b, 1.0 - transparency].map(|c| c.clamp(0.0, 1.0));
+        for t in m.children.iter().filter(|c| c.name == "target") {
+            self.colors.insert(t.text.trim().trim_start_matches('#').to_owned(), rgba);
+        }
+    }
+
+    /// The material colour of a surface or geometry, if one targets it.
+    pub fn color(&self, id: &str) -> Option<[f32; 4]> {
+        self.colors.get(id).copied()
     }
 
     fn add_texture(&mut self, t: &Node, file: &Path) {

@@ -429,7 +429,7 @@ fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Res
         if rings.is_empty() {
             return Err("a surface without rings".into());
         }
-        Ok(Surface { rings, semantic, texture: None })
+        Ok(Surface { rings, semantic, texture: None, color: None })
     };
     let arr = |v: &'a Value, what: &str| -> Result<&'a [Value], String> {
         v.as_array().map(Vec::as_slice).ok_or_else(|| format!("{what} is not an array"))

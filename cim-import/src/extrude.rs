@@ -90,11 +90,13 @@ pub(crate) fn extrude(p: &Polygon<f64>, base: f64, top: f64) -> Vec<Surface> {
         rings: rings.iter().map(|r| r.iter().map(|c| at(c, top)).collect()).collect(),
         semantic: Some("RoofSurface".into()),
         texture: None,
+        color: None,
     });
     out.push(Surface {
         rings: rings.iter().map(|r| r.iter().rev().map(|c| at(c, base)).collect()).collect(),
         semantic: Some("GroundSurface".into()),
         texture: None,
+        color: None,
     });
     for r in &rings {
         for i in 0..r.len() {
@@ -103,6 +105,7 @@ pub(crate) fn extrude(p: &Polygon<f64>, base: f64, top: f64) -> Vec<Surface> {
                 rings: vec![vec![at(a, base), at(b, base), at(b, top), at(a, top)]],
                 semantic: Some("WallSurface".into()),
                 texture: None,
+                color: None,
             });
         }
     }

@@ -29,11 +29,13 @@ pub struct TileMesh {
     pub textured: Vec<TexturedPart>,
 }
 
-/// The triangles of a tile textured by one image.
+/// The triangles of a tile drawn with one material: a texture image, or a colour.
 #[derive(Debug, Default, Clone)]
 pub struct TexturedPart {
-    /// The image file's bytes, embedded as they are.
+    /// The image file's bytes, embedded as they are (empty: a colour-only material).
     pub image: Vec<u8>,
+    /// The material's base colour (linear RGBA; white under a texture).
+    pub color: [f32; 4],
     /// Its MIME type (`image/jpeg`, `image/png`).
     pub mime: String,
     /// Its triangles.
@@ -157,8 +159,8 @@ pub fn write_glb(mesh: &TileMesh, table: &PropertyTable) -> Vec<u8> {
     let mut parts = Vec::new();
     for part in &mesh.textured {
         let indices = index_accessor(&mut root, &mut bin, &part.indices);
-        let view = push_view(&mut root, &mut bin, &part.image, None);
-        parts.push((indices, view, part.mime.clone()));
+        let view = (!part.image.is_empty()).then(|| push_view(&mut root, &mut bin, &part.image, None));
+        parts.push((indices, view, part.mime.clone(), part.color));
     }
 
     // The property table's columns, each 8-byte aligned.
@@ -238,15 +240,37 @@ pub fn write_glb(mesh: &TileMesh, table: &PropertyTable) -> Vec<u8> {
     };
     let mut primitives: Vec<json::mesh::Primitive> =
         idx.into_iter().map(|i| primitive(attributes.clone(), i, material)).collect();
-    if let Some(uv) = uv {
-        let sampler = root.push(json::texture::Sampler {
-            wrap_s: Valid(json::texture::WrappingMode::Repeat),
-            wrap_t: Valid(json::texture::WrappingMode::Repeat),
-            ..Default::default()
+    let mut sampler = None;
+    for (indices, view, mime, color) in parts {
+        let Some((view, uv)) = view.zip(uv) else {
+            // A colour-only material.
+            let material = root.push(json::Material {
+                pbr_metallic_roughness: json::material::PbrMetallicRoughness {
+                    base_color_factor: json::material::PbrBaseColorFactor(color),
+                    metallic_factor: json::material::StrengthFactor(0.0),
+                    roughness_factor: json::material::StrengthFactor(0.9),
+                    ..Default::default()
+                },
+                alpha_mode: Valid(if color[3] < 1.0 {
+                    json::material::AlphaMode::Blend
+                } else {
+                    json::material::AlphaMode::Opaque
+                }),
+                ..Default::default()
+            });
+            primitives.push(primitive(attributes.clone(), indices, material));
+            continue;
+        };
+        let sampler = *sampler.get_or_insert_with(|| {
+            root.push(json::texture::Sampler {
+                wrap_s: Valid(json::texture::WrappingMode::Repeat),
+                wrap_t: Valid(json::texture::WrappingMode::Repeat),
+                ..Default::default()
+            })
         });
         let mut textured = attributes.clone();
         textured.insert(Valid(json::mesh::Semantic::TexCoords(0)), uv);
-        for (indices, view, mime) in parts {
+        {
             let image = root.push(json::Image {
                 buffer_view: Some(view),
                 mime_type: Some(json::image::MimeType(mime)),

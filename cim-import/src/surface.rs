@@ -8,6 +8,9 @@ pub struct Surface {
     pub semantic: Option<String>,
     /// Its texture, when the file gives one.
     pub texture: Option<SurfaceTexture>,
+    /// Its material colour (linear RGBA, CityGML `X3DMaterial` diffuse colour and opacity),
+    /// when the file gives one and no texture.
+    pub color: Option<[f32; 4]>,
 }
 
 /// A surface's texture: an image file and, per ring, the texture coordinates of each of its
@@ -88,12 +91,14 @@ mod tests {
             rings: vec![vec![[0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]],
             semantic: None,
             texture: None,
+            color: None,
         };
         assert!(bow.outer_ring_self_intersects());
         let wall = Surface {
             rings: vec![vec![[0.0, 5.0, 0.0], [2.0, 5.0, 0.0], [2.0, 5.0, 3.0], [0.0, 5.0, 3.0]]],
             semantic: None,
             texture: None,
+            color: None,
         };
         assert!(!wall.outer_ring_self_intersects());
     }
@@ -104,6 +109,7 @@ mod tests {
             rings: vec![vec![[0.0, 0.0, 5.0], [2.0, 0.0, 5.0], [2.0, 3.0, 5.0], [0.0, 3.0, 5.0]]],
             semantic: None,
             texture: None,
+            color: None,
         };
         assert_eq!(s.area(), 6.0);
         assert!(s.newell_normal()[2] > 0.0, "counter-clockwise seen from above points up");

@@ -202,6 +202,14 @@ struct City<'a> {
     textures: crate::texture_limit::TextureLimit,
 }
 
+/// What a surface is drawn with besides the vertex data: a texture image (its number in the
+/// store) or a material colour (RGBA8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Look {
+    Image(u32),
+    Color([u8; 4]),
+}
+
 /// A tile with content: which objects, and the centre its positions are relative to.
 struct Leaf {
     uri: String,
@@ -344,15 +352,16 @@ impl City<'_> {
         let (ids, centre) = (&leaf.ids, leaf.centre);
         let mut mesh = TileMesh::default();
         let (mut vertices, mut face, mut holes, mut tris) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        // Textured triangles by the store's image number (their part in `mesh.textured`).
-        let mut parts: BTreeMap<u32, usize> = BTreeMap::new();
+        // Triangles with a material (an image of the store, or a colour): their part in
+        // `mesh.textured`.
+        let mut parts: BTreeMap<Look, usize> = BTreeMap::new();
         let mut uv: Vec<[f32; 2]> = Vec::new();
         let mut emit = |mesh: &mut TileMesh,
                         face: &[Vec3],
                         holes: &[usize],
                         feature: usize,
                         uv: &[[f32; 2]],
-                        image: Option<u32>| {
+                        look: Option<Look>| {
             tris.clear();
             let Some(n) = triangulate_face(face, holes, &mut tris) else { return };
             let base = mesh.positions.len() as u32;
@@ -365,10 +374,10 @@ impl City<'_> {
                 mesh.uvs.push([u, 1.0 - v]);
             }
             let indices = tris.iter().flat_map(|tri| tri.map(|k| base + k));
-            match image {
-                Some(img) => {
+            match look {
+                Some(look) => {
                     let next = mesh.textured.len();
-                    let at = *parts.entry(img).or_insert(next);
+                    let at = *parts.entry(look).or_insert(next);
                     if at == next {
                         mesh.textured.push(TexturedPart::default());
                     }
@@ -409,32 +418,42 @@ impl City<'_> {
                     }
                     face.extend(ring.iter().map(|&v| vertices[v as usize]));
                 }
-                let image = self.store.texture(s).map(|(img, rings)| {
-                    uv.extend(rings.flatten());
-                    img
-                });
-                emit(&mut mesh, &face, &holes, feature, &uv, image);
+                let look = match self.store.texture(s) {
+                    Some((img, rings)) => {
+                        uv.extend(rings.flatten());
+                        Some(Look::Image(img))
+                    }
+                    None => self.store.color(s).map(Look::Color),
+                };
+                emit(&mut mesh, &face, &holes, feature, &uv, look);
             }
         }
         // Each image the tile uses, embedded once; one that cannot be read leaves its
         // triangles untextured.
-        let mut image_of = vec![0; parts.len()];
-        for (&img, &at) in &parts {
-            image_of[at] = img;
+        let mut look_of = vec![Look::Color([0; 4]); parts.len()];
+        for (&look, &at) in &parts {
+            look_of[at] = look;
         }
         let mut textured = Vec::new();
-        for (mut part, img) in std::mem::take(&mut mesh.textured).into_iter().zip(image_of) {
-            match self.textures.get(img, &self.store.images[img as usize]) {
-                Some(prepared) => {
-                    part.image = prepared.0.clone();
-                    part.mime = prepared.1.into();
+        for (mut part, look) in std::mem::take(&mut mesh.textured).into_iter().zip(look_of) {
+            match look {
+                Look::Color(c) => {
+                    part.color = c.map(|v| f32::from(v) / 255.0);
                     textured.push(part);
                 }
-                None => mesh.indices.append(&mut part.indices),
+                Look::Image(img) => match self.textures.get(img, &self.store.images[img as usize]) {
+                    Some(prepared) => {
+                        part.image = prepared.0.clone();
+                        part.mime = prepared.1.into();
+                        part.color = [1.0; 4];
+                        textured.push(part);
+                    }
+                    None => mesh.indices.append(&mut part.indices),
+                },
             }
         }
         mesh.textured = textured;
-        if mesh.textured.is_empty() {
+        if mesh.textured.iter().all(|p| p.image.is_empty()) {
             mesh.uvs.clear();
         }
         let objects = |i: usize| &self.store.objects[i];

@@ -129,6 +129,7 @@ mod tests {
             ],
             semantic: Some("WallSurface".into()),
             texture: None,
+            color: None,
         };
         let t = triangulate(&wall).unwrap();
         assert!((area(&t) - 58.0).abs() < 1e-6, "area {}", area(&t));
@@ -158,6 +159,7 @@ mod tests {
             rings: vec![vec![[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [2.0, 0.0, 0.0]]],
             semantic: None,
             texture: None,
+            color: None,
         };
         assert!(triangulate(&line).is_none());
     }

@@ -95,6 +95,12 @@ fn berlin_in_citygml_2_and_3_is_the_same_building() {
         s
     };
     assert_eq!(semantics(a), semantics(b));
+    // The X3DMaterial colour reaches the surfaces of the MultiSurface it targets, in both.
+    let colours = |o: &cim_import::ImportedObject| o.surfaces.iter().filter_map(|s| s.color).collect::<Vec<_>>();
+    assert_eq!(colours(a), colours(b));
+    assert!(!colours(a).is_empty());
+    let want = [0.839_215_7, 0.305_882_35, 0.211_764_71, 1.0];
+    assert!(colours(a).iter().all(|c| c.iter().zip(&want).all(|(x, y)| (x - y).abs() < 1e-6)), "{:?}", colours(a));
     assert!(semantics(a).iter().any(|s| s == "RoofSurface"), "{:?}", semantics(a));
     assert_eq!(a.object.attributes, b.object.attributes);
     assert!(a.object.attributes.len() >= 10, "{:?}", a.object.attributes);
