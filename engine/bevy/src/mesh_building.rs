@@ -43,10 +43,41 @@ pub fn triangle_mesh(part: &MeshPart, color_of: &dyn Fn(Option<u32>) -> [f32; 4]
             .collect(),
     };
     let colors = vertex_colors(part, color_of);
-    Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
+    let mesh = Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
         .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
         .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors);
+    match &part.uvs {
+        Some(uv) if uv.len() == part.positions.len() && part.texture.is_some() => {
+            let uv: Vec<[f32; 2]> = part.indices.iter().map(|&i| uv[i as usize]).collect();
+            mesh.with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uv)
+        }
+        _ => mesh,
+    }
+}
+
+/// A textured part's material: its image as an sRGB texture, lit like the other surfaces and
+/// multiplied by the feature colours (white unless a style or a highlight colours it).
+pub fn textured_material(
+    texture: &city_tiles::TextureImage,
+    images: &mut bevy::asset::Assets<bevy::image::Image>,
+    materials: &mut bevy::asset::Assets<bevy::pbr::StandardMaterial>,
+) -> bevy::asset::Handle<bevy::pbr::StandardMaterial> {
+    use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+    let image = bevy::image::Image::new(
+        Extent3d { width: texture.width.max(1), height: texture.height.max(1), depth_or_array_layers: 1 },
+        TextureDimension::D2,
+        texture.rgba.clone(),
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::default(),
+    );
+    materials.add(bevy::pbr::StandardMaterial {
+        base_color_texture: Some(images.add(image)),
+        perceptual_roughness: 0.9,
+        cull_mode: None,
+        double_sided: true,
+        ..Default::default()
+    })
 }
 
 /// A point mesh.

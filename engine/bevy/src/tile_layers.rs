@@ -136,6 +136,8 @@ pub fn stream_layers(
     mut meshes: ResMut<'_, Assets<Mesh>>,
     mut vis: Query<'_, '_, &mut Visibility, With<TilePart>>,
     split: Option<Res<'_, crate::split_view::SplitView>>,
+    mut images: ResMut<'_, Assets<Image>>,
+    mut std_materials: ResMut<'_, Assets<StandardMaterial>>,
 ) {
     let Some(view) = &view.0 else { return };
     let pool = AsyncComputeTaskPool::get();
@@ -156,10 +158,11 @@ pub fn stream_layers(
                 // Split mode draws every part twice: once per half, each in its own style.
                 for right in [false, true].into_iter().take(if split.is_some() { 2 } else { 1 }) {
                     let place = (li, t, world_from_tile);
+                    let textures = (&mut *images, &mut *std_materials);
                     entities.extend(spawn_tile(
                         &mut commands,
                         &mut meshes,
-                        &materials,
+                        (&materials, textures),
                         &colors,
                         place,
                         &contents,
@@ -216,7 +219,7 @@ pub fn stream_layers(
 fn spawn_tile(
     commands: &mut Commands<'_, '_>,
     meshes: &mut Assets<Mesh>,
-    materials: &SharedMaterials,
+    (materials, (images, std_materials)): (&SharedMaterials, (&mut Assets<Image>, &mut Assets<StandardMaterial>)),
     colors: &FeatureColors,
     (layer, tile, world_from_tile): (usize, TileId, DMat4),
     contents: &[DecodedContent],
@@ -233,13 +236,18 @@ fn spawn_tile(
         for (mi, part) in content.meshes.iter().enumerate() {
             let color_of = |f: Option<u32>| colors.color(right, layer, tile, &content.properties, f, part.base_color);
             let mesh = meshes.add(triangle_mesh(part, &color_of));
+            // Textured parts get a material of their own (dropped with the tile's entities).
+            let material = match &part.texture {
+                Some(t) if part.uvs.is_some() => crate::mesh_building::textured_material(t, images, std_materials),
+                _ => materials.surfaces.clone(),
+            };
             let identity = [DMat4::IDENTITY];
             let instances: &[DMat4] = if part.instances.is_empty() { &identity } else { &part.instances };
             for inst in instances {
                 let place = world_from_tile.mul(inst).mul(&part.tile_from_mesh);
                 let e = commands.spawn((
                     Mesh3d(mesh.clone()),
-                    MeshMaterial3d(materials.surfaces.clone()),
+                    MeshMaterial3d(material.clone()),
                     Transform::default(),
                     Visibility::Hidden,
                     WorldPlacement(place),

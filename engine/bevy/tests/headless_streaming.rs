@@ -18,7 +18,7 @@ fn data(rel: &str) -> PathBuf {
 fn app(layer: TilesetLayer) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default()));
-    app.init_asset::<Mesh>().init_asset::<StandardMaterial>();
+    app.init_asset::<Mesh>().init_asset::<StandardMaterial>().init_asset::<Image>();
     let (surfaces, points, markers) = {
         let mut m = app.world_mut().resource_mut::<Assets<StandardMaterial>>();
         (m.add(StandardMaterial::default()), m.add(StandardMaterial::default()), m.add(StandardMaterial::default()))

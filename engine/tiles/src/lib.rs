@@ -30,7 +30,7 @@ mod tileset_json;
 mod tileset_streamer;
 mod view;
 
-pub use content::{DecodedContent, FeatureProperties, MeshPart, PointCloud, decode_content, decode_glb};
+pub use content::{DecodedContent, FeatureProperties, MeshPart, PointCloud, TextureImage, decode_content, decode_glb};
 pub use error::TilesError;
 pub use http_loader::HttpLoader;
 pub use implicit_tiling::{ImplicitRoot, Subdivision, expand_subtree};

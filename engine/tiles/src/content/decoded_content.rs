@@ -23,6 +23,21 @@ pub struct MeshPart {
     pub feature_ids: Option<Vec<u32>>,
     /// The material's base colour (linear RGBA).
     pub base_color: [f32; 4],
+    /// Texture coordinates per vertex, when the part is textured.
+    pub uvs: Option<Vec<[f32; 2]>>,
+    /// The material's base colour texture, decoded.
+    pub texture: Option<std::sync::Arc<TextureImage>>,
+}
+
+/// A decoded texture image: sRGB RGBA8, rows from the top.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextureImage {
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+    /// `width * height * 4` bytes.
+    pub rgba: Vec<u8>,
 }
 
 /// Points (pnts, or glTF POINTS primitives).

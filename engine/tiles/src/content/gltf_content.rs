@@ -8,7 +8,7 @@ use city_core::AttributeValue;
 use gltf::accessor::{DataType, Dimensions};
 use serde_json::Value;
 
-use super::decoded_content::{DecodedContent, FeatureProperties, MeshPart, PointCloud};
+use super::decoded_content::{DecodedContent, FeatureProperties, MeshPart, PointCloud, TextureImage};
 use crate::{Mat4, TilesError};
 
 /// Decodes a GLB. `tile_from_gltf` places the glTF scene in the tile's frame (the y-up to z-up
@@ -174,7 +174,27 @@ fn decode_primitive(
         Some(a) => Some(read_floats(&a, blob, uri, at)?.into_iter().map(|f| f.max(0.0) as u32).collect()),
         None => None,
     };
-    let c = prim.material().pbr_metallic_roughness().base_color_factor();
+    let pbr = prim.material().pbr_metallic_roughness();
+    let c = pbr.base_color_factor();
+    // A base colour texture embedded in the GLB (a buffer view), with its coordinates.
+    let (mut uvs, mut texture) = (None, None);
+    if let (Some(info), Some(tc)) = (pbr.base_color_texture(), prim.get(&Semantic::TexCoords(0))) {
+        match info.texture().source().source() {
+            gltf::image::Source::View { view, .. } => {
+                let bytes = blob.get(view.offset()..view.offset() + view.length()).unwrap_or(&[]);
+                match image::load_from_memory(bytes) {
+                    Ok(img) => {
+                        let rgba = img.to_rgba8();
+                        let (width, height) = rgba.dimensions();
+                        texture = Some(std::sync::Arc::new(TextureImage { width, height, rgba: rgba.into_raw() }));
+                        uvs = Some(read_floats(&tc, blob, uri, at)?.chunks_exact(2).map(|c| [c[0], c[1]]).collect());
+                    }
+                    Err(e) => out.notes.push(format!("{at}: texture not decoded ({e}): drawn untextured")),
+                }
+            }
+            gltf::image::Source::Uri { .. } => out.notes.push(format!("{at}: external texture images are not read")),
+        }
+    }
     out.meshes.push(MeshPart {
         tile_from_mesh,
         instances: Vec::new(),
@@ -184,6 +204,8 @@ fn decode_primitive(
         indices,
         feature_ids,
         base_color: c,
+        uvs,
+        texture,
     });
     Ok(())
 }

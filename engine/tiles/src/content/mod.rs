@@ -4,7 +4,7 @@ mod feature_table;
 mod gltf_content;
 mod legacy_formats;
 
-pub use decoded_content::{DecodedContent, FeatureProperties, MeshPart, PointCloud};
+pub use decoded_content::{DecodedContent, FeatureProperties, MeshPart, PointCloud, TextureImage};
 pub use gltf_content::decode_glb;
 pub use legacy_formats::{decode_b3dm, decode_cmpt, decode_i3dm, decode_pnts};
 
