@@ -262,11 +262,7 @@ fn split_terrain(o: ImportedObject, max: usize) -> Vec<ImportedObject> {
     cells
         .into_iter()
         .map(|((i, j), surfaces)| {
-            let (mut z_min_m, mut z_max_m) = (f64::INFINITY, f64::NEG_INFINITY);
-            for p in surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
-                z_min_m = z_min_m.min(p[2]);
-                z_max_m = z_max_m.max(p[2]);
-            }
+            let (z_min_m, z_max_m) = crate::surface::z_range(&surfaces);
             let object = CityObject {
                 id: format!("{}/{i}-{j}", o.object.id),
                 parent: Some(o.object.id.clone()),
@@ -322,14 +318,7 @@ fn read_object(
         }
         ok
     });
-    let (mut z_min_m, mut z_max_m) = (f64::INFINITY, f64::NEG_INFINITY);
-    for p in surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
-        z_min_m = z_min_m.min(p[2]);
-        z_max_m = z_max_m.max(p[2]);
-    }
-    if surfaces.is_empty() {
-        (z_min_m, z_max_m) = (0.0, 0.0);
-    }
+    let (z_min_m, z_max_m) = crate::surface::z_range(&surfaces);
     let object = CityObject {
         id: id.to_owned(),
         kind: ObjectKind::from_cityjson_type(&f.name),

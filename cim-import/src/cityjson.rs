@@ -378,14 +378,7 @@ fn read_object(ctx: &Ctx<'_>, id: &str, o: &Value, warnings: &mut Vec<String>) -
         }
     }
 
-    let (mut z_min_m, mut z_max_m) = (f64::INFINITY, f64::NEG_INFINITY);
-    for p in surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
-        z_min_m = z_min_m.min(p[2]);
-        z_max_m = z_max_m.max(p[2]);
-    }
-    if surfaces.is_empty() {
-        (z_min_m, z_max_m) = (0.0, 0.0);
-    }
+    let (z_min_m, z_max_m) = crate::surface::z_range(&surfaces);
     let object = CityObject {
         id: id.to_owned(),
         kind,

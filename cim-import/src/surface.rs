@@ -23,6 +23,15 @@ pub struct SurfaceTexture {
     pub uv: Vec<Vec<[f32; 2]>>,
 }
 
+/// The lowest and highest z of the surfaces' points ((0, 0) when there are none).
+pub(crate) fn z_range(surfaces: &[Surface]) -> (f64, f64) {
+    let mut range = (f64::INFINITY, f64::NEG_INFINITY);
+    for p in surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
+        range = (range.0.min(p[2]), range.1.max(p[2]));
+    }
+    if surfaces.is_empty() { (0.0, 0.0) } else { range }
+}
+
 /// Newell's normal of a ring (not normalised; its length is twice the area of the ring's
 /// projection on its plane). Robust for any simple ring, convex or not.
 pub(crate) fn newell(ring: &[[f64; 3]]) -> [f64; 3] {

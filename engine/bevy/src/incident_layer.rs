@@ -254,6 +254,11 @@ pub fn update_incidents(
     let summaries = state.current().to_vec();
     let mut affected: Vec<String> = Vec::new();
     let mut spawned = Vec::new();
+    // One entity per mesh, placed in the analysis frame, drawn in both halves of a split view.
+    let mut spawn = |mesh: Mesh, material: &Handle<StandardMaterial>| {
+        let e = (Mesh3d(meshes.add(mesh)), MeshMaterial3d(material.clone()), Transform::default(), place);
+        spawned.push(commands.spawn((e, IncidentZone, crate::split_view::both_halves())).id());
+    };
     if visible {
         for s in &summaries {
             affected.extend(s.inside_ids.iter().cloned());
@@ -266,18 +271,7 @@ pub fn update_incidents(
                     .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
                     .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, vec![[r, g, b, 0.35]; n])
                     .with_inserted_indices(Indices::U32(idx));
-                spawned.push(
-                    commands
-                        .spawn((
-                            Mesh3d(meshes.add(mesh)),
-                            MeshMaterial3d(materials.zones.clone()),
-                            Transform::default(),
-                            place,
-                            IncidentZone,
-                            crate::split_view::both_halves(),
-                        ))
-                        .id(),
-                );
+                spawn(mesh, &materials.zones);
             }
             let lines = ring_lines(&s.rings);
             if !lines.is_empty() {
@@ -285,18 +279,7 @@ pub fn update_incidents(
                 let mesh = Mesh::new(PrimitiveTopology::LineList, RenderAssetUsages::default())
                     .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, lines)
                     .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, vec![[r, g, b, 1.0]; n]);
-                spawned.push(
-                    commands
-                        .spawn((
-                            Mesh3d(meshes.add(mesh)),
-                            MeshMaterial3d(materials.markers.clone()),
-                            Transform::default(),
-                            place,
-                            IncidentZone,
-                            crate::split_view::both_halves(),
-                        ))
-                        .id(),
-                );
+                spawn(mesh, &materials.markers);
             }
         }
     }

@@ -44,16 +44,47 @@ pub fn incident_panel(
     let ctx = contexts.ctx_mut()?;
     let alarmed = alarmed_sensors(iot.as_deref());
     let steps = state.timeline.steps.len();
-    let summaries = state.current().to_vec();
+    // What the panels show, taken from the step's analysis without copying its geometry
+    // (this runs every frame).
+    state.current();
+    let summaries = state.summaries.get(state.shown).and_then(Option::as_deref).unwrap_or(&[]);
     let mut by_severity = [0usize; 5];
-    for s in &summaries {
+    for s in summaries {
         by_severity[s.incident.severity as usize] += 1;
     }
     let mut buildings: Vec<&String> = summaries.iter().flat_map(|s| &s.inside_ids).collect();
     buildings.sort_unstable();
     buildings.dedup();
+    let buildings = buildings.len();
     let people: f64 = summaries.iter().map(|s| s.impact.people_inside).sum::<f64>() + 0.0;
     let in_zones: HashSet<&String> = summaries.iter().flat_map(|s| &s.sensors).collect();
+    let in_zones_alarmed = alarmed.as_ref().map(|a| in_zones.iter().filter(|id| a.contains(**id)).count());
+    let in_zones = in_zones.len();
+    let incidents = summaries.len();
+    // Per incident: its line, its colour, and its nearest facility of each kind.
+    let rows: Vec<(String, Severity, Vec<String>)> = summaries
+        .iter()
+        .map(|s| {
+            let i = &s.incident;
+            let text = format!(
+                "{} ({:?}, {}): {} buildings, ~{:.0} people, {} sensors",
+                if i.headline.is_empty() { &i.event } else { &i.headline },
+                i.severity,
+                i.urgency,
+                s.inside_ids.len(),
+                s.impact.people_inside,
+                s.sensors.len()
+            );
+            let nearest = s
+                .nearest
+                .iter()
+                .filter_map(|(kind, ranked)| {
+                    ranked.first().map(|(name, d)| format!("    nearest {}: {name} {d:.0} m", kind.label()))
+                })
+                .collect();
+            (text, i.severity, nearest)
+        })
+        .collect();
 
     egui::Window::new("Operations")
         .anchor(egui::Align2::CENTER_TOP, [0.0, 8.0])
@@ -61,7 +92,7 @@ pub fn incident_panel(
         .resizable(false)
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
-                ui.strong(format!("{} incidents", summaries.len()));
+                ui.strong(format!("{incidents} incidents"));
                 for (k, s) in
                     [Severity::Extreme, Severity::Severe, Severity::Moderate, Severity::Minor].iter().enumerate()
                 {
@@ -70,15 +101,12 @@ pub fn incident_panel(
                     }
                 }
                 ui.separator();
-                ui.strong(format!("{} buildings", buildings.len()));
+                ui.strong(format!("{buildings} buildings"));
                 ui.strong(format!("~{people:.0} people"));
                 ui.separator();
-                match &alarmed {
-                    Some(a) => {
-                        let inside = in_zones.iter().filter(|id| a.contains(**id)).count();
-                        ui.strong(format!("{} sensors in alarm ({inside} in zones)", a.len()))
-                    }
-                    None => ui.label(format!("{} sensors in zones", in_zones.len())),
+                match (&alarmed, in_zones_alarmed) {
+                    (Some(a), Some(inside)) => ui.strong(format!("{} sensors in alarm ({inside} in zones)", a.len())),
+                    _ => ui.label(format!("{in_zones} sensors in zones")),
                 };
             });
         });
@@ -118,30 +146,13 @@ pub fn incident_panel(
             let step = &state.timeline.steps[state.shown];
             ui.label(format!("{}: {}", state.shown + 1, step.label));
             egui::ScrollArea::vertical().max_height(LIST_HEIGHT).show(ui, |ui| {
-                for (k, s) in summaries.iter().enumerate() {
-                    let i = &s.incident;
-                    let text = format!(
-                        "{} ({:?}, {}): {} buildings, ~{:.0} people, {} sensors",
-                        if i.headline.is_empty() { &i.event } else { &i.headline },
-                        i.severity,
-                        i.urgency,
-                        s.inside_ids.len(),
-                        s.impact.people_inside,
-                        s.sensors.len()
-                    );
-                    if ui
-                        .add(
-                            egui::Label::new(egui::RichText::new(text).color(color(i.severity)))
-                                .sense(egui::Sense::click()),
-                        )
-                        .clicked()
-                    {
+                for (k, (text, severity, nearest)) in rows.iter().enumerate() {
+                    let line = egui::RichText::new(text).color(color(*severity));
+                    if ui.add(egui::Label::new(line).sense(egui::Sense::click())).clicked() {
                         state.fly_to = Some(k);
                     }
-                    for (kind, ranked) in &s.nearest {
-                        if let Some((name, d)) = ranked.first() {
-                            ui.small(format!("    nearest {}: {name} {d:.0} m", kind.label()));
-                        }
+                    for n in nearest {
+                        ui.small(n);
                     }
                 }
                 for line in &step.log {
