@@ -20,7 +20,8 @@ pub struct ImpactArgs {
     #[arg(long = "alert")]
     pub alerts: Vec<PathBuf>,
     /// Hazard layers whose zones are incidents too: PLATEAU flood-risk extents
-    /// (`udx/fld/*.gml`).
+    /// (`udx/fld/*.gml`), GeoJSON polygons, or a tileset folder's `hazards.geojson`. The
+    /// `--objects` tileset's own hazard zones (imported from `fld` files) are always read.
     #[arg(long = "hazard")]
     pub hazards: Vec<PathBuf>,
     /// A tileset folder written by `citytwin import` (its features.csv and tileset.json).
@@ -67,11 +68,20 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
             Err(e) => incidents.log.push(format!("{e}")),
         }
     }
-    for path in &args.hazards {
+    // The tileset's own hazard zones (imported PLATEAU flood extents) are read first; they
+    // are features of the tileset, but not what they threaten, so they leave the analysed set.
+    let own = args.objects.join(city_core::HAZARDS_FILE);
+    let own = own.is_file().then_some(own);
+    let mut own_ids = std::collections::HashSet::new();
+    for path in own.iter().chain(&args.hazards) {
         let name = path.display().to_string();
-        match city_layers::read_plateau_flood(path) {
+        match city_layers::read_hazards(path) {
             Ok((zones, warnings)) => {
                 incidents.log.extend(warnings);
+                if Some(path) == own.as_ref() {
+                    eprintln!("{} hazard zones from {name}", zones.len());
+                    own_ids.extend(zones.iter().map(|z| z.id.clone()));
+                }
                 incidents.add_hazards(&name, &zones);
             }
             Err(e) => incidents.log.push(e.to_string()),
@@ -85,12 +95,18 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
     for line in &incidents.log {
         eprintln!("{line}");
     }
-    if args.alerts.is_empty() && args.hazards.is_empty() && scene.as_ref().is_none_or(|s| s.incidents.is_empty()) {
+    if args.alerts.is_empty()
+        && args.hazards.is_empty()
+        && own.is_none()
+        && scene.as_ref().is_none_or(|s| s.incidents.is_empty())
+    {
         anyhow::bail!(
-            "nothing to analyse: give --alert FILE.xml, --hazard FILE.gml, or --scene with [[incidents]] scenarios"
+            "nothing to analyse: give --alert FILE.xml, --hazard FILE.gml, or --scene with [[incidents]] scenarios \
+             (or import the hazard zones into the tileset)"
         );
     }
-    let objects = read_objects(&args.objects, None)?;
+    let mut objects = read_objects(&args.objects, None)?;
+    objects.remove_ids(&own_ids);
     let index = objects.index()?;
     let local_from_ecef = citytwin::sensor_buildings::tileset_local_frame(&args.objects)?;
     let ecef_from_local = local_from_ecef.inverse_affine();

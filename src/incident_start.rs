@@ -30,21 +30,32 @@ pub fn incident_start(
 ) -> Result<Option<city_bevy::incident_layer::IncidentStart>> {
     let em = scene.emergency.clone().unwrap_or_default();
     let files: Vec<PathBuf> = em.alerts.iter().chain(&opts.alerts).cloned().collect();
-    let hazard_files: Vec<PathBuf> = em.hazards.iter().chain(&opts.hazards).cloned().collect();
+    // Each tileset's own hazard zones (imported PLATEAU flood extents) come first.
+    let own: Vec<PathBuf> =
+        scene.tilesets.iter().map(|t| t.path.join(city_core::HAZARDS_FILE)).filter(|p| p.is_file()).collect();
+    let hazard_files: Vec<PathBuf> = own.iter().chain(&em.hazards).chain(&opts.hazards).cloned().collect();
     let live = !em.feeds.is_empty() || em.mqtt_topic.is_some();
     if files.is_empty() && hazard_files.is_empty() && scene.incidents.is_empty() && !live {
         return Ok(None);
     }
     let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     let alerts = files.iter().map(|f| (f.display().to_string(), CapAlert::read(f))).collect();
-    let hazards = hazard_files
+    let hazards: Vec<_> = hazard_files
         .iter()
         .map(|f| {
             (
                 f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned()),
-                city_layers::read_plateau_flood(f),
+                city_layers::read_hazards(f),
             )
         })
+        .collect();
+    // The zones that are features of the analysed (first) tileset are not what they threaten.
+    let first_own = scene.tilesets.first().map(|t| t.path.join(city_core::HAZARDS_FILE));
+    let own_ids: std::collections::HashSet<String> = hazard_files
+        .iter()
+        .zip(&hazards)
+        .filter(|(f, _)| Some(*f) == first_own.as_ref())
+        .flat_map(|(_, (_, r))| r.iter().flat_map(|(zones, _)| zones.iter().map(|z| z.id.clone())))
         .collect();
     let timeline = IncidentTimeline::from_sources(&scene.incidents, hazards, alerts, now_ms);
     for step in &timeline.steps {
@@ -56,7 +67,8 @@ pub fn incident_start(
     let dir = scene.tilesets.first().map(|t| t.path.clone()).filter(|p| p.join("features.csv").is_file());
     let (analysis, ecef_from_local) = match &dir {
         Some(dir) => {
-            let objects = citytwin::query_io::read_objects(dir, None)?;
+            let mut objects = citytwin::query_io::read_objects(dir, None)?;
+            objects.remove_ids(&own_ids);
             let index = objects.index()?;
             let local_from_ecef = citytwin::sensor_buildings::tileset_local_frame(dir)?;
             let facilities = match opts.facilities.as_ref().or(em.facilities.as_ref()) {

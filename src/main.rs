@@ -616,6 +616,13 @@ fn import(
         peak_memory().map(|b| format!("{:.0} MiB", b as f64 / 1_048_576.0)).unwrap_or_else(|| "unknown".into()),
         out.display()
     );
+    if summary.hazards > 0 {
+        eprintln!(
+            "{} hazard zones -> {} (read by `citytwin impact` and `citytwin view` on this tileset)",
+            summary.hazards,
+            out.join(city_core::HAZARDS_FILE).display()
+        );
+    }
     Ok(())
 }
 

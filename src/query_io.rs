@@ -61,6 +61,20 @@ pub struct Objects {
 }
 
 impl Objects {
+    /// Drops the objects whose id is in `ids` (a tileset's hazard zones: features of the
+    /// tileset, but not what an incident threatens).
+    pub fn remove_ids(&mut self, ids: &std::collections::HashSet<String>) {
+        if ids.is_empty() {
+            return;
+        }
+        let keep: Vec<bool> = self.ids.iter().map(|id| !ids.contains(id)).collect();
+        let mut k = keep.iter();
+        self.geometries.retain(|_| *k.next().unwrap_or(&true));
+        let mut k = keep.iter();
+        self.occupancy.retain(|_| *k.next().unwrap_or(&true));
+        self.ids.retain(|id| !ids.contains(id));
+    }
+
     /// Builds the index; object `i` gets index id `i`.
     pub fn index(&self) -> Result<CityIndex> {
         let mut b = IndexBuilder::with_capacity(self.geometries.len());

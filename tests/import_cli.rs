@@ -534,3 +534,50 @@ fn a_folder_that_is_not_a_tileset_is_never_replaced() {
         .unwrap();
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
 }
+
+/// Issue 7, hazard polygons: Numazu's PLATEAU flood extents imported are hazard zones of the
+/// tileset (`hazards.geojson`), each ring the GML's `posList` (latitude first, so swapped) within
+/// 1e-9 degrees after the trip through ECEF, with its depth rank, read by the text scan here;
+/// `citytwin impact` on the tileset finds them as incidents without being told, and does not count
+/// the zones themselves as what they threaten.
+#[test]
+fn plateau_flood_extents_become_the_tilesets_hazard_zones() {
+    let rel = "citygml/plateau/numazu-shi/udx/fld/52385721_fld_6697_l1_op.gml";
+    let text = std::fs::read_to_string(data(rel)).unwrap();
+    let dir = import(rel, &[]);
+    let hazards: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(city_core::HAZARDS_FILE)).unwrap()).unwrap();
+    let features = hazards["features"].as_array().unwrap();
+    let chunks: Vec<&str> = text.split("<wtr:WaterBody gml:id=\"").skip(1).collect();
+    assert_eq!((features.len(), chunks.len()), (3, 3), "the data README lists 3 flood-extent polygons");
+    for (f, chunk) in features.iter().zip(&chunks) {
+        let id = &chunk[..chunk.find('"').unwrap()];
+        assert_eq!(f["id"], *id);
+        let rank = chunk.split("<uro:rankOrg").nth(1).and_then(|r| r.split(['>', '<']).nth(1)).unwrap();
+        assert_eq!(f["properties"]["uro:rankOrg"].to_string(), rank, "{id}");
+        assert_eq!(f["properties"]["hazard"], "river flood (L1)", "{id}");
+        let lists: Vec<Vec<f64>> = chunk
+            .split("<gml:posList>")
+            .skip(1)
+            .map(|p| p[..p.find("</gml:posList>").unwrap()].split_whitespace().map(|v| v.parse().unwrap()).collect())
+            .collect();
+        let polygons = f["geometry"]["coordinates"].as_array().unwrap();
+        assert_eq!(polygons.len(), lists.len(), "{id}");
+        for (p, list) in polygons.iter().zip(&lists) {
+            let ring = p[0].as_array().unwrap();
+            assert_eq!(ring.len(), list.len() / 3, "{id}");
+            for (q, want) in ring.iter().zip(list.chunks(3)) {
+                let (lon, lat) = (q[0].as_f64().unwrap(), q[1].as_f64().unwrap());
+                assert!((lon - want[1]).abs() < 1e-9 && (lat - want[0]).abs() < 1e-9, "{id}: {q} vs {want:?}");
+            }
+        }
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["impact", "--objects", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let last: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!((last["incidents"].as_u64(), last["buildings"].as_u64()), (Some(3), Some(0)), "{stdout}");
+}

@@ -18,7 +18,9 @@ use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
-use city_core::{AttributeValue, Attributes, CityObject, Crs, GeometryRef, Lod, ObjectKind};
+use city_core::{
+    AttributeValue, Attributes, CityObject, Crs, GeometryRef, HAZARD_ATTRIBUTE, Lod, ObjectKind, flood_risk_kind,
+};
 
 use crate::citygml_appearance::Appearances;
 use crate::cityjson::ObjectSink;
@@ -124,14 +126,19 @@ fn stream_members(
         textures: Vec::new(),
     };
     let mut skipped_kinds: HashMap<String, usize> = HashMap::new();
+    // Metres per horizontal unit, for judging slopes (footprints): known once a srsName is.
+    let mut unit_m: Option<f64> = None;
     let srs = for_each_member(input, path, &["cityObjectMember", "appearanceMember"], &mut |member, srs| {
         if member.name == "appearanceMember" {
             // Global appearances come after the objects they texture: read in a first pass
             // (`stream_citygml`), not here.
             return Ok(());
         }
+        if unit_m.is_none() {
+            unit_m = resolve_crs(opts, srs).ok().map(|c| if c.is_geographic() { METRES_PER_DEGREE } else { 1.0 });
+        }
         for feature in &member.children {
-            read_feature(feature, None, opts, appearances, &mut out, &mut skipped_kinds);
+            read_feature(feature, None, unit_m.unwrap_or(1.0), opts, appearances, &mut out, &mut skipped_kinds);
         }
         if out.objects.len() >= BATCH_OBJECTS {
             let crs = resolve_crs(opts, srs).map_err(|r| fail(path, member.at, r))?;
@@ -153,6 +160,9 @@ fn stream_members(
     out.warnings.extend(warnings.map(|reason| Skipped { file: path.to_owned(), id: String::new(), reason }));
     Ok(out)
 }
+
+/// Metres in a degree of latitude (and, near enough for judging slopes, of longitude).
+const METRES_PER_DEGREE: f64 = 111_320.0;
 
 /// Feature types whose geometry is read like a building's.
 const SURFACE_FEATURES: [&str; 12] = [
@@ -177,6 +187,7 @@ const PART_PROPERTIES: [&str; 3] = ["consistsOfBuildingPart", "buildingPart", "c
 fn read_feature(
     f: &Node,
     parent: Option<&str>,
+    unit_m: f64,
     opts: &CityGmlOptions,
     apps: &mut Appearances,
     out: &mut Imported,
@@ -186,7 +197,7 @@ fn read_feature(
     if f.name == "ReliefFeature" {
         for c in f.children.iter().filter(|c| c.name == "reliefComponent").flat_map(|c| &c.children) {
             if c.name == "TINRelief" {
-                read_feature(c, None, opts, apps, out, skipped_kinds);
+                read_feature(c, None, unit_m, opts, apps, out, skipped_kinds);
             } else {
                 *skipped_kinds.entry(format!("{}:{}", c.prefix, c.name)).or_default() += 1;
             }
@@ -203,7 +214,7 @@ fn read_feature(
     for a in f.children.iter().filter(|c| c.name == "appearance") {
         apps.add(a, &out.file.clone());
     }
-    match read_object(f, &id, parent, opts, apps) {
+    match read_object(f, &id, parent, unit_m, opts, apps) {
         Ok((o, warnings)) => {
             let file = out.file.clone();
             out.warnings.extend(warnings.into_iter().map(|reason| Skipped {
@@ -212,7 +223,7 @@ fn read_feature(
                 reason,
             }));
             if o.object.kind == ObjectKind::Terrain {
-                out.objects.extend(split_terrain(o, TERRAIN_PIECE_TRIANGLES));
+                out.objects.extend(split_terrain(o, TERRAIN_PIECE_TRIANGLES, unit_m));
             } else {
                 out.objects.push(o);
             }
@@ -221,7 +232,7 @@ fn read_feature(
     }
     for prop in f.children.iter().filter(|c| PART_PROPERTIES.contains(&c.name.as_str())) {
         for part in &prop.children {
-            read_feature(part, Some(&id), opts, apps, out, skipped_kinds);
+            read_feature(part, Some(&id), unit_m, opts, apps, out, skipped_kinds);
         }
     }
 }
@@ -232,7 +243,7 @@ const TERRAIN_PIECE_TRIANGLES: usize = 5_000;
 
 /// Cuts a terrain object of more than `max` triangles into square cells by triangle centroid:
 /// pieces `ID/I-J` whose parent is the TIN, each with its own footprint and z range.
-fn split_terrain(o: ImportedObject, max: usize) -> Vec<ImportedObject> {
+fn split_terrain(o: ImportedObject, max: usize, unit_m: f64) -> Vec<ImportedObject> {
     let n = o.surfaces.len();
     if n <= max {
         return vec![o];
@@ -266,7 +277,7 @@ fn split_terrain(o: ImportedObject, max: usize) -> Vec<ImportedObject> {
             let object = CityObject {
                 id: format!("{}/{i}-{j}", o.object.id),
                 parent: Some(o.object.id.clone()),
-                footprint: crate::cityjson::footprint(&surfaces),
+                footprint: crate::cityjson::footprint(&surfaces, unit_m),
                 z_min_m,
                 z_max_m,
                 ..o.object.clone()
@@ -284,6 +295,7 @@ fn read_object(
     f: &Node,
     id: &str,
     parent: Option<&str>,
+    unit_m: f64,
     opts: &CityGmlOptions,
     apps: &Appearances,
 ) -> Result<(ImportedObject, Vec<String>), String> {
@@ -323,7 +335,7 @@ fn read_object(
         id: id.to_owned(),
         kind: ObjectKind::from_cityjson_type(&f.name),
         parent: parent.map(str::to_owned),
-        footprint: crate::cityjson::footprint(&surfaces),
+        footprint: crate::cityjson::footprint(&surfaces, unit_m),
         z_min_m,
         z_max_m,
         lods: lods
@@ -559,6 +571,12 @@ fn attributes(f: &Node) -> Attributes {
             uro_leaves(c, &mut a);
         }
     }
+    // A PLATEAU flood-risk extent is a hazard zone: named so, the tiler lists it in the
+    // tileset's hazards sidecar for the emergency layer.
+    if let Some(risk) = f.child("floodingRiskAttribute").and_then(|r| r.children.first()) {
+        let scale = risk.child("scale").map(|s| s.text.as_str());
+        a.insert(HAZARD_ATTRIBUTE.to_owned(), AttributeValue::Text(flood_risk_kind(&risk.name, scale)));
+    }
     a
 }
 
@@ -624,7 +642,7 @@ mod tests {
             },
             surfaces,
         };
-        let pieces = split_terrain(o, 5_000);
+        let pieces = split_terrain(o, 5_000, 1.0);
         assert_eq!(pieces.len(), 4, "20,000 triangles in cells of at most about 5,000: 2 x 2");
         assert_eq!(pieces.iter().map(|p| p.surfaces.len()).sum::<usize>(), 20_000);
         for p in &pieces {

@@ -383,7 +383,7 @@ fn read_object(ctx: &Ctx<'_>, id: &str, o: &Value, warnings: &mut Vec<String>) -
         id: id.to_owned(),
         kind,
         parent,
-        footprint: footprint(&surfaces),
+        footprint: footprint(&surfaces, 1.0),
         z_min_m,
         z_max_m,
         lods: lods.into_iter().map(|lod| GeometryRef { lod, content_uri: None, feature_id: None }).collect(),
@@ -486,17 +486,26 @@ fn read_instance(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(),
     Ok(())
 }
 
-/// The 2D footprint of the surfaces: the ground surfaces if the file marks them, else the faces
-/// that look down (the bottom of a solid), else those that look up (flat objects such as roads
-/// and land use, or roofs), else the convex hull of every vertex.
-pub(crate) fn footprint(surfaces: &[Surface]) -> MultiPolygon<f64> {
+/// The 2D footprint of the surfaces: the ground surfaces if the file marks them, else every
+/// face if all are near horizontal (a sheet such as water, terrain or land use, whose polygons
+/// may be wound either way), else the faces that look down (the bottom of a solid), else those
+/// that look up (roofs), else the convex hull of every vertex.
+///
+/// `unit_m` is the metres of one horizontal unit (1 in a projected CRS, about 111,320 for the
+/// degrees of a geographic one), so that a slope is judged in metres over metres.
+pub(crate) fn footprint(surfaces: &[Surface], unit_m: f64) -> MultiPolygon<f64> {
     let steep = |s: &Surface, sign: f64| {
+        // Scaling x and y by k scales the Newell normal's x and y by k and its z by k².
         let n = s.newell_normal();
-        sign * n[2] > 0.5 * (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt()
+        let (h, v) = ((n[0] * n[0] + n[1] * n[1]) * unit_m * unit_m, n[2] * unit_m * unit_m);
+        sign * v > 0.5 * (h + v * v).sqrt()
     };
     let ground: Vec<&Surface> = surfaces.iter().filter(|s| s.semantic.as_deref() == Some("GroundSurface")).collect();
     let pick = if !ground.is_empty() {
         ground
+    } else if surfaces.iter().all(|s| steep(s, -1.0) || steep(s, 1.0)) {
+        // A sheet (water, terrain, a flood extent): every polygon, whichever way it is wound.
+        surfaces.iter().collect()
     } else if surfaces.iter().any(|s| steep(s, -1.0)) {
         surfaces.iter().filter(|s| steep(s, -1.0)).collect()
     } else {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use city_core::{
-    AttributeValue, EnuFrame, OCCUPANT_ATTRIBUTES, ObjectKind, STOREY_ATTRIBUTES, USE_ATTRIBUTES, Vec3,
-    geodetic_from_ecef,
+    AttributeValue, EnuFrame, HAZARD_ATTRIBUTE, HAZARDS_FILE, OCCUPANT_ATTRIBUTES, ObjectKind, STOREY_ATTRIBUTES,
+    USE_ATTRIBUTES, Vec3, geodetic_from_ecef,
 };
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -50,6 +50,8 @@ pub struct TilingSummary {
     pub tiles: usize,
     /// Bytes of GLB written.
     pub glb_bytes: usize,
+    /// Hazard zones written to the hazards sidecar (`city_core::HAZARDS_FILE`).
+    pub hazards: usize,
     /// Wall time, seconds.
     pub seconds: f64,
 }
@@ -110,7 +112,7 @@ pub fn write_tileset(
     // Build; on any failure leave nothing half-written behind.
     let textures = crate::texture_limit::TextureLimit::new(opts.max_texture_px);
     let city = City { store, placed: &placed, frame: &frame, textures };
-    let (tiles, glb_bytes) =
+    let (tiles, glb_bytes, hazards) =
         match city.build_into(&tmp, (opts.max_features_per_tile, opts.max_bytes_per_tile), progress) {
             Ok(counts) => counts,
             Err(e) => {
@@ -135,6 +137,7 @@ pub fn write_tileset(
         without_geometry: store.without_geometry(),
         tiles,
         glb_bytes,
+        hazards,
         seconds: start.elapsed().as_secs_f64(),
     })
 }
@@ -225,14 +228,14 @@ struct Leaf {
 const COARSE_MAX_FEATURES: usize = 4_000;
 
 impl City<'_> {
-    /// Writes the tiles, `tileset.json` and `features.csv` into `tmp`; returns (tiles, GLB
-    /// bytes).
+    /// Writes the tiles, `tileset.json`, `features.csv` and, when the city holds hazard zones,
+    /// their sidecar into `tmp`; returns (tiles, GLB bytes, hazard zones).
     fn build_into(
         &self,
         tmp: &Path,
         (max_features, max_bytes): (usize, usize),
         progress: &Progress,
-    ) -> Result<(usize, usize), ImportError> {
+    ) -> Result<(usize, usize, usize), ImportError> {
         let mut order: Vec<usize> = (0..self.placed.len()).collect();
         let mut writer = Writer { placed: self.placed, kinds: self.store, leaves: Vec::new() };
         let (top, centre, half) = writer.tile(&mut order, "0", (max_features, max_bytes), (0, f64::INFINITY))?;
@@ -283,7 +286,63 @@ impl City<'_> {
         if let Some(e) = failed.or(std::io::Write::flush(&mut csv).err()) {
             return Err(csv_io(e));
         }
-        Ok((writer.leaves.len(), glb_bytes))
+        let hazards = self.hazard_features();
+        if !hazards.is_empty() {
+            let collection = json!({"type": "FeatureCollection", "features": hazards});
+            write(tmp.join(HAZARDS_FILE), serde_json::to_string(&collection).unwrap_or_default().as_bytes())?;
+        }
+        Ok((writer.leaves.len(), glb_bytes, hazards.len()))
+    }
+
+    /// The objects that are hazard zones (their [`HAZARD_ATTRIBUTE`] set by the reader) as
+    /// GeoJSON features: their footprint in WGS84 longitude, latitude (the emergency layer's
+    /// coordinates), `id`, and every attribute as a property.
+    fn hazard_features(&self) -> Vec<Value> {
+        let key = self.store.keys.iter().position(|k| &**k == HAZARD_ATTRIBUTE);
+        let Some(key) = key.map(|k| k as u32) else { return Vec::new() };
+        let mut features = Vec::new();
+        for o in &self.store.objects {
+            if o.footprint.is_empty() || !o.attributes.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            let ecef: Vec<Vec3> = self.store.ecef(o).collect();
+            let polygons: Vec<Value> = o
+                .footprint
+                .clone()
+                .map(|s| {
+                    let rings: Vec<Value> = self
+                        .store
+                        .rings(s)
+                        .map(|ring| {
+                            // GeoJSON rings are closed: the first point again at the end.
+                            let points: Vec<Value> = ring
+                                .iter()
+                                .chain(ring.first())
+                                .map(|&v| {
+                                    let g = geodetic_from_ecef(ecef[v as usize]);
+                                    json!([g.lon_deg, g.lat_deg])
+                                })
+                                .collect();
+                            Value::Array(points)
+                        })
+                        .collect();
+                    Value::Array(rings)
+                })
+                .collect();
+            let mut properties = serde_json::Map::new();
+            properties.insert("id".into(), json!(&*o.id));
+            properties.insert("kind".into(), json!(o.kind.to_string()));
+            for (k, v) in o.attributes.iter() {
+                properties.insert(self.store.keys[*k as usize].to_string(), v.to_json());
+            }
+            features.push(json!({
+                "type": "Feature",
+                "id": &*o.id,
+                "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+                "properties": properties,
+            }));
+        }
+        features
     }
 
     /// The vertices of object `i` in the frame, relative to `centre`.

@@ -4,6 +4,10 @@
 //! attributes), whose zones are the union of their `lod1MultiSurface` polygons, in EPSG:6697
 //! (latitude first).
 //!
+//! An imported tileset keeps its hazard zones in a GeoJSON sidecar (`city_core::HAZARDS_FILE`,
+//! written by `cim-import` from the same PLATEAU features), read here too: [`read_hazards`]
+//! takes either file, or the tileset folder.
+//!
 //! These files are read whole into the small element tree (`xml_tree.rs`): PLATEAU splits
 //! hazard extents into mesh-sized files of kilobytes to a few megabytes. City models, which are
 //! far larger, go through the importer's streaming CityGML reader.
@@ -23,7 +27,7 @@ pub struct HazardZone {
     pub polygons: Vec<Vec<[f64; 2]>>,
     /// The risk attributes as written (`rankOrg` = `1`, `scale` = `L1`, ...).
     pub attributes: Vec<(String, String)>,
-    /// The line the feature starts on.
+    /// Where the feature is: the line it starts on in GML, its number (from 1) in GeoJSON.
     pub line: usize,
 }
 
@@ -41,6 +45,83 @@ const LAT_LON: [&str; 4] = ["6697", "6668", "4326", "4979"];
 /// The EPSG code at the end of a `srsName` in its URN or URL form.
 fn epsg_code(srs: &str) -> &str {
     srs.rsplit(['/', ':']).next().unwrap_or(srs)
+}
+
+/// Reads the hazard zones of `path`: a PLATEAU flood-risk `.gml`, a GeoJSON file (`.geojson`,
+/// `.json`), or a tileset folder holding the importer's `hazards.geojson`.
+pub fn read_hazards(path: &Path) -> Result<(Vec<HazardZone>, Vec<String>), LayerError> {
+    if path.is_dir() {
+        return read_hazard_geojson(&path.join(city_core::HAZARDS_FILE));
+    }
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("geojson" | "json") => read_hazard_geojson(path),
+        _ => read_plateau_flood(path),
+    }
+}
+
+/// Reads hazard zones from GeoJSON (RFC 7946, longitude and latitude): each Polygon or
+/// MultiPolygon feature is a zone; its exterior rings are the zone's polygons. `kind` comes from
+/// the `hazard` property, the attributes from the other scalar properties (a `uro:` prefix
+/// dropped, so `uro:rankOrg` reads as `rankOrg`, as in the GML). A feature without a polygon,
+/// or with a ring that is short, unclosed or not numbers, is dropped with a warning naming the
+/// file, the feature's number and id; a file that is not a FeatureCollection is an error.
+pub fn read_hazard_geojson(path: &Path) -> Result<(Vec<HazardZone>, Vec<String>), LayerError> {
+    let file = path.display().to_string();
+    let fail = |reason: String| LayerError::File { file: file.clone(), reason };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| fail(format!("line {}: {e}", e.line())))?;
+    let features = doc
+        .get("features")
+        .and_then(|f| f.as_array())
+        .filter(|_| doc.get("type").and_then(|t| t.as_str()) == Some("FeatureCollection"))
+        .ok_or_else(|| fail("not a GeoJSON FeatureCollection".into()))?;
+    let (mut zones, mut warnings) = (Vec::new(), Vec::new());
+    for (n, f) in features.iter().enumerate() {
+        let props = f.get("properties").and_then(|p| p.as_object());
+        let text_of = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        let id = f
+            .get("id")
+            .or_else(|| props.and_then(|p| p.get("id")))
+            .map_or_else(|| format!("feature {}", n + 1), text_of);
+        let geometry = f.get("geometry");
+        let coords = geometry.and_then(|g| g.get("coordinates"));
+        let polygons: Vec<&serde_json::Value> = match geometry.and_then(|g| g.get("type")).and_then(|t| t.as_str()) {
+            Some("Polygon") => coords.into_iter().collect(),
+            Some("MultiPolygon") => coords.and_then(|c| c.as_array()).map(|a| a.iter().collect()).unwrap_or_default(),
+            other => {
+                warnings.push(format!("{file}: feature {} ({id}): geometry {other:?}, not a polygon: skipped", n + 1));
+                continue;
+            }
+        };
+        let mut rings = Vec::new();
+        for p in polygons {
+            let exterior = p.get(0).and_then(|r| r.as_array()).map(|r| {
+                r.iter().map(|q| Some([q.get(0)?.as_f64()?, q.get(1)?.as_f64()?])).collect::<Option<Vec<[f64; 2]>>>()
+            });
+            match exterior.flatten() {
+                Some(ring) if ring.len() >= 4 && ring.first() == ring.last() => rings.push(ring),
+                _ => warnings.push(format!(
+                    "{file}: feature {} ({id}): a ring that is short, unclosed or not numbers: polygon dropped",
+                    n + 1
+                )),
+            }
+        }
+        if rings.is_empty() {
+            warnings.push(format!("{file}: feature {} ({id}): no polygon: not a zone", n + 1));
+            continue;
+        }
+        let mut attributes = Vec::new();
+        let mut kind = "hazard".to_owned();
+        for (k, v) in props.into_iter().flatten() {
+            if k == city_core::HAZARD_ATTRIBUTE {
+                kind = text_of(v);
+            } else if !v.is_object() && !v.is_array() && !v.is_null() && k != "id" {
+                attributes.push((k.strip_prefix("uro:").unwrap_or(k).to_owned(), text_of(v)));
+            }
+        }
+        zones.push(HazardZone { id, kind, polygons: rings, attributes, line: n + 1 });
+    }
+    Ok((zones, warnings))
 }
 
 /// Reads a PLATEAU flood-risk file: its zones, and warnings (with line and `gml:id`) for the
@@ -82,20 +163,13 @@ pub fn read_plateau_flood(path: &Path) -> Result<(Vec<HazardZone>, Vec<String>),
             let risk = feature.find("floodingRiskAttribute").and_then(|r| r.children.first());
             let attributes: Vec<(String, String)> =
                 risk.map(|r| r.children.iter().map(|c| (c.name.clone(), c.text.clone())).collect()).unwrap_or_default();
-            let what = match risk.map(|r| r.name.as_str()) {
-                Some("WaterBodyRiverFloodingRiskAttribute") => "river flood",
-                Some("WaterBodyHighTideRiskAttribute") => "storm surge",
-                Some("WaterBodyTsunamiRiskAttribute") => "tsunami",
-                Some("WaterBodyInlandFloodingRiskAttribute") => "inland flood",
-                _ => "flood",
-            };
-            let scale =
-                attributes.iter().find(|(k, _)| k == "scale").map(|(_, v)| format!(" ({v})")).unwrap_or_default();
+            let scale = attributes.iter().find(|(k, _)| k == "scale").map(|(_, v)| v.as_str());
+            let kind = city_core::flood_risk_kind(risk.map_or("", |r| r.name.as_str()), scale);
             if polygons.is_empty() {
                 warnings.push(format!("{file}: line {}: {id}: no polygon: not a zone", feature.line));
                 continue;
             }
-            zones.push(HazardZone { id, kind: format!("{what}{scale}"), polygons, attributes, line: feature.line });
+            zones.push(HazardZone { id, kind, polygons, attributes, line: feature.line });
         }
     }
     Ok((zones, warnings))

@@ -53,7 +53,7 @@ pub use cap_sources::{CapArrival, start_cap_sources};
 pub use datastream_state::{DatastreamState, HISTORY, WindowStats};
 pub use error::LayerError;
 pub use facility::{Facility, FacilityKind, NearestFacilities, nearest_facilities, read_facilities};
-pub use hazard_zones::{HazardZone, read_plateau_flood};
+pub use hazard_zones::{HazardZone, read_hazard_geojson, read_hazards, read_plateau_flood};
 pub use hk_car_parks::read_hk_car_parks;
 pub use impact::{Impact, PeopleModel, impacts, project_zone};
 pub use incident::{Incident, Incidents, ZoneShape};

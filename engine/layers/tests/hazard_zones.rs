@@ -96,3 +96,41 @@ fn broken_hazard_files_name_the_file_the_line_and_the_feature() {
     assert!(e.contains("cap.gml") && e.contains("not CityGML"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The importer's GeoJSON sidecar form, with what goes wrong in it: a point feature and an
+/// unclosed ring are dropped with warnings naming the file and feature; the good zone keeps its
+/// rank (the `uro:` prefix dropped) and its kind; a file that is not a FeatureCollection is an
+/// error naming it.
+#[test]
+fn hazard_geojson_reads_zones_and_reports_broken_features() {
+    let dir = std::env::temp_dir().join(format!("citytwin-hazard-geojson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(city_core::HAZARDS_FILE);
+    std::fs::write(
+        &path,
+        r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","id":"z1","geometry":{"type":"MultiPolygon","coordinates":[[[[138.1,35.1],[138.2,35.1],[138.2,35.2],[138.1,35.1]]]]},
+  "properties":{"hazard":"river flood (L2)","uro:rankOrg":3}},
+ {"type":"Feature","id":"p","geometry":{"type":"Point","coordinates":[138.1,35.1]},"properties":{}},
+ {"type":"Feature","id":"open","geometry":{"type":"Polygon","coordinates":[[[138.1,35.1],[138.2,35.1],[138.2,35.2],[138.3,35.3]]]},"properties":{}}
+]}"#,
+    )
+    .unwrap();
+    // The tileset folder reads its sidecar.
+    let (zones, warnings) = city_layers::read_hazards(&dir).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(zones.len(), 1);
+    assert_eq!((zones[0].id.as_str(), zones[0].kind.as_str()), ("z1", "river flood (L2)"));
+    assert_eq!(zones[0].attribute("rankOrg"), Some("3"));
+    assert_eq!(zones[0].polygons[0].len(), 4);
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[0].contains("feature 2 (p)") && warnings[0].contains("Point"), "{warnings:?}");
+    assert!(warnings[1].contains("feature 3 (open)") && warnings[1].contains("unclosed"), "{warnings:?}");
+    let mut incidents = Incidents::default();
+    incidents.add_hazards("tileset", &zones);
+    assert_eq!(incidents.active[0].severity, city_layers::Severity::Extreme, "depth rank 3");
+
+    std::fs::write(&path, r#"{"type":"Feature","geometry":null}"#).unwrap();
+    let e = city_layers::read_hazards(&path).unwrap_err().to_string();
+    assert!(e.contains(city_core::HAZARDS_FILE) && e.contains("FeatureCollection"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
