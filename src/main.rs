@@ -132,8 +132,8 @@ enum Command {
     /// features.csv sidecar in the tileset's local ENU metres (see docs/adr/0003).
     Import {
         /// CityJSON (.json, .city.json), CityJSONSeq (.city.jsonl), CityGML 2.0/3.0 (.gml,
-        /// .xml), GeoJSON footprints (.geojson) and OSM extracts (.osm.pbf); footprints are
-        /// extruded to LoD1.
+        /// .xml), GeoJSON footprints (.geojson), OSM extracts (.osm.pbf) and IFC2X3/IFC4 building
+        /// models (.ifc, element by element); footprints are extruded to LoD1.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Output folder (replaced when the import succeeds).
@@ -158,15 +158,25 @@ enum Command {
         /// 0 embeds them as they are.
         #[arg(long, default_value_t = 2048)]
         max_texture: u32,
+        /// IFC: where the model's origin stands, `lat,lon,height[,rotation_deg]` (rotation
+        /// counter-clockwise from above; 0 puts the model's +y on true north). Overrides the
+        /// model's IfcMapConversion or IfcSite reference point; required when it has neither.
+        #[arg(long, allow_hyphen_values = true)]
+        place: Option<String>,
     },
-    /// Read a CityGML file without tiling it, streamed: objects by kind, the CRS, warnings,
-    /// and how fast it read (MB/s, objects/s) with the peak memory.
+    /// Read a CityGML or IFC file without tiling it: objects by kind (IFC: elements by class,
+    /// tessellated), the CRS or georeference, warnings, and how fast it read (MB/s, objects/s)
+    /// with the peak memory, as a last JSON line.
     Inspect {
-        /// A CityGML 2.0/3.0 file.
+        /// A CityGML 2.0/3.0 file (streamed) or an IFC2X3/IFC4 file.
         input: PathBuf,
-        /// The CRS, instead of the file's srsName.
+        /// CityGML: the CRS, instead of the file's srsName.
         #[arg(long)]
         crs: Option<String>,
+        /// IFC: write one JSON line per element (GlobalId, class, triangles, and its box in the
+        /// model's own coordinates, metres) to this file, for comparison with other tools.
+        #[arg(long)]
+        elements: Option<PathBuf>,
     },
     /// Write a synthetic city and query files for `citytwin query`: clustered districts over
     /// 40 x 40 km, footprint shapes from the real Wuhan footprints in $CITYTWIN_DATA.
@@ -232,14 +242,25 @@ fn run(cli: Cli) -> Result<()> {
         Command::Simulate { broker, sensors, rate, seconds, seed, replay } => {
             simulate(&broker, sensors, rate, seconds, seed, replay.as_deref())
         }
-        Command::Inspect { input, crs } => inspect(&input, crs.as_deref()),
-        Command::Import { inputs, out, crs, lod, height_attr, default_height, max_texture } => {
+        Command::Inspect { input, crs, elements } => {
+            if input.extension().is_some_and(|e| e.eq_ignore_ascii_case("ifc")) {
+                inspect_ifc(&input, elements.as_deref())
+            } else {
+                inspect(&input, crs.as_deref())
+            }
+        }
+        Command::Import { inputs, out, crs, lod, height_attr, default_height, max_texture, place } => {
             if !(default_height.is_finite() && default_height > 0.0) {
                 bail!("--default-height must be a positive number of metres, not {default_height}");
             }
             let extrude = cim_import::ExtrudeOptions { height_attr, default_height_m: default_height };
             let tiling = cim_import::TilingOptions { max_texture_px: max_texture, ..Default::default() };
-            import(&inputs, &out, crs.as_deref(), lod.as_deref(), &extrude, &tiling)
+            let place = place
+                .map(|p| cim_import::Placement::parse(&p))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--place {e}"))?;
+            let ifc = cim_import::IfcOptions { place };
+            import(&inputs, &out, crs.as_deref(), lod.as_deref(), &extrude, &tiling, &ifc)
         }
     }
 }
@@ -528,6 +549,7 @@ fn import(
     lod: Option<&str>,
     extrude: &cim_import::ExtrudeOptions,
     tiling: &cim_import::TilingOptions,
+    ifc: &cim_import::IfcOptions,
 ) -> Result<()> {
     // CityJSON, GeoJSON and OSM write easting (longitude) first, whatever EPSG's axis order.
     let crs =
@@ -577,6 +599,8 @@ fn import(
         } else {
             let imp = if name.ends_with(".geojson") {
                 cim_import::read_geojson_footprints(path, extrude)?
+            } else if name.ends_with(".ifc") {
+                cim_import::read_ifc(path, ifc)?
             } else if name.ends_with(".pbf") {
                 cim_import::read_osm_buildings(path, extrude)?
             } else {
@@ -684,7 +708,65 @@ fn write_cityjsonseq(n: usize, seed: u64, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The process's peak resident memory (Linux: VmHWM), in bytes.
+/// `citytwin inspect` on IFC: reads and tessellates every element, counts them by class, and
+/// optionally writes each element's box (model coordinates) as JSON lines.
+fn inspect_ifc(input: &Path, elements: Option<&Path>) -> Result<()> {
+    let start = Instant::now();
+    let model = cim_import::read_ifc_model(input)?;
+    let seconds = start.elapsed().as_secs_f64().max(1e-9);
+    let bytes = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+    for w in &model.warnings {
+        eprintln!("warning: {w}");
+    }
+    for s in &model.skipped {
+        eprintln!("skipped: {s}");
+    }
+    let mut classes: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut triangles = 0;
+    for e in &model.elements {
+        *classes.entry(&e.class).or_default() += 1;
+        triangles += e.triangles.len();
+    }
+    if let Some(path) = elements {
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        );
+        for e in &model.elements {
+            let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+            for p in e.triangles.iter().flatten() {
+                for k in 0..3 {
+                    (lo[k], hi[k]) = (lo[k].min(p[k]), hi[k].max(p[k]));
+                }
+            }
+            let line =
+                serde_json::json!({"id": e.id, "class": e.class, "triangles": e.triangles.len(), "min": lo, "max": hi});
+            writeln!(w, "{line}")?;
+        }
+        w.flush()?;
+    }
+    let by_class: Vec<String> = classes.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    println!(
+        "{}: {} {}, {} elements ({}), {triangles} triangles; georeference {:?}; {} warnings, {} skipped",
+        input.display(),
+        model.schema,
+        cim_import::IFC_READER,
+        model.elements.len(),
+        by_class.join(", "),
+        model.georeference,
+        model.warnings.len(),
+        model.skipped.len()
+    );
+    println!(
+        "{{\"bytes\":{bytes},\"elements\":{},\"skipped\":{},\"triangles\":{triangles},\"seconds\":{seconds:.3},\"mb_per_s\":{:.1},\"elements_per_s\":{:.0},\"peak_mib\":{}}}",
+        model.elements.len(),
+        model.skipped.len(),
+        bytes as f64 / 1e6 / seconds,
+        model.elements.len() as f64 / seconds,
+        peak_memory().map_or("null".into(), |b| format!("{:.0}", b as f64 / 1_048_576.0))
+    );
+    Ok(())
+}
+
 /// `citytwin inspect`: streams a CityGML file and counts what it holds.
 fn inspect(input: &Path, crs: Option<&str>) -> Result<()> {
     let crs = crs.map(Crs::parse).transpose().context("--crs")?;
@@ -726,6 +808,7 @@ fn inspect(input: &Path, crs: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// The process's peak resident memory (Linux: VmHWM), in bytes.
 fn peak_memory() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

@@ -162,7 +162,7 @@ fn stream_members(
 }
 
 /// Metres in a degree of latitude (and, near enough for judging slopes, of longitude).
-const METRES_PER_DEGREE: f64 = 111_320.0;
+pub(crate) const METRES_PER_DEGREE: f64 = 111_320.0;
 
 /// Feature types whose geometry is read like a building's.
 const SURFACE_FEATURES: [&str; 12] = [

@@ -1,0 +1,481 @@
+//! IFC2X3 and IFC4 building models, element by element (CIM levels 6 and 7).
+//!
+//! IFClite (`ifc-lite-core` reads STEP, `ifc-lite-geometry` tessellates, ADR 0010) does the
+//! parsing and the geometry; this file decides what becomes a feature and where it stands:
+//! - **Features:** every `IfcProduct` with a representation, except openings (they are cut out
+//!   of their hosts). Its id is the GlobalId; its attributes are its class, Name, the spatial
+//!   structure above it (site, building, storey and its elevation, space) and its property sets
+//!   and quantities, typed (`Pset_WallCommon.IsExternal` = true).
+//! - **Place:** `--place` when given, else IFC4's `IfcMapConversion` to its `IfcProjectedCRS`,
+//!   else the `IfcSite` reference latitude, longitude and elevation with the model context's
+//!   true north. A model with none of these is an error that says so: a building must not land
+//!   at 0° 0° unnoticed.
+//! - **Bad input** never costs the other elements: a truncated file imports what precedes the
+//!   cut, unknown classes are counted, and an element the tessellator cannot make (a missing
+//!   `#id`, an unsupported geometry, a zero-thickness extrusion) is skipped with a warning naming
+//!   its `#id` and class.
+//!
+//! The whole file is read into memory: STEP references run in both directions, and BIM models
+//! are megabytes to a few hundred megabytes, not the gigabytes of a city.
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use city_core::{AttributeValue, Attributes, CityObject, Crs, EnuFrame, GeometryRef, Lod, ObjectKind, Vec3};
+use ifc_lite_core::{AttributeValue as Step, DecodedEntity, EntityDecoder, EntityScanner, IfcType};
+use ifc_lite_geometry::GeometryRouter;
+
+use crate::{ImportError, Imported, ImportedObject, Skipped, Surface};
+
+/// The IFC stack, for reports: IFClite's parser and tessellator and their version.
+pub const IFC_READER: &str = "ifc-lite 28.2";
+
+/// Where a model without its own georeference stands: `--place lat,lon,height,rotation_deg`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placement {
+    /// Latitude of the model's origin, degrees.
+    pub lat_deg: f64,
+    /// Longitude of the model's origin, degrees.
+    pub lon_deg: f64,
+    /// Ellipsoidal height of the model's origin, metres.
+    pub height_m: f64,
+    /// How far the model is turned about its origin, degrees counter-clockwise seen from
+    /// above: 0 puts its +y axis on true north.
+    pub rotation_deg: f64,
+}
+
+impl Placement {
+    /// Reads `lat,lon,height,rotation_deg` (the rotation may be left out: 0).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let v: Vec<f64> = text
+            .split(',')
+            .map(|p| p.trim().parse::<f64>().map_err(|_| format!("{p:?} is not a number")))
+            .collect::<Result<_, _>>()?;
+        let ok = |lat: f64, lon: f64| (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon);
+        match v[..] {
+            [lat, lon, h] if ok(lat, lon) => Ok(Self { lat_deg: lat, lon_deg: lon, height_m: h, rotation_deg: 0.0 }),
+            [lat, lon, h, r] if ok(lat, lon) => Ok(Self { lat_deg: lat, lon_deg: lon, height_m: h, rotation_deg: r }),
+            _ => Err(format!("{text:?}: expected lat,lon,height[,rotation_deg] with -90<=lat<=90, -180<=lon<=180")),
+        }
+    }
+}
+
+/// Options of the IFC reader.
+#[derive(Debug, Clone, Default)]
+pub struct IfcOptions {
+    /// Overrides the model's georeference.
+    pub place: Option<Placement>,
+}
+
+/// One element with geometry, in the model's own coordinates (metres).
+#[derive(Debug, Clone)]
+pub struct IfcElement {
+    /// GlobalId.
+    pub id: String,
+    /// `#id` in the file.
+    pub step_id: u32,
+    /// The IFC class (`IfcWallStandardCase`).
+    pub class: String,
+    /// Attributes: class, name, spatial structure, property sets and quantities.
+    pub attributes: Attributes,
+    /// Triangles, metres, in the project's coordinate system.
+    pub triangles: Vec<[Vec3; 3]>,
+}
+
+/// How the model is georeferenced, as found in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IfcGeoreference {
+    /// `IfcMapConversion`: map coordinates = rotate(scale × local) + (eastings, northings,
+    /// height), in `crs`.
+    MapConversion {
+        /// `IfcProjectedCRS.Name`, e.g. `EPSG:25832`.
+        crs: String,
+        /// Offset, metres of the map.
+        origin: Vec3,
+        /// The local x axis in map coordinates (abscissa, ordinate).
+        x_axis: [f64; 2],
+        /// Scale from local to map units.
+        scale: f64,
+    },
+    /// `IfcSite` reference point and the true north of the model context.
+    Site(Placement),
+}
+
+/// An IFC model read: its elements, its georeference, what went wrong.
+#[derive(Debug)]
+pub struct IfcModel {
+    /// The schema (`IFC4`, `IFC2X3`).
+    pub schema: String,
+    /// The elements with geometry, in file order.
+    pub elements: Vec<IfcElement>,
+    /// The georeference the file gives, if any.
+    pub georeference: Option<IfcGeoreference>,
+    /// Products with a representation that could not be made, with why.
+    pub skipped: Vec<Skipped>,
+    /// Warnings that did not cost an element.
+    pub warnings: Vec<Skipped>,
+}
+
+/// Classes that are products with a representation but not features: openings are cut out of
+/// their hosts.
+const NOT_FEATURES: [&str; 1] = ["IfcOpeningElement"];
+
+/// Reads an IFC file into elements with their geometry and attributes.
+pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
+    let fail = |reason: String| ImportError::Format { file: path.to_owned(), reason };
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
+    // STEP is 7-bit text; anything else is escaped in strings, so a lossy read loses nothing.
+    let content = String::from_utf8_lossy(&bytes).into_owned();
+    drop(bytes);
+    if !content.trim_start().starts_with("ISO-10303-21") {
+        return Err(fail("not an IFC file: a STEP file (ISO-10303-21) starts with `ISO-10303-21;`".into()));
+    }
+    let schema = header_schema(&content).ok_or_else(|| fail("no FILE_SCHEMA in the STEP header".into()))?;
+    if !schema.starts_with("IFC2X3") && !schema.starts_with("IFC4") {
+        return Err(fail(format!("schema {schema}: IFC2X3 and IFC4 are read")));
+    }
+    let warn = |reason: String| Skipped { file: path.to_owned(), id: String::new(), reason };
+    let mut warnings = Vec::new();
+    if !content.contains("END-ISO-10303-21") {
+        warnings.push(warn(format!(
+            "the file is truncated after byte {} (no END-ISO-10303-21;): what precedes the cut is imported",
+            content.len()
+        )));
+    }
+
+    // 1. Every entity's class and place; relations decoded.
+    let mut decoder = EntityDecoder::new(&content);
+    let mut types: Vec<(u32, IfcType)> = Vec::new();
+    let mut products: Vec<(u32, IfcType)> = Vec::new();
+    let mut unknown: BTreeMap<String, (usize, u32)> = BTreeMap::new();
+    let mut parent: HashMap<u32, u32> = HashMap::new();
+    let mut definitions: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut scanner = EntityScanner::new(&content);
+    while let Some((id, name, start, end)) = scanner.next_entity() {
+        let t = IfcType::from_str(name);
+        if let IfcType::Unknown(_) = t {
+            let e = unknown.entry(name.to_owned()).or_insert((0, id));
+            e.0 += 1;
+            continue;
+        }
+        let rel = |decoder: &mut EntityDecoder<'_>| decoder.decode_at_with_id(id, start, end).ok();
+        match t {
+            IfcType::IfcRelContainedInSpatialStructure => {
+                if let Some(r) = rel(&mut decoder)
+                    && let Some(container) = r.get_ref(5)
+                {
+                    for child in r.get_refs(4).unwrap_or_default() {
+                        parent.insert(child, container);
+                    }
+                }
+            }
+            IfcType::IfcRelAggregates => {
+                if let Some(r) = rel(&mut decoder)
+                    && let Some(whole) = r.get_ref(4)
+                {
+                    for child in r.get_refs(5).unwrap_or_default() {
+                        parent.entry(child).or_insert(whole);
+                    }
+                }
+            }
+            IfcType::IfcRelDefinesByProperties => {
+                if let Some(r) = rel(&mut decoder)
+                    && let Some(def) = r.get_ref(5)
+                {
+                    for object in r.get_refs(4).unwrap_or_default() {
+                        definitions.entry(object).or_default().push(def);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if t.is_subtype_of(IfcType::IfcProduct) {
+            products.push((id, t.clone()));
+        }
+        types.push((id, t));
+    }
+    for (name, (n, first)) in &unknown {
+        warnings.push(warn(format!("{n} entities of unknown class {name} (first #{first}): not read")));
+    }
+
+    // 2. Geometry and attributes, element by element.
+    let router = GeometryRouter::with_units(&content, &mut decoder);
+    let unit_m = router.unit_scale();
+    let voids = ifc_lite_geometry::void_index_from_content(&content, &mut decoder);
+    let mut elements = Vec::new();
+    let mut skipped = Vec::new();
+    for (id, t) in &products {
+        let class = t.name().to_owned();
+        if NOT_FEATURES.contains(&class.as_str()) {
+            continue;
+        }
+        let Ok(entity) = decoder.decode_by_id(*id) else {
+            skipped.push(warn(format!("#{id} {class}: the entity cannot be decoded: skipped")));
+            continue;
+        };
+        let global_id = entity.get_string(0).map(str::to_owned).unwrap_or_else(|| format!("#{id}"));
+        let skip = |why: String| Skipped {
+            file: path.to_owned(),
+            id: global_id.clone(),
+            reason: format!("#{id} {class}: {why}: skipped"),
+        };
+        if entity.get(6).is_none_or(Step::is_null) {
+            continue; // No representation: not a feature (a storey, most sites).
+        }
+        let mesh = match router.process_element_with_voids(&entity, &mut decoder, &voids) {
+            Ok(m) => Ok(m),
+            // Openings that cannot be cut should not cost the element: try it whole.
+            Err(_) => router.process_element(&entity, &mut decoder),
+        };
+        let mesh = match mesh {
+            Ok(m) if !m.is_empty() => m,
+            Ok(_) => {
+                skipped
+                    .push(skip("no 3D body the tessellator can make (unsupported or zero-thickness geometry)".into()));
+                continue;
+            }
+            Err(e) => {
+                skipped.push(skip(format!("geometry failed ({e})")));
+                continue;
+            }
+        };
+        let o = mesh.origin;
+        let p = |i: u32| {
+            let k = 3 * i as usize;
+            [
+                o[0] + f64::from(mesh.positions[k]),
+                o[1] + f64::from(mesh.positions[k + 1]),
+                o[2] + f64::from(mesh.positions[k + 2]),
+            ]
+        };
+        let triangles: Vec<[Vec3; 3]> = mesh.indices.chunks_exact(3).map(|t| [p(t[0]), p(t[1]), p(t[2])]).collect();
+        let mut attributes = Attributes::new();
+        attributes.insert("ifc:class".into(), AttributeValue::Text(class.clone()));
+        if let Some(name) = text_attribute(&entity, 2) {
+            attributes.insert("name".into(), AttributeValue::Text(name));
+        }
+        spatial_attributes(*id, &parent, &mut decoder, unit_m, &mut attributes);
+        for def in definitions.get(id).into_iter().flatten() {
+            property_attributes(*def, &mut decoder, &mut attributes);
+        }
+        elements.push(IfcElement { id: global_id, step_id: *id, class, attributes, triangles });
+    }
+    let georeference = georeference(&types, &mut decoder, unit_m);
+    Ok(IfcModel { schema, elements, georeference, skipped, warnings })
+}
+
+/// The first schema named in the header's `FILE_SCHEMA(('IFC4'))`.
+fn header_schema(content: &str) -> Option<String> {
+    let header = &content[..content.find("DATA;").unwrap_or(content.len().min(10_000))];
+    let at = header.find("FILE_SCHEMA")?;
+    let rest = &header[at..];
+    let q = rest.find('\'')?;
+    let name = &rest[q + 1..];
+    Some(name[..name.find('\'')?].trim().to_ascii_uppercase())
+}
+
+/// A string attribute, STEP escapes decoded.
+fn text_attribute(e: &DecodedEntity, i: usize) -> Option<String> {
+    e.get_string(i).filter(|s| !s.is_empty()).map(|s| ifc_lite_core::step_encoding::decode_ifc_string(s).into_owned())
+}
+
+/// The site, building, storey (with its elevation) and space above `id`, by containment and
+/// aggregation, as `ifc:site`, `ifc:building`, `ifc:storey`, `ifc:storey_elevation` (metres)
+/// and `ifc:space`: the hierarchy the viewer filters on.
+fn spatial_attributes(
+    id: u32,
+    parent: &HashMap<u32, u32>,
+    decoder: &mut EntityDecoder<'_>,
+    unit_m: f64,
+    out: &mut Attributes,
+) {
+    let mut at = id;
+    // A cycle in a broken file must not hang the import.
+    for _ in 0..32 {
+        let Some(&up) = parent.get(&at) else { break };
+        at = up;
+        let Ok(e) = decoder.decode_by_id(up) else { break };
+        let name = text_attribute(&e, 2)
+            .or_else(|| text_attribute(&e, 7))
+            .or_else(|| e.get_string(0).map(str::to_owned))
+            .unwrap_or_default();
+        let key = match e.ifc_type {
+            IfcType::IfcSpace => "ifc:space",
+            IfcType::IfcBuildingStorey => {
+                if let Some(z) = e.get_float(9) {
+                    out.entry("ifc:storey_elevation".into()).or_insert(AttributeValue::Float(z * unit_m));
+                }
+                "ifc:storey"
+            }
+            IfcType::IfcBuilding => "ifc:building",
+            IfcType::IfcSite => "ifc:site",
+            _ => continue,
+        };
+        out.entry(key.into()).or_insert(AttributeValue::Text(name));
+    }
+}
+
+/// The properties of a property set (`Pset.Name`) or the quantities of an element quantity
+/// (`Qto.Name`), typed.
+fn property_attributes(def: u32, decoder: &mut EntityDecoder<'_>, out: &mut Attributes) {
+    let Ok(set) = decoder.decode_by_id(def) else { return };
+    let (items, value_at) = match set.ifc_type {
+        IfcType::IfcPropertySet => (set.get_refs(4), 2),
+        IfcType::IfcElementQuantity => (set.get_refs(5), 3),
+        _ => return,
+    };
+    let set_name = text_attribute(&set, 2).unwrap_or_else(|| format!("#{def}"));
+    for item in items.unwrap_or_default() {
+        let Ok(p) = decoder.decode_by_id(item) else { continue };
+        // Single values and quantities; lists, tables and complex properties are left out.
+        if set.ifc_type == IfcType::IfcPropertySet && p.ifc_type != IfcType::IfcPropertySingleValue {
+            continue;
+        }
+        let (Some(name), Some(value)) = (text_attribute(&p, 0), p.get(value_at)) else { continue };
+        let value = step_value(value);
+        if value != AttributeValue::Null {
+            out.insert(format!("{set_name}.{name}"), value);
+        }
+    }
+}
+
+/// A STEP value as an attribute: booleans and logicals, integers, reals, text.
+fn step_value(v: &Step) -> AttributeValue {
+    match v {
+        Step::Typed { value, .. } => step_value(value),
+        Step::Enum(e) => match e.as_str() {
+            "T" | "TRUE" => AttributeValue::Bool(true),
+            "F" | "FALSE" => AttributeValue::Bool(false),
+            "U" | "UNKNOWN" => AttributeValue::Null,
+            other => AttributeValue::Text(other.to_owned()),
+        },
+        Step::Integer(i) => AttributeValue::Int(*i),
+        Step::Float(f) => AttributeValue::Float(*f),
+        Step::String(s) => AttributeValue::Text(ifc_lite_core::step_encoding::decode_ifc_string(s).into_owned()),
+        _ => AttributeValue::Null,
+    }
+}
+
+/// The model's georeference: an `IfcMapConversion` to a named projected CRS, else the first
+/// `IfcSite` with a reference latitude and longitude, turned by the model context's true north.
+fn georeference(types: &[(u32, IfcType)], decoder: &mut EntityDecoder<'_>, unit_m: f64) -> Option<IfcGeoreference> {
+    if let Ok(Some(g)) = ifc_lite_core::GeoRefExtractor::extract(decoder, types)
+        && g.has_map_conversion
+        && let Some(crs) = g.crs_name.clone()
+    {
+        return Some(IfcGeoreference::MapConversion {
+            crs,
+            origin: [g.eastings, g.northings, g.orthogonal_height],
+            x_axis: [g.x_axis_abscissa, g.x_axis_ordinate],
+            scale: g.scale,
+        });
+    }
+    let mut true_north = None;
+    for (id, t) in types {
+        if *t == IfcType::IfcGeometricRepresentationContext
+            && true_north.is_none()
+            && let Ok(ctx) = decoder.decode_by_id(*id)
+            && ctx.get_string(1).is_none_or(|k| k.eq_ignore_ascii_case("Model"))
+            && let Some(dir) = ctx.get_ref(5)
+            && let Ok(d) = decoder.decode_by_id(dir)
+            && let Some(r) = d.get_list(0)
+        {
+            let x = r.first().and_then(Step::as_float);
+            let y = r.get(1).and_then(Step::as_float);
+            if let (Some(x), Some(y)) = (x, y) {
+                true_north = Some([x, y]);
+            }
+        }
+    }
+    let site = types.iter().find(|(_, t)| *t == IfcType::IfcSite)?;
+    let site = decoder.decode_by_id(site.0).ok()?;
+    let angle = |i: usize| -> Option<f64> {
+        let parts: Vec<f64> = site.get_list(i)?.iter().filter_map(Step::as_int).map(|v| v as f64).collect();
+        let scale = [1.0, 60.0, 3600.0, 3.6e9];
+        (!parts.is_empty()).then(|| parts.iter().zip(scale).map(|(v, s)| v / s).sum())
+    };
+    let (lat, lon) = (angle(9)?, angle(10)?);
+    // True north as a direction in the model: the model is turned so that it points north.
+    let [tx, ty] = true_north.unwrap_or([0.0, 1.0]);
+    Some(IfcGeoreference::Site(Placement {
+        lat_deg: lat,
+        lon_deg: lon,
+        height_m: site.get_float(11).unwrap_or(0.0) * unit_m,
+        rotation_deg: 90.0 - ty.atan2(tx).to_degrees(),
+    }))
+}
+
+/// Reads an IFC file into objects placed on the globe (see the module notes for the order in
+/// which places are taken).
+pub fn read_ifc(path: &Path, opts: &IfcOptions) -> Result<Imported, ImportError> {
+    let model = read_ifc_model(path)?;
+    let fail = |reason: String| ImportError::Format { file: path.to_owned(), reason };
+    let place = opts.place.map(IfcGeoreference::Site).or(model.georeference.clone()).ok_or_else(|| {
+        fail(
+            "the model has no georeference (no IfcMapConversion, no IfcSite RefLatitude/RefLongitude): \
+             place it with --place lat,lon,height,rotation_deg"
+                .into(),
+        )
+    })?;
+    // Every point into the CRS the objects are given in.
+    let (crs, to_crs): (Crs, Box<dyn Fn(Vec3) -> Vec3>) = match place {
+        IfcGeoreference::MapConversion { crs, origin, x_axis, scale } => {
+            let c = Crs::parse(&crs)
+                .map_err(|e| fail(format!("IfcProjectedCRS {crs:?}: {e}; place it with --place instead")))?
+                .with_axis_order(city_core::AxisOrder::EastNorth);
+            let n = x_axis[0].hypot(x_axis[1]).max(f64::MIN_POSITIVE);
+            let (cos, sin) = (x_axis[0] / n, x_axis[1] / n);
+            let f = move |p: Vec3| {
+                let (x, y) = (p[0] * scale, p[1] * scale);
+                [origin[0] + cos * x - sin * y, origin[1] + sin * x + cos * y, origin[2] + p[2] * scale]
+            };
+            (c, Box::new(f))
+        }
+        IfcGeoreference::Site(pl) => {
+            // WGS84 latitude, longitude, height (EPSG:4979, latitude first) through the ENU frame
+            // at the reference point.
+            let c = Crs::from_epsg(4979).map_err(|e| fail(e.to_string()))?;
+            let frame = EnuFrame::at(city_core::Geodetic::from_deg(pl.lon_deg, pl.lat_deg, pl.height_m));
+            let (sin, cos) = pl.rotation_deg.to_radians().sin_cos();
+            let f = move |p: Vec3| {
+                let enu = [cos * p[0] - sin * p[1], sin * p[0] + cos * p[1], p[2]];
+                let g = city_core::geodetic_from_ecef(frame.ecef_from_enu(enu));
+                [g.lat_deg, g.lon_deg, g.height_m]
+            };
+            (c, Box::new(f))
+        }
+    };
+    let objects = model
+        .elements
+        .into_iter()
+        .map(|e| {
+            let surfaces: Vec<Surface> = e
+                .triangles
+                .iter()
+                .map(|t| Surface { rings: vec![t.iter().map(|&p| to_crs(p)).collect()], ..Surface::default() })
+                .collect();
+            let unit = if crs.is_geographic() { crate::citygml::METRES_PER_DEGREE } else { 1.0 };
+            let (z_min_m, z_max_m) = crate::surface::z_range(&surfaces);
+            ImportedObject {
+                object: CityObject {
+                    id: e.id,
+                    kind: ObjectKind::BimElement,
+                    parent: None,
+                    footprint: crate::cityjson::footprint(&surfaces, unit),
+                    z_min_m,
+                    z_max_m,
+                    lods: vec![GeometryRef { lod: Lod { major: 4, minor: 0 }, content_uri: None, feature_id: None }],
+                    attributes: e.attributes,
+                },
+                surfaces,
+            }
+        })
+        .collect();
+    Ok(Imported {
+        file: path.to_owned(),
+        crs: Some(crs),
+        objects,
+        skipped: model.skipped,
+        warnings: model.warnings,
+        textures: Vec::new(),
+    })
+}
