@@ -23,6 +23,7 @@ use std::path::Path;
 use city_core::{AttributeValue, Attributes, CityObject, Crs, EnuFrame, GeometryRef, Lod, ObjectKind, Vec3};
 use ifc_lite_core::{AttributeValue as Step, DecodedEntity, EntityDecoder, EntityScanner, IfcType};
 use ifc_lite_geometry::GeometryRouter;
+use rayon::prelude::*;
 
 use crate::{ImportError, Imported, ImportedObject, Skipped, Surface};
 
@@ -115,6 +116,22 @@ pub struct IfcModel {
     pub warnings: Vec<Skipped>,
 }
 
+/// The classes the georeference is read from (`IfcMapConversion` and its CRS, the project's
+/// units, the site, the model context's true north): the only ones whose place is kept.
+const GEOREFERENCE_TYPES: [IfcType; 11] = [
+    IfcType::IfcMapConversion,
+    IfcType::IfcMapConversionScaled,
+    IfcType::IfcRigidOperation,
+    IfcType::IfcProjectedCRS,
+    IfcType::IfcGeographicCRS,
+    IfcType::IfcProject,
+    IfcType::IfcWellKnownText,
+    IfcType::IfcSIUnit,
+    IfcType::IfcConversionBasedUnit,
+    IfcType::IfcSite,
+    IfcType::IfcGeometricRepresentationContext,
+];
+
 /// Classes that are products with a representation but not features: openings are cut out of
 /// their hosts.
 const NOT_FEATURES: [&str; 1] = ["IfcOpeningElement"];
@@ -123,9 +140,9 @@ const NOT_FEATURES: [&str; 1] = ["IfcOpeningElement"];
 pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
     let fail = |reason: String| ImportError::Format { file: path.to_owned(), reason };
     let bytes = std::fs::read(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
-    // STEP is 7-bit text; anything else is escaped in strings, so a lossy read loses nothing.
-    let content = String::from_utf8_lossy(&bytes).into_owned();
-    drop(bytes);
+    // STEP is 7-bit text; anything else is escaped in strings, so a lossy read loses nothing
+    // (and copies only when there is something to replace).
+    let content = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     if !content.trim_start().starts_with("ISO-10303-21") {
         return Err(fail("not an IFC file: a STEP file (ISO-10303-21) starts with `ISO-10303-21;`".into()));
     }
@@ -143,7 +160,11 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
     }
 
     // 1. Every entity's class and place; relations decoded.
-    let mut decoder = EntityDecoder::new(&content);
+    // One index of where each entity lies (12 bytes an entity), shared by every decoder below.
+    let index = ifc_lite_core::ColumnarEntityIndex::from_scan(&content)
+        .map_err(|e| fail(format!("{e}: files of 4 GB and more are not read")))?;
+    let index = std::sync::Arc::new(index);
+    let mut decoder = EntityDecoder::with_arc_columnar_index(&content, index.clone());
     let mut types: Vec<(u32, IfcType)> = Vec::new();
     let mut products: Vec<(u32, IfcType)> = Vec::new();
     let mut unknown: BTreeMap<String, (usize, u32)> = BTreeMap::new();
@@ -157,7 +178,8 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
             e.0 += 1;
             continue;
         }
-        let rel = |decoder: &mut EntityDecoder<'_>| decoder.decode_at_with_id(id, start, end).ok();
+        // Relations are read once: not kept in the decoder's cache.
+        let rel = |decoder: &mut EntityDecoder<'_>| decoder.decode_at_uncached(start, end).ok();
         match t {
             IfcType::IfcRelContainedInSpatialStructure => {
                 if let Some(r) = rel(&mut decoder)
@@ -191,76 +213,112 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
         if t.is_subtype_of(IfcType::IfcProduct) {
             products.push((id, t.clone()));
         }
-        types.push((id, t));
+        if GEOREFERENCE_TYPES.contains(&t) {
+            types.push((id, t));
+        }
     }
     for (name, (n, first)) in &unknown {
         warnings.push(warn(format!("{n} entities of unknown class {name} (first #{first}): not read")));
     }
 
-    // 2. Geometry and attributes, element by element.
-    let router = GeometryRouter::with_units(&content, &mut decoder);
-    let unit_m = router.unit_scale();
+    // 2. Geometry and attributes, element by element: chunks of elements on every core, each
+    // with its own decoder (whose cache of decoded entities goes with the chunk, so memory
+    // follows the chunk, not the file) over one shared index of where each entity lies.
+    let unit_m = GeometryRouter::with_units(&content, &mut decoder).unit_scale();
     let voids = ifc_lite_geometry::void_index_from_content(&content, &mut decoder);
-    let mut elements = Vec::new();
-    let mut skipped = Vec::new();
-    for (id, t) in &products {
-        let class = t.name().to_owned();
-        if NOT_FEATURES.contains(&class.as_str()) {
-            continue;
-        }
-        let Ok(entity) = decoder.decode_by_id(*id) else {
-            skipped.push(warn(format!("#{id} {class}: the entity cannot be decoded: skipped")));
-            continue;
-        };
-        let global_id = entity.get_string(0).map(str::to_owned).unwrap_or_else(|| format!("#{id}"));
-        let skip = |why: String| Skipped {
-            file: path.to_owned(),
-            id: global_id.clone(),
-            reason: format!("#{id} {class}: {why}: skipped"),
-        };
-        if entity.get(6).is_none_or(Step::is_null) {
-            continue; // No representation: not a feature (a storey, most sites).
-        }
-        let mesh = match router.process_element_with_voids(&entity, &mut decoder, &voids) {
-            Ok(m) => Ok(m),
-            // Openings that cannot be cut should not cost the element: try it whole.
-            Err(_) => router.process_element(&entity, &mut decoder),
-        };
-        let mesh = match mesh {
-            Ok(m) if !m.is_empty() => m,
-            Ok(_) => {
-                skipped
-                    .push(skip("no 3D body the tessellator can make (unsupported or zero-thickness geometry)".into()));
-                continue;
-            }
-            Err(e) => {
-                skipped.push(skip(format!("geometry failed ({e})")));
-                continue;
-            }
-        };
-        let o = mesh.origin;
-        let p = |i: u32| {
-            let k = 3 * i as usize;
-            [
-                o[0] + f64::from(mesh.positions[k]),
-                o[1] + f64::from(mesh.positions[k + 1]),
-                o[2] + f64::from(mesh.positions[k + 2]),
-            ]
-        };
-        let triangles: Vec<[Vec3; 3]> = mesh.indices.chunks_exact(3).map(|t| [p(t[0]), p(t[1]), p(t[2])]).collect();
-        let mut attributes = Attributes::new();
-        attributes.insert("ifc:class".into(), AttributeValue::Text(class.clone()));
-        if let Some(name) = text_attribute(&entity, 2) {
-            attributes.insert("name".into(), AttributeValue::Text(name));
-        }
-        spatial_attributes(*id, &parent, &mut decoder, unit_m, &mut attributes);
-        for def in definitions.get(id).into_iter().flatten() {
-            property_attributes(*def, &mut decoder, &mut attributes);
-        }
-        elements.push(IfcElement { id: global_id, step_id: *id, class, attributes, triangles });
-    }
     let georeference = georeference(&types, &mut decoder, unit_m);
+    drop(decoder);
+    let context =
+        Context { path, content: &content, index, voids: &voids, parent: &parent, definitions: &definitions, unit_m };
+    let candidates: Vec<(u32, &IfcType)> =
+        products.iter().filter(|(_, t)| !NOT_FEATURES.contains(&t.name())).map(|(id, t)| (*id, t)).collect();
+    let done: Vec<(Vec<IfcElement>, Vec<Skipped>)> =
+        candidates.par_chunks(ELEMENTS_PER_CHUNK).map(|chunk| context.elements(chunk)).collect();
+    let (mut elements, mut skipped) = (Vec::new(), Vec::new());
+    for (e, s) in done {
+        elements.extend(e);
+        skipped.extend(s);
+    }
     Ok(IfcModel { schema, elements, georeference, skipped, warnings })
+}
+
+/// Elements per chunk of the element pass: enough to share the decoded placements and types of
+/// neighbouring elements, few enough that a chunk's decoder cache stays small.
+const ELEMENTS_PER_CHUNK: usize = 128;
+
+/// What the element pass shares between chunks.
+struct Context<'a> {
+    path: &'a Path,
+    content: &'a str,
+    index: std::sync::Arc<ifc_lite_core::ColumnarEntityIndex>,
+    voids: &'a rustc_hash::FxHashMap<u32, Vec<u32>>,
+    parent: &'a HashMap<u32, u32>,
+    definitions: &'a HashMap<u32, Vec<u32>>,
+    unit_m: f64,
+}
+
+impl Context<'_> {
+    /// The elements of `chunk` (products with a representation) and the ones skipped, named.
+    fn elements(&self, chunk: &[(u32, &IfcType)]) -> (Vec<IfcElement>, Vec<Skipped>) {
+        let mut decoder = EntityDecoder::with_arc_columnar_index(self.content, self.index.clone());
+        let router = GeometryRouter::with_units(self.content, &mut decoder);
+        let (mut elements, mut skipped) = (Vec::new(), Vec::new());
+        for &(id, t) in chunk {
+            let class = t.name().to_owned();
+            let Ok(entity) = decoder.decode_by_id(id) else {
+                let reason = format!("#{id} {class}: the entity cannot be decoded: skipped");
+                skipped.push(Skipped { file: self.path.to_owned(), id: String::new(), reason });
+                continue;
+            };
+            if entity.get(6).is_none_or(Step::is_null) {
+                continue; // No representation: not a feature (a storey, most sites).
+            }
+            let global_id = entity.get_string(0).map(str::to_owned).unwrap_or_else(|| format!("#{id}"));
+            let skip = |why: String| Skipped {
+                file: self.path.to_owned(),
+                id: global_id.clone(),
+                reason: format!("#{id} {class}: {why}: skipped"),
+            };
+            let mesh = match router.process_element_with_voids(&entity, &mut decoder, self.voids) {
+                Ok(m) => Ok(m),
+                // Openings that cannot be cut should not cost the element: try it whole.
+                Err(_) => router.process_element(&entity, &mut decoder),
+            };
+            let mesh = match mesh {
+                Ok(m) if !m.is_empty() => m,
+                Ok(_) => {
+                    let why = "no 3D body the tessellator can make (unsupported or zero-thickness geometry)";
+                    skipped.push(skip(why.into()));
+                    continue;
+                }
+                Err(e) => {
+                    skipped.push(skip(format!("geometry failed ({e})")));
+                    continue;
+                }
+            };
+            let o = mesh.origin;
+            let p = |i: u32| {
+                let k = 3 * i as usize;
+                [
+                    o[0] + f64::from(mesh.positions[k]),
+                    o[1] + f64::from(mesh.positions[k + 1]),
+                    o[2] + f64::from(mesh.positions[k + 2]),
+                ]
+            };
+            let triangles = mesh.indices.chunks_exact(3).map(|t| [p(t[0]), p(t[1]), p(t[2])]).collect();
+            let mut attributes = Attributes::new();
+            attributes.insert("ifc:class".into(), AttributeValue::Text(class.clone()));
+            if let Some(name) = text_attribute(&entity, 2) {
+                attributes.insert("name".into(), AttributeValue::Text(name));
+            }
+            spatial_attributes(id, self.parent, &mut decoder, self.unit_m, &mut attributes);
+            for def in self.definitions.get(&id).into_iter().flatten() {
+                property_attributes(*def, &mut decoder, &mut attributes);
+            }
+            elements.push(IfcElement { id: global_id, step_id: id, class, attributes, triangles });
+        }
+        (elements, skipped)
+    }
 }
 
 /// The first schema named in the header's `FILE_SCHEMA(('IFC4'))`.
