@@ -163,6 +163,11 @@ enum Command {
         /// model's IfcMapConversion or IfcSite reference point; required when it has neither.
         #[arg(long, allow_hyphen_values = true)]
         place: Option<String>,
+        /// With a city and a BIM model together: keep the city's buildings that the BIM
+        /// building stands on (by default a city building more than half under the BIM
+        /// model's outline is left out, the BIM building replacing it).
+        #[arg(long)]
+        keep_city_buildings: bool,
     },
     /// Read a CityGML or IFC file without tiling it: objects by kind (IFC: elements by class,
     /// tessellated), the CRS or georeference, warnings, and how fast it read (MB/s, objects/s)
@@ -249,7 +254,17 @@ fn run(cli: Cli) -> Result<()> {
                 inspect(&input, crs.as_deref())
             }
         }
-        Command::Import { inputs, out, crs, lod, height_attr, default_height, max_texture, place } => {
+        Command::Import {
+            inputs,
+            out,
+            crs,
+            lod,
+            height_attr,
+            default_height,
+            max_texture,
+            place,
+            keep_city_buildings,
+        } => {
             if !(default_height.is_finite() && default_height > 0.0) {
                 bail!("--default-height must be a positive number of metres, not {default_height}");
             }
@@ -259,7 +274,7 @@ fn run(cli: Cli) -> Result<()> {
                 .map(|p| cim_import::Placement::parse(&p))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--place {e}"))?;
-            let ifc = cim_import::IfcOptions { place };
+            let ifc = cim_import::IfcOptions { place, keep_city_buildings };
             import(&inputs, &out, crs.as_deref(), lod.as_deref(), &extrude, &tiling, &ifc)
         }
     }
@@ -577,7 +592,12 @@ fn import(
             reason: "the file declares no CRS: pass --crs EPSG:n".into(),
         })
     };
-    for path in inputs {
+    // BIM models first: the city buildings standing where they stand are then left out
+    // (unless --keep-city-buildings), so the tileset does not hold a building twice.
+    let is_ifc = |p: &&PathBuf| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("ifc"));
+    let ordered: Vec<&PathBuf> = inputs.iter().filter(is_ifc).chain(inputs.iter().filter(|p| !is_ifc(p))).collect();
+    let mut sites = cim_import::BimSites::default();
+    for path in ordered {
         bar.set_message(format!("reading {}", path.display()));
         let name = path.to_string_lossy().to_ascii_lowercase();
         let imp = if name.ends_with(".gml") || name.ends_with(".xml") {
@@ -585,14 +605,16 @@ fn import(
             let gml = cim_import::CityGmlOptions { lod: opts.lod.clone(), crs: crs.clone() };
             cim_import::stream_citygml(path, &gml, &mut |declared, batch| {
                 objects += batch.len();
-                store.add(path, &crs_of(path, declared)?, batch)?;
+                let crs = crs_of(path, declared)?;
+                store.add(path, &crs, sites.admit(&crs, batch))?;
                 bar.set_message(format!("reading {}: {objects} objects", path.display()));
                 Ok(())
             })?
         } else if name.ends_with(".jsonl") {
             cim_import::stream_cityjson_seq(path, &opts, &mut |declared, batch| {
                 objects += batch.len();
-                store.add(path, &crs_of(path, declared)?, batch)?;
+                let crs = crs_of(path, declared)?;
+                store.add(path, &crs, sites.admit(&crs, batch))?;
                 bar.set_message(format!("reading {}: {objects} objects", path.display()));
                 Ok(())
             })?
@@ -608,7 +630,17 @@ fn import(
             };
             let mut imp = imp;
             objects += imp.objects.len();
-            store.add(path, &crs_of(path, imp.crs.as_ref())?, std::mem::take(&mut imp.objects))?;
+            let crs = crs_of(path, imp.crs.as_ref())?;
+            if name.ends_with(".ifc") {
+                if !ifc.keep_city_buildings
+                    && let Some(outline) = cim_import::BimOutline::of(&imp)?
+                {
+                    sites.add(outline);
+                }
+                store.add(path, &crs, std::mem::take(&mut imp.objects))?;
+            } else {
+                store.add(path, &crs, sites.admit(&crs, std::mem::take(&mut imp.objects)))?;
+            }
             imp
         };
         for s in &imp.skipped {
@@ -619,6 +651,18 @@ fn import(
         }
         skipped += imp.skipped.len();
         bar.inc(1);
+    }
+    let replaced = &sites.replaced;
+    if !replaced.is_empty() {
+        let shown: Vec<&str> = replaced.iter().take(10).map(String::as_str).collect();
+        bar.suspend(|| {
+            eprintln!(
+                "{} city buildings replaced by the BIM model standing there (--keep-city-buildings keeps them): {}{}",
+                replaced.len(),
+                shown.join(", "),
+                if replaced.len() > shown.len() { ", ..." } else { "" }
+            )
+        });
     }
     bar.set_message("tiling");
     let tiles_bar = bar.clone();

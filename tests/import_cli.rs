@@ -657,3 +657,71 @@ fn fzk_haus_stands_where_its_site_says() {
         assert!(nearest < 0.5, "site corner ({x}, {y}) is {nearest:.3} m from the nearest vertex");
     }
 }
+
+/// WGS84 latitude and longitude (degrees) of an ECEF point (Bowring's formula, ample for
+/// metres).
+fn lat_lon_of(p: [f64; 3]) -> (f64, f64) {
+    let (a, f) = (6_378_137.0, 1.0 / 298.257_223_563);
+    let (b, e2) = (a * (1.0 - f), f * (2.0 - f));
+    let ep2 = e2 / (1.0 - e2);
+    let r = p[0].hypot(p[1]);
+    let theta = (p[2] * a).atan2(r * b);
+    let lat = (p[2] + ep2 * b * theta.sin().powi(3)).atan2(r - e2 * a * theta.cos().powi(3));
+    (lat.to_degrees(), p[1].atan2(p[0]).to_degrees())
+}
+
+/// Issue 8: a city and a BIM building imported together. FZK-Haus placed (`--place`) with its
+/// centre on the Delft building replaces it in the tileset; `--keep-city-buildings` keeps both;
+/// placed 300 m away it replaces nothing.
+#[test]
+fn a_bim_building_replaces_the_city_building_it_stands_on() {
+    // Where the Delft building stands: its footprint's centre (features.csv, tileset metres)
+    // through the root transform to ECEF, then latitude and longitude.
+    let city = import("delft_1b.json", &[]);
+    let csv = std::fs::read_to_string(city.join("features.csv")).unwrap();
+    let row = csv.lines().nth(1).unwrap();
+    let delft_id = row.split(',').next().unwrap().to_owned();
+    let wkt = &row[row.find('"').unwrap() + 1..row.rfind('"').unwrap()];
+    let numbers: Vec<f64> = wkt
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e'))
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let (xs, ys): (Vec<f64>, Vec<f64>) = numbers.chunks(2).map(|p| (p[0], p[1])).unzip();
+    let mid = |v: &[f64]| {
+        (v.iter().copied().fold(f64::INFINITY, f64::min) + v.iter().copied().fold(f64::NEG_INFINITY, f64::max)) / 2.0
+    };
+    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(city.join("tileset.json")).unwrap()).unwrap();
+    let m: Vec<f64> = tileset["root"]["transform"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let (x, y) = (mid(&xs), mid(&ys));
+    let ecef: [f64; 3] = std::array::from_fn(|r| m[r] * x + m[4 + r] * y + m[12 + r]);
+    let (lat, lon) = lat_lon_of(ecef);
+    // FZK-Haus's walls span x -0.5..12.5, y -0.5..10.5 from its origin: the origin goes 6 m
+    // west and 5 m south of the centre.
+    let metres_lat = 111_320.0;
+    let metres_lon = 111_320.0 * lat.to_radians().cos();
+    let place = |dlat_m: f64| format!("{},{},0,0", lat + (dlat_m - 5.0) / metres_lat, lon - 6.0 / metres_lon);
+    let delft = data("cityjson/delft_1b.json").display().to_string();
+    let run = |place: &str, extra: &[&str]| -> (String, String) {
+        let out = std::env::temp_dir().join(format!(
+            "citytwin-bim-city-{}-{}",
+            std::process::id(),
+            place.len() + extra.len()
+        ));
+        let ifc = data("ifc/AC20-FZK-Haus.ifc").display().to_string();
+        let mut args = vec!["import", &delft, &ifc, "-o", out.to_str().unwrap(), "--place", place];
+        args.extend(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(&args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let csv = std::fs::read_to_string(out.join("features.csv")).unwrap();
+        let _ = std::fs::remove_dir_all(&out);
+        (csv, String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (on, stderr) = run(&place(0.0), &[]);
+    assert!(!on.contains(&delft_id), "the Delft building is still there:\n{stderr}");
+    assert!(stderr.contains("1 city buildings replaced"), "{stderr}");
+    assert_eq!(on.lines().skip(1).filter(|l| l.contains(",BimElement,")).count(), 90);
+    let (kept, _) = run(&place(0.0), &["--keep-city-buildings"]);
+    assert!(kept.contains(&delft_id));
+    let (away, stderr) = run(&place(300.0), &[]);
+    assert!(away.contains(&delft_id), "{stderr}");
+}

@@ -65,6 +65,9 @@ impl Placement {
 pub struct IfcOptions {
     /// Overrides the model's georeference.
     pub place: Option<Placement>,
+    /// Imported with a city: keep the city's buildings the model stands on (by default the
+    /// importer leaves them out, `BimOutline`).
+    pub keep_city_buildings: bool,
 }
 
 /// One element with geometry, in the model's own coordinates (metres).

@@ -20,6 +20,7 @@
 //! [`Imported::skipped`] with its id, and the others are kept.
 #![forbid(unsafe_code)]
 
+mod bim_in_city;
 mod city_store;
 mod citygml;
 mod citygml_appearance;
@@ -37,6 +38,7 @@ mod texture_limit;
 mod tileset_writer;
 mod triangulate;
 
+pub use bim_in_city::{BimOutline, BimSites};
 pub use city_store::CityStore;
 pub use citygml::{
     CityGmlOptions, crs_of_srs_name, read_citygml, read_citygml_from, stream_citygml, stream_citygml_from,
