@@ -76,6 +76,16 @@ pub struct ViewArgs {
     /// No panels: a clean picture for a video wall or a recording.
     #[arg(long)]
     pub no_panels: bool,
+    /// BIM buildings: show the storeys up to this elevation only (metres, the storey's
+    /// `ifc:storey_elevation`; the Building panel lists them).
+    #[arg(long)]
+    pub top_storey: Option<f64>,
+    /// BIM buildings: IFC classes not drawn, e.g. IfcSpace,IfcFurnishingElement.
+    #[arg(long, value_delimiter = ',')]
+    pub hide_class: Vec<String>,
+    /// BIM buildings: IFC classes drawn see-through, e.g. IfcWallStandardCase,IfcSlab.
+    #[arg(long, value_delimiter = ',')]
+    pub xray_class: Vec<String>,
 }
 
 impl Default for ViewArgs {

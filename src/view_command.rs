@@ -96,6 +96,11 @@ pub fn run(args: ViewArgs) -> Result<()> {
         wall,
         panels: !args.no_panels,
         split,
+        bim: city_bevy::bim_filter::BimFilter {
+            top_storey_m: args.top_storey,
+            hidden: args.hide_class.clone(),
+            xray: args.xray_class.clone(),
+        },
     };
     let exit = App::new()
         .add_plugins(DefaultPlugins.set(WindowPlugin {

@@ -53,11 +53,13 @@ fn ray_triangle(o: DVec3, d: DVec3, a: DVec3, b: DVec3, c: DVec3) -> Option<f64>
 }
 
 /// The nearest feature hit by the ray `origin + t dir` (ECEF) among `tiles`: (layer, tile, the
-/// tile's world transform, its decoded contents).
+/// tile's world transform, its decoded contents), passing over the features `hidden` says are
+/// not drawn (a BIM filter's).
 pub fn pick<'a>(
     origin: DVec3,
     dir: DVec3,
     tiles: impl Iterator<Item = (usize, TileId, &'a DMat4, &'a [DecodedContent])>,
+    hidden: &dyn Fn(&city_tiles::FeatureProperties, u32) -> bool,
 ) -> Option<Picked> {
     let len = dot(dir, dir).sqrt();
     if len == 0.0 {
@@ -80,6 +82,9 @@ pub fn pick<'a>(
                         let distance_m = t * len;
                         if best.is_none_or(|b| distance_m < b.distance_m) {
                             let feature = part.feature_ids.as_ref().and_then(|f| f.get(tri[0] as usize).copied());
+                            if feature.is_some_and(|f| hidden(&content.properties, f)) {
+                                continue;
+                            }
                             best = Some(Picked { layer, tile, content: ci, feature, distance_m });
                         }
                     }
@@ -109,6 +114,7 @@ pub fn pick_at(
     camera: (&bevy::camera::Camera, &bevy::transform::components::GlobalTransform),
     origin: &crate::floating_origin::FloatingOrigin,
     layers: &crate::tile_layers::Layers,
+    colors: &crate::viewer_state::FeatureColors,
 ) -> Option<(Picked, crate::viewer_state::PickedFeature)> {
     let (o, d) = cursor_ray(cursor, camera, origin)?;
     let tiles = layers.0.iter().enumerate().filter(|(_, l)| l.visible).flat_map(|(li, l)| {
@@ -117,7 +123,9 @@ pub fn pick_at(
             .iter()
             .filter_map(move |t| l.loaded.get(t).map(|lt| (li, *t, &lt.world_from_tile, lt.contents.as_slice())))
     });
-    let hit = pick(o, d, tiles)?;
+    // Hidden and see-through (ghosted) BIM elements are looked through, to what is inside.
+    let hidden = |props: &city_tiles::FeatureProperties, f: u32| colors.bim.alpha(props, f as usize).is_some();
+    let hit = pick(o, d, tiles, &hidden)?;
     let layer = &layers.0[hit.layer];
     let props = &layer.loaded.get(&hit.tile)?.contents[hit.content].properties;
     Some((hit, crate::viewer_state::FeatureColors::describe(hit.layer, hit.tile, props, hit.feature)))
@@ -151,7 +159,7 @@ pub fn pick_on_click(
         && let (Some(start), Some(now)) = (pressed_at.take(), cursor)
         && start.distance(now) < 4.0
     {
-        let feature = pick_at(now, *camera, &origin, &layers);
+        let feature = pick_at(now, *camera, &origin, &layers, &colors);
         if let Some(mut iot) = iot.filter(|s| s.visible) {
             let sensor = cursor_ray(now, *camera, &origin)
                 .and_then(|(o, d)| crate::sensor_markers::pick_sensor(o, d, &iot.positions))
@@ -187,10 +195,10 @@ mod tests {
     fn the_nearest_feature_along_the_ray_is_picked() {
         let (world, contents) = two_floors();
         let tiles = || std::iter::once((0, TileId(7), &world, contents.as_slice()));
-        let down = pick([1.0e7 + 0.5, 0.5, 100.0], [0.0, 0.0, -1.0], tiles()).unwrap();
+        let down = pick([1.0e7 + 0.5, 0.5, 100.0], [0.0, 0.0, -1.0], tiles(), &|_, _| false).unwrap();
         assert_eq!((down.tile, down.feature), (TileId(7), Some(1)));
         assert!((down.distance_m - 95.0).abs() < 1e-9);
-        let up = pick([1.0e7 + 0.5, 0.5, -10.0], [0.0, 0.0, 2.0], tiles()).unwrap();
+        let up = pick([1.0e7 + 0.5, 0.5, -10.0], [0.0, 0.0, 2.0], tiles(), &|_, _| false).unwrap();
         assert_eq!(up.feature, Some(0));
         assert!((up.distance_m - 10.0).abs() < 1e-9);
         assert!(pick([1.0e7 + 3.0, 0.5, 100.0], [0.0, 0.0, -1.0], tiles()).is_none(), "beside the squares");

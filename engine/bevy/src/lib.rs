@@ -11,6 +11,7 @@
 //! feed thread) reach the marker mesh; the panels draw.
 #![forbid(unsafe_code)]
 
+pub mod bim_filter;
 pub mod camera_control;
 pub mod feature_picking;
 pub mod feature_style;
@@ -72,6 +73,8 @@ pub struct ViewerStart {
     pub panels: bool,
     /// Split mode: two halves side by side, the right one in its own style.
     pub split: Option<split_view::SplitStart>,
+    /// BIM buildings: the storeys and classes drawn at the start (the panel changes them).
+    pub bim: bim_filter::BimFilter,
 }
 
 /// The viewer: tile streaming, floating origin, camera, picking, styling, panels and scripted
@@ -116,7 +119,7 @@ impl Plugin for CityViewerPlugin {
         if start.panels {
             app.add_systems(
                 bevy_egui::EguiPrimaryContextPass,
-                (panels::panels, sensor_panel::sensor_panel, incident_panel::incident_panel),
+                (panels::panels, sensor_panel::sensor_panel, incident_panel::incident_panel, bim_filter::bim_panel),
             );
         } else {
             // egui's pass still runs (its fonts are uploaded); it just draws nothing.
@@ -131,8 +134,10 @@ impl Plugin for CityViewerPlugin {
             .insert_resource(FeatureColors {
                 style,
                 split: start.split.as_ref().and_then(|s| s.style.clone()),
+                bim: start.bim.clone(),
                 ..default()
             })
+            .init_resource::<bim_filter::BimCatalog>()
             .insert_resource(ViewerScript::new(start.screenshot.clone(), start.click, start.tour, start.hold_s))
             .init_resource::<FloatingOrigin>()
             .init_resource::<CurrentView>()
@@ -149,6 +154,7 @@ impl Plugin for CityViewerPlugin {
                     stream_layers,
                     feature_picking::pick_on_click,
                     incident_layer::update_incidents,
+                    bim_filter::update_catalog,
                     restyle,
                     sensor_markers::update_sensors,
                     place_entities,
@@ -208,5 +214,22 @@ fn setup(
         double_sided: true,
         ..default()
     });
-    commands.insert_resource(SharedMaterials { surfaces, points, markers, zones });
+    // BIM views: hidden elements are discarded (alpha 0), x-rayed ones blended.
+    let masked = materials.add(StandardMaterial {
+        base_color: Color::WHITE,
+        perceptual_roughness: 0.9,
+        cull_mode: None,
+        double_sided: true,
+        alpha_mode: AlphaMode::Mask(0.5),
+        ..default()
+    });
+    let xray = materials.add(StandardMaterial {
+        base_color: Color::WHITE,
+        perceptual_roughness: 0.9,
+        cull_mode: None,
+        double_sided: true,
+        alpha_mode: AlphaMode::Blend,
+        ..default()
+    });
+    commands.insert_resource(SharedMaterials { surfaces, points, markers, zones, masked, xray });
 }

@@ -236,9 +236,13 @@ fn spawn_tile(
         for (mi, part) in content.meshes.iter().enumerate() {
             let color_of = |f: Option<u32>| colors.color(right, layer, tile, &content.properties, f, part.base_color);
             let mesh = meshes.add(triangle_mesh(part, &color_of));
-            // Textured parts get a material of their own (dropped with the tile's entities).
+            // Textured parts get a material of their own (dropped with the tile's entities);
+            // with a BIM filter on, the others the one their alphas need.
             let material = match &part.texture {
                 Some(t) if part.uvs.is_some() => crate::mesh_building::textured_material(t, images, std_materials),
+                _ if colors.bim.is_active() => {
+                    crate::bim_filter::material_for(&crate::mesh_building::vertex_colors(part, &color_of), materials)
+                }
                 _ => materials.surfaces.clone(),
             };
             let identity = [DMat4::IDENTITY];

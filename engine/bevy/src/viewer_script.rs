@@ -128,7 +128,7 @@ pub fn run_script(
     if let Some(at) = script.click {
         match script.clicked {
             None => {
-                let picked = crate::feature_picking::pick_at(at, *camera, &origin, &layers);
+                let picked = crate::feature_picking::pick_at(at, *camera, &origin, &layers, &colors);
                 match &picked {
                     Some((_, f)) => {
                         println!("picked: {}", f.id.clone().unwrap_or_else(|| format!("feature {:?}", f.feature)))

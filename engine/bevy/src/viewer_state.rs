@@ -34,6 +34,8 @@ pub struct FeatureColors {
     pub affected: Vec<String>,
     /// The right half's style in split mode (`split_view.rs`).
     pub split: Option<StyleRule>,
+    /// BIM elements hidden or see-through (`bim_filter.rs`): the alpha of their colour.
+    pub bim: crate::bim_filter::BimFilter,
 }
 
 fn text(v: &AttributeValue) -> String {
@@ -49,6 +51,26 @@ impl FeatureColors {
     /// or with `right` in split mode's right half.
     #[allow(clippy::too_many_arguments)]
     pub fn color(
+        &self,
+        right: bool,
+        layer: usize,
+        tile: TileId,
+        props: &FeatureProperties,
+        f: Option<u32>,
+        base: [f32; 4],
+    ) -> [f32; 4] {
+        match f.and_then(|f| self.bim.alpha(props, f as usize)) {
+            Some(a) if a <= 0.0 => [0.0; 4],
+            Some(a) => {
+                let c = self.unfiltered(right, layer, tile, props, f, base);
+                [c[0], c[1], c[2], a]
+            }
+            None => self.unfiltered(right, layer, tile, props, f, base),
+        }
+    }
+
+    /// [`Self::color`] before the BIM filter.
+    fn unfiltered(
         &self,
         right: bool,
         layer: usize,
@@ -110,23 +132,46 @@ pub struct SharedMaterials {
     pub markers: Handle<StandardMaterial>,
     /// Incident zones: unlit, blended by the vertex colours' alpha, seen from inside too.
     pub zones: Handle<StandardMaterial>,
+    /// Surfaces some of whose features are hidden (alpha 0, discarded).
+    pub masked: Handle<StandardMaterial>,
+    /// Surfaces some of whose features are see-through (blended).
+    pub xray: Handle<StandardMaterial>,
 }
 
-/// When the style or the pick changes, every drawn mesh gets its vertex colours again.
+/// When the style, the pick or the BIM filter changes, every drawn mesh gets its vertex colours
+/// again (and, for the BIM filter, the material its alphas need).
 pub fn restyle(
     colors: Res<'_, FeatureColors>,
     layers: Res<'_, crate::tile_layers::Layers>,
+    materials: Res<'_, SharedMaterials>,
     mut meshes: ResMut<'_, Assets<Mesh>>,
-    parts: Query<'_, '_, (&crate::tile_layers::TilePart, &Mesh3d, Has<crate::split_view::SplitTwin>)>,
+    mut parts: Query<
+        '_,
+        '_,
+        (
+            &crate::tile_layers::TilePart,
+            &Mesh3d,
+            &mut MeshMaterial3d<StandardMaterial>,
+            Has<crate::split_view::SplitTwin>,
+        ),
+    >,
 ) {
     if !colors.is_changed() {
         return;
     }
     let mut done = std::collections::HashSet::new();
-    for (p, handle, right) in &parts {
+    let mut chosen: std::collections::HashMap<AssetId<Mesh>, Handle<StandardMaterial>> = Default::default();
+    for (p, handle, mut material, right) in &mut parts {
         let Some(mi) = p.mesh else { continue };
+        if let Some(m) = chosen.get(&handle.0.id()) {
+            // Instances share a mesh, and so its material.
+            if material.0 != *m {
+                material.0 = m.clone();
+            }
+            continue;
+        }
         if !done.insert(handle.0.id()) {
-            continue; // instances share a mesh
+            continue;
         }
         let Some(content) = layers.0.get(p.layer).and_then(|l| l.loaded.get(&p.tile)).map(|t| &t.contents[p.content])
         else {
@@ -134,8 +179,16 @@ pub fn restyle(
         };
         let part = &content.meshes[mi];
         let color_of = |f: Option<u32>| colors.color(right, p.layer, p.tile, &content.properties, f, part.base_color);
+        let vertex_colors = crate::mesh_building::vertex_colors(part, &color_of);
+        if part.texture.is_none() {
+            let m = crate::bim_filter::material_for(&vertex_colors, &materials);
+            if material.0 != m {
+                material.0 = m.clone();
+            }
+            chosen.insert(handle.0.id(), m);
+        }
         if let Some(mut mesh) = meshes.get_mut(&handle.0) {
-            mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, crate::mesh_building::vertex_colors(part, &color_of));
+            mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, vertex_colors);
         }
     }
 }

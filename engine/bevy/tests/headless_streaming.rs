@@ -33,7 +33,14 @@ fn app(layer: TilesetLayer) -> App {
     app.insert_resource(Layers(vec![layer]))
         .insert_resource(CurrentView(Some(view)))
         .insert_resource(FeatureColors::default())
-        .insert_resource(SharedMaterials { surfaces, points, zones: markers.clone(), markers })
+        .insert_resource(SharedMaterials {
+            surfaces: surfaces.clone(),
+            points,
+            zones: markers.clone(),
+            markers,
+            masked: surfaces.clone(),
+            xray: surfaces,
+        })
         .add_systems(Update, stream_layers);
     app
 }
