@@ -132,8 +132,9 @@ enum Command {
     /// features.csv sidecar in the tileset's local ENU metres (see docs/adr/0003).
     Import {
         /// CityJSON (.json, .city.json), CityJSONSeq (.city.jsonl), CityGML 2.0/3.0 (.gml,
-        /// .xml), GeoJSON footprints (.geojson), OSM extracts (.osm.pbf) and IFC2X3/IFC4 building
-        /// models (.ifc, element by element); footprints are extruded to LoD1.
+        /// .xml), GeoJSON footprints (.geojson), OSM extracts (.osm.pbf), IFC2X3/IFC4 building
+        /// models (.ifc, element by element) and BIM as glTF (.glb, .gltf: a node per element,
+        /// ids and properties in its extras; needs --place); footprints are extruded to LoD1.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Output folder (replaced when the import succeeds).
@@ -594,7 +595,11 @@ fn import(
     };
     // BIM models first: the city buildings standing where they stand are then left out
     // (unless --keep-city-buildings), so the tileset does not hold a building twice.
-    let is_ifc = |p: &&PathBuf| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("ifc"));
+    let is_ifc = |p: &&PathBuf| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["ifc", "glb", "gltf"].contains(&e.to_ascii_lowercase().as_str()))
+    };
     let ordered: Vec<&PathBuf> = inputs.iter().filter(is_ifc).chain(inputs.iter().filter(|p| !is_ifc(p))).collect();
     let mut sites = cim_import::BimSites::default();
     for path in ordered {
@@ -623,6 +628,8 @@ fn import(
                 cim_import::read_geojson_footprints(path, extrude)?
             } else if name.ends_with(".ifc") {
                 cim_import::read_ifc(path, ifc)?
+            } else if name.ends_with(".glb") || name.ends_with(".gltf") {
+                cim_import::read_gltf_bim(path, ifc.place)?
             } else if name.ends_with(".pbf") {
                 cim_import::read_osm_buildings(path, extrude)?
             } else {
@@ -631,7 +638,7 @@ fn import(
             let mut imp = imp;
             objects += imp.objects.len();
             let crs = crs_of(path, imp.crs.as_ref())?;
-            if name.ends_with(".ifc") {
+            if is_ifc(&path) {
                 if !ifc.keep_city_buildings
                     && let Some(outline) = cim_import::BimOutline::of(&imp)?
                 {

@@ -725,3 +725,92 @@ fn a_bim_building_replaces_the_city_building_it_stands_on() {
     let (away, stderr) = run(&place(300.0), &[]);
     assert!(away.contains(&delft_id), "{stderr}");
 }
+
+/// Issue 8, BIM as glTF: the railway GLB (one node, no extras) needs `--place`; placed, its node
+/// is one element with every triangle of its mesh (counted from the accessors here). A copy
+/// whose node carries an element id, class and property set in `extras` (written here) keeps
+/// them as the feature's id and typed attributes; the tiles pass the glTF-Validator.
+#[test]
+fn bim_as_gltf_imports_node_by_node() {
+    let src = data("gltf/railway.glb");
+    let out = std::env::temp_dir().join(format!("citytwin-gltf-bim-{}", std::process::id()));
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", src.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && stderr.contains("railway.glb") && stderr.contains("--place"), "{stderr}");
+
+    let (doc, bin) = glb(&src);
+    let triangles: u64 = doc["meshes"][0]["primitives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| doc["accessors"][p["indices"].as_u64().unwrap() as usize]["count"].as_u64().unwrap() / 3)
+        .sum();
+    let dir = import("gltf/railway.glb", &["--place", "52.0,4.36,0,0"]);
+    let csv = std::fs::read_to_string(dir.join("features.csv")).unwrap();
+    assert_eq!(
+        csv.lines().skip(1).map(|l| l.split(',').take(2).collect::<Vec<_>>().join(",")).collect::<Vec<_>>(),
+        ["node 0,BimElement"]
+    );
+    let glbs = |dir: &Path| -> Vec<PathBuf> {
+        let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+        let mut tiles = Vec::new();
+        leaves(&tileset["root"], &mut tiles);
+        tiles.iter().map(|t| dir.join(t["content"]["uri"].as_str().unwrap())).collect()
+    };
+    let drawn: u64 = glbs(&dir)
+        .iter()
+        .map(|g| {
+            let (d, _) = glb(g);
+            d["meshes"][0]["primitives"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| d["accessors"][p["indices"].as_u64().unwrap() as usize]["count"].as_u64().unwrap() / 3)
+                .sum::<u64>()
+        })
+        .sum();
+    assert_eq!(drawn, triangles, "every triangle of the node, once");
+
+    // The same file with an element's id, class and a property set in the node's extras.
+    let mut doc = doc;
+    doc["nodes"][0]["extras"] = serde_json::json!({"GlobalId": "2O2Fr$t4X7Zf8NOew3FLOH", "ifcClass": "IfcRail",
+        "Pset_RailCommon": {"Length": 120.5, "IsExternal": true}});
+    let mut json = serde_json::to_vec(&doc).unwrap();
+    while json.len() % 4 != 0 {
+        json.push(b' ');
+    }
+    let mut file = Vec::new();
+    file.extend(b"glTF");
+    file.extend(2u32.to_le_bytes());
+    file.extend(((12 + 8 + json.len() + 8 + bin.len()) as u32).to_le_bytes());
+    file.extend((json.len() as u32).to_le_bytes());
+    file.extend(b"JSON");
+    file.extend(&json);
+    file.extend((bin.len() as u32).to_le_bytes());
+    file.extend(b"BIN\0");
+    file.extend(&bin);
+    let with_extras = out.with_extension("glb");
+    std::fs::write(&with_extras, &file).unwrap();
+    let tagged = Written(out.join("tagged"));
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", with_extras.to_str().unwrap(), "-o", tagged.to_str().unwrap(), "--place", "52.0,4.36,0,0"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_file(&with_extras);
+    let csv = std::fs::read_to_string(tagged.join("features.csv")).unwrap();
+    assert!(csv.lines().nth(1).unwrap().starts_with("2O2Fr$t4X7Zf8NOew3FLOH,BimElement,"), "{csv}");
+    let tiles = glbs(&tagged);
+    let (d, b) = glb(&tiles[0]);
+    let columns = check_metadata(&d, &b);
+    let has = |name: &str, ty: &str| columns.iter().any(|(_, c)| c.contains(name) && c.starts_with(ty));
+    assert!(has("\"Pset_RailCommon.Length\"", "\"SCALAR\"") && has("\"ifc:class\"", "\"STRING\""), "{columns:?}");
+    let validator = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gltf-validator/validate.mjs");
+    let v = Command::new("node").arg(&validator).args(&tiles).args(glbs(&dir)).output().expect("running node");
+    assert!(v.status.success(), "glTF-Validator reports errors:\n{}", String::from_utf8_lossy(&v.stdout));
+    drop(tagged);
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -29,6 +29,7 @@ mod error;
 mod extrude;
 mod geojson_footprints;
 mod glb;
+mod gltf_bim;
 mod gml_members;
 mod ifc;
 mod imported;
@@ -49,6 +50,7 @@ pub use cityjson::{
 pub use error::{ImportError, Skipped};
 pub use geojson_footprints::{ExtrudeOptions, read_geojson_footprints};
 pub use glb::{Column, NO_DATA, PropertyTable, TexturedPart, TileMesh, property_id, write_glb};
+pub use gltf_bim::read_gltf_bim;
 pub use ifc::{IFC_READER, IfcElement, IfcGeoreference, IfcModel, IfcOptions, Placement, read_ifc, read_ifc_model};
 pub use imported::{Imported, ImportedObject};
 pub use osm_buildings::read_osm_buildings;

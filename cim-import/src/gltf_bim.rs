@@ -1,0 +1,158 @@
+//! BIM delivered as glTF: GLB or glTF files whose nodes are building elements, each with its id
+//! and properties in the node's `extras` (what IFC-to-glTF exporters write). Every node with a
+//! mesh becomes a `BimElement` feature:
+//! - id: `extras.GlobalId`, `extras.globalId`, `extras.id`, else the node's name, else `node N`;
+//! - attributes: the scalar values of `extras` (nested objects flattened as `a.b`), typed, and
+//!   `name`; `ifc:class` from `extras.class`/`extras.ifcClass`/`extras.type` when given;
+//! - geometry: the node's triangles through its world matrix, glTF's y-up turned to z-up.
+//!
+//! glTF carries no georeference: the model is placed with `--place` (an error otherwise).
+use std::path::Path;
+
+use city_core::{AttributeValue, Attributes, CityObject, Crs, EnuFrame, GeometryRef, Lod, ObjectKind, Vec3};
+
+use crate::{ImportError, Imported, ImportedObject, Placement, Skipped, Surface};
+
+/// Names an element's id is looked for under in `extras`, in order.
+const ID_KEYS: [&str; 4] = ["GlobalId", "globalId", "globalid", "id"];
+/// Names its IFC class is looked for under.
+const CLASS_KEYS: [&str; 4] = ["ifc:class", "ifcClass", "class", "type"];
+
+/// Reads a glTF or GLB whose nodes are building elements, placed at `place`.
+pub fn read_gltf_bim(path: &Path, place: Option<Placement>) -> Result<Imported, ImportError> {
+    let fail = |reason: String| ImportError::Format { file: path.to_owned(), reason };
+    let place = place.ok_or_else(|| {
+        fail("glTF has no georeference: place the model with --place lat,lon,height,rotation_deg".into())
+    })?;
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
+    let gltf = gltf::Gltf::from_slice(&bytes).map_err(|e| fail(format!("not glTF 2.0: {e}")))?;
+    // Buffers: the GLB's binary chunk, or files beside a .gltf (data: URIs are not read).
+    let mut buffers = Vec::new();
+    for b in gltf.buffers() {
+        let data = match b.source() {
+            gltf::buffer::Source::Bin => gltf.blob.clone().ok_or_else(|| fail("the GLB has no binary chunk".into()))?,
+            gltf::buffer::Source::Uri(uri) => {
+                let file = path.parent().unwrap_or(Path::new(".")).join(uri);
+                std::fs::read(&file).map_err(|e| fail(format!("buffer {uri}: {e}")))?
+            }
+        };
+        buffers.push(data);
+    }
+    let crs = Crs::from_epsg(4979).map_err(|e| fail(e.to_string()))?;
+    let frame = EnuFrame::at(city_core::Geodetic::from_deg(place.lon_deg, place.lat_deg, place.height_m));
+    let (sin, cos) = place.rotation_deg.to_radians().sin_cos();
+    // Model metres (z up) to EPSG:4979 latitude, longitude, height.
+    let to_crs = |p: Vec3| {
+        let enu = [cos * p[0] - sin * p[1], sin * p[0] + cos * p[1], p[2]];
+        let g = city_core::geodetic_from_ecef(frame.ecef_from_enu(enu));
+        [g.lat_deg, g.lon_deg, g.height_m]
+    };
+    let mut objects = Vec::new();
+    let mut skipped = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let scene = gltf.default_scene().or_else(|| gltf.scenes().next());
+    let mut stack: Vec<(gltf::Node<'_>, [[f64; 4]; 4])> =
+        scene.iter().flat_map(|s| s.nodes()).map(|n| (n, IDENTITY)).collect();
+    while let Some((node, parent)) = stack.pop() {
+        let world = mul(&parent, &node.transform().matrix().map(|c| c.map(f64::from)));
+        for child in node.children() {
+            stack.push((child, world));
+        }
+        let Some(mesh) = node.mesh() else { continue };
+        let extras: serde_json::Map<String, serde_json::Value> = node
+            .extras()
+            .as_ref()
+            .and_then(|r| serde_json::from_str(r.get()).ok())
+            .and_then(|v: serde_json::Value| v.as_object().cloned())
+            .unwrap_or_default();
+        let text = |keys: &[&str]| keys.iter().find_map(|k| extras.get(*k)).and_then(|v| v.as_str()).map(str::to_owned);
+        let mut id = text(&ID_KEYS)
+            .or_else(|| node.name().map(str::to_owned))
+            .unwrap_or_else(|| format!("node {}", node.index()));
+        if !seen.insert(id.clone()) {
+            id = format!("{id}#{}", node.index());
+        }
+        let mut surfaces = Vec::new();
+        for prim in mesh.primitives() {
+            if prim.mode() != gltf::mesh::Mode::Triangles {
+                continue;
+            }
+            let reader = prim.reader(|b| buffers.get(b.index()).map(Vec::as_slice));
+            let Some(positions) = reader.read_positions() else { continue };
+            let positions: Vec<Vec3> = positions
+                .map(|p| {
+                    let q = point(&world, p.map(f64::from));
+                    // glTF y-up to z-up: (x, y, z) -> (x, -z, y).
+                    to_crs([q[0], -q[2], q[1]])
+                })
+                .collect();
+            let indices: Vec<u32> = match reader.read_indices() {
+                Some(i) => i.into_u32().collect(),
+                None => (0..positions.len() as u32).collect(),
+            };
+            for t in indices.chunks_exact(3) {
+                let corner = |i: u32| positions.get(i as usize).copied();
+                if let (Some(a), Some(b), Some(c)) = (corner(t[0]), corner(t[1]), corner(t[2])) {
+                    surfaces.push(Surface { rings: vec![vec![a, b, c]], ..Surface::default() });
+                }
+            }
+        }
+        if surfaces.is_empty() {
+            let reason = format!("node {}: no triangles: skipped", node.index());
+            skipped.push(Skipped { file: path.to_owned(), id, reason });
+            continue;
+        }
+        let mut attributes = Attributes::new();
+        flatten("", &extras, &mut attributes);
+        if let Some(class) = text(&CLASS_KEYS) {
+            attributes.insert("ifc:class".into(), AttributeValue::Text(class));
+        }
+        if let Some(name) = node.name() {
+            attributes.entry("name".into()).or_insert_with(|| AttributeValue::Text(name.to_owned()));
+        }
+        let (z_min_m, z_max_m) = crate::surface::z_range(&surfaces);
+        objects.push(ImportedObject {
+            object: CityObject {
+                id,
+                kind: ObjectKind::BimElement,
+                parent: None,
+                footprint: crate::cityjson::footprint(&surfaces, crate::citygml::METRES_PER_DEGREE),
+                z_min_m,
+                z_max_m,
+                lods: vec![GeometryRef { lod: Lod { major: 4, minor: 0 }, content_uri: None, feature_id: None }],
+                attributes,
+            },
+            surfaces,
+        });
+    }
+    if objects.is_empty() {
+        return Err(fail("no node with triangles".into()));
+    }
+    Ok(Imported { file: path.to_owned(), crs: Some(crs), objects, skipped, warnings: Vec::new(), textures: Vec::new() })
+}
+
+const IDENTITY: [[f64; 4]; 4] =
+    [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]];
+
+/// `a × b` for glTF's column-major matrices (`m[column][row]`).
+fn mul(a: &[[f64; 4]; 4], b: &[[f64; 4]; 4]) -> [[f64; 4]; 4] {
+    std::array::from_fn(|c| std::array::from_fn(|r| (0..4).map(|k| a[k][r] * b[c][k]).sum()))
+}
+
+fn point(m: &[[f64; 4]; 4], p: Vec3) -> Vec3 {
+    std::array::from_fn(|r| m[0][r] * p[0] + m[1][r] * p[1] + m[2][r] * p[2] + m[3][r])
+}
+
+/// Scalar values of `extras` as attributes, nested objects as `a.b`.
+fn flatten(prefix: &str, map: &serde_json::Map<String, serde_json::Value>, out: &mut Attributes) {
+    for (k, v) in map {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            serde_json::Value::Object(m) => flatten(&key, m, out),
+            serde_json::Value::Array(_) | serde_json::Value::Null => {}
+            v => {
+                out.insert(key, AttributeValue::from(v));
+            }
+        }
+    }
+}
