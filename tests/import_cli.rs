@@ -814,3 +814,50 @@ fn bim_as_gltf_imports_node_by_node() {
     drop(tagged);
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// Issue 8, tiling for buildings: the duplex (236 elements) tiled with at most 40 features a
+/// tile splits by storey: every leaf holds elements of one storey; the coarse tiles above hold
+/// the envelope, never a space or a piece of furniture.
+#[test]
+fn bim_tiles_split_by_storey_with_the_envelope_above() {
+    let path = data("ifc/duplex.ifc");
+    let mut imp = cim_import::read_ifc(&path, &Default::default()).unwrap();
+    let storey: std::collections::HashMap<String, Option<f64>> = imp
+        .objects
+        .iter()
+        .map(|o| (o.object.id.clone(), o.object.attributes.get("ifc:storey_elevation").and_then(|v| v.as_f64())))
+        .collect();
+    let class: std::collections::HashMap<String, String> = imp
+        .objects
+        .iter()
+        .map(|o| (o.object.id.clone(), o.object.attributes["ifc:class"].as_str().unwrap().to_owned()))
+        .collect();
+    let mut store = cim_import::CityStore::new();
+    let crs = imp.crs.clone().unwrap();
+    store.add(&path, &crs, std::mem::take(&mut imp.objects)).unwrap();
+    let out = Written(std::env::temp_dir().join(format!("citytwin-bim-storeys-{}", std::process::id())));
+    let opts = cim_import::TilingOptions { max_features_per_tile: 40, ..Default::default() };
+    cim_import::write_tileset(&store, &out, &opts, &|_, _, _| {}).unwrap();
+    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(out.join("tileset.json")).unwrap()).unwrap();
+    let mut leaf_tiles = Vec::new();
+    leaves(&tileset["root"], &mut leaf_tiles);
+    let (mut coarse, mut detailed) = (0, 0);
+    for t in &leaf_tiles {
+        let (doc, bin) = glb(&out.join(t["content"]["uri"].as_str().unwrap()));
+        let in_tile = ids(&doc, &bin);
+        if t.get("children").is_some() {
+            coarse += 1;
+            for id in &in_tile {
+                assert!(!["IfcSpace", "IfcFurnishingElement"].contains(&class[id].as_str()), "{id} {}", class[id]);
+            }
+        } else {
+            detailed += 1;
+            let storeys: std::collections::BTreeSet<String> =
+                in_tile.iter().map(|id| format!("{:?}", storey[id])).collect();
+            assert_eq!(storeys.len(), 1, "{}: {storeys:?}", t["content"]["uri"]);
+        }
+    }
+    let all_storeys: std::collections::BTreeSet<String> = storey.values().map(|s| format!("{s:?}")).collect();
+    assert!(all_storeys.len() >= 3, "{all_storeys:?}");
+    assert!(detailed >= all_storeys.len() && coarse >= 1, "{detailed} leaves, {coarse} coarse tiles");
+}

@@ -237,7 +237,14 @@ impl City<'_> {
         progress: &Progress,
     ) -> Result<(usize, usize, usize), ImportError> {
         let mut order: Vec<usize> = (0..self.placed.len()).collect();
-        let mut writer = Writer { placed: self.placed, kinds: self.store, leaves: Vec::new() };
+        let key = |name: &str| self.store.keys.iter().position(|k| &**k == name).map(|k| k as u32);
+        let mut writer = Writer {
+            placed: self.placed,
+            kinds: self.store,
+            leaves: Vec::new(),
+            storey_key: key("ifc:storey_elevation"),
+            class_key: key("ifc:class"),
+        };
         let (top, centre, half) = writer.tile(&mut order, "0", (max_features, max_bytes), (0, f64::INFINITY))?;
         // The root only places the tree on the globe: the ENU frame at the data's centre.
         let diagonal = 2.0 * (half[0] * half[0] + half[1] * half[1] + half[2] * half[2]).sqrt();
@@ -551,11 +558,61 @@ struct Writer<'a> {
     placed: &'a [Placed],
     kinds: &'a CityStore,
     leaves: Vec<Leaf>,
+    /// The attribute numbers of a BIM element's storey elevation and IFC class, when the city
+    /// has BIM elements.
+    storey_key: Option<u32>,
+    class_key: Option<u32>,
 }
 
+/// IFC classes inside a building, left out of its coarse tiles (the envelope).
+const INTERIOR_CLASSES: [&str; 6] =
+    ["IfcSpace", "IfcFurnishingElement", "IfcFurniture", "IfcSystemFurnitureElement", "IfcFlowTerminal", "IfcSite"];
+
 impl Writer<'_> {
+    /// Orders `ids` for a split and says where: BIM elements of several storeys at the storey
+    /// boundary nearest the middle (a storey streams as a whole, and the viewer's storey filter
+    /// drops whole tiles); otherwise along the longer horizontal side (`x_longer`) at the median.
+    fn split(&self, ids: &mut [usize], x_longer: bool) -> usize {
+        let axis = if x_longer { 0 } else { 1 };
+        let along = |i: usize| self.placed[i].lo[axis] + self.placed[i].hi[axis];
+        let storey = |i: usize| {
+            let key = self.storey_key?;
+            self.kinds.objects[i].attributes.iter().find(|(k, _)| *k == key).and_then(|(_, v)| v.as_f64())
+        };
+        let storeys: Vec<Option<f64>> = ids.iter().map(|&i| storey(i)).collect();
+        let first = storeys.first().copied().flatten();
+        if first.is_some() && storeys.iter().any(|s| s.is_some() && *s != first) {
+            // Storeys from the bottom (elements without one last), then along the side.
+            let rank = |i: usize| storey(i).unwrap_or(f64::INFINITY);
+            ids.sort_by(|&a, &b| rank(a).total_cmp(&rank(b)).then(along(a).total_cmp(&along(b))));
+            let half = ids.len() / 2;
+            let boundaries = (1..ids.len()).filter(|&k| rank(ids[k]) != rank(ids[k - 1]));
+            if let Some(at) = boundaries.min_by_key(|&k| k.abs_diff(half)) {
+                return at;
+            }
+        }
+        ids.sort_by(|&a, &b| along(a).total_cmp(&along(b)));
+        ids.len() / 2
+    }
+
+    /// Whether object `i` is a BIM element inside the building (a space, furniture, an
+    /// element its property sets call internal): not part of the envelope in coarse tiles.
+    fn is_interior(&self, i: usize) -> bool {
+        let o = &self.kinds.objects[i];
+        if o.kind != ObjectKind::BimElement {
+            return false;
+        }
+        let class = self.class_key.and_then(|k| o.attributes.iter().find(|(n, _)| *n == k)).map(|(_, v)| v);
+        if class.and_then(AttributeValue::as_str).is_some_and(|c| INTERIOR_CLASSES.contains(&c)) {
+            return true;
+        }
+        o.attributes
+            .iter()
+            .any(|(k, v)| self.kinds.keys[*k as usize].ends_with(".IsExternal") && *v == AttributeValue::Bool(false))
+    }
+
     /// The tile (and its subtree) for the objects in `ids`, split along the longer side at
-    /// the median until a leaf holds at most `max` of them and about `max_bytes` of GLB.
+    /// the median (BIM elements by storey first) until a leaf holds at most `max` of them and about `max_bytes` of GLB.
     /// Returns the tile's JSON and its box (centre, half sizes) in the root's ENU frame.
     fn tile(
         &mut self,
@@ -596,17 +653,16 @@ impl Writer<'_> {
                             | ObjectKind::BimElement
                             | ObjectKind::Other
                     );
-                    volumetric && (p.hi[0] - p.lo[0]).hypot(p.hi[1] - p.lo[1]) >= diagonal / 40.0
+                    volumetric
+                        && (p.hi[0] - p.lo[0]).hypot(p.hi[1] - p.lo[1]) >= diagonal / 40.0
+                        && !self.is_interior(i)
                 })
                 .collect();
             let coarse = !big.is_empty() && big.len() <= COARSE_MAX_FEATURES;
             // With blocks, a twentieth of the tile's size keeps them until the tile is small on
             // screen; without content, the error is the tile's size. Never above the parent's.
             let error = if coarse { diagonal / 20.0 } else { diagonal }.min(parent_error);
-            let axis = if hi[0] - lo[0] >= hi[1] - lo[1] { 0 } else { 1 };
-            let key = |i: &usize| self.placed[*i].lo[axis] + self.placed[*i].hi[axis];
-            ids.sort_by(|a, b| key(a).total_cmp(&key(b)));
-            let mid = ids.len() / 2;
+            let mid = self.split(ids, hi[0] - lo[0] >= hi[1] - lo[1]);
             let (a, b) = ids.split_at_mut(mid);
             let children = vec![
                 self.tile(a, &format!("{name}0"), (max, max_bytes), (depth + 1, error))?.0,
