@@ -201,6 +201,9 @@ mod tests {
         let up = pick([1.0e7 + 0.5, 0.5, -10.0], [0.0, 0.0, 2.0], tiles(), &|_, _| false).unwrap();
         assert_eq!(up.feature, Some(0));
         assert!((up.distance_m - 10.0).abs() < 1e-9);
-        assert!(pick([1.0e7 + 3.0, 0.5, 100.0], [0.0, 0.0, -1.0], tiles()).is_none(), "beside the squares");
+        assert!(
+            pick([1.0e7 + 3.0, 0.5, 100.0], [0.0, 0.0, -1.0], tiles(), &|_, _| false).is_none(),
+            "beside the squares"
+        );
     }
 }
