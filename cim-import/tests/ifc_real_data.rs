@@ -371,3 +371,50 @@ fn broken_models_name_the_entity_and_keep_every_other_element() {
     assert!(e.contains("house.ifc") && e.contains("ISO-10303-21"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// IFC4's IfcMapConversion (none of the shared models has one, so it is added here to a copy of
+/// FZK-Haus): the model is placed in the named projected CRS by the published formula,
+/// E = Eastings + Scale (a x - b y), N = Northings + Scale (b x + a y), H = OrthogonalHeight +
+/// Scale z, with (a, b) the normalised XAxisAbscissa and XAxisOrdinate; it wins over IfcSite.
+#[test]
+fn a_map_conversion_places_the_model_in_its_projected_crs() {
+    let model = read_broken("mapconversion.ifc", |t| {
+        t.replacen(
+            "DATA;",
+            "DATA;\n#9000001= IFCPROJECTEDCRS('EPSG:25832','ETRS89 / UTM zone 32N','ETRS89',$,'UTM','32N',$);\n\
+             #9000002= IFCMAPCONVERSION(#62,#9000001,458000.,5438000.,110.,0.8,0.6,1.);",
+            1,
+        )
+    });
+    let Some(IfcGeoreference::MapConversion { crs, origin, x_axis, scale }) = &model.georeference else {
+        panic!("{:?}", model.georeference)
+    };
+    assert_eq!(
+        (crs.as_str(), *origin, *x_axis, *scale),
+        ("EPSG:25832", [458_000.0, 5_438_000.0, 110.0], [0.8, 0.6], 1.0)
+    );
+    // The same copy through read_ifc: every vertex by the formula.
+    let text = std::fs::read_to_string(data("ifc/AC20-FZK-Haus.ifc")).unwrap().replacen(
+        "DATA;",
+        "DATA;\n#9000001= IFCPROJECTEDCRS('EPSG:25832','ETRS89 / UTM zone 32N','ETRS89',$,'UTM','32N',$);\n\
+         #9000002= IFCMAPCONVERSION(#62,#9000001,458000.,5438000.,110.,0.8,0.6,1.);",
+        1,
+    );
+    let dir = std::env::temp_dir().join(format!("citytwin-ifc-map-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("fzk-map.ifc");
+    std::fs::write(&path, text).unwrap();
+    let imp = cim_import::read_ifc(&path, &Default::default()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(imp.crs.as_ref().map(city_core::Crs::epsg), Some(25832));
+    assert_eq!(imp.objects.len(), model.elements.len());
+    for (o, e) in imp.objects.iter().zip(&model.elements) {
+        assert_eq!(o.object.id, e.id);
+        for (s, t) in o.surfaces.iter().zip(&e.triangles) {
+            for (p, q) in s.rings[0].iter().zip(t) {
+                let want = [458_000.0 + 0.8 * q[0] - 0.6 * q[1], 5_438_000.0 + 0.6 * q[0] + 0.8 * q[1], 110.0 + q[2]];
+                assert!((0..3).all(|k| (p[k] - want[k]).abs() < 1e-6), "{}: {p:?} vs {want:?}", e.id);
+            }
+        }
+    }
+}
