@@ -789,8 +789,7 @@ fn inspect_ifc(input: &Path, elements: Option<&Path>) -> Result<()> {
                     (lo[k], hi[k]) = (lo[k].min(p[k]), hi[k].max(p[k]));
                 }
             }
-            let line =
-                serde_json::json!({"id": e.id, "class": e.class, "triangles": e.triangles.len(), "min": lo, "max": hi});
+            let line = serde_json::json!({"id": e.id, "class": e.class, "triangles": e.triangles.len(), "min": lo, "max": hi, "color": e.color});
             writeln!(w, "{line}")?;
         }
         w.flush()?;

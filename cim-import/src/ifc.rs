@@ -83,6 +83,9 @@ pub struct IfcElement {
     pub attributes: Attributes,
     /// Triangles, metres, in the project's coordinate system.
     pub triangles: Vec<[Vec3; 3]>,
+    /// Its surface colour (RGBA, 0-1, as the file gives it) from the first styled item of its
+    /// body, if any.
+    pub color: Option<[f32; 4]>,
 }
 
 /// How the model is georeferenced, as found in the file.
@@ -173,6 +176,7 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
     let mut unknown: BTreeMap<String, (usize, u32)> = BTreeMap::new();
     let mut parent: HashMap<u32, u32> = HashMap::new();
     let mut definitions: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut styled: HashMap<u32, Vec<u32>> = HashMap::new();
     let mut scanner = EntityScanner::new(&content);
     while let Some((id, name, start, end)) = scanner.next_entity() {
         let t = IfcType::from_str(name);
@@ -200,6 +204,13 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
                     for child in r.get_refs(5).unwrap_or_default() {
                         parent.entry(child).or_insert(whole);
                     }
+                }
+            }
+            IfcType::IfcStyledItem => {
+                if let Some(r) = rel(&mut decoder)
+                    && let Some(item) = r.get_ref(0)
+                {
+                    styled.entry(item).or_default().extend(r.get_refs(1).unwrap_or_default());
                 }
             }
             IfcType::IfcRelDefinesByProperties => {
@@ -231,8 +242,16 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
     let voids = ifc_lite_geometry::void_index_from_content(&content, &mut decoder);
     let georeference = georeference(&types, &mut decoder, unit_m);
     drop(decoder);
-    let context =
-        Context { path, content: &content, index, voids: &voids, parent: &parent, definitions: &definitions, unit_m };
+    let context = Context {
+        path,
+        content: &content,
+        index,
+        voids: &voids,
+        parent: &parent,
+        definitions: &definitions,
+        styled: &styled,
+        unit_m,
+    };
     let candidates: Vec<(u32, &IfcType)> =
         products.iter().filter(|(_, t)| !NOT_FEATURES.contains(&t.name())).map(|(id, t)| (*id, t)).collect();
     let done: Vec<(Vec<IfcElement>, Vec<Skipped>)> =
@@ -257,6 +276,8 @@ struct Context<'a> {
     voids: &'a rustc_hash::FxHashMap<u32, Vec<u32>>,
     parent: &'a HashMap<u32, u32>,
     definitions: &'a HashMap<u32, Vec<u32>>,
+    /// Representation item -> its `IfcStyledItem` styles.
+    styled: &'a HashMap<u32, Vec<u32>>,
     unit_m: f64,
 }
 
@@ -318,9 +339,76 @@ impl Context<'_> {
             for def in self.definitions.get(&id).into_iter().flatten() {
                 property_attributes(*def, &mut decoder, &mut attributes);
             }
-            elements.push(IfcElement { id: global_id, step_id: id, class, attributes, triangles });
+            let color = body_color(&entity, &mut decoder, self.styled);
+            elements.push(IfcElement { id: global_id, step_id: id, class, attributes, triangles, color });
         }
         (elements, skipped)
+    }
+}
+
+/// The colour of an element: the first surface colour styling an item of its body
+/// representation (through mapped items), as IFC2X3 (`IfcPresentationStyleAssignment`) and
+/// IFC4 (`IfcSurfaceStyle` directly) attach them.
+fn body_color(e: &DecodedEntity, decoder: &mut EntityDecoder<'_>, styled: &HashMap<u32, Vec<u32>>) -> Option<[f32; 4]> {
+    if styled.is_empty() {
+        return None;
+    }
+    let shape = decoder.decode_by_id(e.get_ref(6)?).ok()?;
+    let mut items: Vec<u32> = Vec::new();
+    for rep in shape.get_refs(2).unwrap_or_default() {
+        let Ok(r) = decoder.decode_by_id(rep) else { continue };
+        if r.get_string(1).is_none_or(|k| k.eq_ignore_ascii_case("Body")) {
+            items.extend(r.get_refs(3).unwrap_or_default());
+        }
+    }
+    // Breadth first, a few levels: mapped items and boolean operands hold the styled items.
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        for item in &items {
+            for style in styled.get(item).into_iter().flatten() {
+                if let Some(c) = style_color(*style, decoder, 0) {
+                    return Some(c);
+                }
+            }
+            let Ok(i) = decoder.decode_by_id(*item) else { continue };
+            match i.ifc_type {
+                IfcType::IfcMappedItem => {
+                    if let Some(map) = i.get_ref(0).and_then(|m| decoder.decode_by_id(m).ok())
+                        && let Some(rep) = map.get_ref(1).and_then(|r| decoder.decode_by_id(r).ok())
+                    {
+                        next.extend(rep.get_refs(3).unwrap_or_default());
+                    }
+                }
+                IfcType::IfcBooleanResult | IfcType::IfcBooleanClippingResult => next.extend(i.get_ref(1)),
+                _ => {}
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        items = next;
+    }
+    None
+}
+
+/// The surface colour a presentation style gives (IfcSurfaceStyle's rendering or shading,
+/// with its transparency), through IFC2X3's style assignments.
+fn style_color(id: u32, decoder: &mut EntityDecoder<'_>, depth: usize) -> Option<[f32; 4]> {
+    let s = decoder.decode_by_id(id).ok()?;
+    match s.ifc_type {
+        IfcType::IfcPresentationStyleAssignment if depth < 3 => {
+            s.get_refs(0)?.into_iter().find_map(|c| style_color(c, decoder, depth + 1))
+        }
+        IfcType::IfcSurfaceStyle if depth < 3 => {
+            s.get_refs(2)?.into_iter().find_map(|c| style_color(c, decoder, depth + 1))
+        }
+        IfcType::IfcSurfaceStyleRendering | IfcType::IfcSurfaceStyleShading => {
+            let rgb = decoder.decode_by_id(s.get_ref(0)?).ok()?;
+            let c = |i: usize| rgb.get_float(i).map(|v| v.clamp(0.0, 1.0) as f32);
+            let alpha = 1.0 - s.get_float(1).unwrap_or(0.0).clamp(0.0, 1.0) as f32;
+            Some([c(1)?, c(2)?, c(3)?, alpha])
+        }
+        _ => None,
     }
 }
 
@@ -512,7 +600,11 @@ pub fn read_ifc(path: &Path, opts: &IfcOptions) -> Result<Imported, ImportError>
             let surfaces: Vec<Surface> = e
                 .triangles
                 .iter()
-                .map(|t| Surface { rings: vec![t.iter().map(|&p| to_crs(p)).collect()], ..Surface::default() })
+                .map(|t| Surface {
+                    rings: vec![t.iter().map(|&p| to_crs(p)).collect()],
+                    color: e.color,
+                    ..Surface::default()
+                })
                 .collect();
             let unit = if crs.is_geographic() { crate::citygml::METRES_PER_DEGREE } else { 1.0 };
             let (z_min_m, z_max_m) = crate::surface::z_range(&surfaces);

@@ -418,3 +418,68 @@ fn a_map_conversion_places_the_model_in_its_projected_crs() {
         }
     }
 }
+
+/// Element colours follow the styled items in the text: for every element whose body items
+/// (no mapped items) are styled, the colour is the IfcColourRgb its first styled item leads to
+/// (through a style assignment in IFC2X3, a surface style, its rendering or shading), with the
+/// shading's transparency as alpha; IfcOpenHouse's glass is see-through.
+#[test]
+fn element_colours_follow_the_styled_items_in_the_text() {
+    for file in ["ifc/AC20-FZK-Haus.ifc", "ifc/IfcOpenHouse_IFC4.ifc", "ifc/duplex.ifc"] {
+        let path = data(file);
+        let records = step_records(&std::fs::read_to_string(&path).unwrap());
+        let by_global_id: HashMap<String, u32> = records
+            .iter()
+            .filter_map(|(id, r)| r.args.first().filter(|a| a.len() == 24).map(|a| (step_text(a), *id)))
+            .collect();
+        let mut styled: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut ids: Vec<&u32> = records.keys().collect();
+        ids.sort();
+        for id in ids {
+            let r = &records[id];
+            // Styled items without an item (`$`) style materials, not geometry.
+            if r.class == "IFCSTYLEDITEM"
+                && let Some(item) = reference(&r.args[0])
+            {
+                styled.entry(item).or_default().extend(references(&r.args[1]));
+            }
+        }
+        fn colour(records: &HashMap<u32, Record>, id: u32) -> Option<[f32; 4]> {
+            let r = &records[&id];
+            match r.class.as_str() {
+                "IFCPRESENTATIONSTYLEASSIGNMENT" => references(&r.args[0]).into_iter().find_map(|s| colour(records, s)),
+                "IFCSURFACESTYLE" => references(&r.args[2]).into_iter().find_map(|s| colour(records, s)),
+                "IFCSURFACESTYLERENDERING" | "IFCSURFACESTYLESHADING" => {
+                    let rgb = &records[&reference(&r.args[0])?];
+                    let v = |i: usize| rgb.args[i].parse::<f64>().unwrap() as f32;
+                    let t = r.args.get(1).and_then(|a| a.parse::<f64>().ok()).unwrap_or(0.0) as f32;
+                    Some([v(1), v(2), v(3), 1.0 - t])
+                }
+                _ => None,
+            }
+        }
+        let model = read_ifc_model(&path).unwrap();
+        let mut compared = 0;
+        for e in &model.elements {
+            let shape = &records[&reference(&records[&by_global_id[&e.id]].args[6]).unwrap()];
+            let items: Vec<u32> = references(&shape.args[2])
+                .into_iter()
+                .filter(|r| records[r].args[1] == "'Body'")
+                .flat_map(|r| references(&records[&r].args[3]))
+                .collect();
+            if items.iter().any(|i| records[i].class == "IFCMAPPEDITEM") {
+                continue;
+            }
+            let want =
+                items.iter().flat_map(|i| styled.get(i).into_iter().flatten()).find_map(|s| colour(&records, *s));
+            if let Some(want) = want {
+                let got = e.color.unwrap_or_else(|| panic!("{file}: {} {} has no colour", e.class, e.id));
+                assert!((0..4).all(|k| (got[k] - want[k]).abs() < 1e-5), "{file}: {}: {got:?} vs {want:?}", e.id);
+                compared += 1;
+            }
+        }
+        assert!(compared >= 10, "{file}: {compared} colours compared");
+    }
+    let house = read_ifc_model(&data("ifc/IfcOpenHouse_IFC4.ifc")).unwrap();
+    assert!(house.elements.iter().any(|e| e.color.is_some_and(|c| c[3] < 0.5)), "glass");
+}
