@@ -691,6 +691,18 @@ fn import(
         peak_memory().map(|b| format!("{:.0} MiB", b as f64 / 1_048_576.0)).unwrap_or_else(|| "unknown".into()),
         out.display()
     );
+    if let Some(g) = &summary.ground {
+        let worst =
+            g.worst.as_ref().map(|(id, d)| format!("; the largest difference {d:+.2} m ({id})")).unwrap_or_default();
+        eprintln!(
+            "buildings on the terrain: {} within {} m, {} above it, {} below it, {} without terrain below{worst}",
+            g.on_ground,
+            cim_import::ON_GROUND_M,
+            g.above,
+            g.below,
+            g.outside
+        );
+    }
     if summary.hazards > 0 {
         eprintln!(
             "{} hazard zones -> {} (read by `citytwin impact` and `citytwin view` on this tileset)",

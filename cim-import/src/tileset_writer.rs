@@ -52,6 +52,8 @@ pub struct TilingSummary {
     pub glb_bytes: usize,
     /// Hazard zones written to the hazards sidecar (`city_core::HAZARDS_FILE`).
     pub hazards: usize,
+    /// With terrain and buildings together: whether the buildings stand on it.
+    pub ground: Option<crate::GroundCheck>,
     /// Wall time, seconds.
     pub seconds: f64,
 }
@@ -89,6 +91,8 @@ pub fn write_tileset(
     }
     let centre = geodetic_from_ecef(std::array::from_fn(|i| (lo[i] + hi[i]) * 0.5));
     let frame = EnuFrame::at(city_core::Geodetic { height_m: 0.0, ..centre });
+
+    let ground = crate::ground_check::check_ground(store, &frame);
 
     // 2. Each object's box in that frame, and its weight, on every core.
     let placed: Vec<Placed> = store.objects.par_iter().map(|o| place(store, o, &frame)).collect();
@@ -138,6 +142,7 @@ pub fn write_tileset(
         tiles,
         glb_bytes,
         hazards,
+        ground,
         seconds: start.elapsed().as_secs_f64(),
     })
 }
