@@ -159,6 +159,10 @@ enum Command {
         /// 0 embeds them as they are.
         #[arg(long, default_value_t = 2048)]
         max_texture: u32,
+        /// Embed each texture image as it is instead of packing the images a tile uses into one
+        /// atlas (images whose coordinates repeat are never packed).
+        #[arg(long)]
+        no_atlas: bool,
         /// IFC: where the model's origin stands, `lat,lon,height[,rotation_deg]` (rotation
         /// counter-clockwise from above; 0 puts the model's +y on true north). Overrides the
         /// model's IfcMapConversion or IfcSite reference point; required when it has neither.
@@ -263,6 +267,7 @@ fn run(cli: Cli) -> Result<()> {
             height_attr,
             default_height,
             max_texture,
+            no_atlas,
             place,
             keep_city_buildings,
         } => {
@@ -270,7 +275,8 @@ fn run(cli: Cli) -> Result<()> {
                 bail!("--default-height must be a positive number of metres, not {default_height}");
             }
             let extrude = cim_import::ExtrudeOptions { height_attr, default_height_m: default_height };
-            let tiling = cim_import::TilingOptions { max_texture_px: max_texture, ..Default::default() };
+            let tiling =
+                cim_import::TilingOptions { max_texture_px: max_texture, atlas: !no_atlas, ..Default::default() };
             let place = place
                 .map(|p| cim_import::Placement::parse(&p))
                 .transpose()

@@ -283,7 +283,8 @@ fn citygml_textures_are_embedded_in_the_tiles() {
     let mut uris: Vec<&str> = text.split("<app:imageURI>").skip(1).map(|t| &t[..t.find('<').unwrap()]).collect();
     uris.sort();
     uris.dedup();
-    let dir = import(rel, &[]);
+    // As they are (the atlas is checked in `citygml_textures_are_packed_into_an_atlas`).
+    let dir = import(rel, &["--no-atlas"]);
     let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
     let mut tiles = Vec::new();
     leaves(&tileset["root"], &mut tiles);
@@ -332,7 +333,7 @@ fn citygml_textures_are_scaled_to_max_texture() {
     let mut originals: Vec<(u32, u32)> =
         std::fs::read_dir(&folder).unwrap().map(|e| jpeg_size(&std::fs::read(e.unwrap().path()).unwrap())).collect();
     assert!(originals.iter().all(|(w, h)| (*w).max(*h) > 64), "{originals:?}");
-    let dir = import(rel, &["--max-texture", "64"]);
+    let dir = import(rel, &["--max-texture", "64", "--no-atlas"]);
     let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
     let mut tiles = Vec::new();
     leaves(&tileset["root"], &mut tiles);
@@ -929,4 +930,86 @@ fn the_import_says_whether_buildings_stand_on_the_terrain() {
     let worst: f64 =
         near.split("largest difference ").nth(1).and_then(|w| w.split(" m (probe-1)").next()).unwrap().parse().unwrap();
     assert!((worst - 5.0).abs() < 0.05, "{near}");
+}
+
+/// The decoded image of a GLB `images[]` entry, as RGB.
+fn decoded_image(doc: &Value, bin: &[u8], img: &Value) -> image::RgbImage {
+    image::load_from_memory(view(doc, bin, &img["bufferView"])).unwrap().to_rgb8()
+}
+
+/// The pixel under (u, v) (glTF: v down), clamped to the image.
+fn sample(img: &image::RgbImage, uv: [f32; 2]) -> [u8; 3] {
+    let x = ((f64::from(uv[0]) * f64::from(img.width())) as u32).min(img.width() - 1);
+    let y = ((f64::from(uv[1]) * f64::from(img.height())) as u32).min(img.height() - 1);
+    img.get_pixel(x, y).0
+}
+
+/// For each textured primitive: its decoded image, and its vertices' (index, uv).
+fn textured_vertices(dir: &Path) -> Vec<(image::RgbImage, Vec<(u32, [f32; 2])>)> {
+    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+    let mut tiles = Vec::new();
+    leaves(&tileset["root"], &mut tiles);
+    let (doc, bin) = glb(&dir.join(tiles[0]["content"]["uri"].as_str().unwrap()));
+    let mut out = Vec::new();
+    for p in doc["meshes"][0]["primitives"].as_array().unwrap() {
+        let Some(uv_acc) = p["attributes"].get("TEXCOORD_0") else { continue };
+        let material = &doc["materials"][p["material"].as_u64().unwrap() as usize];
+        let texture =
+            &doc["textures"][material["pbrMetallicRoughness"]["baseColorTexture"]["index"].as_u64().unwrap() as usize];
+        let img = decoded_image(&doc, &bin, &doc["images"][texture["source"].as_u64().unwrap() as usize]);
+        let uvs: Vec<[f32; 2]> = view(&doc, &bin, &doc["accessors"][uv_acc.as_u64().unwrap() as usize]["bufferView"])
+            .chunks_exact(8)
+            .map(|c| [f32::from_le_bytes(c[..4].try_into().unwrap()), f32::from_le_bytes(c[4..].try_into().unwrap())])
+            .collect();
+        let idx = &doc["accessors"][p["indices"].as_u64().unwrap() as usize];
+        let bytes = view(&doc, &bin, &idx["bufferView"]);
+        let indices: Vec<u32> = if idx["componentType"] == 5123 {
+            bytes.chunks_exact(2).map(|c| u32::from(u16::from_le_bytes([c[0], c[1]]))).collect()
+        } else {
+            bytes.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect()
+        };
+        out.push((img, indices.iter().map(|&i| (i, uvs[i as usize])).collect()));
+    }
+    out
+}
+
+/// Issue 7, textures packed per tile: Yokosuka's tile uses three JPEGs; by default they are one
+/// atlas (one image, one textured primitive). Each textured vertex then shows, in the atlas,
+/// what it showed in its own image (the same tile imported with `--no-atlas`): the mean colour
+/// difference over every vertex stays within JPEG's re-encoding noise, while a wrong place in
+/// the atlas would show another photo.
+#[test]
+fn citygml_textures_are_packed_into_an_atlas() {
+    let rel = "citygml/plateau/yokosuka-shi/udx/bldg/52397519_bldg_6697_op.gml";
+    let separate = import(rel, &["--no-atlas"]);
+    let packed = import(rel, &[]);
+    let before = textured_vertices(&separate);
+    let after = textured_vertices(&packed);
+    assert!(before.len() >= 2, "{} images without the atlas", before.len());
+    assert_eq!(after.len(), 1, "one atlas");
+    let (atlas, atlas_vertices) = &after[0];
+    let atlas_uv: std::collections::HashMap<u32, [f32; 2]> = atlas_vertices.iter().copied().collect();
+    let (mut total, mut n, mut off_image) = (0u64, 0u64, 0u64);
+    for (img, vertices) in &before {
+        for &(i, uv) in vertices {
+            let a = sample(img, uv);
+            let b = sample(atlas, atlas_uv[&i]);
+            total += (0..3).map(|k| u64::from(a[k].abs_diff(b[k]))).sum::<u64>();
+            n += 3;
+            // A photo's pixels next to the vertex, in the atlas, within a few levels somewhere.
+            if (0..3).any(|k| a[k].abs_diff(b[k]) > 60) {
+                off_image += 1;
+            }
+        }
+    }
+    let mean = total as f64 / n as f64;
+    assert!(mean < 12.0, "mean difference {mean:.1} levels over {} vertices", n / 3);
+    assert!(off_image * 20 < n / 3, "{off_image} of {} vertices show another colour", n / 3);
+    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(packed.join("tileset.json")).unwrap()).unwrap();
+    let mut tiles = Vec::new();
+    leaves(&tileset["root"], &mut tiles);
+    let glbs: Vec<PathBuf> = tiles.iter().map(|t| packed.join(t["content"]["uri"].as_str().unwrap())).collect();
+    let validator = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gltf-validator/validate.mjs");
+    let v = Command::new("node").arg(&validator).args(&glbs).output().expect("running node");
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
 }

@@ -36,6 +36,7 @@ mod ifc;
 mod imported;
 mod osm_buildings;
 mod surface;
+mod texture_atlas;
 mod texture_limit;
 mod tileset_writer;
 mod triangulate;

@@ -28,11 +28,13 @@ pub struct TilingOptions {
     /// Texture images larger than this many pixels on their longer side are scaled down (0:
     /// embedded as they are).
     pub max_texture_px: u32,
+    /// Pack the images a tile uses into one atlas (`texture_atlas.rs`).
+    pub atlas: bool,
 }
 
 impl Default for TilingOptions {
     fn default() -> Self {
-        Self { max_features_per_tile: 500, max_bytes_per_tile: 4_000_000, max_texture_px: 2048 }
+        Self { max_features_per_tile: 500, max_bytes_per_tile: 4_000_000, max_texture_px: 2048, atlas: true }
     }
 }
 
@@ -115,7 +117,7 @@ pub fn write_tileset(
 
     // Build; on any failure leave nothing half-written behind.
     let textures = crate::texture_limit::TextureLimit::new(opts.max_texture_px);
-    let city = City { store, placed: &placed, frame: &frame, textures };
+    let city = City { store, placed: &placed, frame: &frame, textures, atlas: opts.atlas };
     let (tiles, glb_bytes, hazards) =
         match city.build_into(&tmp, (opts.max_features_per_tile, opts.max_bytes_per_tile), progress) {
             Ok(counts) => counts,
@@ -208,6 +210,8 @@ struct City<'a> {
     frame: &'a EnuFrame,
     /// Texture images, prepared once for every tile that uses them.
     textures: crate::texture_limit::TextureLimit,
+    /// Pack each tile's images into an atlas.
+    atlas: bool,
 }
 
 /// What a surface is drawn with besides the vertex data: a texture image (its number in the
@@ -524,6 +528,9 @@ impl City<'_> {
             }
         }
         mesh.textured = textured;
+        if self.atlas {
+            crate::texture_atlas::pack_atlas(&mut mesh);
+        }
         if mesh.textured.iter().all(|p| p.image.is_empty()) {
             mesh.uvs.clear();
         }
@@ -774,11 +781,17 @@ mod tests {
     #[test]
     fn leaves_split_by_count_and_by_bytes() {
         let out = std::env::temp_dir().join(format!("citytwin-split-{}", std::process::id()));
-        let count = TilingOptions { max_features_per_tile: 10, max_bytes_per_tile: usize::MAX, max_texture_px: 0 };
+        let count = TilingOptions {
+            max_features_per_tile: 10,
+            max_bytes_per_tile: usize::MAX,
+            max_texture_px: 0,
+            atlas: false,
+        };
         let s = write_tileset(&cubes(40), &out, &count, &|_, _, _| {}).unwrap();
         assert!(s.tiles >= 4, "40 objects, at most 10 a leaf: {} tiles", s.tiles);
         // A cube is 24 vertices and 12 triangles: ~816 bytes. A 2 kB budget holds 2 of them.
-        let bytes = TilingOptions { max_features_per_tile: 1000, max_bytes_per_tile: 2_000, max_texture_px: 0 };
+        let bytes =
+            TilingOptions { max_features_per_tile: 1000, max_bytes_per_tile: 2_000, max_texture_px: 0, atlas: false };
         let s = write_tileset(&cubes(40), &out, &bytes, &|_, _, _| {}).unwrap();
         let csv = std::fs::read_to_string(out.join("features.csv")).unwrap();
         let mut per_tile = std::collections::BTreeMap::new();
