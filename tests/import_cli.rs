@@ -944,8 +944,11 @@ fn sample(img: &image::RgbImage, uv: [f32; 2]) -> [u8; 3] {
     img.get_pixel(x, y).0
 }
 
-/// For each textured primitive: its decoded image, and its vertices' (index, uv).
-fn textured_vertices(dir: &Path) -> Vec<(image::RgbImage, Vec<(u32, [f32; 2])>)> {
+/// A textured primitive: its decoded image, and its vertices' (index, uv).
+type TexturedPrimitive = (image::RgbImage, Vec<(u32, [f32; 2])>);
+
+/// Each textured primitive of the first tile.
+fn textured_vertices(dir: &Path) -> Vec<TexturedPrimitive> {
     let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
     let mut tiles = Vec::new();
     leaves(&tileset["root"], &mut tiles);

@@ -101,10 +101,13 @@ pub(crate) fn pack_atlas(mesh: &mut TileMesh) -> bool {
     true
 }
 
+/// An atlas's width and height, and the top-left corner of each image's border in it.
+type Layout = (u32, u32, Vec<(u32, u32)>);
+
 /// Places images of these sizes (with their borders) on shelves, tallest first, in an atlas as
-/// wide as the square root of their area (at least the widest): (width, height, the top-left
-/// corner of each image's border), or `None` when it would exceed [`MAX_ATLAS_PX`].
-fn shelves(sizes: &[(u32, u32)]) -> Option<(u32, u32, Vec<(u32, u32)>)> {
+/// wide as the square root of their area (at least the widest), or `None` when it would exceed
+/// [`MAX_ATLAS_PX`].
+fn shelves(sizes: &[(u32, u32)]) -> Option<Layout> {
     let padded: Vec<(u32, u32)> = sizes.iter().map(|&(w, h)| (w + 2 * BORDER, h + 2 * BORDER)).collect();
     let area: u64 = padded.iter().map(|&(w, h)| u64::from(w) * u64::from(h)).sum();
     let widest = padded.iter().map(|p| p.0).max()?;
