@@ -177,6 +177,7 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
     let mut parent: HashMap<u32, u32> = HashMap::new();
     let mut definitions: HashMap<u32, Vec<u32>> = HashMap::new();
     let mut styled: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut materials = Materials::default();
     let mut scanner = EntityScanner::new(&content);
     while let Some((id, name, start, end)) = scanner.next_entity() {
         let t = IfcType::from_str(name);
@@ -204,6 +205,31 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
                     for child in r.get_refs(5).unwrap_or_default() {
                         parent.entry(child).or_insert(whole);
                     }
+                }
+            }
+            IfcType::IfcRelAssociatesMaterial => {
+                if let Some(r) = rel(&mut decoder)
+                    && let Some(material) = r.get_ref(5)
+                {
+                    for object in r.get_refs(4).unwrap_or_default() {
+                        materials.of_element.insert(object, material);
+                    }
+                }
+            }
+            IfcType::IfcRelDefinesByType => {
+                if let Some(r) = rel(&mut decoder)
+                    && let Some(t) = r.get_ref(5)
+                {
+                    for object in r.get_refs(4).unwrap_or_default() {
+                        materials.type_of.insert(object, t);
+                    }
+                }
+            }
+            IfcType::IfcMaterialDefinitionRepresentation => {
+                if let Some(r) = rel(&mut decoder)
+                    && let Some(material) = r.get_ref(3)
+                {
+                    materials.representations.entry(material).or_default().extend(r.get_refs(2).unwrap_or_default());
                 }
             }
             IfcType::IfcStyledItem => {
@@ -250,6 +276,7 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
         parent: &parent,
         definitions: &definitions,
         styled: &styled,
+        materials: &materials,
         unit_m,
     };
     let candidates: Vec<(u32, &IfcType)> =
@@ -278,6 +305,8 @@ struct Context<'a> {
     definitions: &'a HashMap<u32, Vec<u32>>,
     /// Representation item -> its `IfcStyledItem` styles.
     styled: &'a HashMap<u32, Vec<u32>>,
+    /// Elements' materials and the materials' styled representations.
+    materials: &'a Materials,
     unit_m: f64,
 }
 
@@ -339,7 +368,8 @@ impl Context<'_> {
             for def in self.definitions.get(&id).into_iter().flatten() {
                 property_attributes(*def, &mut decoder, &mut attributes);
             }
-            let color = body_color(&entity, &mut decoder, self.styled);
+            let color =
+                body_color(&entity, &mut decoder, self.styled).or_else(|| self.materials.color(id, &mut decoder));
             elements.push(IfcElement { id: global_id, step_id: id, class, attributes, triangles, color });
         }
         (elements, skipped)
@@ -389,6 +419,57 @@ fn body_color(e: &DecodedEntity, decoder: &mut EntityDecoder<'_>, styled: &HashM
         items = next;
     }
     None
+}
+
+/// Materials, for elements whose body is not styled: what each element is associated with
+/// (`IfcRelAssociatesMaterial`) and each material's styled representations
+/// (`IfcMaterialDefinitionRepresentation`).
+#[derive(Default)]
+struct Materials {
+    of_element: HashMap<u32, u32>,
+    /// Element -> its type object (`IfcRelDefinesByType`), whose material it shares.
+    type_of: HashMap<u32, u32>,
+    representations: HashMap<u32, Vec<u32>>,
+}
+
+impl Materials {
+    /// The colour of element `id`'s material (or its type's): the first material of a layer
+    /// set, profile set, constituent set or list, through their usages; its styled
+    /// representation's first surface colour.
+    fn color(&self, id: u32, decoder: &mut EntityDecoder<'_>) -> Option<[f32; 4]> {
+        let mut at =
+            *self.of_element.get(&id).or_else(|| self.type_of.get(&id).and_then(|t| self.of_element.get(t)))?;
+        // Usage -> set -> first layer, profile or constituent -> material.
+        for _ in 0..4 {
+            let m = decoder.decode_by_id(at).ok()?;
+            let next = match m.ifc_type {
+                IfcType::IfcMaterial => break,
+                IfcType::IfcMaterialLayerSetUsage | IfcType::IfcMaterialProfileSetUsage => m.get_ref(0),
+                IfcType::IfcMaterialLayerSet | IfcType::IfcMaterialList => {
+                    m.get_refs(0).and_then(|l| l.first().copied())
+                }
+                IfcType::IfcMaterialProfileSet | IfcType::IfcMaterialConstituentSet => {
+                    m.get_refs(2).and_then(|l| l.first().copied())
+                }
+                IfcType::IfcMaterialLayer => m.get_ref(0),
+                IfcType::IfcMaterialProfile | IfcType::IfcMaterialConstituent => m.get_ref(2),
+                _ => None,
+            };
+            at = next?;
+        }
+        for rep in self.representations.get(&at)? {
+            let Ok(r) = decoder.decode_by_id(*rep) else { continue };
+            for item in r.get_refs(3).unwrap_or_default() {
+                let Ok(styled_item) = decoder.decode_by_id(item) else { continue };
+                for style in styled_item.get_refs(1).unwrap_or_default() {
+                    if let Some(c) = style_color(style, decoder, 0) {
+                        return Some(c);
+                    }
+                }
+            }
+        }
+        None
+    }
 }
 
 /// The surface colour a presentation style gives (IfcSurfaceStyle's rendering or shading,
