@@ -864,10 +864,10 @@ fn bim_tiles_split_by_storey_with_the_envelope_above() {
 }
 
 /// Issue 7, buildings on the terrain: the shared Yokosuka buildings lie 7 km from the shared
-/// DEM tile, so the import says none has terrain below. Buildings written here on the real DEM,
-/// at the centroids of three of its triangles (where the terrain's height is the mean of the
-/// corners' heights, read from the text), 0.3 m above, 5 m above and 3 m below it, are reported
-/// on the ground, above and below.
+/// DEM tile, so the import says none has terrain below. Buildings written here on the real DEM
+/// (small squares at the centroids of three of its widest triangles, set 0.3 m above, 5 m above
+/// and 3 m below the lowest ground under their corners, from the triangle's plane read from the
+/// text) are reported on the ground, above and below.
 #[test]
 fn the_import_says_whether_buildings_stand_on_the_terrain() {
     let bldg = data("citygml/plateau/yokosuka-shi/udx/bldg/52397519_bldg_6697_op.gml");
@@ -887,17 +887,38 @@ fn the_import_says_whether_buildings_stand_on_the_terrain() {
     assert!(far.contains("0 within 1 m, 0 above it, 0 below it, 14 without terrain below"), "{far}");
 
     let text = std::fs::read_to_string(&dem).unwrap();
-    let triangles: Vec<Vec<f64>> = text
+    // The three widest triangles (largest inscribed circle) of the first 2,000: the probes'
+    // footprints, a quarter of that radius, lie inside them.
+    let inradius = |t: &Vec<f64>| {
+        let m = |k: usize| [t[3 * k + 1] * 111_320.0 * t[0].to_radians().cos(), t[3 * k] * 110_574.0];
+        let (a, b, c) = (m(0), m(1), m(2));
+        let area = ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])).abs() / 2.0;
+        let side = |p: [f64; 2], q: [f64; 2]| (p[0] - q[0]).hypot(p[1] - q[1]);
+        2.0 * area / (side(a, b) + side(b, c) + side(c, a))
+    };
+    let mut triangles: Vec<Vec<f64>> = text
         .split("<gml:posList>")
         .skip(1)
-        .take(3)
+        .take(2000)
         .map(|p| p[..p.find('<').unwrap()].split_whitespace().map(|v| v.parse().unwrap()).collect())
         .collect();
+    triangles.sort_by(|a, b| inradius(b).total_cmp(&inradius(a)));
+    triangles.truncate(3);
     let mut members = String::new();
     for (n, (t, lift)) in triangles.iter().zip([0.3, 5.0, -3.0]).enumerate() {
         let (lat, lon) = ((t[0] + t[3] + t[6]) / 3.0, (t[1] + t[4] + t[7]) / 3.0);
-        let z = (t[2] + t[5] + t[8]) / 3.0 + lift;
-        let d = 1e-6;
+        let d = inradius(t) / 4.0 / 111_320.0;
+        // The terrain under a corner: the triangle's plane (barycentric in degrees).
+        let plane = |p: f64, q: f64| {
+            let det = (t[4] - t[7]) * (t[0] - t[6]) + (t[6] - t[3]) * (t[1] - t[7]);
+            let l1 = ((t[4] - t[7]) * (p - t[6]) + (t[6] - t[3]) * (q - t[7])) / det;
+            let l2 = ((t[7] - t[1]) * (p - t[6]) + (t[0] - t[6]) * (q - t[7])) / det;
+            l1 * t[2] + l2 * t[5] + (1.0 - l1 - l2) * t[8]
+        };
+        // Set on the lowest ground under it, then lifted.
+        let ground =
+            [(-d, -d), (-d, d), (d, d), (d, -d)].iter().map(|(a, b)| plane(lat + a, lon + b)).fold(f64::MAX, f64::min);
+        let z = ground + lift;
         let ring: Vec<String> = [(-d, -d), (-d, d), (d, d), (d, -d), (-d, -d)]
             .iter()
             .map(|(a, b)| format!("{} {} {z}", lat + a, lon + b))

@@ -34,7 +34,15 @@ impl BimOutline {
         let Some(crs) = &imp.crs else { return Ok(None) };
         let fail = |e: city_core::CoreError| ImportError::Format { file: imp.file.clone(), reason: e.to_string() };
         let mut ecef = Vec::new();
-        for p in imp.objects.iter().flat_map(|o| o.surfaces.iter().flat_map(|s| s.rings.iter().flatten())) {
+        // The building itself: not the site's terrain or plot, nor geographic elements.
+        let ground = |o: &&ImportedObject| {
+            matches!(
+                o.object.attributes.get("ifc:class").and_then(|c| c.as_str()),
+                Some("IfcSite" | "IfcGeographicElement")
+            )
+        };
+        let building = imp.objects.iter().filter(|o| !ground(o));
+        for p in building.flat_map(|o| o.surfaces.iter().flat_map(|s| s.rings.iter().flatten())) {
             ecef.push(crs.to_ecef(*p).map_err(fail)?);
         }
         if ecef.len() < 3 {

@@ -53,7 +53,15 @@ pub fn read_gltf_bim(path: &Path, place: Option<Placement>) -> Result<Imported, 
     let scene = gltf.default_scene().or_else(|| gltf.scenes().next());
     let mut stack: Vec<(gltf::Node<'_>, [[f64; 4]; 4])> =
         scene.iter().flat_map(|s| s.nodes()).map(|n| (n, IDENTITY)).collect();
+    // glTF requires nodes to form trees; a file that loops must not hang the import.
+    let mut visited = std::collections::HashSet::new();
     while let Some((node, parent)) = stack.pop() {
+        if !visited.insert(node.index()) {
+            let reason =
+                format!("node {} is reached twice (the node hierarchy is not a tree): read once", node.index());
+            skipped.push(Skipped { file: path.to_owned(), id: format!("node {}", node.index()), reason });
+            continue;
+        }
         let world = mul(&parent, &node.transform().matrix().map(|c| c.map(f64::from)));
         for child in node.children() {
             stack.push((child, world));

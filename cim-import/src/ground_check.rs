@@ -1,7 +1,8 @@
 //! Do the buildings stand on the terrain? When a tileset holds both (a PLATEAU `bldg` file with
-//! its `dem`), each building's lowest point is compared with the terrain's height below the
-//! centre of its footprint: within 1 m it stands on the ground; otherwise it floats or is buried
-//! (a datum mismatch between the files, or a wrong CRS, shows here first).
+//! its `dem`), each building's lowest point is compared with the lowest terrain under its base
+//! (where its lowest vertices stand: on a slope a building is set at the low side): within 1 m it
+//! stands on the ground; otherwise it floats or is buried (a datum mismatch between the files,
+//! or a wrong CRS, shows here first).
 //!
 //! The terrain's triangles go into a uniform grid in the tileset's east-north-up frame; a
 //! building's question is one cell's triangles.
@@ -21,7 +22,7 @@ pub struct GroundCheck {
     pub above: usize,
     /// Buildings whose lowest point is lower (buried).
     pub below: usize,
-    /// Buildings with no terrain below the centre of their footprint.
+    /// Buildings with no terrain under their base.
     pub outside: usize,
     /// The largest difference found, metres (building minus terrain), with the building's id.
     pub worst: Option<(String, f64)>,
@@ -133,7 +134,10 @@ pub fn check_ground(store: &CityStore, frame: &EnuFrame) -> Option<GroundCheck> 
                 (lo[k], hi[k]) = (lo[k].min(p[k]), hi[k].max(p[k]));
             }
         }
-        let Some(ground) = grid.height_at((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0) else {
+        // The lowest ground under the building's base (its vertices within 0.5 m of its lowest
+        // point): on a slope a building is set at the low side.
+        let under = v.iter().filter(|p| p[2] < lo[2] + 0.5).filter_map(|p| grid.height_at(p[0], p[1]));
+        let Some(ground) = under.reduce(f64::min) else {
             check.outside += 1;
             continue;
         };

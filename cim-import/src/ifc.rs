@@ -100,7 +100,8 @@ pub enum IfcGeoreference {
         origin: Vec3,
         /// The local x axis in map coordinates (abscissa, ordinate).
         x_axis: [f64; 2],
-        /// Scale from local to map units.
+        /// Map units per metre of the model (IFC's Scale, from project units to map units,
+        /// over the project unit's metres).
         scale: f64,
     },
     /// `IfcSite` reference point and the true north of the model context.
@@ -265,6 +266,9 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
     // with its own decoder (whose cache of decoded entities goes with the chunk, so memory
     // follows the chunk, not the file) over one shared index of where each entity lies.
     let unit_m = GeometryRouter::with_units(&content, &mut decoder).unit_scale();
+    if !(unit_m.is_finite() && unit_m > 0.0) {
+        return Err(fail(format!("the project's length unit gives a scale of {unit_m} to metres: not usable")));
+    }
     let voids = ifc_lite_geometry::void_index_from_content(&content, &mut decoder);
     let georeference = georeference(&types, &mut decoder, unit_m);
     drop(decoder);
@@ -283,10 +287,19 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
         products.iter().filter(|(_, t)| !NOT_FEATURES.contains(&t.name())).map(|(id, t)| (*id, t)).collect();
     let done: Vec<(Vec<IfcElement>, Vec<Skipped>)> =
         candidates.par_chunks(ELEMENTS_PER_CHUNK).map(|chunk| context.elements(chunk)).collect();
-    let (mut elements, mut skipped) = (Vec::new(), Vec::new());
+    let (mut elements, mut skipped): (Vec<IfcElement>, _) = (Vec::new(), Vec::new());
     for (e, s) in done {
         elements.extend(e);
         skipped.extend(s);
+    }
+    // GlobalIds repeat in some exports: a repeat gets its `#id`, so every feature stays its own.
+    let mut seen = std::collections::HashSet::new();
+    for e in &mut elements {
+        if !seen.insert(e.id.clone()) {
+            let renamed = format!("{}#{}", e.id, e.step_id);
+            warnings.push(warn(format!("#{} {}: GlobalId {} repeats: kept as {renamed}", e.step_id, e.class, e.id)));
+            e.id = renamed;
+        }
     }
     Ok(IfcModel { schema, elements, georeference, skipped, warnings })
 }
@@ -495,7 +508,8 @@ fn style_color(id: u32, decoder: &mut EntityDecoder<'_>, depth: usize) -> Option
 
 /// The first schema named in the header's `FILE_SCHEMA(('IFC4'))`.
 fn header_schema(content: &str) -> Option<String> {
-    let header = &content[..content.find("DATA;").unwrap_or(content.len().min(10_000))];
+    let end = content.find("DATA;").unwrap_or(content.len().min(10_000));
+    let header = content.get(..end).unwrap_or(content);
     let at = header.find("FILE_SCHEMA")?;
     let rest = &header[at..];
     let q = rest.find('\'')?;
@@ -596,7 +610,8 @@ fn georeference(types: &[(u32, IfcType)], decoder: &mut EntityDecoder<'_>, unit_
             crs,
             origin: [g.eastings, g.northings, g.orthogonal_height],
             x_axis: [g.x_axis_abscissa, g.x_axis_ordinate],
-            scale: g.scale,
+            // IFC's Scale takes project units to map units; the geometry is in metres already.
+            scale: g.scale / unit_m,
         });
     }
     let mut true_north = None;
@@ -678,14 +693,13 @@ pub fn read_ifc(path: &Path, opts: &IfcOptions) -> Result<Imported, ImportError>
         .elements
         .into_iter()
         .map(|e| {
+            // Each distinct vertex converted once (a mesh repeats it in about six triangles).
+            let mut converted: HashMap<[u64; 3], Vec3> = HashMap::new();
+            let mut convert = |p: Vec3| *converted.entry(p.map(f64::to_bits)).or_insert_with(|| to_crs(p));
             let surfaces: Vec<Surface> = e
                 .triangles
                 .iter()
-                .map(|t| Surface {
-                    rings: vec![t.iter().map(|&p| to_crs(p)).collect()],
-                    color: e.color,
-                    ..Surface::default()
-                })
+                .map(|t| Surface { rings: vec![t.map(&mut convert).to_vec()], color: e.color, ..Surface::default() })
                 .collect();
             let unit = if crs.is_geographic() { crate::citygml::METRES_PER_DEGREE } else { 1.0 };
             let (z_min_m, z_max_m) = crate::surface::z_range(&surfaces);

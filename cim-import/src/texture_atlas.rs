@@ -1,7 +1,8 @@
 //! Texture atlases: the images one tile uses packed into one, so the tile is one textured
 //! material and one draw instead of one per facade photo, and the client decodes and uploads one
 //! texture. Images go on shelves (tallest first) with a 2-pixel border copied from their edges, so
-//! linear filtering at an image's edge does not pick up its neighbour; each textured vertex's
+//! linear filtering at an image's edge does not pick up its neighbour at full resolution (a
+//! client's smaller mipmap levels still blend neighbours a little); each textured vertex's
 //! coordinates are moved into its image's place.
 //!
 //! Packing is skipped (the images stay separate) when a tile uses fewer than two images, when a
@@ -36,13 +37,12 @@ pub(crate) fn pack_atlas(mesh: &mut TileMesh) -> bool {
             }
         }
     }
-    let Some(decoded) = images
+    let decoded = images
         .iter()
         .map(|&k| image::load_from_memory(&mesh.textured[k].image).ok().map(|i| i.to_rgba8()))
         .collect::<Option<Vec<RgbaImage>>>()
-    else {
-        return false;
-    };
+        .filter(|d| d.iter().all(|i| i.width() > 0 && i.height() > 0));
+    let Some(decoded) = decoded else { return false };
     let Some((width, height, places)) = shelves(&decoded.iter().map(|i| i.dimensions()).collect::<Vec<_>>()) else {
         return false;
     };

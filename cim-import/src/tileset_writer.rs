@@ -576,7 +576,8 @@ struct Writer<'a> {
     class_key: Option<u32>,
 }
 
-/// IFC classes inside a building, left out of its coarse tiles (the envelope).
+/// IFC classes left out of a building's coarse tiles (its envelope): what is inside it, and the
+/// site around it.
 const INTERIOR_CLASSES: [&str; 6] =
     ["IfcSpace", "IfcFurnishingElement", "IfcFurniture", "IfcSystemFurnitureElement", "IfcFlowTerminal", "IfcSite"];
 
@@ -591,9 +592,10 @@ impl Writer<'_> {
             let key = self.storey_key?;
             self.kinds.objects[i].attributes.iter().find(|(k, _)| *k == key).and_then(|(_, v)| v.as_f64())
         };
-        let storeys: Vec<Option<f64>> = ids.iter().map(|&i| storey(i)).collect();
-        let first = storeys.first().copied().flatten();
-        if first.is_some() && storeys.iter().any(|s| s.is_some() && *s != first) {
+        let mut storeys: Vec<f64> = ids.iter().filter_map(|&i| storey(i)).collect();
+        storeys.sort_by(f64::total_cmp);
+        storeys.dedup();
+        if storeys.len() >= 2 {
             // Storeys from the bottom (elements without one last), then along the side.
             let rank = |i: usize| storey(i).unwrap_or(f64::INFINITY);
             ids.sort_by(|&a, &b| rank(a).total_cmp(&rank(b)).then(along(a).total_cmp(&along(b))));

@@ -522,3 +522,37 @@ fn element_colours_follow_the_styled_items_in_the_text() {
     let house = read_ifc_model(&data("ifc/IfcOpenHouse_IFC4.ifc")).unwrap();
     assert!(house.elements.iter().any(|e| e.color.is_some_and(|c| c[3] < 0.5)), "glass");
 }
+
+/// IfcOpenHouse is drawn in millimetres: its IfcMapConversion (added here) has Scale 0.001, as
+/// IFC4 says for a project unit of millimetres on a CRS in metres. The elements (read in metres)
+/// land at E = Eastings + (a x - b y), N = Northings + (b x + a y) metres, not a thousand times
+/// too close to the offset.
+#[test]
+fn a_map_conversion_of_a_millimetre_model_lands_in_metres() {
+    let add = |t: &str| {
+        t.replacen(
+            "DATA;",
+            "DATA;\n#9000001=IFCPROJECTEDCRS('EPSG:25832',$,$,$,$,$,$);\n\
+             #9000002=IFCMAPCONVERSION(#11,#9000001,458000.,5438000.,110.,1.,0.,0.001);",
+            1,
+        )
+    };
+    let text = add(&std::fs::read_to_string(data("ifc/IfcOpenHouse_IFC4.ifc")).unwrap());
+    let dir = std::env::temp_dir().join(format!("citytwin-ifc-map-mm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("house-map.ifc");
+    std::fs::write(&path, text).unwrap();
+    let model = read_ifc_model(&path).unwrap();
+    let imp = cim_import::read_ifc(&path, &Default::default()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(imp.crs.as_ref().map(city_core::Crs::epsg), Some(25832));
+    let (o, e) = (&imp.objects[0], &model.elements[0]);
+    let (p, q) = (o.surfaces[0].rings[0][0], e.triangles[0][0]);
+    let want = [458_000.0 + q[0], 5_438_000.0 + q[1], 110.0 + q[2]];
+    assert!((0..3).all(|k| (p[k] - want[k]).abs() < 1e-6), "{p:?} vs {want:?}");
+    // The house is metres across (not millimetres).
+    let xs: Vec<f64> =
+        imp.objects.iter().flat_map(|o| o.surfaces.iter().flat_map(|s| s.rings[0].iter().map(|p| p[0]))).collect();
+    let span = xs.iter().copied().fold(f64::MIN, f64::max) - xs.iter().copied().fold(f64::MAX, f64::min);
+    assert!(span > 5.0 && span < 100.0, "{span} m across");
+}

@@ -95,11 +95,22 @@ impl BimCatalog {
     }
 }
 
-/// Keeps the catalog up to date with what is loaded (when the layers change).
-pub fn update_catalog(layers: Res<'_, Layers>, mut catalog: ResMut<'_, BimCatalog>) {
-    if !layers.is_changed() {
+/// Keeps the catalog up to date with what is loaded: rebuilt when the set of loaded tiles
+/// changes (streaming touches the layers every frame, so change detection alone would rebuild
+/// it every frame).
+pub fn update_catalog(layers: Res<'_, Layers>, mut catalog: ResMut<'_, BimCatalog>, mut loaded: Local<'_, u64>) {
+    // An order-free signature of (layer, tile) pairs: the sum of their mixed ids.
+    let signature = layers
+        .0
+        .iter()
+        .enumerate()
+        .flat_map(|(l, layer)| layer.loaded.keys().map(move |t| ((l as u64) << 32) | u64::from(t.0)))
+        .map(|k| city_core::SplitMix64(k).next_u64())
+        .fold(0u64, u64::wrapping_add);
+    if signature == *loaded {
         return;
     }
+    *loaded = signature;
     let mut c = BimCatalog::default();
     for t in layers.0.iter().flat_map(|l| l.loaded.values()) {
         for content in t.contents.iter() {

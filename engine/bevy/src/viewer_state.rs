@@ -181,7 +181,12 @@ pub fn restyle(
         let color_of = |f: Option<u32>| colors.color(right, p.layer, p.tile, &content.properties, f, part.base_color);
         let vertex_colors = crate::mesh_building::vertex_colors(part, &color_of);
         if part.texture.is_none() {
-            let m = crate::bim_filter::material_for(&vertex_colors, &materials);
+            // Alphas matter only under a BIM filter (as at spawn): else opaque, glass too.
+            let m = if colors.bim.is_active() {
+                crate::bim_filter::material_for(&vertex_colors, &materials)
+            } else {
+                materials.surfaces.clone()
+            };
             if material.0 != m {
                 material.0 = m.clone();
             }
