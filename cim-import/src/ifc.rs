@@ -1,7 +1,9 @@
 //! IFC2X3 and IFC4 building models, element by element (CIM levels 6 and 7).
 //!
 //! IFClite (`ifc-lite-core` reads STEP, `ifc-lite-geometry` tessellates, ADR 0010) does the
-//! parsing and the geometry; this file decides what becomes a feature and where it stands:
+//! parsing and the geometry; this file decides what becomes a feature and where it stands, with
+//! `ifc_attributes.rs` (names, spatial structure, property sets), `ifc_georef.rs` (placement)
+//! and `ifc_style.rs` (colours):
 //! - **Features:** every `IfcProduct` with a representation, except openings (they are cut out
 //!   of their hosts). Its id is the GlobalId; its attributes are its class, Name, the spatial
 //!   structure above it (site, building, storey and its elevation, space) and its property sets
@@ -21,44 +23,18 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use city_core::{AttributeValue, Attributes, CityObject, Crs, EnuFrame, GeometryRef, Lod, ObjectKind, Vec3};
-use ifc_lite_core::{AttributeValue as Step, DecodedEntity, EntityDecoder, EntityScanner, IfcType};
+use ifc_lite_core::{AttributeValue as Step, EntityDecoder, EntityScanner, IfcType};
 use ifc_lite_geometry::GeometryRouter;
 use rayon::prelude::*;
 
+use crate::ifc_attributes::{property_attributes, spatial_attributes, text_attribute};
+use crate::ifc_georef::{GEOREFERENCE_TYPES, georeference};
+pub use crate::ifc_georef::{IfcGeoreference, Placement};
+use crate::ifc_style::{Materials, body_color};
 use crate::{ImportError, Imported, ImportedObject, Skipped, Surface};
 
 /// The IFC stack, for reports: IFClite's parser and tessellator and their version.
 pub const IFC_READER: &str = "ifc-lite 28.2";
-
-/// Where a model without its own georeference stands: `--place lat,lon,height,rotation_deg`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Placement {
-    /// Latitude of the model's origin, degrees.
-    pub lat_deg: f64,
-    /// Longitude of the model's origin, degrees.
-    pub lon_deg: f64,
-    /// Ellipsoidal height of the model's origin, metres.
-    pub height_m: f64,
-    /// How far the model is turned about its origin, degrees counter-clockwise seen from
-    /// above: 0 puts its +y axis on true north.
-    pub rotation_deg: f64,
-}
-
-impl Placement {
-    /// Reads `lat,lon,height,rotation_deg` (the rotation may be left out: 0).
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let v: Vec<f64> = text
-            .split(',')
-            .map(|p| p.trim().parse::<f64>().map_err(|_| format!("{p:?} is not a number")))
-            .collect::<Result<_, _>>()?;
-        let ok = |lat: f64, lon: f64| (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon);
-        match v[..] {
-            [lat, lon, h] if ok(lat, lon) => Ok(Self { lat_deg: lat, lon_deg: lon, height_m: h, rotation_deg: 0.0 }),
-            [lat, lon, h, r] if ok(lat, lon) => Ok(Self { lat_deg: lat, lon_deg: lon, height_m: h, rotation_deg: r }),
-            _ => Err(format!("{text:?}: expected lat,lon,height[,rotation_deg] with -90<=lat<=90, -180<=lon<=180")),
-        }
-    }
-}
 
 /// Options of the IFC reader.
 #[derive(Debug, Clone, Default)]
@@ -88,26 +64,6 @@ pub struct IfcElement {
     pub color: Option<[f32; 4]>,
 }
 
-/// How the model is georeferenced, as found in the file.
-#[derive(Debug, Clone, PartialEq)]
-pub enum IfcGeoreference {
-    /// `IfcMapConversion`: map coordinates = rotate(scale × local) + (eastings, northings,
-    /// height), in `crs`.
-    MapConversion {
-        /// `IfcProjectedCRS.Name`, e.g. `EPSG:25832`.
-        crs: String,
-        /// Offset, metres of the map.
-        origin: Vec3,
-        /// The local x axis in map coordinates (abscissa, ordinate).
-        x_axis: [f64; 2],
-        /// Map units per metre of the model (IFC's Scale, from project units to map units,
-        /// over the project unit's metres).
-        scale: f64,
-    },
-    /// `IfcSite` reference point and the true north of the model context.
-    Site(Placement),
-}
-
 /// An IFC model read: its elements, its georeference, what went wrong.
 #[derive(Debug)]
 pub struct IfcModel {
@@ -122,22 +78,6 @@ pub struct IfcModel {
     /// Warnings that did not cost an element.
     pub warnings: Vec<Skipped>,
 }
-
-/// The classes the georeference is read from (`IfcMapConversion` and its CRS, the project's
-/// units, the site, the model context's true north): the only ones whose place is kept.
-const GEOREFERENCE_TYPES: [IfcType; 11] = [
-    IfcType::IfcMapConversion,
-    IfcType::IfcMapConversionScaled,
-    IfcType::IfcRigidOperation,
-    IfcType::IfcProjectedCRS,
-    IfcType::IfcGeographicCRS,
-    IfcType::IfcProject,
-    IfcType::IfcWellKnownText,
-    IfcType::IfcSIUnit,
-    IfcType::IfcConversionBasedUnit,
-    IfcType::IfcSite,
-    IfcType::IfcGeometricRepresentationContext,
-];
 
 /// Classes that are products with a representation but not features: openings are cut out of
 /// their hosts.
@@ -389,123 +329,6 @@ impl Context<'_> {
     }
 }
 
-/// The colour of an element: the first surface colour styling an item of its body
-/// representation (through mapped items), as IFC2X3 (`IfcPresentationStyleAssignment`) and
-/// IFC4 (`IfcSurfaceStyle` directly) attach them.
-fn body_color(e: &DecodedEntity, decoder: &mut EntityDecoder<'_>, styled: &HashMap<u32, Vec<u32>>) -> Option<[f32; 4]> {
-    if styled.is_empty() {
-        return None;
-    }
-    let shape = decoder.decode_by_id(e.get_ref(6)?).ok()?;
-    let mut items: Vec<u32> = Vec::new();
-    for rep in shape.get_refs(2).unwrap_or_default() {
-        let Ok(r) = decoder.decode_by_id(rep) else { continue };
-        if r.get_string(1).is_none_or(|k| k.eq_ignore_ascii_case("Body")) {
-            items.extend(r.get_refs(3).unwrap_or_default());
-        }
-    }
-    // Breadth first, a few levels: mapped items and boolean operands hold the styled items.
-    for _ in 0..4 {
-        let mut next = Vec::new();
-        for item in &items {
-            for style in styled.get(item).into_iter().flatten() {
-                if let Some(c) = style_color(*style, decoder, 0) {
-                    return Some(c);
-                }
-            }
-            let Ok(i) = decoder.decode_by_id(*item) else { continue };
-            match i.ifc_type {
-                IfcType::IfcMappedItem => {
-                    if let Some(map) = i.get_ref(0).and_then(|m| decoder.decode_by_id(m).ok())
-                        && let Some(rep) = map.get_ref(1).and_then(|r| decoder.decode_by_id(r).ok())
-                    {
-                        next.extend(rep.get_refs(3).unwrap_or_default());
-                    }
-                }
-                IfcType::IfcBooleanResult | IfcType::IfcBooleanClippingResult => next.extend(i.get_ref(1)),
-                _ => {}
-            }
-        }
-        if next.is_empty() {
-            break;
-        }
-        items = next;
-    }
-    None
-}
-
-/// Materials, for elements whose body is not styled: what each element is associated with
-/// (`IfcRelAssociatesMaterial`) and each material's styled representations
-/// (`IfcMaterialDefinitionRepresentation`).
-#[derive(Default)]
-struct Materials {
-    of_element: HashMap<u32, u32>,
-    /// Element -> its type object (`IfcRelDefinesByType`), whose material it shares.
-    type_of: HashMap<u32, u32>,
-    representations: HashMap<u32, Vec<u32>>,
-}
-
-impl Materials {
-    /// The colour of element `id`'s material (or its type's): the first material of a layer
-    /// set, profile set, constituent set or list, through their usages; its styled
-    /// representation's first surface colour.
-    fn color(&self, id: u32, decoder: &mut EntityDecoder<'_>) -> Option<[f32; 4]> {
-        let mut at =
-            *self.of_element.get(&id).or_else(|| self.type_of.get(&id).and_then(|t| self.of_element.get(t)))?;
-        // Usage -> set -> first layer, profile or constituent -> material.
-        for _ in 0..4 {
-            let m = decoder.decode_by_id(at).ok()?;
-            let next = match m.ifc_type {
-                IfcType::IfcMaterial => break,
-                IfcType::IfcMaterialLayerSetUsage | IfcType::IfcMaterialProfileSetUsage => m.get_ref(0),
-                IfcType::IfcMaterialLayerSet | IfcType::IfcMaterialList => {
-                    m.get_refs(0).and_then(|l| l.first().copied())
-                }
-                IfcType::IfcMaterialProfileSet | IfcType::IfcMaterialConstituentSet => {
-                    m.get_refs(2).and_then(|l| l.first().copied())
-                }
-                IfcType::IfcMaterialLayer => m.get_ref(0),
-                IfcType::IfcMaterialProfile | IfcType::IfcMaterialConstituent => m.get_ref(2),
-                _ => None,
-            };
-            at = next?;
-        }
-        for rep in self.representations.get(&at)? {
-            let Ok(r) = decoder.decode_by_id(*rep) else { continue };
-            for item in r.get_refs(3).unwrap_or_default() {
-                let Ok(styled_item) = decoder.decode_by_id(item) else { continue };
-                for style in styled_item.get_refs(1).unwrap_or_default() {
-                    if let Some(c) = style_color(style, decoder, 0) {
-                        return Some(c);
-                    }
-                }
-            }
-        }
-        None
-    }
-}
-
-/// The surface colour a presentation style gives (IfcSurfaceStyle's rendering or shading,
-/// with its transparency), through IFC2X3's style assignments.
-fn style_color(id: u32, decoder: &mut EntityDecoder<'_>, depth: usize) -> Option<[f32; 4]> {
-    let s = decoder.decode_by_id(id).ok()?;
-    match s.ifc_type {
-        IfcType::IfcPresentationStyleAssignment if depth < 3 => {
-            s.get_refs(0)?.into_iter().find_map(|c| style_color(c, decoder, depth + 1))
-        }
-        IfcType::IfcSurfaceStyle if depth < 3 => {
-            s.get_refs(2)?.into_iter().find_map(|c| style_color(c, decoder, depth + 1))
-        }
-        IfcType::IfcSurfaceStyleRendering | IfcType::IfcSurfaceStyleShading => {
-            let rgb = decoder.decode_by_id(s.get_ref(0)?).ok()?;
-            let c = |i: usize| rgb.get_float(i).map(|v| v.clamp(0.0, 1.0) as f32);
-            let alpha = 1.0 - s.get_float(1).unwrap_or(0.0).clamp(0.0, 1.0) as f32;
-            Some([c(1)?, c(2)?, c(3)?, alpha])
-        }
-        _ => None,
-    }
-}
-
 /// The first schema named in the header's `FILE_SCHEMA(('IFC4'))`.
 fn header_schema(content: &str) -> Option<String> {
     let end = content.find("DATA;").unwrap_or(content.len().min(10_000));
@@ -515,138 +338,6 @@ fn header_schema(content: &str) -> Option<String> {
     let q = rest.find('\'')?;
     let name = &rest[q + 1..];
     Some(name[..name.find('\'')?].trim().to_ascii_uppercase())
-}
-
-/// A string attribute, STEP escapes decoded.
-fn text_attribute(e: &DecodedEntity, i: usize) -> Option<String> {
-    e.get_string(i).filter(|s| !s.is_empty()).map(|s| ifc_lite_core::step_encoding::decode_ifc_string(s).into_owned())
-}
-
-/// The site, building, storey (with its elevation) and space above `id`, by containment and
-/// aggregation, as `ifc:site`, `ifc:building`, `ifc:storey`, `ifc:storey_elevation` (metres)
-/// and `ifc:space`: the hierarchy the viewer filters on.
-fn spatial_attributes(
-    id: u32,
-    parent: &HashMap<u32, u32>,
-    decoder: &mut EntityDecoder<'_>,
-    unit_m: f64,
-    out: &mut Attributes,
-) {
-    let mut at = id;
-    // A cycle in a broken file must not hang the import.
-    for _ in 0..32 {
-        let Some(&up) = parent.get(&at) else { break };
-        at = up;
-        let Ok(e) = decoder.decode_by_id(up) else { break };
-        let name = text_attribute(&e, 2)
-            .or_else(|| text_attribute(&e, 7))
-            .or_else(|| e.get_string(0).map(str::to_owned))
-            .unwrap_or_default();
-        let key = match e.ifc_type {
-            IfcType::IfcSpace => "ifc:space",
-            IfcType::IfcBuildingStorey => {
-                if let Some(z) = e.get_float(9) {
-                    out.entry("ifc:storey_elevation".into()).or_insert(AttributeValue::Float(z * unit_m));
-                }
-                "ifc:storey"
-            }
-            IfcType::IfcBuilding => "ifc:building",
-            IfcType::IfcSite => "ifc:site",
-            _ => continue,
-        };
-        out.entry(key.into()).or_insert(AttributeValue::Text(name));
-    }
-}
-
-/// The properties of a property set (`Pset.Name`) or the quantities of an element quantity
-/// (`Qto.Name`), typed.
-fn property_attributes(def: u32, decoder: &mut EntityDecoder<'_>, out: &mut Attributes) {
-    let Ok(set) = decoder.decode_by_id(def) else { return };
-    let (items, value_at) = match set.ifc_type {
-        IfcType::IfcPropertySet => (set.get_refs(4), 2),
-        IfcType::IfcElementQuantity => (set.get_refs(5), 3),
-        _ => return,
-    };
-    let set_name = text_attribute(&set, 2).unwrap_or_else(|| format!("#{def}"));
-    for item in items.unwrap_or_default() {
-        let Ok(p) = decoder.decode_by_id(item) else { continue };
-        // Single values and quantities; lists, tables and complex properties are left out.
-        if set.ifc_type == IfcType::IfcPropertySet && p.ifc_type != IfcType::IfcPropertySingleValue {
-            continue;
-        }
-        let (Some(name), Some(value)) = (text_attribute(&p, 0), p.get(value_at)) else { continue };
-        let value = step_value(value);
-        if value != AttributeValue::Null {
-            out.insert(format!("{set_name}.{name}"), value);
-        }
-    }
-}
-
-/// A STEP value as an attribute: booleans and logicals, integers, reals, text.
-fn step_value(v: &Step) -> AttributeValue {
-    match v {
-        Step::Typed { value, .. } => step_value(value),
-        Step::Enum(e) => match e.as_str() {
-            "T" | "TRUE" => AttributeValue::Bool(true),
-            "F" | "FALSE" => AttributeValue::Bool(false),
-            "U" | "UNKNOWN" => AttributeValue::Null,
-            other => AttributeValue::Text(other.to_owned()),
-        },
-        Step::Integer(i) => AttributeValue::Int(*i),
-        Step::Float(f) => AttributeValue::Float(*f),
-        Step::String(s) => AttributeValue::Text(ifc_lite_core::step_encoding::decode_ifc_string(s).into_owned()),
-        _ => AttributeValue::Null,
-    }
-}
-
-/// The model's georeference: an `IfcMapConversion` to a named projected CRS, else the first
-/// `IfcSite` with a reference latitude and longitude, turned by the model context's true north.
-fn georeference(types: &[(u32, IfcType)], decoder: &mut EntityDecoder<'_>, unit_m: f64) -> Option<IfcGeoreference> {
-    if let Ok(Some(g)) = ifc_lite_core::GeoRefExtractor::extract(decoder, types)
-        && g.has_map_conversion
-        && let Some(crs) = g.crs_name.clone()
-    {
-        return Some(IfcGeoreference::MapConversion {
-            crs,
-            origin: [g.eastings, g.northings, g.orthogonal_height],
-            x_axis: [g.x_axis_abscissa, g.x_axis_ordinate],
-            // IFC's Scale takes project units to map units; the geometry is in metres already.
-            scale: g.scale / unit_m,
-        });
-    }
-    let mut true_north = None;
-    for (id, t) in types {
-        if *t == IfcType::IfcGeometricRepresentationContext
-            && true_north.is_none()
-            && let Ok(ctx) = decoder.decode_by_id(*id)
-            && ctx.get_string(1).is_none_or(|k| k.eq_ignore_ascii_case("Model"))
-            && let Some(dir) = ctx.get_ref(5)
-            && let Ok(d) = decoder.decode_by_id(dir)
-            && let Some(r) = d.get_list(0)
-        {
-            let x = r.first().and_then(Step::as_float);
-            let y = r.get(1).and_then(Step::as_float);
-            if let (Some(x), Some(y)) = (x, y) {
-                true_north = Some([x, y]);
-            }
-        }
-    }
-    let site = types.iter().find(|(_, t)| *t == IfcType::IfcSite)?;
-    let site = decoder.decode_by_id(site.0).ok()?;
-    let angle = |i: usize| -> Option<f64> {
-        let parts: Vec<f64> = site.get_list(i)?.iter().filter_map(Step::as_int).map(|v| v as f64).collect();
-        let scale = [1.0, 60.0, 3600.0, 3.6e9];
-        (!parts.is_empty()).then(|| parts.iter().zip(scale).map(|(v, s)| v / s).sum())
-    };
-    let (lat, lon) = (angle(9)?, angle(10)?);
-    // True north as a direction in the model: the model is turned so that it points north.
-    let [tx, ty] = true_north.unwrap_or([0.0, 1.0]);
-    Some(IfcGeoreference::Site(Placement {
-        lat_deg: lat,
-        lon_deg: lon,
-        height_m: site.get_float(11).unwrap_or(0.0) * unit_m,
-        rotation_deg: 90.0 - ty.atan2(tx).to_degrees(),
-    }))
 }
 
 /// Reads an IFC file into objects placed on the globe (see the module notes for the order in
