@@ -10,15 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 copies="${1:-20}"
-target="${CARGO_TARGET_DIR:-target}"
-venv=target/peers-venv
-if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-"$venv/bin/pip" install --quiet -r benches/peers/requirements.txt
-cargo build --release --no-default-features --quiet
-bin="$target/release/citytwin"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
-export CITYTWIN_DATA="${CITYTWIN_DATA:-$PWD/../shared/data}"
+# shellcheck source=benches/peers/setup.sh
+source benches/peers/setup.sh
 files=("$CITYTWIN_DATA/ifc/AC20-FZK-Haus.ifc" "$CITYTWIN_DATA/ifc/duplex.ifc" "$CITYTWIN_DATA/ifc/IfcOpenHouse_IFC4.ifc")
 python3 benches/peers/grow_ifc.py "${files[0]}" "$dir/fzk-x$copies.ifc" "$copies"
 files+=("$dir/fzk-x$copies.ifc")

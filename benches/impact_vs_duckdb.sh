@@ -9,15 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000000}"
 zones="${2:-1000}"
-target="${CARGO_TARGET_DIR:-target}"
-venv=target/peers-venv
-if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-"$venv/bin/pip" install --quiet -r benches/peers/requirements.txt
-cargo build --release --no-default-features --quiet
-bin="$target/release/citytwin"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
-export CITYTWIN_DATA="${CITYTWIN_DATA:-$PWD/../shared/data}"
+# shellcheck source=benches/peers/setup.sh
+source benches/peers/setup.sh
 "$bin" generate --objects "$n" --queries "$zones" --footprints -o "$dir" >/dev/null
 for t in 1 2; do
   best=""

@@ -611,24 +611,22 @@ fn import(
     for path in ordered {
         bar.set_message(format!("reading {}", path.display()));
         let name = path.to_string_lossy().to_ascii_lowercase();
-        let imp = if name.ends_with(".gml") || name.ends_with(".xml") {
+        let streamed = [".gml", ".xml", ".jsonl"].iter().any(|e| name.ends_with(e));
+        let imp = if streamed {
             // Streamed: a batch of objects at a time into the store.
-            let gml = cim_import::CityGmlOptions { lod: opts.lod.clone(), crs: crs.clone() };
-            cim_import::stream_citygml(path, &gml, &mut |declared, batch| {
+            let mut sink = |declared: Option<&Crs>, batch: Vec<cim_import::ImportedObject>| {
                 objects += batch.len();
                 let crs = crs_of(path, declared)?;
                 store.add(path, &crs, sites.admit(&crs, batch))?;
                 bar.set_message(format!("reading {}: {objects} objects", path.display()));
                 Ok(())
-            })?
-        } else if name.ends_with(".jsonl") {
-            cim_import::stream_cityjson_seq(path, &opts, &mut |declared, batch| {
-                objects += batch.len();
-                let crs = crs_of(path, declared)?;
-                store.add(path, &crs, sites.admit(&crs, batch))?;
-                bar.set_message(format!("reading {}: {objects} objects", path.display()));
-                Ok(())
-            })?
+            };
+            if name.ends_with(".jsonl") {
+                cim_import::stream_cityjson_seq(path, &opts, &mut sink)?
+            } else {
+                let gml = cim_import::CityGmlOptions { lod: opts.lod.clone(), crs: crs.clone() };
+                cim_import::stream_citygml(path, &gml, &mut sink)?
+            }
         } else {
             let imp = if name.ends_with(".geojson") {
                 cim_import::read_geojson_footprints(path, extrude)?

@@ -72,6 +72,18 @@ fn ids(doc: &Value, bin: &[u8]) -> Vec<String> {
     offs.windows(2).map(|w| String::from_utf8(text[w[0]..w[1]].to_vec()).unwrap()).collect()
 }
 
+/// An imported tileset's `tileset.json`.
+fn tileset_json(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap()
+}
+
+/// The content files of every tile with content, in tree order.
+fn content_paths(dir: &Path) -> Vec<PathBuf> {
+    let mut tiles = Vec::new();
+    leaves(&tileset_json(dir)["root"], &mut tiles);
+    tiles.iter().map(|t| dir.join(t["content"]["uri"].as_str().unwrap())).collect()
+}
+
 /// Every tile with content: (tile JSON, the translation of the tile's own transform).
 fn leaves(t: &Value, out: &mut Vec<Value>) {
     if t.get("content").is_some() {
@@ -183,7 +195,7 @@ fn every_cityjson_file_imports_to_valid_tiles() {
                 .len(),
         };
         let dir = import(file, extra);
-        let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+        let tileset = tileset_json(&dir);
         assert_eq!(tileset["asset"]["version"], "1.1");
         check_tree(&tileset["root"], &dir, None);
         let mut tiles = Vec::new();
@@ -264,10 +276,7 @@ fn every_citygml_file_imports_to_valid_tiles() {
         let ids: std::collections::BTreeSet<String> =
             csv.lines().skip(1).map(|l| l.split(',').next().unwrap().to_owned()).collect();
         assert_eq!(ids, with_geometry, "{rel}");
-        let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
-        let mut tiles = Vec::new();
-        leaves(&tileset["root"], &mut tiles);
-        let glbs: Vec<PathBuf> = tiles.iter().map(|t| dir.join(t["content"]["uri"].as_str().unwrap())).collect();
+        let glbs = content_paths(&dir);
         let v = Command::new("node").arg(&validator).args(&glbs).output().expect("running node");
         assert!(v.status.success(), "{rel}: glTF-Validator reports errors:\n{}", String::from_utf8_lossy(&v.stdout));
     }
@@ -285,7 +294,7 @@ fn citygml_textures_are_embedded_in_the_tiles() {
     uris.dedup();
     // As they are (the atlas is checked in `citygml_textures_are_packed_into_an_atlas`).
     let dir = import(rel, &["--no-atlas"]);
-    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+    let tileset = tileset_json(&dir);
     let mut tiles = Vec::new();
     leaves(&tileset["root"], &mut tiles);
     let mut embedded: Vec<Vec<u8>> = Vec::new();
@@ -334,7 +343,7 @@ fn citygml_textures_are_scaled_to_max_texture() {
         std::fs::read_dir(&folder).unwrap().map(|e| jpeg_size(&std::fs::read(e.unwrap().path()).unwrap())).collect();
     assert!(originals.iter().all(|(w, h)| (*w).max(*h) > 64), "{originals:?}");
     let dir = import(rel, &["--max-texture", "64", "--no-atlas"]);
-    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+    let tileset = tileset_json(&dir);
     let mut tiles = Vec::new();
     leaves(&tileset["root"], &mut tiles);
     let mut scaled = Vec::new();
@@ -405,7 +414,7 @@ fn inspect_counts_a_citygml_file() {
 
 /// The ECEF of every vertex in a tileset.
 fn ecef_vertices(dir: &Path) -> Vec<[f64; 3]> {
-    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+    let tileset = tileset_json(dir);
     let m: Vec<f64> = tileset["root"]["transform"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     let mut tiles = Vec::new();
     leaves(&tileset["root"], &mut tiles);
@@ -501,7 +510,7 @@ fn query_answers_over_an_imported_tileset() {
 #[test]
 fn osm_extract_imports_to_valid_tiles() {
     let dir = import("osm/Helsinki.osm.pbf", &[]);
-    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+    let tileset = tileset_json(&dir);
     check_tree(&tileset["root"], &dir, None);
     let mut tiles = Vec::new();
     leaves(&tileset["root"], &mut tiles);
@@ -602,10 +611,7 @@ fn every_ifc_file_imports_to_valid_tiles() {
         let want: std::collections::BTreeSet<&str> = model.elements.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(ids, want, "{rel}");
         assert!(csv.lines().skip(1).all(|l| l.split(',').nth(1) == Some("BimElement")), "{rel}");
-        let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
-        let mut tiles = Vec::new();
-        leaves(&tileset["root"], &mut tiles);
-        let glbs: Vec<PathBuf> = tiles.iter().map(|t| dir.join(t["content"]["uri"].as_str().unwrap())).collect();
+        let glbs = content_paths(&dir);
         // The metadata holds the class, the storey and property sets, typed.
         for g in &glbs {
             let (doc, bin) = glb(g);
@@ -691,7 +697,7 @@ fn a_bim_building_replaces_the_city_building_it_stands_on() {
     let mid = |v: &[f64]| {
         (v.iter().copied().fold(f64::INFINITY, f64::min) + v.iter().copied().fold(f64::NEG_INFINITY, f64::max)) / 2.0
     };
-    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(city.join("tileset.json")).unwrap()).unwrap();
+    let tileset = tileset_json(&city);
     let m: Vec<f64> = tileset["root"]["transform"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     let (x, y) = (mid(&xs), mid(&ys));
     let ecef: [f64; 3] = std::array::from_fn(|r| m[r] * x + m[4 + r] * y + m[12 + r]);
@@ -755,13 +761,7 @@ fn bim_as_gltf_imports_node_by_node() {
         csv.lines().skip(1).map(|l| l.split(',').take(2).collect::<Vec<_>>().join(",")).collect::<Vec<_>>(),
         ["node 0,BimElement"]
     );
-    let glbs = |dir: &Path| -> Vec<PathBuf> {
-        let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
-        let mut tiles = Vec::new();
-        leaves(&tileset["root"], &mut tiles);
-        tiles.iter().map(|t| dir.join(t["content"]["uri"].as_str().unwrap())).collect()
-    };
-    let drawn: u64 = glbs(&dir)
+    let drawn: u64 = content_paths(&dir)
         .iter()
         .map(|g| {
             let (d, _) = glb(g);
@@ -804,13 +804,13 @@ fn bim_as_gltf_imports_node_by_node() {
     let _ = std::fs::remove_file(&with_extras);
     let csv = std::fs::read_to_string(tagged.join("features.csv")).unwrap();
     assert!(csv.lines().nth(1).unwrap().starts_with("2O2Fr$t4X7Zf8NOew3FLOH,BimElement,"), "{csv}");
-    let tiles = glbs(&tagged);
+    let tiles = content_paths(&tagged);
     let (d, b) = glb(&tiles[0]);
     let columns = check_metadata(&d, &b);
     let has = |name: &str, ty: &str| columns.iter().any(|(_, c)| c.contains(name) && c.starts_with(ty));
     assert!(has("\"Pset_RailCommon.Length\"", "\"SCALAR\"") && has("\"ifc:class\"", "\"STRING\""), "{columns:?}");
     let validator = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gltf-validator/validate.mjs");
-    let v = Command::new("node").arg(&validator).args(&tiles).args(glbs(&dir)).output().expect("running node");
+    let v = Command::new("node").arg(&validator).args(&tiles).args(content_paths(&dir)).output().expect("running node");
     assert!(v.status.success(), "glTF-Validator reports errors:\n{}", String::from_utf8_lossy(&v.stdout));
     drop(tagged);
     let _ = std::fs::remove_dir_all(&out);
@@ -839,7 +839,7 @@ fn bim_tiles_split_by_storey_with_the_envelope_above() {
     let out = Written(std::env::temp_dir().join(format!("citytwin-bim-storeys-{}", std::process::id())));
     let opts = cim_import::TilingOptions { max_features_per_tile: 40, ..Default::default() };
     cim_import::write_tileset(&store, &out, &opts, &|_, _, _| {}).unwrap();
-    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(out.join("tileset.json")).unwrap()).unwrap();
+    let tileset = tileset_json(&out);
     let mut leaf_tiles = Vec::new();
     leaves(&tileset["root"], &mut leaf_tiles);
     let (mut coarse, mut detailed) = (0, 0);
@@ -970,7 +970,7 @@ type TexturedPrimitive = (image::RgbImage, Vec<(u32, [f32; 2])>);
 
 /// Each textured primitive of the first tile.
 fn textured_vertices(dir: &Path) -> Vec<TexturedPrimitive> {
-    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+    let tileset = tileset_json(dir);
     let mut tiles = Vec::new();
     leaves(&tileset["root"], &mut tiles);
     let (doc, bin) = glb(&dir.join(tiles[0]["content"]["uri"].as_str().unwrap()));
@@ -1029,10 +1029,7 @@ fn citygml_textures_are_packed_into_an_atlas() {
     let mean = total as f64 / n as f64;
     assert!(mean < 12.0, "mean difference {mean:.1} levels over {} vertices", n / 3);
     assert!(off_image * 20 < n / 3, "{off_image} of {} vertices show another colour", n / 3);
-    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(packed.join("tileset.json")).unwrap()).unwrap();
-    let mut tiles = Vec::new();
-    leaves(&tileset["root"], &mut tiles);
-    let glbs: Vec<PathBuf> = tiles.iter().map(|t| packed.join(t["content"]["uri"].as_str().unwrap())).collect();
+    let glbs = content_paths(&packed);
     let validator = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gltf-validator/validate.mjs");
     let v = Command::new("node").arg(&validator).args(&glbs).output().expect("running node");
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));

@@ -9,9 +9,9 @@
 //! glTF carries no georeference: the model is placed with `--place` (an error otherwise).
 use std::path::Path;
 
-use city_core::{AttributeValue, Attributes, CityObject, Crs, EnuFrame, GeometryRef, Lod, ObjectKind, Vec3};
+use city_core::{AttributeValue, Attributes, Crs, Vec3};
 
-use crate::{ImportError, Imported, ImportedObject, Placement, Skipped, Surface};
+use crate::{ImportError, Imported, Placement, Skipped, Surface};
 
 /// Names an element's id is looked for under in `extras`, in order.
 const ID_KEYS: [&str; 4] = ["GlobalId", "globalId", "globalid", "id"];
@@ -39,14 +39,8 @@ pub fn read_gltf_bim(path: &Path, place: Option<Placement>) -> Result<Imported, 
         buffers.push(data);
     }
     let crs = Crs::from_epsg(4979).map_err(|e| fail(e.to_string()))?;
-    let frame = EnuFrame::at(city_core::Geodetic::from_deg(place.lon_deg, place.lat_deg, place.height_m));
-    let (sin, cos) = place.rotation_deg.to_radians().sin_cos();
     // Model metres (z up) to EPSG:4979 latitude, longitude, height.
-    let to_crs = |p: Vec3| {
-        let enu = [cos * p[0] - sin * p[1], sin * p[0] + cos * p[1], p[2]];
-        let g = city_core::geodetic_from_ecef(frame.ecef_from_enu(enu));
-        [g.lat_deg, g.lon_deg, g.height_m]
-    };
+    let to_crs = place.to_wgs84();
     let mut objects = Vec::new();
     let mut skipped = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -118,20 +112,7 @@ pub fn read_gltf_bim(path: &Path, place: Option<Placement>) -> Result<Imported, 
         if let Some(name) = node.name() {
             attributes.entry("name".into()).or_insert_with(|| AttributeValue::Text(name.to_owned()));
         }
-        let (z_min_m, z_max_m) = crate::surface::z_range(&surfaces);
-        objects.push(ImportedObject {
-            object: CityObject {
-                id,
-                kind: ObjectKind::BimElement,
-                parent: None,
-                footprint: crate::cityjson::footprint(&surfaces, crate::citygml::METRES_PER_DEGREE),
-                z_min_m,
-                z_max_m,
-                lods: vec![GeometryRef { lod: Lod { major: 4, minor: 0 }, content_uri: None, feature_id: None }],
-                attributes,
-            },
-            surfaces,
-        });
+        objects.push(crate::ifc::bim_object(id, attributes, surfaces, true));
     }
     if objects.is_empty() {
         return Err(fail("no node with triangles".into()));

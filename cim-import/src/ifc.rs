@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use city_core::{AttributeValue, Attributes, CityObject, Crs, EnuFrame, GeometryRef, Lod, ObjectKind, Vec3};
+use city_core::{AttributeValue, Attributes, CityObject, Crs, GeometryRef, Lod, ObjectKind, Vec3};
 use ifc_lite_core::{AttributeValue as Step, EntityDecoder, EntityScanner, IfcType};
 use ifc_lite_geometry::GeometryRouter;
 use rayon::prelude::*;
@@ -340,6 +340,32 @@ fn header_schema(content: &str) -> Option<String> {
     Some(name[..name.find('\'')?].trim().to_ascii_uppercase())
 }
 
+/// A BIM element as a city object: kind `BimElement`, LoD 4 (interior), its footprint and z
+/// range from its surfaces (`geographic`: in degrees, slopes judged in metres). IFC and glTF BIM
+/// both make their elements here.
+pub(crate) fn bim_object(
+    id: String,
+    attributes: Attributes,
+    surfaces: Vec<Surface>,
+    geographic: bool,
+) -> ImportedObject {
+    let unit = if geographic { crate::citygml::METRES_PER_DEGREE } else { 1.0 };
+    let (z_min_m, z_max_m) = crate::surface::z_range(&surfaces);
+    ImportedObject {
+        object: CityObject {
+            id,
+            kind: ObjectKind::BimElement,
+            parent: None,
+            footprint: crate::cityjson::footprint(&surfaces, unit),
+            z_min_m,
+            z_max_m,
+            lods: vec![GeometryRef { lod: Lod { major: 4, minor: 0 }, content_uri: None, feature_id: None }],
+            attributes,
+        },
+        surfaces,
+    }
+}
+
 /// Reads an IFC file into objects placed on the globe (see the module notes for the order in
 /// which places are taken).
 pub fn read_ifc(path: &Path, opts: &IfcOptions) -> Result<Imported, ImportError> {
@@ -370,14 +396,7 @@ pub fn read_ifc(path: &Path, opts: &IfcOptions) -> Result<Imported, ImportError>
             // WGS84 latitude, longitude, height (EPSG:4979, latitude first) through the ENU frame
             // at the reference point.
             let c = Crs::from_epsg(4979).map_err(|e| fail(e.to_string()))?;
-            let frame = EnuFrame::at(city_core::Geodetic::from_deg(pl.lon_deg, pl.lat_deg, pl.height_m));
-            let (sin, cos) = pl.rotation_deg.to_radians().sin_cos();
-            let f = move |p: Vec3| {
-                let enu = [cos * p[0] - sin * p[1], sin * p[0] + cos * p[1], p[2]];
-                let g = city_core::geodetic_from_ecef(frame.ecef_from_enu(enu));
-                [g.lat_deg, g.lon_deg, g.height_m]
-            };
-            (c, Box::new(f))
+            (c, Box::new(pl.to_wgs84()))
         }
     };
     let objects = model
@@ -392,21 +411,7 @@ pub fn read_ifc(path: &Path, opts: &IfcOptions) -> Result<Imported, ImportError>
                 .iter()
                 .map(|t| Surface { rings: vec![t.map(&mut convert).to_vec()], color: e.color, ..Surface::default() })
                 .collect();
-            let unit = if crs.is_geographic() { crate::citygml::METRES_PER_DEGREE } else { 1.0 };
-            let (z_min_m, z_max_m) = crate::surface::z_range(&surfaces);
-            ImportedObject {
-                object: CityObject {
-                    id: e.id,
-                    kind: ObjectKind::BimElement,
-                    parent: None,
-                    footprint: crate::cityjson::footprint(&surfaces, unit),
-                    z_min_m,
-                    z_max_m,
-                    lods: vec![GeometryRef { lod: Lod { major: 4, minor: 0 }, content_uri: None, feature_id: None }],
-                    attributes: e.attributes,
-                },
-                surfaces,
-            }
+            bim_object(e.id, e.attributes, surfaces, crs.is_geographic())
         })
         .collect();
     Ok(Imported {

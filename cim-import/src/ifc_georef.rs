@@ -19,6 +19,19 @@ pub struct Placement {
 }
 
 impl Placement {
+    /// Model metres (z up; +y on true north when the rotation is 0) to WGS84 latitude,
+    /// longitude and ellipsoidal height (EPSG:4979's axis order), through the east-north-up
+    /// frame at the placement.
+    pub fn to_wgs84(&self) -> impl Fn(Vec3) -> Vec3 + use<> {
+        let frame = city_core::EnuFrame::at(city_core::Geodetic::from_deg(self.lon_deg, self.lat_deg, self.height_m));
+        let (sin, cos) = self.rotation_deg.to_radians().sin_cos();
+        move |p: Vec3| {
+            let enu = [cos * p[0] - sin * p[1], sin * p[0] + cos * p[1], p[2]];
+            let g = city_core::geodetic_from_ecef(frame.ecef_from_enu(enu));
+            [g.lat_deg, g.lon_deg, g.height_m]
+        }
+    }
+
     /// Reads `lat,lon,height,rotation_deg` (the rotation may be left out: 0).
     pub fn parse(text: &str) -> Result<Self, String> {
         let v: Vec<f64> = text

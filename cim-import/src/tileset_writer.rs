@@ -588,19 +588,24 @@ impl Writer<'_> {
     fn split(&self, ids: &mut [usize], x_longer: bool) -> usize {
         let axis = if x_longer { 0 } else { 1 };
         let along = |i: usize| self.placed[i].lo[axis] + self.placed[i].hi[axis];
+        // Each object's storey looked up once (not in the sort's comparisons).
         let storey = |i: usize| {
             let key = self.storey_key?;
             self.kinds.objects[i].attributes.iter().find(|(k, _)| *k == key).and_then(|(_, v)| v.as_f64())
         };
-        let mut storeys: Vec<f64> = ids.iter().filter_map(|&i| storey(i)).collect();
+        let ranked: Vec<(f64, usize)> = ids.iter().map(|&i| (storey(i).unwrap_or(f64::INFINITY), i)).collect();
+        let mut storeys: Vec<f64> = ranked.iter().map(|r| r.0).filter(|z| z.is_finite()).collect();
         storeys.sort_by(f64::total_cmp);
         storeys.dedup();
         if storeys.len() >= 2 {
             // Storeys from the bottom (elements without one last), then along the side.
-            let rank = |i: usize| storey(i).unwrap_or(f64::INFINITY);
-            ids.sort_by(|&a, &b| rank(a).total_cmp(&rank(b)).then(along(a).total_cmp(&along(b))));
+            let mut ranked = ranked;
+            ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(along(a.1).total_cmp(&along(b.1))));
+            for (slot, (_, i)) in ids.iter_mut().zip(&ranked) {
+                *slot = *i;
+            }
             let half = ids.len() / 2;
-            let boundaries = (1..ids.len()).filter(|&k| rank(ids[k]) != rank(ids[k - 1]));
+            let boundaries = (1..ranked.len()).filter(|&k| ranked[k].0 != ranked[k - 1].0);
             if let Some(at) = boundaries.min_by_key(|&k| k.abs_diff(half)) {
                 return at;
             }

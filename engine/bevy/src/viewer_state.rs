@@ -59,53 +59,38 @@ impl FeatureColors {
         f: Option<u32>,
         base: [f32; 4],
     ) -> [f32; 4] {
-        match f.and_then(|f| self.bim.alpha(props, f as usize)) {
-            Some(a) if a <= 0.0 => [0.0; 4],
-            Some(a) => {
-                let c = self.unfiltered(right, layer, tile, props, f, base);
-                [c[0], c[1], c[2], a]
-            }
-            None => self.unfiltered(right, layer, tile, props, f, base),
+        // The BIM filter sets the alpha of what the rest picks.
+        let alpha = f.and_then(|f| self.bim.alpha(props, f as usize));
+        if alpha.is_some_and(|a| a <= 0.0) {
+            return [0.0; 4];
         }
-    }
-
-    /// [`Self::color`] before the BIM filter.
-    fn unfiltered(
-        &self,
-        right: bool,
-        layer: usize,
-        tile: TileId,
-        props: &FeatureProperties,
-        f: Option<u32>,
-        base: [f32; 4],
-    ) -> [f32; 4] {
-        if let (Some(p), Some(f)) = (&self.picked, f) {
-            let same = match &p.id {
+        // Whether the feature's id is in a sorted list.
+        let listed = |list: &[String]| {
+            !list.is_empty()
+                && f.and_then(|f| props.get(f as usize, "id")).is_some_and(|v| list.binary_search(&text(v)).is_ok())
+        };
+        let picked = match (&self.picked, f) {
+            (Some(p), Some(f)) => match &p.id {
                 Some(id) => props.get(f as usize, "id").is_some_and(|v| text(v) == *id),
                 None => p.layer == layer && p.tile == tile && p.feature == Some(f),
-            };
-            if same {
-                return HIGHLIGHT_COLOR;
-            }
-        }
-        if !self.alarmed.is_empty()
-            && let Some(f) = f
-            && props.get(f as usize, "id").is_some_and(|v| self.alarmed.binary_search(&text(v)).is_ok())
-        {
-            return ALARM_COLOR;
-        }
-        if !self.affected.is_empty()
-            && let Some(f) = f
-            && props.get(f as usize, "id").is_some_and(|v| self.affected.binary_search(&text(v)).is_ok())
-        {
-            return AFFECTED_COLOR;
-        }
+            },
+            _ => false,
+        };
         let style = if right { &self.split } else { &self.style };
-        match (style, f) {
-            (Some(style), Some(f)) => feature_color(Some(style), props.get(f as usize, &style.attribute)),
-            (Some(_), None) => DEFAULT_COLOR,
-            (None, _) => base,
-        }
+        let c = if picked {
+            HIGHLIGHT_COLOR
+        } else if listed(&self.alarmed) {
+            ALARM_COLOR
+        } else if listed(&self.affected) {
+            AFFECTED_COLOR
+        } else {
+            match (style, f) {
+                (Some(style), Some(f)) => feature_color(Some(style), props.get(f as usize, &style.attribute)),
+                (Some(_), None) => DEFAULT_COLOR,
+                (None, _) => base,
+            }
+        };
+        alpha.map_or(c, |a| [c[0], c[1], c[2], a])
     }
 
     /// The picked feature's record, from a content's properties.
@@ -136,6 +121,20 @@ pub struct SharedMaterials {
     pub masked: Handle<StandardMaterial>,
     /// Surfaces some of whose features are see-through (blended).
     pub xray: Handle<StandardMaterial>,
+}
+
+impl SharedMaterials {
+    /// One material for every role: for headless apps (tests) that draw nothing.
+    pub fn single(m: Handle<StandardMaterial>) -> Self {
+        Self {
+            surfaces: m.clone(),
+            points: m.clone(),
+            markers: m.clone(),
+            zones: m.clone(),
+            masked: m.clone(),
+            xray: m,
+        }
+    }
 }
 
 /// When the style, the pick or the BIM filter changes, every drawn mesh gets its vertex colours

@@ -25,17 +25,10 @@ fn app(start: IotStart) -> App {
     app.add_plugins((MinimalPlugins, AssetPlugin::default()));
     app.init_asset::<Mesh>().init_asset::<StandardMaterial>();
     let m = app.world_mut().resource_mut::<Assets<StandardMaterial>>().add(StandardMaterial::default());
-    app.insert_resource(SharedMaterials {
-        surfaces: m.clone(),
-        points: m.clone(),
-        markers: m.clone(),
-        zones: m.clone(),
-        masked: m.clone(),
-        xray: m,
-    })
-    .insert_resource(FeatureColors::default())
-    .insert_resource(IotState::start(start))
-    .add_systems(Update, update_sensors);
+    app.insert_resource(SharedMaterials::single(m))
+        .insert_resource(FeatureColors::default())
+        .insert_resource(IotState::start(start))
+        .add_systems(Update, update_sensors);
     app
 }
 
