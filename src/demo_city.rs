@@ -127,16 +127,7 @@ pub fn demo_tileset() -> Result<PathBuf> {
     let seq = cache_dir().join(format!("demo-zhuhai-v{VERSION}.city.jsonl"));
     eprintln!("generating the demo city (once; cached in {})", dir.display());
     write_demo_cityjsonseq(&seq)?;
-    let mut store = cim_import::CityStore::new();
-    let opts = cim_import::CityJsonOptions::default();
-    cim_import::stream_cityjson_seq(&seq, &opts, &mut |crs, batch| {
-        let crs = crs.cloned().ok_or_else(|| cim_import::ImportError::Format {
-            file: seq.clone(),
-            reason: "the demo city declares no CRS".into(),
-        })?;
-        store.add(&seq, &crs, batch)
-    })?;
-    cim_import::write_tileset(&store, &dir, &cim_import::TilingOptions::default(), &|_, _, _| {})?;
+    cim_import::import(std::slice::from_ref(&seq), &cim_import::ImportOptions::new(&dir), &())?;
     let _ = std::fs::remove_file(&seq);
     Ok(dir)
 }

@@ -69,10 +69,9 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
         }
     }
     // The tileset's own hazard zones (imported PLATEAU flood extents) are read first; they
-    // are features of the tileset, but not what they threaten, so they leave the analysed set.
-    let own = args.objects.join(city_core::HAZARDS_FILE);
-    let own = own.is_file().then_some(own);
-    let mut own_ids = std::collections::HashSet::new();
+    // are features of the tileset, but not what they threaten (city_layers::own_zone_ids).
+    let own = city_layers::own_hazards_file(&args.objects);
+    let mut read = Vec::new();
     for path in own.iter().chain(&args.hazards) {
         let name = path.display().to_string();
         match city_layers::read_hazards(path) {
@@ -80,13 +79,14 @@ pub fn run(args: &ImpactArgs) -> Result<()> {
                 incidents.log.extend(warnings);
                 if Some(path) == own.as_ref() {
                     eprintln!("{} hazard zones from {name}", zones.len());
-                    own_ids.extend(zones.iter().map(|z| z.id.clone()));
                 }
                 incidents.add_hazards(&name, &zones);
+                read.push((path.as_path(), zones));
             }
             Err(e) => incidents.log.push(e.to_string()),
         }
     }
+    let own_ids = city_layers::own_zone_ids(&args.objects, read.iter().map(|(p, z)| (*p, z.as_slice())));
     // The scene's scenarios count as incidents too.
     let scene = args.scene.as_deref().map(city_core::Scene::read).transpose()?;
     for s in scene.iter().flat_map(|s| &s.incidents) {

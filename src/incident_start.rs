@@ -31,14 +31,13 @@ pub fn incident_start(
     let em = scene.emergency.clone().unwrap_or_default();
     let files: Vec<PathBuf> = em.alerts.iter().chain(&opts.alerts).cloned().collect();
     // Each tileset's own hazard zones (imported PLATEAU flood extents) come first.
-    let own: Vec<PathBuf> =
-        scene.tilesets.iter().map(|t| t.path.join(city_core::HAZARDS_FILE)).filter(|p| p.is_file()).collect();
+    let own: Vec<PathBuf> = scene.tilesets.iter().filter_map(|t| city_layers::own_hazards_file(&t.path)).collect();
     let hazard_files: Vec<PathBuf> = own.iter().chain(&em.hazards).chain(&opts.hazards).cloned().collect();
     let live = !em.feeds.is_empty() || em.mqtt_topic.is_some();
     if files.is_empty() && hazard_files.is_empty() && scene.incidents.is_empty() && !live {
         return Ok(None);
     }
-    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let now_ms = city_core::now_ms();
     let alerts = files.iter().map(|f| (f.display().to_string(), CapAlert::read(f))).collect();
     let hazards: Vec<_> = hazard_files
         .iter()
@@ -50,13 +49,16 @@ pub fn incident_start(
         })
         .collect();
     // The zones that are features of the analysed (first) tileset are not what they threaten.
-    let first_own = scene.tilesets.first().map(|t| t.path.join(city_core::HAZARDS_FILE));
-    let own_ids: std::collections::HashSet<String> = hazard_files
-        .iter()
-        .zip(&hazards)
-        .filter(|(f, _)| Some(*f) == first_own.as_ref())
-        .flat_map(|(_, (_, r))| r.iter().flat_map(|(zones, _)| zones.iter().map(|z| z.id.clone())))
-        .collect();
+    let own_ids = match scene.tilesets.first() {
+        Some(t) => city_layers::own_zone_ids(
+            &t.path,
+            hazard_files
+                .iter()
+                .zip(&hazards)
+                .filter_map(|(f, (_, r))| r.as_ref().ok().map(|(zones, _)| (f.as_path(), zones.as_slice()))),
+        ),
+        None => Default::default(),
+    };
     let timeline = IncidentTimeline::from_sources(&scene.incidents, hazards, alerts, now_ms);
     for step in &timeline.steps {
         for line in &step.log {
@@ -64,7 +66,7 @@ pub fn incident_start(
         }
     }
 
-    let dir = scene.tilesets.first().map(|t| t.path.clone()).filter(|p| p.join("features.csv").is_file());
+    let dir = scene.tilesets.first().map(|t| t.path.clone()).filter(|p| p.join(city_tiles::FEATURES_FILE).is_file());
     let (analysis, ecef_from_local) = match &dir {
         Some(dir) => {
             let mut objects = citytwin::query_io::read_objects(dir, None)?;

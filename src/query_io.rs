@@ -163,13 +163,45 @@ fn is_geojson(path: &Path) -> bool {
 /// (footprints in the tileset's local ENU metres).
 pub fn read_objects(path: &Path, crs: Option<&Crs>) -> Result<Objects> {
     if path.is_dir() {
-        let sidecar = path.join("features.csv");
-        if !sidecar.is_file() {
-            bail!("{} is a folder without features.csv: not a tileset written by `citytwin import`", path.display());
-        }
-        return read_csv_objects(&sidecar);
+        return Ok(tileset_objects(&city_tiles::TilesetFeatures::read(path)?));
     }
     if is_geojson(path) { read_geojson_objects(path, crs) } else { read_csv_objects(path) }
+}
+
+/// The objects of an imported tileset's feature table: footprints and z ranges in its local
+/// metres, with what each says about its people.
+pub fn tileset_objects(table: &city_tiles::TilesetFeatures) -> Objects {
+    let skipped = table
+        .skipped
+        .iter()
+        .map(|b| Diagnostic::new(&table.file, &format!("line {}", b.line), b.column, b.reason.clone()))
+        .collect();
+    let occupancy = table
+        .rows
+        .iter()
+        .map(|r| {
+            city_layers::Occupancy::from_attributes(|name| {
+                let value = if city_core::USE_ATTRIBUTES.contains(&name) {
+                    &r.usage
+                } else if city_core::STOREY_ATTRIBUTES.contains(&name) {
+                    &r.storeys
+                } else {
+                    &r.occupants
+                };
+                Some(value.clone()).filter(|v| !v.is_empty())
+            })
+        })
+        .collect();
+    Objects {
+        ids: table.rows.iter().map(|r| r.id.clone()).collect(),
+        geometries: table
+            .rows
+            .iter()
+            .map(|r| ObjectGeometry::Footprint(r.footprint.clone(), [r.min_z_m, r.max_z_m]))
+            .collect(),
+        skipped,
+        occupancy,
+    }
 }
 
 fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>> {

@@ -215,13 +215,14 @@ fn iot_start(scene: &Scene, args: &ViewArgs) -> Result<Option<city_bevy::iot_sta
     };
     let replay = args.replay.as_deref().map(Replay::read_dir).transpose().context("--replay")?;
     // The building holding each sensor, from the first tileset's features.csv when it has one.
-    let containers = match scene.tilesets.first().map(|t| t.path.clone()).filter(|p| p.join("features.csv").is_file()) {
-        Some(dir) => citytwin::sensor_buildings::sensor_buildings(&mut layer, &dir).unwrap_or_else(|e| {
-            warn!("sensors not joined to buildings: {e:#}");
-            Vec::new()
-        }),
-        None => Vec::new(),
-    };
+    let containers =
+        match scene.tilesets.first().map(|t| t.path.clone()).filter(|p| p.join(city_tiles::FEATURES_FILE).is_file()) {
+            Some(dir) => citytwin::sensor_buildings::sensor_buildings(&mut layer, &dir).unwrap_or_else(|e| {
+                warn!("sensors not joined to buildings: {e:#}");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
     Ok(Some(city_bevy::iot_state::IotStart {
         layer,
         containers,
@@ -377,34 +378,13 @@ fn tileset_scene(path: &Path) -> Result<Scene> {
     })
 }
 
-/// Straight down over one feature of an imported tileset, from its `features.csv` footprint.
+/// Straight down over one feature of an imported tileset, from its feature table: above the
+/// centre of its footprint's first ring, at its top.
 fn look_at_feature(tileset: &Path, id: &str) -> Result<Orbit> {
     let dir = if tileset.is_dir() { tileset.to_owned() } else { tileset.parent().unwrap_or(Path::new(".")).to_owned() };
-    let csv = std::fs::read_to_string(dir.join("features.csv"))
-        .with_context(|| format!("reading {}/features.csv", dir.display()))?;
-    let line = csv
-        .lines()
-        .skip(1)
-        .find(|l| l.split(',').next() == Some(id))
-        .with_context(|| format!("feature {id:?} is not in {}/features.csv", dir.display()))?;
-    let fields: Vec<&str> = line.splitn(6, ',').collect();
-    let max_z: f64 = fields.get(4).and_then(|v| v.parse().ok()).context("features.csv: maxz")?;
-    let wkt = fields.get(5).context("features.csv: wkt")?;
-    // The first ring's vertices (the closing one not counted twice).
-    let ring = wkt.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-').split(')').next().unwrap_or("");
-    let pts: Vec<[f64; 2]> = ring
-        .split(',')
-        .filter_map(|p| {
-            let mut it = p.split_whitespace().map(|v| v.trim_matches(|c| c == '(' || c == '"').parse::<f64>());
-            Some([it.next()?.ok()?, it.next()?.ok()?])
-        })
-        .collect();
-    let n = pts.len().saturating_sub(1).max(1);
-    let c =
-        [pts[..n].iter().map(|p| p[0]).sum::<f64>() / n as f64, pts[..n].iter().map(|p| p[1]).sum::<f64>() / n as f64];
-    let json = TilesetJson::parse(&std::fs::read(dir.join("tileset.json"))?, "tileset.json")?;
-    let m = json.root.transform.clone().context("tileset.json: the root has no transform")?;
-    let m = city_tiles::Mat4(std::array::from_fn(|i| m[i]));
-    let target = geodetic_from_ecef(m.point([c[0], c[1], max_z]));
-    Ok(Orbit { target: Geodetic { ..target }, distance_m: 120.0, heading: 0.0, pitch: std::f64::consts::FRAC_PI_2 })
+    let table = city_tiles::TilesetFeatures::read(&dir)?;
+    let row = table.row(id).with_context(|| format!("feature {id:?} is not in {}", table.file.display()))?;
+    let c = row.footprint_centre().with_context(|| format!("feature {id:?} has no footprint"))?;
+    let target = table.geodetic_of([c[0], c[1], row.max_z_m]);
+    Ok(Orbit { target, distance_m: 120.0, heading: 0.0, pitch: std::f64::consts::FRAC_PI_2 })
 }

@@ -43,7 +43,7 @@ fn helsinki(name: &str) -> Helsinki {
         .output()
         .unwrap();
     assert!(o.status.success(), "import: {}", String::from_utf8_lossy(&o.stderr));
-    let imp = cim_import::read_osm_buildings(&pbf, &cim_import::ExtrudeOptions::default()).unwrap();
+    let imp = cim_import::Format::OsmPbf.read_all(&pbf, &Default::default()).unwrap();
     let (lons, lats): (Vec<f64>, Vec<f64>) = imp
         .objects
         .iter()

@@ -822,7 +822,7 @@ fn bim_as_gltf_imports_node_by_node() {
 #[test]
 fn bim_tiles_split_by_storey_with_the_envelope_above() {
     let path = data("ifc/duplex.ifc");
-    let mut imp = cim_import::read_ifc(&path, &Default::default()).unwrap();
+    let mut imp = cim_import::Format::Ifc.read_all(&path, &Default::default()).unwrap();
     let storey: std::collections::HashMap<String, Option<f64>> = imp
         .objects
         .iter()
@@ -838,7 +838,7 @@ fn bim_tiles_split_by_storey_with_the_envelope_above() {
     store.add(&path, &crs, std::mem::take(&mut imp.objects)).unwrap();
     let out = Written(std::env::temp_dir().join(format!("citytwin-bim-storeys-{}", std::process::id())));
     let opts = cim_import::TilingOptions { max_features_per_tile: 40, ..Default::default() };
-    cim_import::write_tileset(&store, &out, &opts, &|_, _, _| {}).unwrap();
+    cim_import::write_tileset(&store, &out, &opts, &()).unwrap();
     let tileset = tileset_json(&out);
     let mut leaf_tiles = Vec::new();
     leaves(&tileset["root"], &mut leaf_tiles);

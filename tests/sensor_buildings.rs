@@ -34,7 +34,7 @@ fn sensors_land_in_the_buildings_that_hold_them() {
     assert!(o.status.success(), "import: {}", String::from_utf8_lossy(&o.stderr));
 
     // The input's footprints (lon/lat), read here, in a local frame of their own.
-    let imp = cim_import::read_osm_buildings(&pbf, &cim_import::ExtrudeOptions::default()).unwrap();
+    let imp = cim_import::Format::OsmPbf.read_all(&pbf, &Default::default()).unwrap();
     let first = imp.objects[0].object.footprint.0[0].exterior().0[0];
     let frame = EnuFrame::at(Geodetic::from_deg(first.x, first.y, 0.0));
     let local = |lon: f64, lat: f64| {

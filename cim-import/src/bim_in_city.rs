@@ -32,7 +32,6 @@ impl BimOutline {
     /// no geometry.
     pub fn of(imp: &Imported) -> Result<Option<Self>, ImportError> {
         let Some(crs) = &imp.crs else { return Ok(None) };
-        let fail = |e: city_core::CoreError| ImportError::Format { file: imp.file.clone(), reason: e.to_string() };
         let mut ecef = Vec::new();
         // The building itself: not the site's terrain or plot, nor geographic elements.
         let ground = |o: &&ImportedObject| {
@@ -42,8 +41,12 @@ impl BimOutline {
             )
         };
         let building = imp.objects.iter().filter(|o| !ground(o));
-        for p in building.flat_map(|o| o.surfaces.iter().flat_map(|s| s.rings.iter().flatten())) {
-            ecef.push(crs.to_ecef(*p).map_err(fail)?);
+        for o in building {
+            let fail =
+                |source| ImportError::Coordinates { file: imp.file.clone(), id: o.object.id.to_string(), source };
+            for p in o.surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
+                ecef.push(crs.to_ecef(*p).map_err(fail)?);
+            }
         }
         if ecef.len() < 3 {
             return Ok(None);

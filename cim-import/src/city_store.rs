@@ -74,6 +74,9 @@ pub struct CityStore {
     pub(crate) without_geometry: usize,
 }
 
+/// More geometry than 32-bit indices hold.
+struct TooLarge;
+
 impl Default for CityStore {
     fn default() -> Self {
         Self::new()
@@ -147,15 +150,16 @@ impl CityStore {
             .into_par_iter()
             .with_min_len(MIN_OBJECTS_PER_TASK)
             .try_fold(CityStore::new, |mut part, o| {
-                part.push(&o, crs).map_err(|e| ImportError::Format {
+                part.push(&o, crs).map_err(|source| ImportError::Coordinates {
                     file: file.to_owned(),
-                    reason: format!("object {:?}: {e}", o.object.id),
+                    id: o.object.id.to_string(),
+                    source,
                 })?;
                 Ok(part)
             })
             .collect::<Result<_, ImportError>>()?;
         for part in parts {
-            self.append(part).map_err(|reason| ImportError::Format { file: file.to_owned(), reason })?;
+            self.append(part).map_err(|TooLarge| ImportError::TooLarge { file: file.to_owned() })?;
         }
         Ok(())
     }
@@ -183,7 +187,7 @@ impl CityStore {
     }
 
     /// Stores one object (or counts it, when it has no surfaces).
-    fn push(&mut self, o: &ImportedObject, crs: &Crs) -> Result<(), String> {
+    fn push(&mut self, o: &ImportedObject, crs: &Crs) -> Result<(), city_core::CoreError> {
         if o.surfaces.is_empty() {
             self.without_geometry += 1;
             return Ok(());
@@ -236,8 +240,7 @@ impl CityStore {
         }
         let end = self.surface_starts.len() as u32 - 1;
         debug_assert!(self.ring_vertices.len() >= vertex_base);
-        let ecef: Vec<Vec3> =
-            source.iter().map(|&p| crs.to_ecef(p).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
+        let ecef: Vec<Vec3> = source.iter().map(|&p| crs.to_ecef(p)).collect::<Result<_, _>>()?;
         let anchor = ecef[0];
         let first_vertex = self.offsets.len() as u32;
         self.offsets.extend(ecef.iter().map(|e| std::array::from_fn(|i| (e[i] - anchor[i]) as f32)));
@@ -255,8 +258,8 @@ impl CityStore {
     }
 
     /// Moves another store's objects to the end of this one.
-    fn append(&mut self, part: CityStore) -> Result<(), String> {
-        let too_big = || "more geometry than one import can index (over 4 billion vertices)".to_owned();
+    fn append(&mut self, part: CityStore) -> Result<(), TooLarge> {
+        let too_big = || TooLarge;
         let vertex_shift = u32::try_from(self.offsets.len()).map_err(|_| too_big())?;
         let ring_vertex_shift = u32::try_from(self.ring_vertices.len()).map_err(|_| too_big())?;
         let ring_shift = self.ring_starts.len() as u32 - 1;

@@ -23,18 +23,10 @@ use city_core::{
 };
 
 use crate::citygml_appearance::Appearances;
-use crate::cityjson::ObjectSink;
 use crate::gml_members::{Node, fail, for_each_member};
-use crate::{ImportError, Imported, ImportedObject, LodChoice, Skipped, Surface, SurfaceTexture};
-
-/// How to read a CityGML file.
-#[derive(Debug, Clone, Default)]
-pub struct CityGmlOptions {
-    /// The level of detail to keep surfaces for.
-    pub lod: LodChoice,
-    /// The CRS, instead of the file's `srsName`.
-    pub crs: Option<Crs>,
-}
+use crate::{
+    ImportError, Imported, ImportedObject, LodChoice, ObjectSink, ReadOptions, Skipped, Surface, SurfaceTexture,
+};
 
 /// The EPSG code of a `srsName`: `EPSG:n`, URNs, compound URNs (`urn:ogc:def:crs,crs:EPSG::25833,
 /// crs:EPSG::5783`: the horizontal CRS; heights pass through, ADR 0001) and OGC URLs.
@@ -49,20 +41,8 @@ pub fn crs_of_srs_name(srs: &str) -> Result<Crs, String> {
 /// Objects handed to the sink at a time.
 const BATCH_OBJECTS: usize = 1_000;
 
-/// Reads a CityGML 2.0 or 3.0 file, all its objects at once (textures from its global
-/// appearances included).
-pub fn read_citygml(path: &Path, opts: &CityGmlOptions) -> Result<Imported, ImportError> {
-    let mut objects = Vec::new();
-    let mut imp = stream_citygml(path, opts, &mut |_, batch| {
-        objects.extend(batch);
-        Ok(())
-    })?;
-    imp.objects = objects;
-    Ok(imp)
-}
-
 /// Reads CityGML from a reader, all its objects at once; `path` names it in messages.
-pub fn read_citygml_from(input: impl BufRead, path: &Path, opts: &CityGmlOptions) -> Result<Imported, ImportError> {
+pub fn read_citygml_from(input: impl BufRead, path: &Path, opts: &ReadOptions) -> Result<Imported, ImportError> {
     let mut objects = Vec::new();
     let mut imp = stream_citygml_from(input, path, opts, &mut |_, batch| {
         objects.extend(batch);
@@ -72,10 +52,15 @@ pub fn read_citygml_from(input: impl BufRead, path: &Path, opts: &CityGmlOptions
     Ok(imp)
 }
 
-/// Streams a CityGML file: objects go to `sink` a batch at a time with the file's CRS, and are
-/// not kept; the result holds the CRS, warnings, skipped objects and texture images. A first
-/// pass reads the global appearances (PLATEAU writes them after the objects they texture).
-pub fn stream_citygml(path: &Path, opts: &CityGmlOptions, sink: &mut ObjectSink<'_>) -> Result<Imported, ImportError> {
+/// Streams a CityGML 2.0 or 3.0 file: objects go to `sink` a batch at a time with the file's
+/// CRS, and are not kept; the result holds the CRS, warnings, skipped objects and texture
+/// images. A first pass reads the global appearances (PLATEAU writes them after the objects
+/// they texture).
+pub(crate) fn read_citygml(
+    path: &Path,
+    opts: &ReadOptions,
+    sink: &mut ObjectSink<'_>,
+) -> Result<Imported, ImportError> {
     let open = || {
         std::fs::File::open(path)
             .map(|f| std::io::BufReader::with_capacity(1 << 16, f))
@@ -90,7 +75,7 @@ pub fn stream_citygml(path: &Path, opts: &CityGmlOptions, sink: &mut ObjectSink<
 }
 
 /// The CRS: `--crs`, else the file's first `srsName`.
-fn resolve_crs(opts: &CityGmlOptions, srs: Option<&str>) -> Result<Crs, String> {
+fn resolve_crs(opts: &ReadOptions, srs: Option<&str>) -> Result<Crs, String> {
     match (&opts.crs, srs) {
         (Some(c), _) => Ok(c.clone()),
         (None, Some(s)) => crs_of_srs_name(s).map_err(|r| format!("{r}; give the CRS with --crs")),
@@ -98,12 +83,12 @@ fn resolve_crs(opts: &CityGmlOptions, srs: Option<&str>) -> Result<Crs, String> 
     }
 }
 
-/// [`stream_citygml`] from a reader, in one pass: appearances inside the objects are read,
+/// [`crate::Format::CityGml`] from a reader, in one pass: appearances inside the objects are read,
 /// global ones (after the objects) are not; `path` names it in messages.
 pub fn stream_citygml_from(
     input: impl BufRead,
     path: &Path,
-    opts: &CityGmlOptions,
+    opts: &ReadOptions,
     sink: &mut ObjectSink<'_>,
 ) -> Result<Imported, ImportError> {
     stream_members(input, path, opts, &mut Appearances::default(), sink)
@@ -113,7 +98,7 @@ pub fn stream_citygml_from(
 fn stream_members(
     input: impl BufRead,
     path: &Path,
-    opts: &CityGmlOptions,
+    opts: &ReadOptions,
     appearances: &mut Appearances,
     sink: &mut ObjectSink<'_>,
 ) -> Result<Imported, ImportError> {
@@ -131,7 +116,7 @@ fn stream_members(
     let srs = for_each_member(input, path, &["cityObjectMember", "appearanceMember"], &mut |member, srs| {
         if member.name == "appearanceMember" {
             // Global appearances come after the objects they texture: read in a first pass
-            // (`stream_citygml`), not here.
+            // (`read_citygml`), not here.
             return Ok(());
         }
         if unit_m.is_none() {
@@ -188,7 +173,7 @@ fn read_feature(
     f: &Node,
     parent: Option<&str>,
     unit_m: f64,
-    opts: &CityGmlOptions,
+    opts: &ReadOptions,
     apps: &mut Appearances,
     out: &mut Imported,
     skipped_kinds: &mut HashMap<String, usize>,
@@ -296,7 +281,7 @@ fn read_object(
     id: &str,
     parent: Option<&str>,
     unit_m: f64,
-    opts: &CityGmlOptions,
+    opts: &ReadOptions,
     apps: &Appearances,
 ) -> Result<(ImportedObject, Vec<String>), String> {
     let mut warnings = Vec::new();

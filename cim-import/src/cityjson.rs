@@ -11,36 +11,25 @@ use city_core::{AttributeValue, Attributes, CityObject, Crs, GeometryRef, Lod, O
 use geo::{ConvexHull, Coord, LineString, MultiPoint, MultiPolygon, Point, Polygon};
 use serde_json::Value;
 
-use crate::{ImportError, Imported, ImportedObject, Skipped, Surface};
-
-/// Which level of detail to tile when an object has several.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum LodChoice {
-    /// The highest the object has (the default: the most detail there is).
-    #[default]
-    Highest,
-    /// Exactly this one (`"1.2"`, `"2"`); objects without it keep no surfaces.
-    Exact(Lod),
-}
-
-/// How to read a CityJSON file.
-#[derive(Debug, Clone, Default)]
-pub struct CityJsonOptions {
-    /// The level of detail to keep surfaces for.
-    pub lod: LodChoice,
-}
+use crate::object_sink::hand_over;
+use crate::{ImportError, Imported, ImportedObject, LodChoice, ObjectSink, ReadOptions, Skipped, Surface};
 
 /// Surfaces smaller than this (m^2) are degenerate: dropped with a warning.
 const MIN_FACE_AREA_M2: f64 = 1e-6;
 
-/// Reads a CityJSON file.
-pub fn read_cityjson(path: &Path, opts: &CityJsonOptions) -> Result<Imported, ImportError> {
+/// Reads a CityJSON file (whole: CityJSON's shared vertex list needs it) and hands its objects
+/// to `sink`.
+pub(crate) fn read_cityjson(
+    path: &Path,
+    opts: &ReadOptions,
+    sink: &mut ObjectSink<'_>,
+) -> Result<Imported, ImportError> {
     let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
-    read_cityjson_str(&text, path, opts)
+    hand_over(read_cityjson_str(&text, path, opts)?, sink)
 }
 
 /// Reads CityJSON text; `file` names it in messages.
-pub fn read_cityjson_str(text: &str, file: &Path, opts: &CityJsonOptions) -> Result<Imported, ImportError> {
+pub fn read_cityjson_str(text: &str, file: &Path, opts: &ReadOptions) -> Result<Imported, ImportError> {
     let json: Value = serde_json::from_str(text).map_err(|e| ImportError::Json {
         file: file.to_owned(),
         line: e.line(),
@@ -69,20 +58,6 @@ pub fn read_cityjson_str(text: &str, file: &Path, opts: &CityJsonOptions) -> Res
     Ok(imported)
 }
 
-/// Reads a whole CityJSONSeq file into memory (see [`stream_cityjson_seq`], which does not).
-pub fn read_cityjson_seq(path: &Path, opts: &CityJsonOptions) -> Result<Imported, ImportError> {
-    let mut objects = Vec::new();
-    let mut imported = stream_cityjson_seq(path, opts, &mut |_, batch| {
-        objects.extend(batch);
-        Ok(())
-    })?;
-    imported.objects = objects;
-    Ok(imported)
-}
-
-/// Where a streaming reader hands each batch of objects, with the CRS the file declares.
-pub type ObjectSink<'a> = dyn FnMut(Option<&Crs>, Vec<ImportedObject>) -> Result<(), ImportError> + 'a;
-
 /// CityJSONSeq lines parsed per batch: each batch is parsed on every core, then handed on.
 const SEQ_BATCH_LINES: usize = 512;
 
@@ -94,9 +69,9 @@ const SEQ_BATCH_LINES: usize = 512;
 ///
 /// Returns the file's CRS, skipped features and warnings; its `objects` are empty (they went to
 /// `sink`). An error from `sink` stops the reading and is returned.
-pub fn stream_cityjson_seq(
+pub(crate) fn read_cityjson_seq(
     path: &Path,
-    opts: &CityJsonOptions,
+    opts: &ReadOptions,
     sink: &mut ObjectSink<'_>,
 ) -> Result<Imported, ImportError> {
     use rayon::prelude::*;
@@ -163,7 +138,7 @@ fn read_feature_line(
     path: &Path,
     head: &Value,
     header: &Header,
-    opts: &CityJsonOptions,
+    opts: &ReadOptions,
 ) -> Imported {
     let mut out = Imported {
         file: path.to_owned(),

@@ -26,13 +26,68 @@ pub enum ImportError {
         /// What the parser said.
         message: String,
     },
-    /// The file is JSON but not a model this reader takes (wrong type, unknown version...).
+    /// The file is not a model this reader takes (wrong type, unknown version, broken XML or
+    /// STEP...): the parser's own message, with the place where it has one.
     #[error("{}: {reason}", file.display())]
     Format {
         /// The file.
         file: PathBuf,
         /// What is wrong.
         reason: String,
+    },
+    /// Neither the name nor the first bytes say which format the file is in.
+    #[error(
+        "{}: not a format the importer reads (CityJSON .json/.city.json, CityJSONSeq .city.jsonl, CityGML .gml/.xml, \
+         GeoJSON .geojson, OSM .osm.pbf, IFC .ifc, glTF .glb/.gltf)",
+        file.display()
+    )]
+    UnknownFormat {
+        /// The file.
+        file: PathBuf,
+    },
+    /// The file declares no CRS and the import was given none.
+    #[error("{}: the file declares no CRS: pass --crs EPSG:n", file.display())]
+    NoCrs {
+        /// The file.
+        file: PathBuf,
+    },
+    /// A BIM model with no georeference of its own, and no placement given.
+    #[error("{}: {what} has no georeference{detail}: place it with --place lat,lon,height,rotation_deg", file.display())]
+    NoPlacement {
+        /// The file.
+        file: PathBuf,
+        /// `the model`, `glTF`.
+        what: &'static str,
+        /// What was looked for, e.g. ` (no IfcMapConversion, no IfcSite RefLatitude/RefLongitude)`.
+        detail: &'static str,
+    },
+    /// A coordinate that the CRS cannot convert (outside its domain, not finite).
+    #[error("{}: object {id:?}: {source}", file.display())]
+    Coordinates {
+        /// The file.
+        file: PathBuf,
+        /// The object.
+        id: String,
+        /// What the conversion said.
+        source: city_core::CoreError,
+    },
+    /// More geometry than one tileset's 32-bit indices hold.
+    #[error("{}: more geometry than one import can index (over 4 billion vertices)", file.display())]
+    TooLarge {
+        /// The file whose objects overflowed it.
+        file: PathBuf,
+    },
+    /// Nothing read had geometry in the chosen level of detail.
+    #[error("{}: no object with geometry to tile", out.display())]
+    NothingToTile {
+        /// The output folder.
+        out: PathBuf,
+    },
+    /// The output folder holds other files: it is never replaced.
+    #[error("{}: the output folder holds files and no tileset.json: refusing to replace it", out.display())]
+    NotATileset {
+        /// The output folder.
+        out: PathBuf,
     },
 }
 

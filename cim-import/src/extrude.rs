@@ -5,7 +5,22 @@ use city_core::{Attributes, AxisOrder, CityObject, Crs, GeometryRef, Lod, Object
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::Value;
 
-use crate::{ExtrudeOptions, ImportedObject, Skipped, Surface};
+use crate::{ImportedObject, Skipped, Surface};
+
+/// How to extrude footprints.
+#[derive(Debug, Clone)]
+pub struct ExtrudeOptions {
+    /// An attribute to read the height from when `height` and `building:levels` are absent.
+    pub height_attr: Option<String>,
+    /// Height of a building that gives none, metres.
+    pub default_height_m: f64,
+}
+
+impl Default for ExtrudeOptions {
+    fn default() -> Self {
+        Self { height_attr: None, default_height_m: 10.0 }
+    }
+}
 
 /// A footprint reader's object: the footprint extruded from `base` to `top` as LoD1.
 /// Footprints without area (all points on a line) are dropped; `None` when none is left.

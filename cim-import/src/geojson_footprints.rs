@@ -13,22 +13,8 @@ use geo::{Coord, LineString, Polygon};
 use serde_json::Value;
 
 use crate::extrude::{STOREY_M, default_height_warning, lod1_object, number, wgs84_lon_lat};
-use crate::{ImportError, Imported, Skipped};
-
-/// How to extrude footprints.
-#[derive(Debug, Clone)]
-pub struct ExtrudeOptions {
-    /// An attribute to read the height from when `height` and `building:levels` are absent.
-    pub height_attr: Option<String>,
-    /// Height of a building that gives none, metres.
-    pub default_height_m: f64,
-}
-
-impl Default for ExtrudeOptions {
-    fn default() -> Self {
-        Self { height_attr: None, default_height_m: 10.0 }
-    }
-}
+use crate::object_sink::hand_over;
+use crate::{ExtrudeOptions, ImportError, Imported, ObjectSink, ReadOptions, Skipped};
 
 /// The features of one building id, gathered.
 struct Pieces {
@@ -40,8 +26,17 @@ struct Pieces {
     base: f64,
 }
 
-/// Reads a GeoJSON FeatureCollection of footprints.
-pub fn read_geojson_footprints(path: &Path, opts: &ExtrudeOptions) -> Result<Imported, ImportError> {
+/// Reads a GeoJSON FeatureCollection of footprints and hands the extruded buildings to `sink`.
+pub(crate) fn read_geojson_footprints(
+    path: &Path,
+    opts: &ReadOptions,
+    sink: &mut ObjectSink<'_>,
+) -> Result<Imported, ImportError> {
+    hand_over(read_footprints(path, &opts.extrude)?, sink)
+}
+
+/// The whole file's buildings.
+fn read_footprints(path: &Path, opts: &ExtrudeOptions) -> Result<Imported, ImportError> {
     let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
     let json: Value = serde_json::from_str(&text).map_err(|e| ImportError::Json {
         file: path.to_owned(),

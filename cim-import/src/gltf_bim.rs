@@ -11,7 +11,8 @@ use std::path::Path;
 
 use city_core::{AttributeValue, Attributes, Crs, Vec3};
 
-use crate::{ImportError, Imported, Placement, Skipped, Surface};
+use crate::object_sink::hand_over;
+use crate::{ImportError, Imported, ObjectSink, Placement, ReadOptions, Skipped, Surface};
 
 /// Names an element's id is looked for under in `extras`, in order.
 const ID_KEYS: [&str; 4] = ["GlobalId", "globalId", "globalid", "id"];
@@ -19,11 +20,18 @@ const ID_KEYS: [&str; 4] = ["GlobalId", "globalId", "globalid", "id"];
 const CLASS_KEYS: [&str; 4] = ["ifc:class", "ifcClass", "class", "type"];
 
 /// Reads a glTF or GLB whose nodes are building elements, placed at `place`.
-pub fn read_gltf_bim(path: &Path, place: Option<Placement>) -> Result<Imported, ImportError> {
+pub(crate) fn read_gltf_bim(
+    path: &Path,
+    opts: &ReadOptions,
+    sink: &mut ObjectSink<'_>,
+) -> Result<Imported, ImportError> {
+    hand_over(read_placed(path, opts.place)?, sink)
+}
+
+/// The whole model's nodes, placed.
+fn read_placed(path: &Path, place: Option<Placement>) -> Result<Imported, ImportError> {
     let fail = |reason: String| ImportError::Format { file: path.to_owned(), reason };
-    let place = place.ok_or_else(|| {
-        fail("glTF has no georeference: place the model with --place lat,lon,height,rotation_deg".into())
-    })?;
+    let place = place.ok_or_else(|| ImportError::NoPlacement { file: path.to_owned(), what: "glTF", detail: "" })?;
     let bytes = std::fs::read(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
     let gltf = gltf::Gltf::from_slice(&bytes).map_err(|e| fail(format!("not glTF 2.0: {e}")))?;
     // Buffers: the GLB's binary chunk, or files beside a .gltf (data: URIs are not read).

@@ -31,20 +31,11 @@ use crate::ifc_attributes::{property_attributes, spatial_attributes, text_attrib
 use crate::ifc_georef::{GEOREFERENCE_TYPES, georeference};
 pub use crate::ifc_georef::{IfcGeoreference, Placement};
 use crate::ifc_style::{Materials, body_color};
-use crate::{ImportError, Imported, ImportedObject, Skipped, Surface};
+use crate::object_sink::hand_over;
+use crate::{ImportError, Imported, ImportedObject, ObjectSink, ReadOptions, Skipped, Surface};
 
 /// The IFC stack, for reports: IFClite's parser and tessellator and their version.
 pub const IFC_READER: &str = "ifc-lite 28.2";
-
-/// Options of the IFC reader.
-#[derive(Debug, Clone, Default)]
-pub struct IfcOptions {
-    /// Overrides the model's georeference.
-    pub place: Option<Placement>,
-    /// Imported with a city: keep the city's buildings the model stands on (by default the
-    /// importer leaves them out, `BimOutline`).
-    pub keep_city_buildings: bool,
-}
 
 /// One element with geometry, in the model's own coordinates (metres).
 #[derive(Debug, Clone)]
@@ -368,16 +359,20 @@ pub(crate) fn bim_object(
 
 /// Reads an IFC file into objects placed on the globe (see the module notes for the order in
 /// which places are taken).
-pub fn read_ifc(path: &Path, opts: &IfcOptions) -> Result<Imported, ImportError> {
+pub(crate) fn read_ifc(path: &Path, opts: &ReadOptions, sink: &mut ObjectSink<'_>) -> Result<Imported, ImportError> {
+    hand_over(read_placed(path, opts.place)?, sink)
+}
+
+/// The whole model's elements, placed.
+fn read_placed(path: &Path, place: Option<Placement>) -> Result<Imported, ImportError> {
     let model = read_ifc_model(path)?;
     let fail = |reason: String| ImportError::Format { file: path.to_owned(), reason };
-    let place = opts.place.map(IfcGeoreference::Site).or(model.georeference.clone()).ok_or_else(|| {
-        fail(
-            "the model has no georeference (no IfcMapConversion, no IfcSite RefLatitude/RefLongitude): \
-             place it with --place lat,lon,height,rotation_deg"
-                .into(),
-        )
-    })?;
+    let place =
+        place.map(IfcGeoreference::Site).or(model.georeference.clone()).ok_or_else(|| ImportError::NoPlacement {
+            file: path.to_owned(),
+            what: "the model",
+            detail: " (no IfcMapConversion, no IfcSite RefLatitude/RefLongitude)",
+        })?;
     // Every point into the CRS the objects are given in.
     let (crs, to_crs): (Crs, Box<dyn Fn(Vec3) -> Vec3>) = match place {
         IfcGeoreference::MapConversion { crs, origin, x_axis, scale } => {

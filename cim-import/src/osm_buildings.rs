@@ -17,7 +17,8 @@ use osmpbf::{Element, ElementReader, RelMemberType};
 use serde_json::Value;
 
 use crate::extrude::{STOREY_M, default_height_warning, lod1_object, number, wgs84_lon_lat};
-use crate::{ExtrudeOptions, ImportError, Imported, Skipped};
+use crate::object_sink::hand_over;
+use crate::{ExtrudeOptions, ImportError, Imported, ObjectSink, ReadOptions, Skipped};
 
 /// One building as found: its tags and its rings as node-id lists (or way-id lists to join).
 struct Found {
@@ -35,7 +36,16 @@ struct Relation {
 }
 
 /// Reads the buildings of an OSM PBF file.
-pub fn read_osm_buildings(path: &Path, opts: &ExtrudeOptions) -> Result<Imported, ImportError> {
+pub(crate) fn read_osm_buildings(
+    path: &Path,
+    opts: &ReadOptions,
+    sink: &mut ObjectSink<'_>,
+) -> Result<Imported, ImportError> {
+    hand_over(read_buildings(path, &opts.extrude)?, sink)
+}
+
+/// The whole extract's buildings.
+fn read_buildings(path: &Path, opts: &ExtrudeOptions) -> Result<Imported, ImportError> {
     let reader = ElementReader::from_path(path).map_err(|e| osm_error(path, &e))?;
     let mut nodes: HashMap<i64, (f64, f64)> = HashMap::new();
     let mut ways: HashMap<i64, Vec<i64>> = HashMap::new();

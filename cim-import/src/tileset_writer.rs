@@ -10,12 +10,14 @@ use city_core::{
     AttributeValue, EnuFrame, HAZARD_ATTRIBUTE, HAZARDS_FILE, OCCUPANT_ATTRIBUTES, ObjectKind, STOREY_ATTRIBUTES,
     USE_ATTRIBUTES, Vec3, geodetic_from_ecef,
 };
+use city_tiles::{FEATURES_FILE, FeatureRow, feature_csv_header};
+use geo::{LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::city_store::{CityStore, StoredObject};
 use crate::glb::{Column, NO_DATA, PropertyTable, TexturedPart, TileMesh, property_id, write_glb};
-use crate::{ImportError, triangulate_face};
+use crate::{ImportError, Progress, triangulate_face};
 
 /// How to tile.
 #[derive(Debug, Clone)]
@@ -38,11 +40,8 @@ impl Default for TilingOptions {
     }
 }
 
-/// Reports progress: (what is being done, done so far, total). Called from worker threads.
-pub type Progress = dyn Fn(&str, u64, u64) + Sync;
-
 /// What an import wrote.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TilingSummary {
     /// Features written (objects with surfaces).
     pub features: usize,
@@ -77,11 +76,11 @@ pub fn write_tileset(
     store: &CityStore,
     out_dir: &Path,
     opts: &TilingOptions,
-    progress: &Progress,
+    progress: &dyn Progress,
 ) -> Result<TilingSummary, ImportError> {
     let start = Instant::now();
     if store.is_empty() {
-        return Err(ImportError::Format { file: out_dir.to_owned(), reason: "no object with geometry to tile".into() });
+        return Err(ImportError::NothingToTile { out: out_dir.to_owned() });
     }
     // 1. The local frame: ENU at the centre of the objects' anchors, on the ellipsoid.
     let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
@@ -104,10 +103,7 @@ pub fn write_tileset(
     if out_dir.exists() {
         let empty = std::fs::read_dir(out_dir).map(|mut d| d.next().is_none()).unwrap_or(false);
         if !empty && !out_dir.join("tileset.json").is_file() {
-            return Err(ImportError::Format {
-                file: out_dir.to_owned(),
-                reason: "the output folder holds files and no tileset.json: refusing to replace it".into(),
-            });
+            return Err(ImportError::NotATileset { out: out_dir.to_owned() });
         }
     }
     let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -243,7 +239,7 @@ impl City<'_> {
         &self,
         tmp: &Path,
         (max_features, max_bytes): (usize, usize),
-        progress: &Progress,
+        progress: &dyn Progress,
     ) -> Result<(usize, usize, usize), ImportError> {
         let mut order: Vec<usize> = (0..self.placed.len()).collect();
         let key = |name: &str| self.store.keys.iter().position(|k| &**k == name).map(|k| k as u32);
@@ -277,11 +273,11 @@ impl City<'_> {
         let done = std::sync::atomic::AtomicU64::new(0);
         // Each detailed leaf also formats its rows of the sidecar; the rows are written in leaf
         // order a chunk of leaves at a time, so they are never all in memory.
-        let csv_path = tmp.join("features.csv");
+        let csv_path = tmp.join(FEATURES_FILE);
         let mut csv = std::io::BufWriter::new(std::fs::File::create(&csv_path).map_err(io(&csv_path))?);
         let csv_io = io(&csv_path);
         let mut write_csv = |rows: &[u8]| std::io::Write::write_all(&mut csv, rows);
-        let mut failed = write_csv(b"id,kind,tile,minz,maxz,wkt,use,storeys,occupants\n").err();
+        let mut failed = write_csv(feature_csv_header().as_bytes()).err();
         let mut glb_bytes = 0;
         for chunk in writer.leaves.chunks(4 * rayon::current_num_threads()) {
             let written: Vec<(usize, String)> = chunk
@@ -290,7 +286,7 @@ impl City<'_> {
                     let glb = self.leaf_glb(leaf, &schema);
                     write(tmp.join(&leaf.uri), &glb)?;
                     let rows = if leaf.coarse { String::new() } else { self.sidecar_rows(leaf) };
-                    progress("tiles", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+                    progress.tiling(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
                     Ok((glb.len(), rows))
                 })
                 .collect::<Result<_, ImportError>>()?;
@@ -370,38 +366,38 @@ impl City<'_> {
         }));
     }
 
-    /// The rows of `features.csv` for a detailed leaf: each feature's id, kind, tile, z range
-    /// and footprint as WKT in the frame's metres.
+    /// The rows of the feature table (`city_tiles::TilesetFeatures`) for a detailed leaf:
+    /// each feature's id, kind, tile, z range and footprint in the frame's metres, as CSV lines.
     fn sidecar_rows(&self, leaf: &Leaf) -> String {
-        use std::fmt::Write;
         let mut w = String::new();
         let mut vertices = Vec::new();
         for &i in &leaf.ids {
             let (o, p) = (&self.store.objects[i], &self.placed[i]);
-            let _ = write!(w, "{},{},{},{},{},\"", csv_field(&o.id), o.kind, leaf.uri, p.lo[2], p.hi[2]);
             self.local_vertices(i, [0.0; 3], &mut vertices);
-            if o.footprint.is_empty() {
+            let ring = |points: &mut dyn Iterator<Item = (f64, f64)>| LineString::from(points.collect::<Vec<_>>());
+            let footprint = if o.footprint.is_empty() {
                 // No usable footprint: the 2D box of the surfaces.
                 let (x0, y0, x1, y1) = (p.lo[0], p.lo[1], p.hi[0], p.hi[1]);
-                let _ = write!(w, "POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))");
+                let corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)];
+                MultiPolygon(vec![Polygon::new(ring(&mut corners.into_iter()), vec![])])
             } else {
-                w.push_str("MULTIPOLYGON(");
-                for (n, s) in o.footprint.clone().enumerate() {
-                    w.push_str(if n > 0 { ",(" } else { "(" });
-                    for (m, ring) in self.store.rings(s).enumerate() {
-                        w.push_str(if m > 0 { ",(" } else { "(" });
-                        // WKT rings are closed: the first point again at the end.
-                        for (k, &v) in ring.iter().chain(ring.first()).enumerate() {
-                            let q = vertices[v as usize];
-                            let _ = write!(w, "{}{} {}", if k > 0 { "," } else { "" }, q[0], q[1]);
-                        }
-                        w.push(')');
-                    }
-                    w.push(')');
-                }
-                w.push(')');
-            }
-            w.push('"');
+                MultiPolygon(
+                    o.footprint
+                        .clone()
+                        .map(|s| {
+                            // WKT rings are closed: the first point again at the end.
+                            let mut rings = self.store.rings(s).map(|r| {
+                                ring(&mut r.iter().chain(r.first()).map(|&v| {
+                                    let q = vertices[v as usize];
+                                    (q[0], q[1])
+                                }))
+                            });
+                            let exterior = rings.next().unwrap_or_else(|| LineString(vec![]));
+                            Polygon::new(exterior, rings.collect())
+                        })
+                        .collect(),
+                )
+            };
             // What the object says about its people, as its source wrote it (impact analysis
             // reads these: city_layers::Occupancy).
             let attr = |names: &[&str]| {
@@ -413,10 +409,18 @@ impl City<'_> {
                     })
                 })
             };
-            let usage = USE_ATTRIBUTES.iter().filter_map(|n| attr(&[n])).find(|u| u != "yes").unwrap_or_default();
-            let storeys = attr(&STOREY_ATTRIBUTES).unwrap_or_default();
-            let occupants = attr(&OCCUPANT_ATTRIBUTES).unwrap_or_default();
-            let _ = writeln!(w, ",{},{},{}", csv_field(&usage), csv_field(&storeys), csv_field(&occupants));
+            FeatureRow {
+                id: o.id.to_string(),
+                kind: o.kind.to_string(),
+                tile: leaf.uri.clone(),
+                min_z_m: p.lo[2],
+                max_z_m: p.hi[2],
+                footprint,
+                usage: USE_ATTRIBUTES.iter().filter_map(|n| attr(&[n])).find(|u| u != "yes").unwrap_or_default(),
+                storeys: attr(&STOREY_ATTRIBUTES).unwrap_or_default(),
+                occupants: attr(&OCCUPANT_ATTRIBUTES).unwrap_or_default(),
+            }
+            .write_csv(&mut w);
         }
         w
     }
@@ -731,14 +735,10 @@ fn text_of(v: &AttributeValue) -> String {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CityJsonOptions, read_cityjson_str};
+    use crate::{ReadOptions, read_cityjson_str};
 
     /// A row of `n` unit cubes in RD, as CityJSON.
     fn cubes(n: usize) -> CityStore {
@@ -775,7 +775,7 @@ mod tests {
         }
         let doc = json!({"type": "CityJSON", "version": "2.0", "transform": {"scale": [0.001, 0.001, 0.001], "translate": [85000.0, 447000.0, 0.0]},
             "metadata": {"referenceSystem": "https://www.opengis.net/def/crs/EPSG/0/28992"}, "CityObjects": objects, "vertices": vertices});
-        let imp = read_cityjson_str(&doc.to_string(), Path::new("cubes.json"), &CityJsonOptions::default()).unwrap();
+        let imp = read_cityjson_str(&doc.to_string(), Path::new("cubes.json"), &ReadOptions::default()).unwrap();
         let mut store = CityStore::new();
         store.add(&imp.file, imp.crs.as_ref().unwrap(), imp.objects).unwrap();
         store
@@ -794,12 +794,12 @@ mod tests {
             max_texture_px: 0,
             atlas: false,
         };
-        let s = write_tileset(&cubes(40), &out, &count, &|_, _, _| {}).unwrap();
+        let s = write_tileset(&cubes(40), &out, &count, &()).unwrap();
         assert!(s.tiles >= 4, "40 objects, at most 10 a leaf: {} tiles", s.tiles);
         // A cube is 24 vertices and 12 triangles: ~816 bytes. A 2 kB budget holds 2 of them.
         let bytes =
             TilingOptions { max_features_per_tile: 1000, max_bytes_per_tile: 2_000, max_texture_px: 0, atlas: false };
-        let s = write_tileset(&cubes(40), &out, &bytes, &|_, _, _| {}).unwrap();
+        let s = write_tileset(&cubes(40), &out, &bytes, &()).unwrap();
         let csv = std::fs::read_to_string(out.join("features.csv")).unwrap();
         let mut per_tile = std::collections::BTreeMap::new();
         for line in csv.lines().skip(1) {

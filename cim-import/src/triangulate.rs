@@ -3,6 +3,8 @@
 //! Each surface is projected onto the plane of its Newell normal, triangulated there by ear
 //! cutting (earcutr), and every triangle is wound counter-clockwise seen from the side the
 //! normal points to, so the renderer's back-face culling and lighting agree with the model.
+use city_core::vec3::{cross, dot, sub};
+
 use crate::Surface;
 
 /// A triangulated surface: its vertices (file CRS, f64), its unit normal, and triangles as
@@ -15,18 +17,6 @@ pub struct Triangles {
     pub normal: [f64; 3],
     /// Triangles.
     pub indices: Vec<[u32; 3]>,
-}
-
-fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
 /// Triangulates one surface; `None` for a degenerate one (no area, or earcut found nothing).

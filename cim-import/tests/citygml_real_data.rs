@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use cim_import::{CityGmlOptions, Imported, read_citygml, read_citygml_from};
+use cim_import::{Format, Imported, ReadOptions, read_citygml_from};
 use city_core::ObjectKind;
 
 fn data(rel: &str) -> PathBuf {
@@ -16,11 +16,11 @@ fn data(rel: &str) -> PathBuf {
 }
 
 fn read(rel: &str) -> Imported {
-    read_citygml(&data(rel), &CityGmlOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+    Format::CityGml.read_all(&data(rel), &ReadOptions::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn read_text(text: &str) -> Result<Imported, cim_import::ImportError> {
-    read_citygml_from(text.as_bytes(), Path::new("test.gml"), &CityGmlOptions::default())
+    read_citygml_from(text.as_bytes(), Path::new("test.gml"), &ReadOptions::default())
 }
 
 fn counts(imp: &Imported) -> BTreeMap<ObjectKind, usize> {

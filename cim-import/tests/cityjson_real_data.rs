@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use cim_import::{CityJsonOptions, ImportError, LodChoice, read_cityjson, read_cityjson_str};
+use cim_import::{Format, ImportError, LodChoice, ReadOptions, read_cityjson_str};
 use city_core::{Lod, ObjectKind};
 
 /// A file of the shared data; fails naming the path and the setting when it is missing.
@@ -14,7 +14,7 @@ fn data(rel: &str) -> PathBuf {
 }
 
 fn counts(path: &Path) -> BTreeMap<ObjectKind, usize> {
-    let imported = read_cityjson(path, &CityJsonOptions::default()).unwrap();
+    let imported = Format::CityJson.read_all(path, &ReadOptions::default()).unwrap();
     assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
     let mut c = BTreeMap::new();
     for o in &imported.objects {
@@ -39,10 +39,13 @@ fn object_counts_match_the_data_readme() {
 
 #[test]
 fn crs_comes_from_the_file_when_declared() {
-    let o = CityJsonOptions::default();
-    assert_eq!(read_cityjson(&data("cityjson/delft.json"), &o).unwrap().crs.map(|c| c.epsg()), Some(7415));
-    assert_eq!(read_cityjson(&data("cityjson/zurich_subset_lod2.json"), &o).unwrap().crs.map(|c| c.epsg()), Some(2056));
-    assert!(read_cityjson(&data("cityjson/multi_lod.json"), &o).unwrap().crs.is_none());
+    let o = ReadOptions::default();
+    assert_eq!(Format::CityJson.read_all(&data("cityjson/delft.json"), &o).unwrap().crs.map(|c| c.epsg()), Some(7415));
+    assert_eq!(
+        Format::CityJson.read_all(&data("cityjson/zurich_subset_lod2.json"), &o).unwrap().crs.map(|c| c.epsg()),
+        Some(2056)
+    );
+    assert!(Format::CityJson.read_all(&data("cityjson/multi_lod.json"), &o).unwrap().crs.is_none());
 }
 
 #[test]
@@ -50,7 +53,7 @@ fn geometry_agrees_with_the_files_own_extents_and_parts_stay_with_parents() {
     // Zurich writes a geographicalExtent per object: our decoded vertices must fill it.
     let path = data("cityjson/zurich_subset_lod2.json");
     let raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let imported = read_cityjson(&path, &CityJsonOptions::default()).unwrap();
+    let imported = Format::CityJson.read_all(&path, &ReadOptions::default()).unwrap();
     let mut checked = 0;
     for o in &imported.objects {
         let ext = &raw["CityObjects"][&o.object.id]["geographicalExtent"];
@@ -81,9 +84,13 @@ fn geometry_agrees_with_the_files_own_extents_and_parts_stay_with_parents() {
 #[test]
 fn lod_choice_picks_the_highest_or_the_one_asked() {
     let path = data("cityjson/multi_lod.json");
-    let highest = read_cityjson(&path, &CityJsonOptions::default()).unwrap();
-    let lod12 = read_cityjson(&path, &CityJsonOptions { lod: LodChoice::Exact(Lod::parse("1.2").unwrap()) }).unwrap();
-    let missing = read_cityjson(&path, &CityJsonOptions { lod: LodChoice::Exact(Lod::parse("3").unwrap()) }).unwrap();
+    let highest = Format::CityJson.read_all(&path, &ReadOptions::default()).unwrap();
+    let lod12 = Format::CityJson
+        .read_all(&path, &ReadOptions { lod: LodChoice::Exact(Lod::parse("1.2").unwrap()), ..Default::default() })
+        .unwrap();
+    let missing = Format::CityJson
+        .read_all(&path, &ReadOptions { lod: LodChoice::Exact(Lod::parse("3").unwrap()), ..Default::default() })
+        .unwrap();
     for ((h, l), m) in highest.objects.iter().zip(&lod12.objects).zip(&missing.objects) {
         let lods: Vec<String> = h.object.lods.iter().map(|g| g.lod.to_string()).collect();
         assert_eq!(lods, ["1.2", "1.3", "2.2"]);
@@ -102,7 +109,7 @@ fn delft_text() -> String {
 #[test]
 fn broken_files_give_errors_that_name_the_file_and_place() {
     let file = Path::new("broken.city.json");
-    let o = CityJsonOptions::default();
+    let o = ReadOptions::default();
     let text = delft_text();
     let truncated = &text[..text.len() / 2];
     match read_cityjson_str(truncated, file, &o) {
@@ -121,7 +128,11 @@ fn broken_files_give_errors_that_name_the_file_and_place() {
     .unwrap_err();
     assert!(e.to_string().contains("vertex 0 is not three numbers"), "{e}");
     assert!(
-        read_cityjson(Path::new("/nonexistent/x.json"), &o).unwrap_err().to_string().contains("/nonexistent/x.json")
+        Format::CityJson
+            .read_all(Path::new("/nonexistent/x.json"), &o)
+            .unwrap_err()
+            .to_string()
+            .contains("/nonexistent/x.json")
     );
 }
 
@@ -136,7 +147,7 @@ fn a_bad_object_is_skipped_by_id_and_the_others_kept() {
         .map(|(k, _)| k.clone())
         .unwrap();
     json["CityObjects"][&victim]["geometry"][0]["boundaries"][0][0][0][0] = 99_999_999.into();
-    let imported = read_cityjson_str(&json.to_string(), Path::new("delft.json"), &CityJsonOptions::default()).unwrap();
+    let imported = read_cityjson_str(&json.to_string(), Path::new("delft.json"), &ReadOptions::default()).unwrap();
     assert_eq!(imported.objects.len(), 569);
     assert_eq!(imported.skipped.len(), 1);
     let s = imported.skipped[0].to_string();
@@ -156,7 +167,7 @@ fn degenerate_faces_are_dropped_with_a_warning_and_templates_are_placed() {
            "semantics":{"surfaces":[{"type":"GroundSurface"}],"values":[0,null]}}]},
         "tree":{"type":"SolitaryVegetationObject","geometry":[{"type":"GeometryInstance","template":0,
            "boundaries":[5],"transformationMatrix":[1,0,0,0, 0,1,0,0, 0,0,1,0, 0,0,0,1]}]}}}"#;
-    let imported = read_cityjson_str(text, Path::new("t.json"), &CityJsonOptions::default()).unwrap();
+    let imported = read_cityjson_str(text, Path::new("t.json"), &ReadOptions::default()).unwrap();
     let slab = &imported.objects[0];
     assert_eq!(
         slab.surfaces.len(),
@@ -183,9 +194,7 @@ fn degenerate_faces_are_dropped_with_a_warning_and_templates_are_placed() {
 
 #[test]
 fn wuhan_footprints_become_one_block_per_building() {
-    use cim_import::{ExtrudeOptions, read_geojson_footprints};
-    let imported =
-        read_geojson_footprints(&data("geojson/wuhan_buildings.geojson"), &ExtrudeOptions::default()).unwrap();
+    let imported = Format::GeoJson.read_all(&data("geojson/wuhan_buildings.geojson"), &ReadOptions::default()).unwrap();
     // The data README's 239 buildings: 237 with a footprint (pieces cut at tile edges joined by
     // id), 2 known only from a label point.
     assert_eq!(imported.objects.len() + imported.skipped.len(), 239);
@@ -218,9 +227,8 @@ fn wuhan_footprints_become_one_block_per_building() {
 
 #[test]
 fn osm_buildings_match_the_data_readme() {
-    use cim_import::{ExtrudeOptions, read_osm_buildings};
-    let o = ExtrudeOptions::default();
-    let helsinki = read_osm_buildings(&data("osm/Helsinki.osm.pbf"), &o).unwrap();
+    let o = ReadOptions::default();
+    let helsinki = Format::OsmPbf.read_all(&data("osm/Helsinki.osm.pbf"), &o).unwrap();
     // The data README's 500 Helsinki buildings are its building ways; the extract also holds 72
     // building multipolygon relations, and 60 buildings whose nodes were clipped away.
     let ways = helsinki.objects.iter().filter(|b| b.object.id.starts_with("way/")).count();
@@ -229,7 +237,7 @@ fn osm_buildings_match_the_data_readme() {
     let levels = helsinki.objects.iter().find(|b| b.object.attributes.contains_key("building:levels")).unwrap();
     let n = levels.object.attributes["building:levels"].as_f64().unwrap();
     assert_eq!(levels.object.z_max_m - levels.object.z_min_m, n * 3.0, "levels x 3 m, tags typed as numbers");
-    let test = read_osm_buildings(&data("osm/test.osm.pbf"), &o).unwrap();
+    let test = Format::OsmPbf.read_all(&data("osm/test.osm.pbf"), &o).unwrap();
     assert_eq!(test.objects.len() + test.skipped.len(), 2219, "the data README's 2,219 buildings");
     // A PBF with a corrupt block is an error naming the file, not a panic.
     let mut bytes = std::fs::read(data("osm/test.osm.pbf")).unwrap();
@@ -237,7 +245,7 @@ fn osm_buildings_match_the_data_readme() {
     bytes[mid..mid + 64].iter_mut().for_each(|b| *b ^= 0xA5);
     let broken = std::env::temp_dir().join(format!("citytwin-broken-{}.osm.pbf", std::process::id()));
     std::fs::write(&broken, &bytes).unwrap();
-    let e = read_osm_buildings(&broken, &o).unwrap_err().to_string();
+    let e = Format::OsmPbf.read_all(&broken, &o).unwrap_err().to_string();
     std::fs::remove_file(&broken).unwrap();
     assert!(e.contains("citytwin-broken") && e.contains("not a readable OSM PBF"), "{e}");
 }
@@ -292,7 +300,6 @@ fn to_seq(json: &serde_json::Value) -> String {
 
 #[test]
 fn cityjson_seq_reads_the_same_objects_as_the_file_and_survives_a_broken_line() {
-    use cim_import::read_cityjson_seq;
     for file in ["cityjson/zurich_subset_lod2.json", "cityjson/delft.json"] {
         let path = data(file);
         let raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -300,8 +307,8 @@ fn cityjson_seq_reads_the_same_objects_as_the_file_and_survives_a_broken_line() 
         let seq_path =
             std::env::temp_dir().join(format!("citytwin-{}-{}.city.jsonl", file.replace('/', "_"), std::process::id()));
         std::fs::write(&seq_path, &seq).unwrap();
-        let whole = read_cityjson(&path, &CityJsonOptions::default()).unwrap();
-        let streamed = read_cityjson_seq(&seq_path, &CityJsonOptions::default()).unwrap();
+        let whole = Format::CityJson.read_all(&path, &ReadOptions::default()).unwrap();
+        let streamed = Format::CityJsonSeq.read_all(&seq_path, &ReadOptions::default()).unwrap();
         let key = |i: &cim_import::Imported| {
             let mut v: Vec<(String, usize, String)> = i
                 .objects
@@ -318,7 +325,7 @@ fn cityjson_seq_reads_the_same_objects_as_the_file_and_survives_a_broken_line() 
         let cut = &lines[2][..lines[2].len() / 2];
         lines[2] = cut;
         std::fs::write(&seq_path, lines.join("\n")).unwrap();
-        let broken = read_cityjson_seq(&seq_path, &CityJsonOptions::default()).unwrap();
+        let broken = Format::CityJsonSeq.read_all(&seq_path, &ReadOptions::default()).unwrap();
         assert_eq!(broken.skipped.len(), 1);
         std::fs::remove_file(&seq_path).unwrap();
         assert_eq!(broken.skipped[0].id, "line 3");
@@ -333,17 +340,16 @@ fn a_template_that_nests_an_instance_costs_its_object_only() {
         "transformationMatrix":[1,0,0,0,0,1,0,0,0,0,1,0,0,0,0,1]}],"vertices-templates":[[0,0,0]]},
       "CityObjects":{"loop":{"type":"SolitaryVegetationObject","geometry":[{"type":"GeometryInstance","template":0,
         "boundaries":[0],"transformationMatrix":[1,0,0,0,0,1,0,0,0,0,1,0,0,0,0,1]}]}}}"#;
-    let imported = read_cityjson_str(text, Path::new("loop.json"), &CityJsonOptions::default()).unwrap();
+    let imported = read_cityjson_str(text, Path::new("loop.json"), &ReadOptions::default()).unwrap();
     assert!(imported.objects.is_empty());
     assert!(imported.skipped[0].reason.contains("may not nest"), "{:?}", imported.skipped);
 }
 
 #[test]
 fn every_building_levels_tag_is_kept() {
-    use cim_import::{ExtrudeOptions, read_osm_buildings};
     use osmpbf::{Element, ElementReader};
     let path = data("osm/Helsinki.osm.pbf");
-    let h = read_osm_buildings(&path, &ExtrudeOptions::default()).unwrap();
+    let h = Format::OsmPbf.read_all(&path, &ReadOptions::default()).unwrap();
     // Counted straight from the PBF with osmpbf: ways tagged `building` or `building:part` (not
     // "no") that carry `building:levels`.
     let mut raw = std::collections::BTreeSet::new();

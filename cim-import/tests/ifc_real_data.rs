@@ -277,7 +277,10 @@ fn georeference_comes_from_the_site() {
     // IfcOpenHouse gives no reference point: importing it needs --place.
     let house = read_ifc_model(&data("ifc/IfcOpenHouse_IFC4.ifc")).unwrap();
     assert_eq!(house.georeference, None);
-    let e = cim_import::read_ifc(&data("ifc/IfcOpenHouse_IFC4.ifc"), &Default::default()).unwrap_err().to_string();
+    let e = cim_import::Format::Ifc
+        .read_all(&data("ifc/IfcOpenHouse_IFC4.ifc"), &Default::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("IfcOpenHouse_IFC4.ifc") && e.contains("--place"), "{e}");
     assert!(cim_import::Placement::parse("91,0,0").is_err() && cim_import::Placement::parse("a,b").is_err());
 }
@@ -404,7 +407,7 @@ fn a_map_conversion_places_the_model_in_its_projected_crs() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("fzk-map.ifc");
     std::fs::write(&path, text).unwrap();
-    let imp = cim_import::read_ifc(&path, &Default::default()).unwrap();
+    let imp = cim_import::Format::Ifc.read_all(&path, &Default::default()).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(imp.crs.as_ref().map(city_core::Crs::epsg), Some(25832));
     assert_eq!(imp.objects.len(), model.elements.len());
@@ -543,7 +546,7 @@ fn a_map_conversion_of_a_millimetre_model_lands_in_metres() {
     let path = dir.join("house-map.ifc");
     std::fs::write(&path, text).unwrap();
     let model = read_ifc_model(&path).unwrap();
-    let imp = cim_import::read_ifc(&path, &Default::default()).unwrap();
+    let imp = cim_import::Format::Ifc.read_all(&path, &Default::default()).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(imp.crs.as_ref().map(city_core::Crs::epsg), Some(25832));
     let (o, e) = (&imp.objects[0], &model.elements[0]);

@@ -1,21 +1,17 @@
 //! Looking into a BIM building: show the storeys up to one, hide classes (furniture, spaces) or
 //! draw them see-through (x-ray walls to see the rooms). The importer gives every element
 //! `ifc:class`, `ifc:storey` and `ifc:storey_elevation`; this file turns a filter over those into
-//! the alpha of each feature's colour, and lists what the loaded tiles hold for the panel.
+//! the alpha of each feature's colour, and lists what the loaded tiles hold for the panel
+//! (`bim_panel.rs` keeps the list current and draws the panel).
 //!
 //! Hidden features get alpha 0 and are drawn with a masked material (discarded, so what is
 //! behind shows and picking skips them); x-rayed ones get [`XRAY_ALPHA`] and put their mesh in
-//! the blended material. A mesh holds a whole tile's features, so with x-ray on the opaque
+//! the blended material (`SharedMaterials::for_alphas`). A mesh holds a whole tile's features, so with x-ray on the opaque
 //! elements of the same mesh are blended too (at alpha 1; their order within the mesh decides
 //! overlaps): the price of not splitting meshes by class.
 use bevy::prelude::*;
-use bevy_egui::{EguiContexts, egui};
 use city_core::AttributeValue;
 use city_tiles::FeatureProperties;
-
-use crate::camera_control::PointerOverPanel;
-use crate::tile_layers::Layers;
-use crate::viewer_state::FeatureColors;
 
 /// The alpha of an x-rayed element.
 pub const XRAY_ALPHA: f32 = 0.18;
@@ -92,114 +88,6 @@ impl BimCatalog {
                 }
             }
         }
-    }
-}
-
-/// Keeps the catalog up to date with what is loaded: rebuilt when the set of loaded tiles
-/// changes (streaming touches the layers every frame, so change detection alone would rebuild
-/// it every frame).
-pub fn update_catalog(layers: Res<'_, Layers>, mut catalog: ResMut<'_, BimCatalog>, mut loaded: Local<'_, u64>) {
-    // An order-free signature of (layer, tile) pairs: the sum of their mixed ids.
-    let signature = layers
-        .0
-        .iter()
-        .enumerate()
-        .flat_map(|(l, layer)| layer.loaded.keys().map(move |t| ((l as u64) << 32) | u64::from(t.0)))
-        .map(|k| city_core::SplitMix64(k).next_u64())
-        .fold(0u64, u64::wrapping_add);
-    if signature == *loaded {
-        return;
-    }
-    *loaded = signature;
-    let mut c = BimCatalog::default();
-    for t in layers.0.iter().flat_map(|l| l.loaded.values()) {
-        for content in t.contents.iter() {
-            c.add(&content.properties);
-        }
-    }
-    if c != *catalog {
-        *catalog = c;
-    }
-}
-
-/// The "Building" panel: storeys up to one, and each class shown, x-rayed or hidden. Shown
-/// only when the loaded tiles hold BIM elements.
-pub fn bim_panel(
-    mut contexts: EguiContexts<'_, '_>,
-    catalog: Res<'_, BimCatalog>,
-    mut colors: ResMut<'_, FeatureColors>,
-    mut over: ResMut<'_, PointerOverPanel>,
-) -> Result {
-    if catalog.classes.is_empty() {
-        return Ok(());
-    }
-    let ctx = contexts.ctx_mut()?;
-    let mut filter = colors.bim.clone();
-    let window = egui::Window::new("Building").anchor(egui::Align2::LEFT_BOTTOM, [8.0, -8.0]).show(ctx, |ui| {
-        let label = |f: &BimFilter| match f.top_storey_m {
-            None => "all storeys".to_owned(),
-            Some(z) => catalog
-                .storeys
-                .iter()
-                .find(|(_, w)| *w == z)
-                .map_or_else(|| format!("up to {z:.2} m"), |(n, w)| format!("up to {n} ({w:.2} m)")),
-        };
-        egui::ComboBox::from_label("storeys").selected_text(label(&filter)).show_ui(ui, |ui| {
-            ui.selectable_value(&mut filter.top_storey_m, None, "all storeys");
-            for (n, z) in &catalog.storeys {
-                ui.selectable_value(&mut filter.top_storey_m, Some(*z), format!("up to {n} ({z:.2} m)"));
-            }
-        });
-        egui::Grid::new("bim classes").show(ui, |ui| {
-            for class in &catalog.classes {
-                let mut mode = if filter.hidden.contains(class) {
-                    2
-                } else if filter.xray.contains(class) {
-                    1
-                } else {
-                    0
-                };
-                ui.label(class);
-                ui.radio_value(&mut mode, 0, "shown");
-                ui.radio_value(&mut mode, 1, "x-ray");
-                ui.radio_value(&mut mode, 2, "hidden");
-                ui.end_row();
-                filter.hidden.retain(|c| c != class);
-                filter.xray.retain(|c| c != class);
-                match mode {
-                    1 => filter.xray.push(class.clone()),
-                    2 => filter.hidden.push(class.clone()),
-                    _ => {}
-                }
-            }
-        });
-    });
-    if window.is_some_and(|w| w.response.contains_pointer()) {
-        over.0 = true;
-    }
-    if filter != colors.bim {
-        colors.bim = filter;
-    }
-    Ok(())
-}
-
-/// The material for a part whose vertices have these colours: opaque when every alpha is 1,
-/// masked when some are hidden (0), blended when some are see-through.
-pub fn material_for(colors: &[[f32; 4]], materials: &crate::viewer_state::SharedMaterials) -> Handle<StandardMaterial> {
-    let (mut hidden, mut xray) = (false, false);
-    for c in colors {
-        if c[3] <= 0.0 {
-            hidden = true;
-        } else if c[3] < 1.0 {
-            xray = true;
-        }
-    }
-    if xray {
-        materials.xray.clone()
-    } else if hidden {
-        materials.masked.clone()
-    } else {
-        materials.surfaces.clone()
     }
 }
 

@@ -8,7 +8,9 @@ use city_tiles::View;
 
 use crate::floating_origin::FloatingOrigin;
 use crate::orbit_camera::{Flight, Orbit};
+use crate::split_view::{SplitRight, SplitView, spawn_right_camera};
 use crate::tile_layers::CurrentView;
+use crate::wall_view::{MainCamera, WallLayout, WallTile, projection_for, spawn_cameras};
 
 /// The camera's state.
 #[derive(Resource, Debug, Clone)]
@@ -27,6 +29,19 @@ impl CameraRig {
     /// Starts a smooth flight to `to`.
     pub fn fly_to(&mut self, to: Orbit) {
         self.flight = Some(Flight { from: self.orbit, to, t: 0.0, duration: 1.5 });
+    }
+}
+
+/// Start-up: the 3D cameras. The primary window's (and, on a wall, one per further screen:
+/// `wall_view.rs`) and, in split mode, the right half's (`split_view.rs`).
+pub fn spawn_view_cameras(
+    mut commands: Commands<'_, '_>,
+    wall: Res<'_, WallLayout>,
+    split: Option<Res<'_, SplitView>>,
+) {
+    spawn_cameras(&mut commands, &wall);
+    if split.is_some() {
+        spawn_right_camera(&mut commands);
     }
 }
 
@@ -66,7 +81,7 @@ pub fn camera_input(
     time: Res<'_, Time>,
     origin: Res<'_, FloatingOrigin>,
     window: Single<'_, '_, &Window, With<PrimaryWindow>>,
-    camera: Single<'_, '_, (&Camera, &GlobalTransform), With<crate::wall_view::MainCamera>>,
+    camera: Single<'_, '_, (&Camera, &GlobalTransform), With<MainCamera>>,
 ) {
     let digits = [
         KeyCode::Digit1,
@@ -123,13 +138,7 @@ pub fn camera_input(
 
 /// What `apply_camera` sets on each 3D camera: pose, projection, viewport; which screen part it
 /// draws, and whether it is split mode's right half.
-type ViewCamera<'a> = (
-    &'a mut Transform,
-    &'a mut Projection,
-    &'a mut Camera,
-    &'a crate::wall_view::WallTile,
-    Has<crate::split_view::SplitRight>,
-);
+type ViewCamera<'a> = (&'a mut Transform, &'a mut Projection, &'a mut Camera, &'a WallTile, Has<SplitRight>);
 
 /// The orbit (or flight) to the floating origin, the Bevy cameras (one per screen of a wall)
 /// and the selection view: on a wall, the whole large view, so one selection serves every
@@ -140,10 +149,10 @@ pub fn apply_camera(
     time: Res<'_, Time>,
     mut origin: ResMut<'_, FloatingOrigin>,
     mut view: ResMut<'_, CurrentView>,
-    wall: Res<'_, crate::wall_view::WallLayout>,
+    wall: Res<'_, WallLayout>,
     window: Single<'_, '_, &Window, With<PrimaryWindow>>,
     mut cameras: Query<'_, '_, ViewCamera<'_>, With<Camera3d>>,
-    split: Option<Res<'_, crate::split_view::SplitView>>,
+    split: Option<Res<'_, SplitView>>,
 ) {
     if let Some(mut flight) = rig.flight {
         let (pose, arrived) = flight.step(time.delta_secs_f64());
@@ -170,7 +179,7 @@ pub fn apply_camera(
     }
     for (mut transform, mut projection, mut camera, tile, right) in &mut cameras {
         *transform = Transform::IDENTITY.looking_to(to(f), to(u));
-        *projection = crate::wall_view::projection_for(&layout, *tile, rig.fov_y as f32, near, far);
+        *projection = projection_for(&layout, *tile, rig.fov_y as f32, near, far);
         if let Some((l, r)) = &halves {
             let want = if right { r } else { l };
             if camera

@@ -1,6 +1,7 @@
 //! Colouring features by an attribute: a blue-to-red ramp over numbers (height, year of
-//! construction) or a palette over categories (function, use).
-use city_core::{AttributeValue, StyleMode, StyleRule};
+//! construction; [`city_core::color_ramp`], the scale the sensor markers share) or a palette
+//! over categories (function, use).
+use city_core::{AttributeValue, StyleMode, StyleRule, color_ramp};
 
 /// Features without a style, or without the attribute: light grey.
 pub const DEFAULT_COLOR: [f32; 4] = [0.82, 0.82, 0.80, 1.0];
@@ -29,17 +30,6 @@ const PALETTE: [[f32; 3]; 12] = [
     [0.58, 0.78, 0.12],
 ];
 
-/// Blue (0) through cyan, green and yellow to red (1), linear RGB.
-pub fn ramp(t: f64) -> [f32; 4] {
-    let t = t.clamp(0.0, 1.0) as f32;
-    let stops = [[0.02, 0.10, 0.60], [0.0, 0.55, 0.75], [0.10, 0.60, 0.10], [0.90, 0.75, 0.0], [0.75, 0.03, 0.02]];
-    let x = t * 4.0;
-    let i = (x.floor() as usize).min(3);
-    let f = x - i as f32;
-    let (a, b) = (stops[i], stops[i + 1]);
-    [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f, 1.0]
-}
-
 /// The colour of a category (stable: the same text always gets the same colour).
 pub fn category_color(text: &str) -> [f32; 4] {
     // FNV-1a: deterministic across runs, unlike std's hasher.
@@ -53,8 +43,8 @@ pub fn feature_color(style: Option<&StyleRule>, v: Option<&AttributeValue>) -> [
     let (Some(style), Some(v)) = (style, v) else { return DEFAULT_COLOR };
     match (&style.mode, v) {
         (StyleMode::Ramp { min, max }, v) => match v.as_f64() {
-            Some(x) if max > min => ramp((x - min) / (max - min)),
-            Some(_) => ramp(0.5),
+            Some(x) if max > min => color_ramp((x - min) / (max - min)),
+            Some(_) => color_ramp(0.5),
             None => DEFAULT_COLOR,
         },
         (StyleMode::Categories, AttributeValue::Null) => DEFAULT_COLOR,

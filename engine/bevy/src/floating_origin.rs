@@ -3,6 +3,7 @@
 //! render axes (x east, y up, z south: Bevy's y-up). Only the offsets from the eye, metres to a
 //! few kilometres, are made f32, so nothing jitters anywhere on Earth.
 use bevy::prelude::*;
+use city_core::vec3::{add, dot, sub};
 use city_core::{EnuFrame, Vec3 as DVec3, geodetic_from_ecef};
 use city_tiles::Mat4 as DMat4;
 
@@ -25,10 +26,6 @@ impl Default for FloatingOrigin {
     }
 }
 
-fn dot(a: DVec3, b: DVec3) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
 impl FloatingOrigin {
     /// The render frame with its origin at an ECEF point.
     pub fn at(origin: DVec3) -> Self {
@@ -44,7 +41,7 @@ impl FloatingOrigin {
 
     /// An ECEF point in render coordinates (metres from the eye).
     pub fn render_point(&self, p: DVec3) -> DVec3 {
-        self.render_vector([p[0] - self.origin[0], p[1] - self.origin[1], p[2] - self.origin[2]])
+        self.render_vector(sub(p, self.origin))
     }
 
     /// A render-space direction back in ECEF.
@@ -54,8 +51,7 @@ impl FloatingOrigin {
 
     /// A render-space point back in ECEF.
     pub fn ecef_point(&self, p: DVec3) -> DVec3 {
-        let v = self.ecef_vector(p);
-        [v[0] + self.origin[0], v[1] + self.origin[1], v[2] + self.origin[2]]
+        add(self.ecef_vector(p), self.origin)
     }
 
     /// The f32 matrix that draws something placed at `world_from_local` (f64) relative to the

@@ -12,7 +12,10 @@ use city_layers::{CapArrival, IncidentAnalysis, IncidentSummary, IncidentTimelin
 use city_tiles::Mat4 as DMat4;
 
 use crate::floating_origin::WorldPlacement;
-use crate::viewer_state::{FeatureColors, SharedMaterials};
+use crate::orbit_camera::Orbit;
+use crate::shared_materials::SharedMaterials;
+use crate::split_view::both_halves;
+use crate::viewer_state::FeatureColors;
 
 /// How high a zone is drawn when it says nothing (floods: their water level), metres.
 pub const ZONE_HEIGHT_M: f64 = 40.0;
@@ -104,7 +107,7 @@ impl IncidentState {
 
     /// A view of incident `k` of the step shown: over its zone's centre, far enough back to
     /// see the zone whole, keeping the current heading and pitch.
-    pub fn zone_pose(&mut self, k: usize, now: crate::orbit_camera::Orbit) -> Option<crate::orbit_camera::Orbit> {
+    pub fn zone_pose(&mut self, k: usize, now: Orbit) -> Option<Orbit> {
         let to_ecef = self.start.ecef_from_local;
         let s = self.current().get(k)?;
         let pts: Vec<&[f64; 2]> = s.zone.iter().flatten().collect();
@@ -120,11 +123,7 @@ impl IncidentState {
         }
         let centre = to_ecef.point([(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0, 0.0]);
         let extent = (hi[0] - lo[0]).max(hi[1] - lo[1]);
-        Some(crate::orbit_camera::Orbit {
-            target: city_core::geodetic_from_ecef(centre),
-            distance_m: (extent * 1.5).max(300.0),
-            ..now
-        })
+        Some(Orbit { target: city_core::geodetic_from_ecef(centre), distance_m: (extent * 1.5).max(300.0), ..now })
     }
 
     /// Takes in what the live sources brought.
@@ -226,8 +225,7 @@ pub fn update_incidents(
     time: Res<'_, Time<Real>>,
 ) {
     let Some(mut state) = state else { return };
-    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    state.take_live(now_ms);
+    state.take_live(city_core::now_ms());
     if let Some(left) = state.playing {
         let left = left - time.delta_secs();
         if left <= 0.0 {
@@ -257,7 +255,7 @@ pub fn update_incidents(
     // One entity per mesh, placed in the analysis frame, drawn in both halves of a split view.
     let mut spawn = |mesh: Mesh, material: &Handle<StandardMaterial>| {
         let e = (Mesh3d(meshes.add(mesh)), MeshMaterial3d(material.clone()), Transform::default(), place);
-        spawned.push(commands.spawn((e, IncidentZone, crate::split_view::both_halves())).id());
+        spawned.push(commands.spawn((e, IncidentZone, both_halves())).id());
     };
     if visible {
         for s in &summaries {

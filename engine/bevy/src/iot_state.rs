@@ -1,14 +1,14 @@
 //! The live IoT layer in the viewer: what the viewer opens it with ([`IotStart`]: the layer,
 //! which building holds each sensor, the feeds asked for) and the resource it lives in
 //! ([`IotState`]). The feeds run on their own thread (`city_layers::LiveIot`); every tick that
-//! thread also computes the markers' colours and the buildings in alarm, so a frame only copies
-//! them.
+//! thread also computes the markers' colours (`city_layers::marker_colors`) and the buildings in
+//! alarm, so a frame only copies them. The feeds start at start-up ([`start_sensors`]), not while
+//! the plugins are built. Drawing the markers is `sensor_markers.rs`, the panel `sensor_panel.rs`.
 use std::time::Duration;
 
-use city_core::{EnuFrame, Geodetic, Vec3 as DVec3};
-use city_layers::{Feeds, IotLayer, LiveIot, MqttFeed, MqttSettings, Replay, Simulator};
-
-use crate::sensor_markers::{MarkerChunk, marker_colors, marker_ecef};
+use bevy::prelude::*;
+use city_core::{EnuFrame, Geodetic, Vec3 as DVec3, ecef_from_geodetic};
+use city_layers::{Feeds, IotLayer, LiveIot, MqttFeed, MqttSettings, Replay, Simulator, marker_colors};
 
 /// The live layer as the viewer opens it.
 #[derive(Debug, Clone)]
@@ -40,8 +40,8 @@ pub struct MarkerView {
     pub alarmed_buildings: Vec<String>,
 }
 
-/// The live IoT layer, its markers and the user's choices about them.
-#[derive(bevy::prelude::Resource)]
+/// The live IoT layer, where its markers are and the user's choices about them.
+#[derive(Resource)]
 pub struct IotState {
     /// The layer and its feeds.
     pub live: LiveIot<MarkerView>,
@@ -57,10 +57,28 @@ pub struct IotState {
     pub selected: Option<usize>,
     /// The frame the marker mesh is built in (ENU at the sensors' centre).
     pub frame: EnuFrame,
-    /// The marker chunks, once built.
-    pub chunks: Vec<MarkerChunk>,
     /// The buildings in alarm as last drawn.
     pub alarmed_buildings: Vec<String>,
+}
+
+/// Markers float this high above the ground (visible over low buildings from kilometres).
+pub const MARKER_HEIGHT_M: f64 = 30.0;
+
+/// Where a sensor's marker is: for picking, and for tests and scripts that aim at it.
+pub fn marker_ecef(location: Geodetic) -> DVec3 {
+    ecef_from_geodetic(Geodetic { height_m: MARKER_HEIGHT_M, ..location })
+}
+
+/// The live layer to start (taken by [`start_sensors`]).
+#[derive(Resource, Debug, Clone)]
+pub struct SensorsToStart(pub IotStart);
+
+/// Start-up: starts the feeds of the layer asked for and makes the [`IotState`] the other
+/// systems find. Exclusive, to take the layer (100,000 sensors, say) without copying it.
+pub fn start_sensors(world: &mut World) {
+    if let Some(SensorsToStart(start)) = world.remove_resource::<SensorsToStart>() {
+        world.insert_resource(IotState::start(start));
+    }
 }
 
 /// A tick: once a second, as sensors report; alarms blink on one tick and off the next.
@@ -100,7 +118,6 @@ impl IotState {
             restyle_buildings: true,
             selected,
             frame: EnuFrame::at(Geodetic::from_deg(lon, lat, 0.0)),
-            chunks: Vec::new(),
             alarmed_buildings: Vec::new(),
         }
     }

@@ -1,13 +1,50 @@
 //! The panels (egui): layers, the picked feature's attributes, the style, and statistics
-//! (tiles drawn, loading, held, failed; memory against its budget; frame time; draw calls).
+//! (tiles drawn, loading, held, failed; memory against its budget; frame time; draw calls); and
+//! where egui draws. The sensors', incidents' and building's panels are in their own files.
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 use city_core::{AttributeValue, StyleMode, StyleRule};
 
 use crate::camera_control::{CameraRig, PointerOverPanel};
+use crate::split_view::SplitView;
 use crate::tile_layers::{Layers, TilePart};
 use crate::viewer_state::FeatureColors;
+use crate::wall_view::MainCamera;
+
+/// Whether the panels are drawn (off for a clean video wall). egui runs either way.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PanelsShown(pub bool);
+
+/// Start-up, once the cameras are there: where egui draws. On the primary window's main camera;
+/// in split mode on a camera of its own over the whole window (each half's camera draws only its
+/// half).
+pub fn attach_egui_context(
+    mut commands: Commands<'_, '_>,
+    main: Query<'_, '_, Entity, With<MainCamera>>,
+    split: Option<Res<'_, SplitView>>,
+    egui_settings: Option<ResMut<'_, bevy_egui::EguiGlobalSettings>>,
+) {
+    if let Some(mut s) = egui_settings {
+        s.auto_create_primary_context = false;
+    }
+    if split.is_some() {
+        commands.spawn((
+            Camera2d,
+            Camera { order: 2, clear_color: ClearColorConfig::None, ..default() },
+            bevy::camera::visibility::RenderLayers::none(),
+            bevy_egui::PrimaryEguiContext,
+        ));
+    } else if let Some(main) = main.iter().next() {
+        commands.entity(main).insert(bevy_egui::PrimaryEguiContext);
+    }
+}
+
+/// Without panels egui's pass still runs (its fonts are uploaded); it just draws nothing.
+pub fn no_panels(mut contexts: EguiContexts<'_, '_>) -> Result {
+    contexts.ctx_mut()?;
+    Ok(())
+}
 
 /// Draws the panels.
 #[allow(clippy::too_many_arguments)]

@@ -4,40 +4,23 @@
 //! for a marker to cover two pixels: at 100,000 sensors over a city, drawing only what can be seen
 //! is most of the cost (one draw call per chunk in view, not per sensor). The geometry is built
 //! once; each tick only the colour buffers are replaced, with colours the feed thread has
-//! already computed ([`crate::iot_state`]). Clicking near a marker selects it.
+//! already computed (`city_layers::marker_colors`, run by [`crate::iot_state`]). Clicking near a
+//! marker selects it ([`pick_sensor`], called by `feature_picking.rs`).
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, Mesh, PrimitiveTopology};
 use bevy::prelude::*;
-use city_core::{Vec3 as DVec3, ecef_from_geodetic};
-use city_layers::IotLayer;
+use city_core::Vec3 as DVec3;
 use city_tiles::Mat4 as DMat4;
 
-use crate::feature_style::ramp;
-use crate::floating_origin::WorldPlacement;
+use crate::camera_control::CameraRig;
+use crate::floating_origin::{FloatingOrigin, WorldPlacement};
 use crate::iot_state::IotState;
+use crate::shared_materials::SharedMaterials;
+use crate::split_view::both_halves;
 use crate::viewer_state::FeatureColors;
-
-/// The colour of a sensor: its last value on a ramp for its property, red when alarmed (and
-/// dark red on the other half of the blink), grey without a value.
-pub fn marker_color(property: &str, last: Option<f64>, alarm: bool, blink: bool) -> [f32; 4] {
-    if alarm {
-        return if blink { [0.9, 0.02, 0.02, 1.0] } else { [0.35, 0.0, 0.0, 1.0] };
-    }
-    let Some(v) = last else { return [0.5, 0.5, 0.5, 1.0] };
-    let t = match property {
-        "air_temperature" => (v + 5.0) / 45.0,
-        "vacancy" => 1.0 - v / 50.0,
-        "water_level" => v / 4.0,
-        "pm2_5" => v / 100.0,
-        _ => v / 100.0,
-    };
-    ramp(t)
-}
 
 /// Half the size of a marker, metres.
 pub const MARKER_R: f32 = 8.0;
-/// Markers float this high above the ground (visible over low buildings from kilometres).
-pub const MARKER_HEIGHT_M: f64 = 30.0;
 /// Vertices per marker: a downward tetrahedron, a pin whose tip points at the place (the
 /// material is unlit, so corners are shared between faces). Four triangles: the fewest that read
 /// as a solid from every side, which matters at 100,000 markers.
@@ -85,27 +68,6 @@ pub fn chunk_colors(per_sensor: &[[f32; 4]], sensors: &[u32]) -> Vec<[f32; 4]> {
     sensors.iter().flat_map(|&i| std::iter::repeat_n(per_sensor[i as usize], MARKER_VERTICES)).collect()
 }
 
-/// The colour of every sensor's marker, from its state now: its first datastream's value, red
-/// if any of its datastreams is in alarm.
-pub fn marker_colors(layer: &IotLayer, blink: bool) -> Vec<[f32; 4]> {
-    let mut per_sensor = vec![[0.5, 0.5, 0.5, 1.0]; layer.sensors.len()];
-    let mut alarmed = vec![false; layer.sensors.len()];
-    let mut seen = usize::MAX;
-    for (si, d, st, alarm) in layer.each_datastream() {
-        alarmed[si] |= alarm;
-        if si != seen {
-            seen = si;
-            per_sensor[si] = marker_color(&d.observed_property, st.last().map(|l| l.1), false, blink);
-        }
-    }
-    for (c, a) in per_sensor.iter_mut().zip(alarmed) {
-        if a {
-            *c = marker_color("", None, true, blink);
-        }
-    }
-    per_sensor
-}
-
 /// The sensor whose marker the ray `origin + t dir` (ECEF) passes closest to, within the
 /// marker's size or 0.6 degrees of the line of sight (so far markers stay clickable), in front
 /// of the eye; with its distance along the ray, metres.
@@ -134,6 +96,10 @@ pub fn pick_sensor(origin: DVec3, dir: DVec3, positions: &[DVec3]) -> Option<(us
     }
     best.map(|(i, t, _)| (i, t))
 }
+
+/// The marker chunks, once built (on the feed's first tick).
+#[derive(Resource, Debug, Default)]
+pub struct MarkerChunks(pub Vec<MarkerChunk>);
 
 /// One chunk of markers.
 #[derive(Debug, Clone)]
@@ -166,12 +132,13 @@ pub fn update_sensors(
     mut commands: Commands<'_, '_>,
     state: Option<ResMut<'_, IotState>>,
     mut meshes: ResMut<'_, Assets<Mesh>>,
-    materials: Res<'_, crate::viewer_state::SharedMaterials>,
+    materials: Res<'_, SharedMaterials>,
     mut colors: ResMut<'_, FeatureColors>,
-    origin: Option<Res<'_, crate::floating_origin::FloatingOrigin>>,
-    rig: Option<Res<'_, crate::camera_control::CameraRig>>,
+    origin: Option<Res<'_, FloatingOrigin>>,
+    rig: Option<Res<'_, CameraRig>>,
     windows: Query<'_, '_, &Window>,
     mut vis: Query<'_, '_, (&mut Visibility, &SensorMarkers)>,
+    mut chunks: ResMut<'_, MarkerChunks>,
 ) {
     let Some(mut state) = state else { return };
     let far = match (&rig, windows.iter().next()) {
@@ -180,7 +147,7 @@ pub fn update_sensors(
     };
     let eye = origin.map(|o| o.origin);
     for (mut v, m) in &mut vis {
-        let Some(chunk) = state.chunks.get(m.0) else { continue };
+        let Some(chunk) = chunks.0.get(m.0) else { continue };
         let near = eye.is_none_or(|e| {
             let d = (0..3).map(|k| (chunk.centre[k] - e[k]).powi(2)).sum::<f64>().sqrt();
             d - chunk.radius_m < far
@@ -197,7 +164,7 @@ pub fn update_sensors(
     }
     let Some(view) = state.live.latest() else { return };
     state.alarmed_buildings = view.alarmed_buildings;
-    if state.chunks.is_empty() {
+    if chunks.0.is_empty() {
         // Positions are ENU metres; the entity's placement takes them to ECEF, the floating
         // origin to the screen. No normals: the material is unlit.
         let place = DMat4(state.frame.ecef_from_enu_matrix());
@@ -215,7 +182,7 @@ pub fn update_sensors(
                 Visibility::Hidden,
                 WorldPlacement(place),
                 SensorMarkers(k),
-                crate::split_view::both_halves(),
+                both_halves(),
             ));
             let n = sensors.len() as f64;
             let centre: DVec3 =
@@ -224,34 +191,31 @@ pub fn update_sensors(
                 .iter()
                 .map(|&i| (0..3).map(|c| (state.positions[i as usize][c] - centre[c]).powi(2)).sum::<f64>().sqrt())
                 .fold(0.0, f64::max);
-            state.chunks.push(MarkerChunk { sensors, mesh: h, centre, radius_m });
+            chunks.0.push(MarkerChunk { sensors, mesh: h, centre, radius_m });
         }
         return;
     }
-    for chunk in &state.chunks {
+    for chunk in &chunks.0 {
         if let Some(mut m) = meshes.get_mut(&chunk.mesh) {
             m.insert_attribute(Mesh::ATTRIBUTE_COLOR, chunk_colors(&view.colors, &chunk.sensors));
         }
     }
 }
 
-/// Marks a chunk of markers (its index in [`IotState::chunks`]).
+/// Marks a chunk of markers (its index in [`MarkerChunks`]).
 #[derive(Component, Debug, Clone, Copy)]
 pub struct SensorMarkers(pub usize);
-
-/// Where a sensor's marker is: for tests and scripts that aim at it.
-pub fn marker_ecef(location: city_core::Geodetic) -> DVec3 {
-    ecef_from_geodetic(city_core::Geodetic { height_m: MARKER_HEIGHT_M, ..location })
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use city_core::Geodetic;
-    use city_layers::{Datastream, Sensor};
+    use crate::iot_state::marker_ecef;
+    use city_core::{Geodetic, ecef_from_geodetic};
+    use city_layers::{Datastream, IotLayer, Sensor, marker_colors};
 
+    /// The colours themselves are tested with `city_layers::marker_colors`.
     #[test]
-    fn alarms_are_red_values_ramp_and_clicks_find_the_nearest_marker() {
+    fn chunks_take_their_sensors_colours_and_clicks_find_the_nearest_marker() {
         let sensor = |id: &str, lon: f64| Sensor {
             id: id.into(),
             name: id.into(),
@@ -262,10 +226,6 @@ mod tests {
         let mut layer = IotLayer::new(vec![sensor("a", 113.57), sensor("b", 113.58)], vec![rule]).unwrap();
         layer.ingest("x", br#"{"sensor":"a","t":1,"value":3.5}"#);
         let col = marker_colors(&layer, true);
-        assert_eq!(col.len(), 2);
-        assert!(col[0][0] > 0.8 && col[0][1] < 0.1, "alarmed: red {:?}", col[0]);
-        assert_ne!(marker_colors(&layer, false)[0], col[0], "and blinking");
-        assert_eq!(col[1], [0.5, 0.5, 0.5, 1.0], "no value yet: grey");
         let per_vertex = chunk_colors(&col, &[1, 0]);
         assert_eq!(per_vertex.len(), 2 * MARKER_VERTICES);
         assert_eq!((per_vertex[0], per_vertex[MARKER_VERTICES]), (col[1], col[0]));

@@ -1,7 +1,8 @@
 //! Streaming tilesets into the scene. Each frame: selection for the camera's view
 //! (`city_tiles::TilesetStreamer`), loads started on the async compute pool (fetching and
 //! decoding never run on the frame's thread), finished loads turned into meshes, evicted tiles
-//! despawned, and each tile's entities shown or hidden by the selection.
+//! despawned, and each tile's entities shown or hidden by the selection. The scene's tilesets
+//! are opened at start-up ([`open_tilesets`]), not while the plugins are built.
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -10,14 +11,17 @@ use bevy::camera::visibility::RenderLayers;
 use bevy::ecs::system::EntityCommands;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
+use city_core::SceneTileset;
 use city_tiles::{
     ContentLoader, DecodedContent, FileLoader, FrameUpdate, HttpLoader, LoadOutcome, Mat4 as DMat4, StreamOptions,
     TileId, TileTree, TilesError, TilesetJson, TilesetStreamer, View, run_job,
 };
 
 use crate::floating_origin::WorldPlacement;
-use crate::mesh_building::{point_mesh, triangle_mesh};
-use crate::viewer_state::{FeatureColors, SharedMaterials};
+use crate::mesh_building::{point_mesh, textured_material, triangle_mesh, vertex_colors};
+use crate::shared_materials::SharedMaterials;
+use crate::split_view::{RIGHT_LAYER, SplitTwin, SplitView};
+use crate::viewer_state::FeatureColors;
 
 /// A tile's decoded contents and the entities drawing them.
 pub struct LoadedTile {
@@ -108,6 +112,41 @@ pub fn http_cache() -> std::path::PathBuf {
 #[derive(Resource, Default)]
 pub struct Layers(pub Vec<TilesetLayer>);
 
+/// The scene's tilesets, still to be opened (by [`open_tilesets`], at start-up), and the
+/// streaming budgets they get. Opening reads files or fetches over HTTP, which a plugin's
+/// `build` must not do: building only wires.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct TilesetsToOpen {
+    /// Names, paths (or URLs) and whether each is drawn at the start, in drawing order.
+    pub tilesets: Vec<SceneTileset>,
+    /// Streaming budgets for each.
+    pub stream: StreamOptions,
+}
+
+/// Start-up: opens the scene's tilesets, after any layers already there (a test's), in the
+/// scene's order. One that cannot be opened is logged by name and left out; the others open.
+pub fn open_tilesets(
+    mut commands: Commands<'_, '_>,
+    to_open: Option<Res<'_, TilesetsToOpen>>,
+    mut layers: ResMut<'_, Layers>,
+) {
+    let Some(to_open) = to_open else { return };
+    let mut failures = Vec::new();
+    for t in &to_open.tilesets {
+        match TilesetLayer::open(&t.name, &t.path, to_open.stream) {
+            Ok(mut l) => {
+                l.visible = t.visible;
+                layers.0.push(l);
+            }
+            Err(e) => failures.push(format!("{}: {e}", t.name)),
+        }
+    }
+    for f in &failures {
+        error!("tileset not opened: {f}");
+    }
+    commands.remove_resource::<TilesetsToOpen>();
+}
+
 /// Marks an entity drawing part of a tile's content.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TilePart {
@@ -135,7 +174,7 @@ pub fn stream_layers(
     materials: Res<'_, SharedMaterials>,
     mut meshes: ResMut<'_, Assets<Mesh>>,
     mut vis: Query<'_, '_, &mut Visibility, With<TilePart>>,
-    split: Option<Res<'_, crate::split_view::SplitView>>,
+    split: Option<Res<'_, SplitView>>,
     mut images: ResMut<'_, Assets<Image>>,
     mut std_materials: ResMut<'_, Assets<StandardMaterial>>,
 ) {
@@ -227,7 +266,7 @@ fn spawn_tile(
 ) -> Vec<Entity> {
     let twin = |mut e: EntityCommands<'_>| {
         if right {
-            e.insert((crate::split_view::SplitTwin, RenderLayers::layer(crate::split_view::RIGHT_LAYER)));
+            e.insert((SplitTwin, RenderLayers::layer(RIGHT_LAYER)));
         }
         e.id()
     };
@@ -239,10 +278,8 @@ fn spawn_tile(
             // Textured parts get a material of their own (dropped with the tile's entities);
             // with a BIM filter on, the others the one their alphas need.
             let material = match &part.texture {
-                Some(t) if part.uvs.is_some() => crate::mesh_building::textured_material(t, images, std_materials),
-                _ if colors.bim.is_active() => {
-                    crate::bim_filter::material_for(&crate::mesh_building::vertex_colors(part, &color_of), materials)
-                }
+                Some(t) if part.uvs.is_some() => textured_material(t, images, std_materials),
+                _ if colors.bim.is_active() => materials.for_alphas(&vertex_colors(part, &color_of)),
                 _ => materials.surfaces.clone(),
             };
             let identity = [DMat4::IDENTITY];

@@ -6,9 +6,12 @@ use std::path::PathBuf;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
 
+use crate::camera_control::CameraRig;
+use crate::feature_picking::pick_at;
 use crate::floating_origin::FloatingOrigin;
 use crate::tile_layers::Layers;
 use crate::viewer_state::FeatureColors;
+use crate::wall_view::{MainCamera, WallLayout, WallTile};
 
 /// What an unattended run does.
 #[derive(Resource, Debug, Clone, Default)]
@@ -83,13 +86,13 @@ pub fn run_script(
     layers: Res<'_, Layers>,
     waiting: Res<'_, PipelinesWaiting>,
     origin: Res<'_, FloatingOrigin>,
-    camera: Single<'_, '_, (&Camera, &GlobalTransform), With<crate::wall_view::MainCamera>>,
+    camera: Single<'_, '_, (&Camera, &GlobalTransform), With<MainCamera>>,
     mut colors: ResMut<'_, FeatureColors>,
     keys: Res<'_, ButtonInput<KeyCode>>,
     time: Res<'_, Time<Real>>,
-    mut rig: ResMut<'_, crate::camera_control::CameraRig>,
-    wall: Res<'_, crate::wall_view::WallLayout>,
-    parts: Query<'_, '_, (&crate::wall_view::WallTile, Option<&bevy::camera::RenderTarget>)>,
+    mut rig: ResMut<'_, CameraRig>,
+    wall: Res<'_, WallLayout>,
+    parts: Query<'_, '_, (&WallTile, Option<&bevy::camera::RenderTarget>)>,
 ) {
     if keys.just_pressed(KeyCode::F12) {
         let name = format!(
@@ -128,7 +131,7 @@ pub fn run_script(
     if let Some(at) = script.click {
         match script.clicked {
             None => {
-                let picked = crate::feature_picking::pick_at(at, *camera, &origin, &layers, &colors);
+                let picked = pick_at(at, *camera, &origin, &layers, &colors);
                 match &picked {
                     Some((_, f)) => {
                         println!("picked: {}", f.id.clone().unwrap_or_else(|| format!("feature {:?}", f.feature)))

@@ -1,4 +1,7 @@
-//! What the user has chosen: the style, the picked feature, and the shared materials.
+//! What the user has chosen and what the live layers say about buildings: the style (and split
+//! mode's), the picked feature, the buildings in alarm or inside an incident, the BIM filter; and
+//! from those, each feature's colour. Every plugin that changes a colour writes here; `restyle`
+//! turns a change into vertex colours.
 use bevy::prelude::*;
 use city_core::{AttributeValue, StyleRule};
 use city_tiles::{FeatureProperties, TileId};
@@ -102,97 +105,6 @@ impl FeatureColors {
             feature,
             id: row.iter().find(|(n, _)| *n == "id").map(|(_, v)| text(v)),
             attributes: row.iter().map(|(n, v)| ((*n).to_owned(), text(v))).collect(),
-        }
-    }
-}
-
-/// The materials every tile shares: vertex-coloured surfaces (lit, both sides) and points.
-#[derive(Resource, Debug, Clone)]
-pub struct SharedMaterials {
-    /// Triangles.
-    pub surfaces: Handle<StandardMaterial>,
-    /// Points.
-    pub points: Handle<StandardMaterial>,
-    /// Sensor markers: unlit, so a value's colour reads the same from every side.
-    pub markers: Handle<StandardMaterial>,
-    /// Incident zones: unlit, blended by the vertex colours' alpha, seen from inside too.
-    pub zones: Handle<StandardMaterial>,
-    /// Surfaces some of whose features are hidden (alpha 0, discarded).
-    pub masked: Handle<StandardMaterial>,
-    /// Surfaces some of whose features are see-through (blended).
-    pub xray: Handle<StandardMaterial>,
-}
-
-impl SharedMaterials {
-    /// One material for every role: for headless apps (tests) that draw nothing.
-    pub fn single(m: Handle<StandardMaterial>) -> Self {
-        Self {
-            surfaces: m.clone(),
-            points: m.clone(),
-            markers: m.clone(),
-            zones: m.clone(),
-            masked: m.clone(),
-            xray: m,
-        }
-    }
-}
-
-/// When the style, the pick or the BIM filter changes, every drawn mesh gets its vertex colours
-/// again (and, for the BIM filter, the material its alphas need).
-pub fn restyle(
-    colors: Res<'_, FeatureColors>,
-    layers: Res<'_, crate::tile_layers::Layers>,
-    materials: Res<'_, SharedMaterials>,
-    mut meshes: ResMut<'_, Assets<Mesh>>,
-    mut parts: Query<
-        '_,
-        '_,
-        (
-            &crate::tile_layers::TilePart,
-            &Mesh3d,
-            &mut MeshMaterial3d<StandardMaterial>,
-            Has<crate::split_view::SplitTwin>,
-        ),
-    >,
-) {
-    if !colors.is_changed() {
-        return;
-    }
-    let mut done = std::collections::HashSet::new();
-    let mut chosen: std::collections::HashMap<AssetId<Mesh>, Handle<StandardMaterial>> = Default::default();
-    for (p, handle, mut material, right) in &mut parts {
-        let Some(mi) = p.mesh else { continue };
-        if let Some(m) = chosen.get(&handle.0.id()) {
-            // Instances share a mesh, and so its material.
-            if material.0 != *m {
-                material.0 = m.clone();
-            }
-            continue;
-        }
-        if !done.insert(handle.0.id()) {
-            continue;
-        }
-        let Some(content) = layers.0.get(p.layer).and_then(|l| l.loaded.get(&p.tile)).map(|t| &t.contents[p.content])
-        else {
-            continue;
-        };
-        let part = &content.meshes[mi];
-        let color_of = |f: Option<u32>| colors.color(right, p.layer, p.tile, &content.properties, f, part.base_color);
-        let vertex_colors = crate::mesh_building::vertex_colors(part, &color_of);
-        if part.texture.is_none() {
-            // Alphas matter only under a BIM filter (as at spawn): else opaque, glass too.
-            let m = if colors.bim.is_active() {
-                crate::bim_filter::material_for(&vertex_colors, &materials)
-            } else {
-                materials.surfaces.clone()
-            };
-            if material.0 != m {
-                material.0 = m.clone();
-            }
-            chosen.insert(handle.0.id(), m);
-        }
-        if let Some(mut mesh) = meshes.get_mut(&handle.0) {
-            mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, vertex_colors);
         }
     }
 }

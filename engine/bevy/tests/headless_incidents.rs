@@ -8,8 +8,9 @@
 use std::sync::{Arc, Mutex, mpsc::channel};
 
 use bevy::prelude::*;
-use city_bevy::incident_layer::{IncidentStart, IncidentState, IncidentZone, update_incidents};
-use city_bevy::viewer_state::{FeatureColors, SharedMaterials};
+use city_bevy::incident_layer::{IncidentStart, IncidentState, IncidentZone};
+use city_bevy::viewer_state::FeatureColors;
+use city_bevy::{IncidentsPlugin, ViewerBasePlugin};
 use city_index::IndexBuilder;
 use city_layers::{CapAlert, CapArrival, IncidentAnalysis, IncidentTimeline, PeopleModel};
 
@@ -64,11 +65,7 @@ fn zones_highlights_live_cancels_and_playback() {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default()));
     app.init_asset::<Mesh>().init_asset::<StandardMaterial>();
-    let m = app.world_mut().resource_mut::<Assets<StandardMaterial>>().add(StandardMaterial::default());
-    app.insert_resource(SharedMaterials::single(m))
-        .insert_resource(FeatureColors::default())
-        .insert_resource(IncidentState::new(start))
-        .add_systems(Update, update_incidents);
+    app.add_plugins((ViewerBasePlugin, IncidentsPlugin(start)));
     app.update();
 
     let zones = |app: &mut App| {

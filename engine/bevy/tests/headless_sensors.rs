@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use city_bevy::iot_state::{IotStart, IotState};
-use city_bevy::sensor_markers::{MARKER_VERTICES, SensorMarkers, update_sensors};
-use city_bevy::viewer_state::{FeatureColors, SharedMaterials};
+use city_bevy::sensor_markers::{MARKER_VERTICES, SensorMarkers};
+use city_bevy::viewer_state::FeatureColors;
+use city_bevy::{SensorsPlugin, ViewerBasePlugin};
 use city_core::Geodetic;
 use city_layers::{AlarmRule, Direction, IotLayer, MqttSettings, Sensor};
 
@@ -24,11 +25,8 @@ fn app(start: IotStart) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default()));
     app.init_asset::<Mesh>().init_asset::<StandardMaterial>();
-    let m = app.world_mut().resource_mut::<Assets<StandardMaterial>>().add(StandardMaterial::default());
-    app.insert_resource(SharedMaterials::single(m))
-        .insert_resource(FeatureColors::default())
-        .insert_resource(IotState::start(start))
-        .add_systems(Update, update_sensors);
+    // The feeds start with the first update (a start-up system).
+    app.add_plugins((ViewerBasePlugin, SensorsPlugin(start)));
     app
 }
 

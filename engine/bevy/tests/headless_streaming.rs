@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use bevy::prelude::*;
-use city_bevy::tile_layers::{CurrentView, Layers, TilePart, TilesetLayer, stream_layers};
-use city_bevy::viewer_state::{FeatureColors, SharedMaterials};
+use city_bevy::tile_layers::{CurrentView, Layers, TilePart, TilesetLayer};
+use city_bevy::{TilesPlugin, ViewerBasePlugin};
 use city_tiles::{StreamOptions, View};
 
 /// A file of the shared data; fails naming the path and the setting when it is missing.
@@ -19,10 +19,6 @@ fn app(layer: TilesetLayer) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default()));
     app.init_asset::<Mesh>().init_asset::<StandardMaterial>().init_asset::<Image>();
-    let (surfaces, points, markers) = {
-        let mut m = app.world_mut().resource_mut::<Assets<StandardMaterial>>();
-        (m.add(StandardMaterial::default()), m.add(StandardMaterial::default()), m.add(StandardMaterial::default()))
-    };
     // Looking down at the root volume from three radii above it.
     let t = layer.streamer.tree.get(layer.streamer.tree.root());
     let c = t.bounds.center;
@@ -30,18 +26,10 @@ fn app(layer: TilesetLayer) -> App {
     let up = c.map(|v| v / len);
     let eye = std::array::from_fn(|i| c[i] + up[i] * t.radius_m * 3.0);
     let view = View::looking_at(eye, c, [0.0, 0.0, 1.0]);
+    // The layer is opened here, not from a scene; no camera plugin, so the view stays put.
     app.insert_resource(Layers(vec![layer]))
         .insert_resource(CurrentView(Some(view)))
-        .insert_resource(FeatureColors::default())
-        .insert_resource(SharedMaterials {
-            surfaces: surfaces.clone(),
-            points,
-            zones: markers.clone(),
-            markers,
-            masked: surfaces.clone(),
-            xray: surfaces,
-        })
-        .add_systems(Update, stream_layers);
+        .add_plugins((ViewerBasePlugin, TilesPlugin::default()));
     app
 }
 

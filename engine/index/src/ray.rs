@@ -1,3 +1,5 @@
+use city_core::vec3::cross_xy;
+
 /// A pick ray: `origin + t * dir` for `t >= 0`, in the index's coordinates.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ray {
@@ -5,10 +7,6 @@ pub struct Ray {
     pub origin: [f64; 3],
     /// Its direction (need not be unit length; hits are reported in units of it).
     pub dir: [f64; 3],
-}
-
-fn cross(a: [f64; 2], b: [f64; 2]) -> f64 {
-    a[0] * b[1] - a[1] * b[0]
 }
 
 impl Ray {
@@ -88,9 +86,9 @@ impl Ray {
         for (a, b) in edges {
             let e = [b[0] - a[0], b[1] - a[1]];
             let w = [a[0] - o[0], a[1] - o[1]];
-            let denom = cross(d, e);
+            let denom = cross_xy(d, e);
             if denom == 0.0 {
-                if cross(w, d) == 0.0 {
+                if cross_xy(w, d) == 0.0 {
                     // Collinear: the ray meets the edge at its nearer end.
                     let dd = d[0] * d[0] + d[1] * d[1];
                     for p in [a, b] {
@@ -99,8 +97,8 @@ impl Ray {
                 }
                 continue;
             }
-            let t = cross(w, e) / denom;
-            let s = cross(w, d) / denom;
+            let t = cross_xy(w, e) / denom;
+            let s = cross_xy(w, d) / denom;
             if (0.0..=1.0).contains(&s) {
                 consider(t);
             }

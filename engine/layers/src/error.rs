@@ -14,9 +14,23 @@ pub enum LayerError {
     /// An observation for a datastream the layer does not know.
     #[error("unknown datastream {0:?}")]
     UnknownDatastream(String),
-    /// A bad rule or sensor declaration.
+    /// A bad rule or sensor declaration (a zone of two points, a datastream id used twice...).
     #[error("{0}")]
     Rule(String),
+    /// The spatial index refused the geometry of an analysis (`what`: `impact`, `sensor join`).
+    #[error("{what}: {source}")]
+    Index {
+        /// The analysis that built or queried the index.
+        what: &'static str,
+        /// What the index said.
+        source: city_index::IndexError,
+    },
+    /// No broker given, or one that cannot be reached or written to.
+    #[error("{0}")]
+    Broker(String),
+    /// A credential named by an environment variable that is not set.
+    #[error("password_env: the environment variable {0} is not set")]
+    MissingEnv(String),
     /// A sensor file that cannot be read: the file and what is wrong.
     #[error("{file}: {reason}")]
     File {

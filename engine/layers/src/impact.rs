@@ -117,7 +117,7 @@ pub fn impacts(
         return Err(LayerError::Rule(format!("rings {rings_m:?}: give positive distances, ascending")));
     }
     let outer = rings_m.last().copied().unwrap_or(0.0);
-    let err = |e: city_index::IndexError| LayerError::Rule(format!("impact: {e}"));
+    let err = |source| LayerError::Index { what: "impact", source };
     // One task per incident, each asking the index sequentially: zones differ in size by 10x
     // and more, and rayon's stealing balances them better than a split of the batch would.
     incidents

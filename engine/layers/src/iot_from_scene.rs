@@ -77,19 +77,17 @@ impl MqttSettings {
         let broker = broker
             .map(str::to_owned)
             .or_else(|| iot.broker.clone())
-            .ok_or_else(|| LayerError::Rule("no broker: give one as HOST:PORT".into()))?;
+            .ok_or_else(|| LayerError::Broker("no broker: give one as HOST:PORT".into()))?;
         let default_port = if iot.tls { 8883 } else { 1883 };
         let (host, port) = match broker.rsplit_once(':') {
             Some((h, p)) => {
-                (h.to_owned(), p.parse().map_err(|_| LayerError::Rule(format!("broker {broker:?}: bad port {p:?}")))?)
+                (h.to_owned(), p.parse().map_err(|_| LayerError::Broker(format!("broker {broker:?}: bad port {p:?}")))?)
             }
             None => (broker.clone(), default_port),
         };
         let credentials = match (&iot.username, &iot.password_env) {
             (Some(user), Some(var)) => {
-                let password = env(var).ok_or_else(|| {
-                    LayerError::Rule(format!("password_env: the environment variable {var} is not set"))
-                })?;
+                let password = env(var).ok_or_else(|| LayerError::MissingEnv(var.clone()))?;
                 Some((user.clone(), password))
             }
             (Some(user), None) => Some((user.clone(), String::new())),

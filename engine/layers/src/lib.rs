@@ -9,7 +9,7 @@
 //! threshold and geofence alarms with hysteresis ([`AlarmRule`]); the layer that ties them
 //! together ([`IotLayer`]); feeds: MQTT that reconnects and resubscribes ([`MqttFeed`]), the
 //! built-in [`Simulator`] from fitted models, and [`Replay`] of recorded series, run on a thread
-//! of their own by [`LiveIot`].
+//! of their own by [`LiveIot`], where the markers' colours are computed too ([`marker_colors`]).
 //!
 //! And the emergency layer: CAP 1.0-1.2 alerts ([`CapAlert`]), from files, MQTT or Atom/RSS
 //! feeds polled over HTTP(S) ([`CapFeedPoller`]), become [`Incidents`] (updates and
@@ -33,10 +33,12 @@ mod incident_timeline;
 mod iot_from_scene;
 mod iot_layer;
 mod live_iot;
+mod marker_color;
 mod mqtt_feed;
 mod mqtt_publisher;
 mod observation;
 mod occupancy;
+mod own_hazards;
 mod payload_mapping;
 mod replay;
 mod sensor;
@@ -61,10 +63,12 @@ pub use incident_analysis::{IncidentAnalysis, IncidentSummary};
 pub use incident_timeline::{HazardRead, IncidentTimeline, TimelineStep};
 pub use iot_layer::{IngestCounts, IotLayer};
 pub use live_iot::{Feeds, LiveIot, LiveStatus};
+pub use marker_color::{NO_VALUE_COLOR, marker_color, marker_colors};
 pub use mqtt_feed::{FeedEvent, FeedStatus, MqttFeed, MqttSettings};
 pub use mqtt_publisher::{MqttPublisher, sensorthings_message};
 pub use observation::{MAX_PAYLOAD_BYTES, Observation, datastream_of_topic, parse_iso_ms, parse_observation};
 pub use occupancy::{BuildingUse, Occupancy};
+pub use own_hazards::{own_hazards_file, own_zone_ids};
 pub use payload_mapping::{PayloadMapping, SensorSource, topic_matches};
 pub use replay::{Replay, Series, read_series_csv};
 pub use sensor::{Datastream, Sensor};

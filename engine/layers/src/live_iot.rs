@@ -84,10 +84,6 @@ fn lock<U>(m: &Mutex<U>) -> MutexGuard<'_, U> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
-
 impl<T: Send + 'static> LiveIot<T> {
     /// Starts the feed thread: every `tick` it applies the simulator's and replay's
     /// observations, then sends `view(layer, tick number)`.
@@ -169,7 +165,7 @@ impl<T> Worker<T> {
             }
             next_tick += self.tick;
             ticks += 1;
-            let now = now_ms();
+            let now = city_core::now_ms();
             let mut observations = Vec::new();
             if let Some(sim) = feeds.simulator.as_mut() {
                 observations.extend(sim.observe(now));

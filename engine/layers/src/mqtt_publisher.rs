@@ -51,11 +51,11 @@ impl MqttPublisher {
             match connection.recv_timeout(Duration::from_millis(200)) {
                 Ok(Ok(Event::Incoming(Packet::ConnAck(_)))) => break,
                 Ok(Err(e)) if start.elapsed() > timeout => {
-                    return Err(LayerError::Rule(format!("broker {host}:{port}: {e}")));
+                    return Err(LayerError::Broker(format!("broker {host}:{port}: {e}")));
                 }
                 Ok(Err(_)) => std::thread::sleep(Duration::from_millis(200)),
                 _ if start.elapsed() > timeout => {
-                    return Err(LayerError::Rule(format!("broker {host}:{port}: no answer in {timeout:?}")));
+                    return Err(LayerError::Broker(format!("broker {host}:{port}: no answer in {timeout:?}")));
                 }
                 _ => {}
             }
@@ -71,7 +71,7 @@ impl MqttPublisher {
             let (topic, payload) = sensorthings_message(o);
             self.client
                 .publish(topic, QoS::AtMostOnce, false, payload)
-                .map_err(|e| LayerError::Rule(format!("publish: {e}")))?;
+                .map_err(|e| LayerError::Broker(format!("publish: {e}")))?;
         }
         Ok(())
     }

@@ -19,7 +19,7 @@ impl IotLayer {
         let points: Vec<[f64; 2]> = self.sensors.iter().map(|s| project(s.location)).collect();
         let hits = index
             .join_points(&points, BatchOptions::default())
-            .map_err(|e| LayerError::Rule(format!("sensor join: {e}")))?;
+            .map_err(|source| LayerError::Index { what: "sensor join", source })?;
         let per_sensor: Vec<Vec<u32>> = (0..points.len()).map(|i| hits.get(i).to_vec()).collect();
         self.containers = per_sensor.iter().map(|h| h.iter().min().copied()).collect();
         Ok(per_sensor)

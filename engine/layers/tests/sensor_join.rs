@@ -16,8 +16,7 @@ fn data(rel: &str) -> PathBuf {
 
 #[test]
 fn the_index_join_matches_brute_force_on_helsinki() {
-    let imp =
-        cim_import::read_osm_buildings(&data("osm/Helsinki.osm.pbf"), &cim_import::ExtrudeOptions::default()).unwrap();
+    let imp = cim_import::Format::OsmPbf.read_all(&data("osm/Helsinki.osm.pbf"), &Default::default()).unwrap();
     // Footprints in local metres around the extract's centre.
     let lons: Vec<f64> = imp
         .objects

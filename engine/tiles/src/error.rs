@@ -37,6 +37,13 @@ pub enum TilesError {
         /// What went wrong.
         reason: String,
     },
+    /// A folder without the feature table `citytwin import` writes: a tileset from elsewhere,
+    /// or not a tileset at all.
+    #[error("{dir} is a folder without features.csv: not a tileset written by `citytwin import`")]
+    NotImported {
+        /// The folder.
+        dir: String,
+    },
     /// The content's format is valid but not one this reader decodes (Draco, a cmpt...).
     #[error("{uri}: not supported: {what}")]
     Unsupported {

@@ -9,7 +9,9 @@
 //!   meshes, points and the features' properties;
 //! - [`select`] is tile selection as a pure function of the tree, what is loaded, the views and
 //!   the error threshold; [`TilesetStreamer`] adds load states, the memory and frame budgets,
-//!   and eviction;
+//!   and eviction; [`pick`] finds the feature a ray hits in decoded contents (f64);
+//! - [`TilesetFeatures`] is the feature table an imported tileset carries (`features.csv`):
+//!   every feature's id, kind, tile, z range and footprint in the tileset's local metres;
 //! - [`ContentLoader`] fetches bytes: [`FileLoader`] for folders (URIs may not leave them),
 //!   [`HttpLoader`] for HTTP(S) with an on-disk cache.
 //!
@@ -23,9 +25,11 @@ mod http_loader;
 mod implicit_tiling;
 mod loader;
 mod mat4;
+mod picking;
 mod selection;
 mod synthetic_tileset;
 mod tile_tree;
+mod tileset_features;
 mod tileset_json;
 mod tileset_streamer;
 mod view;
@@ -36,9 +40,14 @@ pub use http_loader::HttpLoader;
 pub use implicit_tiling::{ImplicitRoot, Subdivision, expand_subtree};
 pub use loader::{ContentLoader, FileLoader};
 pub use mat4::Mat4;
+pub use picking::{Picked, pick};
 pub use selection::{Readiness, Selection, SelectionOptions, select};
 pub use synthetic_tileset::synthetic_tileset;
 pub use tile_tree::{Refine, Tile, TileContent, TileId, TileTree, resolve_uri};
+pub use tileset_features::{
+    BadFeatureRow, FEATURE_COLUMNS, FEATURES_FILE, FeatureRow, TilesetFeatures, csv_field, feature_csv_header,
+    root_transform,
+};
 pub use tileset_json::TilesetJson;
 pub use tileset_streamer::{
     FrameUpdate, JobKind, LoadJob, LoadOutcome, StreamOptions, StreamStats, TileLoad, TilesetStreamer, run_job,

@@ -1,19 +1,7 @@
 //! One camera as selection sees it: where it is, what it can see, and how many pixels a metre
 //! of error covers at a distance.
+use city_core::vec3::{add_scaled, cross, dot, normalise};
 use city_core::{OrientedBox, Vec3};
-
-fn dot(a: Vec3, b: Vec3) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn cross(a: Vec3, b: Vec3) -> Vec3 {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-}
-
-fn unit(a: Vec3) -> Vec3 {
-    let l = dot(a, a).sqrt();
-    if l > 0.0 { [a[0] / l, a[1] / l, a[2] / l] } else { a }
-}
 
 /// A perspective camera in world coordinates (f64).
 #[derive(Debug, Clone, PartialEq)]
@@ -31,20 +19,19 @@ impl View {
     /// A camera at `position` looking along `forward` with `up` roughly up, a vertical field of
     /// view `fovy_rad`, `aspect` = width / height, and a viewport `height_px` tall.
     pub fn perspective(position: Vec3, forward: Vec3, up: Vec3, fovy_rad: f64, aspect: f64, height_px: f64) -> Self {
-        let f = unit(forward);
-        let r = unit(cross(f, up));
+        let f = normalise(forward);
+        let r = normalise(cross(f, up));
         let u = cross(r, f);
         let (ty, tx) = ((fovy_rad * 0.5).tan(), (fovy_rad * 0.5).tan() * aspect);
         // Side planes pass through the eye; their inward normals lean towards the axis.
         let side = |n: Vec3| {
-            let n = unit(n);
+            let n = normalise(n);
             [n[0], n[1], n[2], -dot(n, position)]
         };
-        let add = |a: Vec3, b: Vec3, s: f64| [a[0] + b[0] * s, a[1] + b[1] * s, a[2] + b[2] * s];
-        let left = cross(add(f, r, -tx), u); // normal of the plane through f - tx r and u
-        let right = cross(u, add(f, r, tx));
-        let bottom = cross(r, add(f, u, -ty));
-        let top = cross(add(f, u, ty), r);
+        let left = cross(add_scaled(f, r, -tx), u); // normal of the plane through f - tx r and u
+        let right = cross(u, add_scaled(f, r, tx));
+        let bottom = cross(r, add_scaled(f, u, -ty));
+        let top = cross(add_scaled(f, u, ty), r);
         let near = [f[0], f[1], f[2], -dot(f, position)];
         Self {
             position,

@@ -1,0 +1,195 @@
+//! `citytwin import`: parses the options, runs `cim_import::import` under a progress bar, and
+//! prints what it read and wrote. The rules of an import (formats, CRS, BIM in a city, the
+//! output folder) live in the library.
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use cim_import::{ImportOptions, ImportReport, Placement, Progress, ReadOptions, Skipped, TilingOptions};
+use city_core::{Crs, Lod};
+use citytwin::peak_memory::peak_memory;
+
+/// The options of `citytwin import`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ImportArgs {
+    /// CityJSON (.json, .city.json), CityJSONSeq (.city.jsonl), CityGML 2.0/3.0 (.gml,
+    /// .xml), GeoJSON footprints (.geojson), OSM extracts (.osm.pbf), IFC2X3/IFC4 building
+    /// models (.ifc, element by element) and BIM as glTF (.glb, .gltf: a node per element,
+    /// ids and properties in its extras; needs --place); footprints are extruded to LoD1.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder (replaced when the import succeeds).
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// The CRS of inputs that declare none, e.g. EPSG:7415 (GeoJSON and OSM are WGS84);
+    /// for CityGML it overrides the file's srsName.
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Level of detail to tile, e.g. 1.2 or 2.2 (default: each object's highest).
+    #[arg(long)]
+    pub lod: Option<String>,
+    /// GeoJSON and OSM: the attribute holding the height (metres) when `height` and
+    /// `building:levels` are absent.
+    #[arg(long)]
+    pub height_attr: Option<String>,
+    /// GeoJSON and OSM: the height of buildings that give none, metres (a warning counts
+    /// them).
+    #[arg(long, default_value_t = 10.0)]
+    pub default_height: f64,
+    /// Texture images larger than this (pixels, longer side) are scaled down in the tiles;
+    /// 0 embeds them as they are.
+    #[arg(long, default_value_t = 2048)]
+    pub max_texture: u32,
+    /// Embed each texture image as it is instead of packing the images a tile uses into one
+    /// atlas (images whose coordinates repeat are never packed).
+    #[arg(long)]
+    pub no_atlas: bool,
+    /// IFC: where the model's origin stands, `lat,lon,height[,rotation_deg]` (rotation
+    /// counter-clockwise from above; 0 puts the model's +y on true north). Overrides the
+    /// model's IfcMapConversion or IfcSite reference point; required when it has neither.
+    #[arg(long, allow_hyphen_values = true)]
+    pub place: Option<String>,
+    /// With a city and a BIM model together: keep the city's buildings that the BIM
+    /// building stands on (by default a city building more than half under the BIM
+    /// model's outline is left out, the BIM building replacing it).
+    #[arg(long)]
+    pub keep_city_buildings: bool,
+}
+
+impl ImportArgs {
+    /// The library's options from the command line's, every value checked.
+    fn options(&self) -> Result<ImportOptions> {
+        if !(self.default_height.is_finite() && self.default_height > 0.0) {
+            bail!("--default-height must be a positive number of metres, not {}", self.default_height);
+        }
+        let lod = match &self.lod {
+            None => cim_import::LodChoice::Highest,
+            Some(l) => cim_import::LodChoice::Exact(
+                Lod::parse(l).with_context(|| format!("--lod {l:?}: expected e.g. 1, 1.2 or 2.2"))?,
+            ),
+        };
+        let place =
+            self.place.as_deref().map(Placement::parse).transpose().map_err(|e| anyhow::anyhow!("--place {e}"))?;
+        Ok(ImportOptions {
+            out: self.out.clone(),
+            read: ReadOptions {
+                lod,
+                crs: self.crs.as_deref().map(Crs::parse).transpose().context("--crs")?,
+                extrude: cim_import::ExtrudeOptions {
+                    height_attr: self.height_attr.clone(),
+                    default_height_m: self.default_height,
+                },
+                place,
+            },
+            tiling: TilingOptions { max_texture_px: self.max_texture, atlas: !self.no_atlas, ..Default::default() },
+            keep_city_buildings: self.keep_city_buildings,
+        })
+    }
+}
+
+/// Runs `citytwin import`.
+pub fn run(args: &ImportArgs) -> Result<()> {
+    let opts = args.options()?;
+    let bar = Bar::new(args.inputs.len());
+    let report = cim_import::import(&args.inputs, &opts, &bar);
+    bar.0.finish_and_clear();
+    print_summary(&report?, &opts.out);
+    Ok(())
+}
+
+/// The progress bar: a file at a time while reading, then tiles.
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn new(files: usize) -> Self {
+        Self(
+            indicatif::ProgressBar::new(files as u64).with_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} {elapsed}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            ),
+        )
+    }
+
+    fn say(&self, line: String) {
+        self.0.suspend(|| eprintln!("{line}"));
+    }
+}
+
+impl Progress for Bar {
+    fn reading(&self, file: &Path, objects: usize) {
+        self.0.set_message(if objects == 0 {
+            format!("reading {}", file.display())
+        } else {
+            format!("reading {}: {objects} objects", file.display())
+        });
+    }
+
+    fn files_read(&self, done: usize, _total: usize) {
+        self.0.set_position(done as u64);
+    }
+
+    fn skipped(&self, what: &Skipped) {
+        self.say(format!("skipped: {what}"));
+    }
+
+    fn warning(&self, what: &Skipped) {
+        self.say(format!("warning: {what}"));
+    }
+
+    fn replaced(&self, ids: &[String]) {
+        let shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
+        self.say(format!(
+            "{} city buildings replaced by the BIM model standing there (--keep-city-buildings keeps them): {}{}",
+            ids.len(),
+            shown.join(", "),
+            if ids.len() > shown.len() { ", ..." } else { "" }
+        ));
+        self.0.set_message("tiling");
+    }
+
+    fn tiling(&self, done: u64, total: u64) {
+        if done <= 1 {
+            self.0.set_message("tiling");
+        }
+        self.0.set_length(total);
+        self.0.set_position(done);
+    }
+}
+
+/// What was read and written, for people: one line, then the terrain check and the hazard
+/// zones when there are any.
+fn print_summary(r: &ImportReport, out: &Path) {
+    let summary = &r.tiling;
+    eprintln!(
+        "{} objects read, {} skipped (listed above); {} features in {} tiles, {:.1} MB of GLB; \
+         {} without geometry in the chosen LoD; {:.2} s ({:.0} objects/s), peak memory {}; -> {}",
+        r.objects,
+        r.skipped.len(),
+        summary.features,
+        summary.tiles,
+        summary.glb_bytes as f64 / 1e6,
+        summary.without_geometry,
+        r.seconds,
+        r.objects as f64 / r.seconds.max(1e-9),
+        peak_memory().map(|b| format!("{:.0} MiB", b as f64 / 1_048_576.0)).unwrap_or_else(|| "unknown".into()),
+        out.display()
+    );
+    if let Some(g) = &summary.ground {
+        let worst =
+            g.worst.as_ref().map(|(id, d)| format!("; the largest difference {d:+.2} m ({id})")).unwrap_or_default();
+        eprintln!(
+            "buildings on the terrain: {} within {} m, {} above it, {} below it, {} without terrain below{worst}",
+            g.on_ground,
+            cim_import::ON_GROUND_M,
+            g.above,
+            g.below,
+            g.outside
+        );
+    }
+    if summary.hazards > 0 {
+        eprintln!(
+            "{} hazard zones -> {} (read by `citytwin impact` and `citytwin view` on this tileset)",
+            summary.hazards,
+            out.join(city_core::HAZARDS_FILE).display()
+        );
+    }
+}
