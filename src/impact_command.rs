@@ -56,7 +56,7 @@ pub struct ImpactArgs {
 pub fn run(args: &ImpactArgs) -> Result<()> {
     let now_ms = match &args.at {
         Some(t) => city_layers::parse_iso_ms(t).with_context(|| format!("--at {t:?}: not an ISO 8601 time"))?,
-        None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64),
+        None => city_core::now_ms(),
     };
     let mut incidents = Incidents::default();
     for path in &args.alerts {

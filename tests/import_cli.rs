@@ -524,6 +524,22 @@ fn osm_extract_imports_to_valid_tiles() {
     assert_eq!(n, 572, "500 building ways and 72 building relations");
 }
 
+/// A missing input is named once, with the system's reason once (the library's message already
+/// holds its cause; the command line does not repeat it).
+#[test]
+fn a_missing_input_is_named_with_its_reason_once() {
+    let out = Written(std::env::temp_dir().join(format!("citytwin-import-missing-{}", std::process::id())));
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", "/nonexistent-citytwin/city.json", "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{e}");
+    assert_eq!(e.matches("/nonexistent-citytwin/city.json").count(), 1, "{e}");
+    assert_eq!(e.matches("No such file or directory").count(), 1, "{e}");
+    assert!(!out.exists());
+}
+
 #[test]
 fn a_folder_that_is_not_a_tileset_is_never_replaced() {
     let out = Written(std::env::temp_dir().join(format!("citytwin-import-precious-{}", std::process::id())));

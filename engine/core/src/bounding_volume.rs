@@ -1,6 +1,7 @@
 //! The three bounding volumes of 3D Tiles (`box`, `region`, `sphere`) and conversions between
 //! them. Conversions are conservative: the result always holds everything the input held, so
 //! a tile culled by its converted volume is never wrongly hidden.
+use crate::vec3::{add, distance, scale};
 use crate::{Aabb3, EnuFrame, Geodetic, Vec3, ecef_from_geodetic, geodetic_from_ecef};
 
 /// A 3D Tiles `box`: a centre and three half-axis vectors (ECEF or tile-local metres).
@@ -47,18 +48,6 @@ pub enum BoundingVolume {
     Region(Region),
     /// `boundingVolume.sphere`.
     Sphere(Sphere),
-}
-
-fn add(a: Vec3, b: Vec3) -> Vec3 {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
-}
-
-fn scale(a: Vec3, s: f64) -> Vec3 {
-    [a[0] * s, a[1] * s, a[2] * s]
-}
-
-fn dist(a: Vec3, b: Vec3) -> f64 {
-    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
 }
 
 impl OrientedBox {
@@ -194,7 +183,7 @@ impl BoundingVolume {
             Self::Sphere(s) => *s,
             _ => {
                 let b = self.to_box();
-                let radius_m = b.corners().iter().map(|c| dist(*c, b.center)).fold(0.0, f64::max);
+                let radius_m = b.corners().iter().map(|c| distance(*c, b.center)).fold(0.0, f64::max);
                 Sphere { center: b.center, radius_m }
             }
         }
@@ -233,7 +222,7 @@ impl BoundingVolume {
     /// Whether the volume holds an ECEF point (with a tolerance in metres).
     pub fn contains(&self, p: Vec3, tol_m: f64) -> bool {
         match self {
-            Self::Sphere(s) => dist(p, s.center) <= s.radius_m + tol_m,
+            Self::Sphere(s) => distance(p, s.center) <= s.radius_m + tol_m,
             Self::Region(r) => {
                 let g = geodetic_from_ecef(p);
                 let eps = tol_m / 6_378_137.0;

@@ -156,7 +156,7 @@ impl IotLayer {
 
     /// Takes in one payload from `topic`: parsed, applied, or counted as refused.
     pub fn ingest(&mut self, topic: &str, payload: &[u8]) -> Option<AlarmEvent> {
-        match self.decode(topic, payload, crate::payload_mapping::now_ms()) {
+        match self.decode(topic, payload, city_core::now_ms()) {
             Ok(o) => self.apply(&o).unwrap_or_else(|e| {
                 self.note(&e);
                 None
@@ -171,7 +171,7 @@ impl IotLayer {
 
     /// Takes in a batch of (topic, payload): parsed on every core, applied in order.
     pub fn ingest_batch<T: AsRef<str> + Sync, P: AsRef<[u8]> + Sync>(&mut self, batch: &[(T, P)]) -> Vec<AlarmEvent> {
-        let now = crate::payload_mapping::now_ms();
+        let now = city_core::now_ms();
         let parsed: Vec<Result<Observation, LayerError>> =
             batch.par_iter().with_min_len(256).map(|(t, p)| self.decode(t.as_ref(), p.as_ref(), now)).collect();
         let mut events = Vec::new();

@@ -33,10 +33,6 @@ pub struct PayloadMapping {
     pub offset: f64,
 }
 
-/// Milliseconds since 1970 now: the arrival time of payloads that carry none. The one clock
-/// is `city_core::now_ms`; `iot_layer.rs` reads it through this path.
-pub(crate) use city_core::now_ms;
-
 /// Whether `topic` matches the MQTT filter `filter` (`+` is one level, a final `#` the rest).
 pub fn topic_matches(filter: &str, topic: &str) -> bool {
     let mut t = topic.split('/');

@@ -8,9 +8,9 @@
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use city_core::Geodetic;
+use city_core::{Geodetic, now_ms};
 use city_layers::{AlarmRule, Direction, FeedEvent, IotLayer, MqttFeed, MqttSettings, Sensor};
 
 fn mosquitto() -> &'static str {
@@ -44,10 +44,6 @@ fn publish(port: u16, topic: &str, payload: &str) {
         .output()
         .unwrap();
     assert!(o.status.success(), "mosquitto_pub: {}", String::from_utf8_lossy(&o.stderr));
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 fn wait_for(feed: &mut MqttFeed, layer: &mut IotLayer, what: &str, done: impl Fn(&IotLayer, &MqttFeed) -> bool) {
