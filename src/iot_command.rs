@@ -17,7 +17,9 @@ pub enum IotCommand {
         /// observations then also go through the layer, and active alarms are printed.
         #[arg(long)]
         scene: Option<PathBuf>,
-        /// The broker, HOST:PORT (1883 when the port is left out); overrides the scene's.
+        /// The broker: HOST:PORT, [IPv6]:PORT, mqtt://HOST:PORT or mqtts://HOST:PORT (TLS, with the
+        /// system's CA bundle unless the scene names one); 1883 (8883 for TLS) when the port is left
+        /// out. Overrides the scene's.
         #[arg(long)]
         broker: Option<String>,
         /// Topic filters to subscribe to (default: the scene's, else everything).

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 /// The options of `citytwin simulate`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct SimulateArgs {
-    /// The broker, HOST:PORT (1883 when the port is left out).
+    /// The broker: HOST:PORT, [IPv6]:PORT or mqtt://HOST:PORT (1883 when the port is left out).
     #[arg(long)]
     pub broker: String,
     /// Temperature sensors (plus one car park per ten of them).
@@ -35,16 +35,6 @@ pub fn run(a: &SimulateArgs) -> Result<()> {
     simulate(&a.broker, a.sensors, a.rate, a.seconds, a.seed, a.replay.as_deref())
 }
 
-/// HOST:PORT (default port 1883).
-fn broker_address(broker: &str) -> Result<(String, u16)> {
-    Ok(match broker.rsplit_once(':') {
-        Some((h, p)) => {
-            (h.to_owned(), p.parse::<u16>().with_context(|| format!("--broker {broker:?}: the port is not a number"))?)
-        }
-        None => (broker.to_owned(), 1883),
-    })
-}
-
 /// `citytwin simulate`: the simulator's observations to a broker.
 fn simulate(
     broker: &str,
@@ -58,7 +48,11 @@ fn simulate(
     if !(rate > 0.0 && rate.is_finite()) {
         bail!("--rate must be a positive number of observations per second, not {rate}");
     }
-    let (host, port) = broker_address(broker)?;
+    let address = city_layers::BrokerAddress::parse(broker, false).context("--broker")?;
+    if address.tls == Some(true) {
+        bail!("--broker {broker:?}: the simulator publishes over plain MQTT only (mqtt://, tcp:// or HOST:PORT)");
+    }
+    let (host, port) = (address.host, address.port);
     let centre = citytwin::demo_city::centre();
     let sensor = |id: String, property: &str, unit: &str, k: usize| {
         let at = city_core::Geodetic::from_deg(

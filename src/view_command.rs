@@ -3,9 +3,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use city_bevy::bevy::prelude::*;
-use city_bevy::orbit_camera::Orbit;
+use city_bevy::orbit_camera::{Orbit, VIEW_FOV_Y};
 use city_bevy::{CityViewerPlugin, ViewerStart};
-use city_core::{Bookmark, CameraPose, Geodetic, Scene, SceneTileset, StyleMode, StyleRule, geodetic_from_ecef};
+use city_core::{Bookmark, CameraPose, Geodetic, Scene, SceneTileset, StyleMode, StyleRule};
 use city_tiles::{ContentLoader, FileLoader, HttpLoader, StreamOptions, TileTree, TilesetJson};
 
 pub use crate::view_args::ViewArgs;
@@ -42,7 +42,11 @@ pub fn run(args: ViewArgs) -> Result<()> {
     let mut scene = match &args.target {
         None => demo_scene()?,
         Some(p) if p.extension().is_some_and(|e| e == "toml") => Scene::read(p)?,
-        Some(p) => tileset_scene(p)?,
+        Some(p) => {
+            // The first view frames the tileset in the window (each half in split mode).
+            let halves = if args.split.is_some() { 2.0 } else { 1.0 };
+            tileset_scene(p, (cols * w) as f64 / ((rows * h) as f64 * halves))?
+        }
     };
     for t in &mut scene.tilesets {
         if t.path == Path::new("demo") {
@@ -334,8 +338,9 @@ fn demo_sensors() -> city_core::SceneIot {
     }
 }
 
-/// A scene for one tileset, the camera over its root volume.
-fn tileset_scene(path: &Path) -> Result<Scene> {
+/// A scene for one tileset, the camera framing its root volume in a view of width/height
+/// `aspect` (centred, filling it: `Orbit::framing`).
+fn tileset_scene(path: &Path, aspect: f64) -> Result<Scene> {
     let text = path.to_string_lossy();
     let (loader, root): (Box<dyn ContentLoader>, String) = if text.contains("://") {
         let (l, root) = HttpLoader::for_tileset(
@@ -351,18 +356,18 @@ fn tileset_scene(path: &Path) -> Result<Scene> {
     let json = TilesetJson::parse(&loader.load(&root)?, &root)?;
     let tree = TileTree::from_tileset(&json, &root)?;
     let t = tree.get(tree.root());
-    let g = geodetic_from_ecef(t.bounds.center);
     let name = path
         .components()
         .rev()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .find(|c| !c.is_empty() && c != "tileset.json")
         .unwrap_or_else(|| "tileset".into());
+    let framed = Orbit::framing(&t.bounds.corners(), 0.0, 50f64.to_radians(), VIEW_FOV_Y, aspect);
     let camera = CameraPose {
-        lon_deg: g.lon_deg,
-        lat_deg: g.lat_deg,
-        height_m: g.height_m,
-        distance_m: (t.radius_m * 1.6).max(50.0),
+        lon_deg: framed.target.lon_deg,
+        lat_deg: framed.target.lat_deg,
+        height_m: framed.target.height_m,
+        distance_m: framed.distance_m,
         heading_deg: 0.0,
         pitch_deg: 50.0,
     };

@@ -161,3 +161,42 @@ fn simulate_replays_recorded_series_through_the_broker() {
         assert!((got - (f - 32.0) / 1.8).abs() < 1e-6, "replayed {got}, recorded {f} F");
     }
 }
+
+/// Issue 16: the broker forms MQTT tools take. `iot stats` on `mqtt://127.0.0.1:PORT` and the
+/// simulator on `[::1]:PORT` meet at the same real broker; a form that is not an MQTT address is
+/// an error at start, naming it, not a feed retrying it until `--seconds` ends.
+#[test]
+fn broker_urls_and_ipv6_addresses_reach_a_real_broker() {
+    let (mut broker, port) = broker();
+    let stats = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["iot", "stats", "--broker", &format!("mqtt://127.0.0.1:{port}"), "--topic", "v1.1/#", "--seconds", "5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let sim = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["simulate", "--broker", &format!("[::1]:{port}"), "--sensors", "10", "--rate", "2", "--seconds", "1"])
+        .output()
+        .unwrap();
+    let sim_err = String::from_utf8_lossy(&sim.stderr);
+    let out = stats.wait_with_output().unwrap();
+    broker.kill().unwrap();
+    broker.wait().unwrap();
+    assert!(sim.status.success(), "{sim_err}");
+    let published: usize = String::from_utf8_lossy(&sim.stdout).split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!(published >= 11, "{published}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("total: {published} messages, 0 refused, 1 connections")), "{stdout}");
+
+    for bad in ["http://127.0.0.1:1883", "127.0.0.1:port", "[::1:1883"] {
+        let t0 = Instant::now();
+        let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+            .args(["iot", "stats", "--broker", bad, "--seconds", "5"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && stderr.contains(bad), "{bad}: {stderr}");
+        assert!(t0.elapsed() < Duration::from_secs(4), "{bad}: not refused at start");
+    }
+}

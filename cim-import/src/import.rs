@@ -3,7 +3,9 @@
 //!
 //! - every file's format is known before any is read ([`Format::detect`]), so a typo in the
 //!   tenth name fails in a second, not after nine files;
-//! - a file's CRS is its own, else the import's (`--crs`), else [`ImportError::NoCrs`];
+//! - a file's CRS is its own, else the import's (`--crs`), else [`ImportError::NoCrs`]; the
+//!   import's CRS is read in the axis order the file's own would be (CityGML: EPSG's order;
+//!   the JSON formats: easting first);
 //! - BIM models are read first, so the city buildings they stand on are left out as the city is
 //!   read (a BIM building replaces the city building under it, `bim_in_city.rs`), unless
 //!   [`ImportOptions::keep_city_buildings`];
@@ -70,12 +72,15 @@ pub struct ImportReport {
 pub fn import(inputs: &[PathBuf], opts: &ImportOptions, progress: &dyn Progress) -> Result<ImportReport, ImportError> {
     let start = Instant::now();
     let formats: Vec<Format> = inputs.iter().map(|p| Format::detect(p)).collect::<Result<_, _>>()?;
-    // CityJSON, GeoJSON and OSM write easting (longitude) first, whatever EPSG's axis order.
-    // (CityGML gets the same order here: issue 16 makes `--crs` keep the file's own order.)
+    // The import's CRS means what the file's own would: CityGML keeps EPSG's axis order, as its
+    // srsName does (PLATEAU's EPSG:6697 is latitude first); CityJSON, GeoJSON and OSM write
+    // easting (longitude) first whatever EPSG says.
+    let gml_read = opts.read.clone();
     let read = ReadOptions {
         crs: opts.read.crs.clone().map(|c| c.with_axis_order(AxisOrder::EastNorth)),
         ..opts.read.clone()
     };
+    let read_for = |format: Format| if format == Format::CityGml { &gml_read } else { &read };
     // The CRS of a file: its own, else the import's, else an error naming the file.
     let crs_of = |file: &Path, declared: Option<&Crs>| -> Result<Crs, ImportError> {
         declared.or(read.crs.as_ref()).cloned().ok_or_else(|| ImportError::NoCrs { file: file.to_owned() })
@@ -102,7 +107,7 @@ pub fn import(inputs: &[PathBuf], opts: &ImportOptions, progress: &dyn Progress)
         progress.reading(path, report.objects);
         let imported = if format.is_bim() {
             // A building model is taken whole: its outline is the hull of all its elements.
-            let mut imp = format.read_all(path, &read)?;
+            let mut imp = format.read_all(path, read_for(format))?;
             report.objects += imp.objects.len();
             let crs = crs_of(path, imp.crs.as_ref())?;
             if !opts.keep_city_buildings
@@ -114,7 +119,7 @@ pub fn import(inputs: &[PathBuf], opts: &ImportOptions, progress: &dyn Progress)
             imp
         } else {
             let objects = &mut report.objects;
-            format.read(path, &read, &mut |declared, batch| {
+            format.read(path, read_for(format), &mut |declared, batch| {
                 *objects += batch.len();
                 let crs = crs_of(path, declared)?;
                 store.add(path, &crs, sites.admit(&crs, batch))?;

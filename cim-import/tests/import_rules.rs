@@ -148,3 +148,25 @@ fn nothing_with_geometry_in_the_chosen_lod_is_refused() {
     assert!(matches!(&e, ImportError::NothingToTile { .. }), "{e}");
     assert!(!out.0.exists() && no_partial_left(&out.0));
 }
+
+/// Issue 16: `--crs` means what the file's own srsName would. PLATEAU Yokosuka declares
+/// EPSG:6697 (latitude first); given the same CRS explicitly it must land in the same place, not
+/// with its axes swapped in the Pacific.
+#[test]
+fn an_explicit_crs_keeps_the_files_axis_order_for_citygml() {
+    let gml = data("citygml/plateau/yokosuka-shi/udx/bldg/52397519_bldg_6697_op.gml");
+    let place = |crs: Option<&str>| {
+        let out = Out::new(&format!("yokosuka-{}", crs.unwrap_or("own").replace(':', "-")));
+        let mut opts = ImportOptions::new(&out.0);
+        opts.read.crs = crs.map(|c| Crs::parse(c).unwrap());
+        import(std::slice::from_ref(&gml), &opts, &()).unwrap();
+        let table = TilesetFeatures::read(&out.0).unwrap();
+        let g = table.geodetic_of([0.0, 0.0, 0.0]);
+        (g.lon_deg, g.lat_deg)
+    };
+    let own = place(None);
+    // Yokosuka: 139.6 E, 35.2 N (the mesh code 52397519).
+    assert!((own.0 - 139.6).abs() < 0.2 && (own.1 - 35.2).abs() < 0.2, "{own:?}");
+    let given = place(Some("EPSG:6697"));
+    assert!((given.0 - own.0).abs() < 1e-9 && (given.1 - own.1).abs() < 1e-9, "{given:?} vs {own:?}");
+}

@@ -109,7 +109,7 @@ impl Plugin for CityViewerPlugin {
             orbit,
             flight: None,
             bookmarks: start.scene.bookmarks.iter().map(|b| (b.name.clone(), Orbit::from(b.pose))).collect(),
-            fov_y: 50f64.to_radians(),
+            fov_y: orbit_camera::VIEW_FOV_Y,
         };
         // A mode, not a feature: the cameras, the tiles and the panels each read it.
         if start.split.is_some() {

@@ -5,6 +5,9 @@ use std::f64::consts::FRAC_PI_2;
 
 use city_core::{CameraPose, EnuFrame, Geodetic, Vec3 as DVec3, ecef_from_geodetic, geodetic_from_ecef};
 
+/// The viewer's vertical field of view, radians (50 degrees).
+pub const VIEW_FOV_Y: f64 = 50.0 * std::f64::consts::PI / 180.0;
+
 /// Where the camera is: the point it orbits, how far, which way.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Orbit {
@@ -44,6 +47,29 @@ impl Orbit {
         let up: DVec3 = std::array::from_fn(|i| e[i] * sh * sp + n[i] * ch * sp + u[i] * cp);
         let t = ecef_from_geodetic(self.target);
         (std::array::from_fn(|i| t[i] - f[i] * self.distance_m), f, up)
+    }
+
+    /// The orbit that frames `corners` (ECEF points, e.g. a tileset's root bounding volume):
+    /// looking at their centre from `heading` and `pitch`, just far enough that every corner is
+    /// inside 90 % of a view of vertical field `fov_y` and width/height `aspect`. So the first
+    /// view shows the whole content, centred and filling the view, whatever its shape.
+    pub fn framing(corners: &[DVec3], heading: f64, pitch: f64, fov_y: f64, aspect: f64) -> Self {
+        let n = corners.len().max(1) as f64;
+        let centre: DVec3 = std::array::from_fn(|k| corners.iter().map(|c| c[k]).sum::<f64>() / n);
+        let mut orbit = Self { target: geodetic_from_ecef(centre), distance_m: 1.0, heading, pitch };
+        let (_, f, up) = orbit.eye();
+        let right = city_core::vec3::cross(f, up);
+        let (tan_y, tan_x) = ((fov_y * 0.5).tan() * 0.9, (fov_y * 0.5).tan() * aspect * 0.9);
+        // A corner at (x, y) across and `along` ahead of the centre is inside the view from
+        // distance d when |x| <= (d + along) tan_x and |y| <= (d + along) tan_y.
+        let needed = corners.iter().map(|c| {
+            let p = city_core::vec3::sub(*c, centre);
+            let (x, y, along) =
+                (city_core::vec3::dot(p, right), city_core::vec3::dot(p, up), city_core::vec3::dot(p, f));
+            (x.abs() / tan_x).max(y.abs() / tan_y) - along
+        });
+        orbit.distance_m = needed.fold(50.0, f64::max);
+        orbit
     }
 
     /// Turns by mouse drag (radians).
@@ -176,5 +202,36 @@ mod tests {
         let (end, arrived) = f.step(2.5);
         assert!(arrived);
         assert!((end.distance_m - 300.0).abs() < 1e-9 && (end.heading - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn framing_puts_every_corner_in_the_view_and_the_centre_in_the_middle() {
+        // A flat 600 x 200 m box, 10 m high, at Rotterdam.
+        let frame = EnuFrame::at(Geodetic::from_deg(4.47, 51.92, 0.0));
+        let corners: Vec<DVec3> = [-300.0, 300.0]
+            .into_iter()
+            .flat_map(|x| [-100.0, 100.0].into_iter().flat_map(move |y| [0.0, 10.0].map(|z| [x, y, z])))
+            .map(|p| frame.ecef_from_enu(p))
+            .collect();
+        let (fov_y, aspect) = (50f64.to_radians(), 16.0 / 9.0);
+        let o = Orbit::framing(&corners, 0.0, 50f64.to_radians(), fov_y, aspect);
+        let (eye, f, up) = o.eye();
+        let right = city_core::vec3::cross(f, up);
+        let (mut max_x, mut max_y) = (0.0f64, 0.0f64);
+        for c in &corners {
+            let p = city_core::vec3::sub(*c, eye);
+            let z = city_core::vec3::dot(p, f);
+            assert!(z > 0.0);
+            let (x, y) = (city_core::vec3::dot(p, right) / z, city_core::vec3::dot(p, up) / z);
+            max_x = max_x.max(x.abs() / ((fov_y / 2.0).tan() * aspect));
+            max_y = max_y.max(y.abs() / (fov_y / 2.0).tan());
+        }
+        // Inside the view, and filling it on one axis (90 %).
+        assert!(max_x <= 0.9 + 1e-9 && max_y <= 0.9 + 1e-9, "{max_x} {max_y}");
+        assert!((max_x.max(max_y) - 0.9).abs() < 1e-6, "{max_x} {max_y}");
+        // The centre is looked at.
+        let centre = frame.ecef_from_enu([0.0, 0.0, 5.0]);
+        let t = ecef_from_geodetic(o.target);
+        assert!(city_core::vec3::distance(t, centre) < 1e-6);
     }
 }

@@ -177,8 +177,11 @@ pub fn stream_layers(
     split: Option<Res<'_, SplitView>>,
     mut images: ResMut<'_, Assets<Image>>,
     mut std_materials: ResMut<'_, Assets<StandardMaterial>>,
+    time: Res<'_, Time>,
 ) {
     let Some(view) = &view.0 else { return };
+    // The last frame's duration, for the frame budget (ADR 0005): over it, detail drops.
+    let frame_ms = time.delta_secs_f64() * 1000.0;
     let pool = AsyncComputeTaskPool::get();
     for (li, layer) in layers.0.iter_mut().enumerate() {
         // Finished loads first: their tiles can be selected this very frame.
@@ -218,6 +221,9 @@ pub fn stream_layers(
                 }
             }
             continue;
+        }
+        if frame_ms > 0.0 {
+            layer.streamer.note_frame_time(frame_ms);
         }
         let update = layer.streamer.update(std::slice::from_ref(view));
         for t in &update.cancel {

@@ -4,7 +4,7 @@
 use city_core::{Geodetic, SceneIot};
 
 use crate::{
-    AlarmRule, Direction, IotLayer, LayerError, MqttSettings, PayloadMapping, Sensor, read_hk_car_parks,
+    AlarmRule, BrokerAddress, Direction, IotLayer, LayerError, MqttSettings, PayloadMapping, Sensor, read_hk_car_parks,
     read_sensor_file,
 };
 
@@ -59,8 +59,9 @@ impl IotLayer {
 const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 impl MqttSettings {
-    /// The broker settings of a scene's `[iot]` table: `broker` as HOST:PORT (port 1883, or 8883
-    /// with TLS, when left out), topics (all, `#`, when none), the user and the password from
+    /// The broker settings of a scene's `[iot]` table: `broker` in any form [`BrokerAddress`]
+    /// reads (`HOST:PORT`, `[IPv6]:PORT`, `mqtt://`, `mqtts://`...; port 1883, or 8883 with TLS,
+    /// when left out; `mqtts://` turns TLS on), topics (all, `#`, when none), the user and the password from
     /// the environment variable it names, the CA file for TLS. `broker` overrides the scene's.
     pub fn from_scene(iot: &SceneIot, broker: Option<&str>, client_id: &str) -> Result<Self, LayerError> {
         Self::from_scene_with_env(iot, broker, client_id, |var| std::env::var(var).ok())
@@ -77,14 +78,20 @@ impl MqttSettings {
         let broker = broker
             .map(str::to_owned)
             .or_else(|| iot.broker.clone())
-            .ok_or_else(|| LayerError::Broker("no broker: give one as HOST:PORT".into()))?;
-        let default_port = if iot.tls { 8883 } else { 1883 };
-        let (host, port) = match broker.rsplit_once(':') {
-            Some((h, p)) => {
-                (h.to_owned(), p.parse().map_err(|_| LayerError::Broker(format!("broker {broker:?}: bad port {p:?}")))?)
+            .ok_or_else(|| LayerError::Broker("no broker: give one as HOST:PORT or mqtt://HOST:PORT".into()))?;
+        let address = BrokerAddress::parse(&broker, iot.tls)?;
+        // The address's scheme and the scene's `tls` must agree: a plain `mqtt://` with
+        // `tls = true` is a mistake to report, not to guess about.
+        let tls = match address.tls {
+            Some(false) if iot.tls => {
+                return Err(LayerError::Broker(format!(
+                    "broker {broker:?} is plain MQTT but the scene says tls = true"
+                )));
             }
-            None => (broker.clone(), default_port),
+            Some(t) => t,
+            None => iot.tls,
         };
+        let BrokerAddress { host, port, .. } = address;
         let credentials = match (&iot.username, &iot.password_env) {
             (Some(user), Some(var)) => {
                 let password = env(var).ok_or_else(|| LayerError::MissingEnv(var.clone()))?;
@@ -93,7 +100,7 @@ impl MqttSettings {
             (Some(user), None) => Some((user.clone(), String::new())),
             (None, _) => None,
         };
-        let tls_ca = if iot.tls {
+        let tls_ca = if tls {
             let ca = iot.ca_file.clone().unwrap_or_else(|| SYSTEM_CA_BUNDLE.into());
             Some(std::fs::read(&ca).map_err(|e| LayerError::File {
                 file: ca.display().to_string(),

@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod alarm_rule;
+mod broker_address;
 mod cap_alert;
 mod cap_feed;
 mod cap_sources;
@@ -49,6 +50,7 @@ mod simulator;
 mod xml_tree;
 
 pub use alarm_rule::{AlarmEvent, AlarmRule, Direction};
+pub use broker_address::{BrokerAddress, MQTT_PORT, MQTTS_PORT};
 pub use cap_alert::{CapAlert, CapArea, CapCircle, CapInfo, Severity};
 pub use cap_feed::{CapFeedPoller, FeedAlert, FeedEntry, parse_feed};
 pub use cap_sources::{CapArrival, start_cap_sources};

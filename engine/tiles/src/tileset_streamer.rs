@@ -143,6 +143,8 @@ pub struct TilesetStreamer {
     /// Where the (first) view was when the budget last forced the threshold up: detail comes
     /// back only once the view has moved, so a still view never cycles loading and evicting.
     overflow_at: Option<city_core::Vec3>,
+    /// The last frame ran over the frame budget: detail may not come back yet.
+    slow_frame: bool,
     rendered: usize,
     /// Failures so far (tile, message), newest last, for the panel and the log.
     pub failures: Vec<(TileId, String)>,
@@ -161,6 +163,7 @@ impl TilesetStreamer {
             opts,
             degraded: None,
             overflow_at: None,
+            slow_frame: false,
             rendered: 0,
             failures: Vec::new(),
         }
@@ -196,13 +199,20 @@ impl TilesetStreamer {
         }
     }
 
-    /// Tells the streamer how long the last frame took: over the frame budget, detail drops.
+    /// Tells the streamer how long the last frame took (the viewer calls it every frame, before
+    /// [`TilesetStreamer::update`]): over the frame budget, the error threshold rises, so fewer
+    /// and coarser tiles are drawn, and detail does not come back until frames are under it.
     pub fn note_frame_time(&mut self, ms: f64) {
+        self.slow_frame = false;
         if let Some(budget) = self.opts.frame_budget_ms
             && ms > budget
         {
+            self.slow_frame = true;
             self.sse_px = (self.sse_px * 1.25).min(self.opts.max_sse_px * 64.0);
-            self.degraded = Some(format!("frame {ms:.0} ms over the {budget:.0} ms budget: detail reduced"));
+            self.degraded = Some(format!(
+                "frame {ms:.0} ms over the {budget:.0} ms budget: detail reduced (error threshold {:.0} px)",
+                self.sse_px
+            ));
         }
     }
 
@@ -269,6 +279,7 @@ impl TilesetStreamer {
         } else if self.sse_px > self.opts.max_sse_px
             && self.used_bytes < self.opts.memory_budget_bytes * 6 / 10
             && moved
+            && !self.slow_frame
         {
             self.sse_px = (self.sse_px / 1.2).max(self.opts.max_sse_px);
             if self.sse_px == self.opts.max_sse_px {
