@@ -145,7 +145,28 @@ fn a_click_on_a_delft_building_picks_it_and_the_frame_is_not_blank() {
         })
         .count();
     assert!(amber > 100, "the picked building should be highlighted at the centre: {amber} amber pixels");
+    the_first_view_frames_the_tileset(&dir, &tiles);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Issue 16: opened without a camera, a tileset is framed: what is not sky spans most of the
+/// frame and is centred on it (before, a tileset could sit in a corner under mostly sky).
+fn the_first_view_frames_the_tileset(dir: &Path, tiles: &Path) {
+    let shot = dir.join("framed.png");
+    under_xvfb(&["view", tiles.to_str().unwrap(), "--no-panels", "--screenshot", shot.to_str().unwrap()], dir);
+    let (w, h, px) = pixels(&shot);
+    let sky = px[..w].iter().copied().max_by_key(|c| px[..w].iter().filter(|d| *d == c).count()).unwrap();
+    let city: Vec<(usize, usize)> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| (0..3).any(|i| px[y * w + x][i].abs_diff(sky[i]) >= 12))
+        .collect();
+    assert!(city.len() > w * h / 20, "{}: hardly anything drawn", shot.display());
+    let (x0, x1) = (city.iter().map(|p| p.0).min().unwrap(), city.iter().map(|p| p.0).max().unwrap());
+    let (y0, y1) = (city.iter().map(|p| p.1).min().unwrap(), city.iter().map(|p| p.1).max().unwrap());
+    let (span_x, span_y) = ((x1 - x0) as f64 / w as f64, (y1 - y0) as f64 / h as f64);
+    assert!(span_x > 0.6 || span_y > 0.6, "{}: the city spans {span_x:.2} x {span_y:.2} of the frame", shot.display());
+    let (cx, cy) = ((x0 + x1) as f64 / 2.0 / w as f64, (y0 + y1) as f64 / 2.0 / h as f64);
+    assert!((cx - 0.5).abs() < 0.15 && (cy - 0.5).abs() < 0.15, "{}: centred at ({cx:.2}, {cy:.2})", shot.display());
 }
 
 #[test]

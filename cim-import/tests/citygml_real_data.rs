@@ -219,3 +219,27 @@ fn textures_come_with_their_coordinates_and_missing_images_are_reported() {
     assert!(berlin.objects[0].surfaces.iter().all(|s| s.texture.is_none()));
     assert!(berlin.textures.is_empty());
 }
+
+/// Issue 16: German states' LoD2 files declare AdV CRS names. The Berlin building with its
+/// `srsName` (EPSG:25833 + DHHN) replaced by the AdV name of the same CRS reads the same
+/// surfaces, easting first, in EPSG:25833.
+#[test]
+fn german_adv_crs_names_read_as_their_epsg_crs() {
+    let text = std::fs::read_to_string(data("citygml/Berlin_Moabit_1Bldg_v2.gml")).unwrap();
+    let epsg = "urn:ogc:def:crs,crs:EPSG:6.12:25833,crs:EPSG:6.12:5783";
+    assert!(text.contains(epsg));
+    let adv = read_text(&text.replace(epsg, "urn:adv:crs:ETRS89_UTM33*DE_DHHN2016_NH")).unwrap();
+    let own = read("citygml/Berlin_Moabit_1Bldg_v2.gml");
+    assert_eq!(adv.crs.as_ref().map(city_core::Crs::epsg), Some(25833));
+    assert_eq!(adv.objects.len(), own.objects.len());
+    for (a, b) in adv.objects.iter().zip(&own.objects) {
+        assert_eq!(a.surfaces.len(), b.surfaces.len());
+        for (sa, sb) in a.surfaces.iter().zip(&b.surfaces) {
+            assert_eq!(sa.rings, sb.rings, "{}", a.object.id);
+        }
+    }
+    // And they land in Berlin.
+    let p = adv.objects[0].surfaces[0].rings[0][0];
+    let g = adv.crs.unwrap().to_geodetic(p).unwrap();
+    assert!((g.lon_deg - 13.35).abs() < 0.1 && (g.lat_deg - 52.53).abs() < 0.1, "{g:?}");
+}

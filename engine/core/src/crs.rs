@@ -47,6 +47,26 @@ fn projected_north_first(code: u32) -> bool {
     )
 }
 
+/// The horizontal CRS of a German surveying authorities' (AdV) CRS name, as every German
+/// state's LoD2 CityGML declares it (`urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH`: the part before
+/// `*`; the height system after it passes through, ADR 0001). AdV data write easting first, so
+/// the DHDN Gauss-Krueger zones map to EPSG's easting-first variants (5676-5679).
+fn adv_crs(name: &str) -> Option<u32> {
+    let horizontal = name.split('*').next()?.trim().to_ascii_uppercase();
+    let horizontal = horizontal.strip_suffix("_3D").unwrap_or(&horizontal);
+    Some(match horizontal {
+        "ETRS89_UTM31" => 25831,
+        "ETRS89_UTM32" => 25832,
+        "ETRS89_UTM33" => 25833,
+        "DE_DHDN_3GK2" => 5676,
+        "DE_DHDN_3GK3" => 5677,
+        "DE_DHDN_3GK4" => 5678,
+        "DE_DHDN_3GK5" => 5679,
+        "ETRS89_LAT-LON" | "ETRS89_LAT_LON" => 4258,
+        _ => return None,
+    })
+}
+
 impl Crs {
     /// The CRS with this EPSG code, its axes in the order the EPSG registry defines.
     pub fn from_epsg(code: u32) -> Result<Self, CoreError> {
@@ -60,11 +80,16 @@ impl Crs {
     }
 
     /// Reads `EPSG:7415`, `urn:ogc:def:crs:EPSG::7415`, `urn:ogc:def:crs:EPSG:9.8:7415`,
-    /// `http(s)://www.opengis.net/def/crs/EPSG/0/7415` or a bare `7415`.
+    /// `http(s)://www.opengis.net/def/crs/EPSG/0/7415`, a bare `7415`, or the German surveying
+    /// authorities' names (`urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH`, easting first).
     pub fn parse(text: &str) -> Result<Self, CoreError> {
         let bad = || CoreError::BadCrsText { text: text.to_owned() };
         let t = text.trim();
         let lower = t.to_ascii_lowercase();
+        if let Some(name) = lower.strip_prefix("urn:adv:crs:") {
+            let code = adv_crs(name).ok_or_else(bad)?;
+            return Ok(Self::from_epsg(code)?.with_axis_order(AxisOrder::EastNorth));
+        }
         let code_text = if let Some(rest) = lower.strip_prefix("epsg:") {
             rest
         } else if lower.starts_with("urn:ogc:def:crs:epsg:") || lower.contains("/def/crs/epsg/") {
@@ -176,6 +201,27 @@ mod tests {
         assert!(e.to_string().contains("EPSG:abc"), "{e}");
         let nan = Crs::from_epsg(28992).unwrap().to_geodetic([f64::NAN, 0.0, 0.0]).unwrap_err();
         assert!(matches!(nan, CoreError::NotFinite { what: "x", .. }));
+    }
+
+    #[test]
+    fn german_adv_names_are_their_epsg_crs_easting_first() {
+        for (urn, code) in [
+            ("urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH", 25832),
+            ("urn:adv:crs:ETRS89_UTM33*DE_DHHN92_NH", 25833),
+            ("urn:adv:crs:ETRS89_UTM32", 25832),
+            ("urn:adv:crs:DE_DHDN_3GK4*DE_DHN92_NH", 5678),
+            ("URN:ADV:CRS:DE_DHDN_3GK3*DE_DHHN92_NH", 5677),
+        ] {
+            let c = Crs::parse(urn).unwrap_or_else(|e| panic!("{urn}: {e}"));
+            assert_eq!((c.epsg(), c.axis_order()), (code, AxisOrder::EastNorth), "{urn}");
+        }
+        // Berlin's Rotes Rathaus in UTM 33 (ETRS89), easting first: 13.41 E, 52.52 N.
+        let g = Crs::parse("urn:adv:crs:ETRS89_UTM33*DE_DHHN2016_NH")
+            .unwrap()
+            .to_geodetic([392_000.0, 5_819_900.0, 0.0])
+            .unwrap();
+        assert!((g.lon_deg - 13.41).abs() < 0.01 && (g.lat_deg - 52.52).abs() < 0.01, "{g:?}");
+        assert!(Crs::parse("urn:adv:crs:DE_UNKNOWN_9*X").is_err());
     }
 
     #[test]
