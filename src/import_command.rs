@@ -15,6 +15,8 @@ pub struct ImportArgs {
     /// .xml), GeoJSON footprints (.geojson), OSM extracts (.osm.pbf), IFC2X3/IFC4 building
     /// models (.ifc, element by element) and BIM as glTF (.glb, .gltf: a node per element,
     /// ids and properties in its extras; needs --place); footprints are extruded to LoD1.
+    /// Zip archives (every such file inside) and gzipped files (.json.gz, .gml.gz...) are
+    /// unpacked beside the output first.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Output folder (replaced when the import succeeds).
@@ -123,7 +125,9 @@ impl Progress for Bar {
         });
     }
 
-    fn files_read(&self, done: usize, _total: usize) {
+    fn files_read(&self, done: usize, total: usize) {
+        // Archives unpack into more files than were named.
+        self.0.set_length(total as u64);
         self.0.set_position(done as u64);
     }
 

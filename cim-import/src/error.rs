@@ -45,6 +45,12 @@ pub enum ImportError {
         /// The file.
         file: PathBuf,
     },
+    /// A zip or gzip input with no file in it that the importer reads.
+    #[error("{}: the archive holds no file the importer reads (CityJSON, CityGML, GeoJSON, OSM, IFC, glTF)", file.display())]
+    EmptyArchive {
+        /// The archive.
+        file: PathBuf,
+    },
     /// The file declares no CRS and the import was given none.
     #[error("{}: the file declares no CRS: pass --crs EPSG:n", file.display())]
     NoCrs {

@@ -1,8 +1,9 @@
 //! The import pipeline: input files in, a 3D Tiles tileset out. It owns the rules that hold
 //! across files, so a library user and `citytwin import` get the same result:
 //!
-//! - every file's format is known before any is read ([`Format::detect`]), so a typo in the
-//!   tenth name fails in a second, not after nine files;
+//! - zipped and gzipped inputs are unpacked first (`archive_inputs.rs`), and every file's
+//!   format is known before any is read ([`Format::detect`]), so a typo in the tenth name fails
+//!   in a second, not after nine files;
 //! - a file's CRS is its own, else the import's (`--crs`), else [`ImportError::NoCrs`]; the
 //!   import's CRS is read in the axis order the file's own would be (CityGML: EPSG's order;
 //!   the JSON formats: easting first);
@@ -71,6 +72,9 @@ pub struct ImportReport {
 /// that was not there before.
 pub fn import(inputs: &[PathBuf], opts: &ImportOptions, progress: &dyn Progress) -> Result<ImportReport, ImportError> {
     let start = Instant::now();
+    // Zipped and gzipped inputs are unpacked beside the output first (removed at the end).
+    let unpacked = crate::archive_inputs::unpack(inputs, &opts.out)?;
+    let inputs = &unpacked.files;
     let formats: Vec<Format> = inputs.iter().map(|p| Format::detect(p)).collect::<Result<_, _>>()?;
     // The import's CRS means what the file's own would: CityGML keeps EPSG's axis order, as its
     // srsName does (PLATEAU's EPSG:6697 is latitude first); CityJSON, GeoJSON and OSM write

@@ -23,6 +23,7 @@
 //! [`Imported::skipped`] with its id, and the others are kept.
 #![forbid(unsafe_code)]
 
+mod archive_inputs;
 mod bim_in_city;
 mod city_store;
 mod citygml;

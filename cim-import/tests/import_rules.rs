@@ -170,3 +170,65 @@ fn an_explicit_crs_keeps_the_files_axis_order_for_citygml() {
     let given = place(Some("EPSG:6697"));
     assert!((given.0 - own.0).abs() < 1e-9 && (given.1 - own.1).abs() < 1e-9, "{given:?} vs {own:?}");
 }
+
+/// Issue 16: zipped and gzipped inputs, as city models are downloaded. A zip holding the Delft
+/// CityJSON, the Berlin CityGML in a subfolder and a readme imports as the two files do; a
+/// `.json.gz` as its file does; a zip with nothing the importer reads says so, and one whose
+/// entry climbs out of its folder is refused.
+#[test]
+fn zipped_and_gzipped_inputs_import_as_their_files() {
+    use std::io::Write;
+    let dir = Out::new("archives");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let delft = data("cityjson/delft.json");
+    let berlin = data("citygml/Berlin_Moabit_1Bldg_v2.gml");
+    let zip_of = |name: &str, entries: &[(&str, Vec<u8>)]| {
+        let path = dir.0.join(name);
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let deflate = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (entry, bytes) in entries {
+            z.start_file(*entry, deflate).unwrap();
+            z.write_all(bytes).unwrap();
+        }
+        z.finish().unwrap();
+        path
+    };
+    let city = zip_of(
+        "city.zip",
+        &[
+            ("README.txt", b"Delft and Berlin".to_vec()),
+            ("delft.json", std::fs::read(&delft).unwrap()),
+            ("de/berlin.gml", std::fs::read(&berlin).unwrap()),
+        ],
+    );
+    let features = |inputs: &[PathBuf], name: &str| {
+        let out = dir.0.join(name);
+        let report = import(inputs, &ImportOptions::new(&out), &()).unwrap();
+        let mut ids: Vec<String> = TilesetFeatures::read(&out).unwrap().rows.into_iter().map(|r| r.id).collect();
+        ids.sort();
+        (report.objects, ids)
+    };
+    let plain = features(&[delft.clone(), berlin.clone()], "plain");
+    assert!(plain.1.len() > 500, "{}", plain.1.len());
+    assert_eq!(features(std::slice::from_ref(&city), "zipped"), plain);
+    let left: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .flatten()
+        .filter(|d| d.file_name().to_string_lossy().contains(".inputs-"))
+        .collect();
+    assert!(left.is_empty(), "the unpacked inputs were left behind");
+
+    let gz = dir.0.join("delft.json.gz");
+    let mut w = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    w.write_all(&std::fs::read(&delft).unwrap()).unwrap();
+    w.finish().unwrap();
+    assert_eq!(features(&[gz], "gzipped"), features(&[delft], "delft"));
+
+    let empty = zip_of("notes.zip", &[("notes.txt", b"no city here".to_vec())]);
+    let e = import(&[empty], &ImportOptions::new(dir.0.join("none")), &()).unwrap_err();
+    assert!(matches!(e, ImportError::EmptyArchive { .. }) && e.to_string().contains("notes.zip"), "{e}");
+    let evil = zip_of("evil.zip", &[("../../escaped.json", b"{}".to_vec())]);
+    let e = import(&[evil], &ImportOptions::new(dir.0.join("evil")), &()).unwrap_err();
+    assert!(e.to_string().contains("outside the archive"), "{e}");
+    assert!(!dir.0.parent().unwrap().join("escaped.json").exists());
+}
