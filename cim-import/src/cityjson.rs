@@ -51,7 +51,13 @@ pub fn read_cityjson_str(text: &str, file: &Path, opts: &ReadOptions) -> Result<
         textures: Vec::new(),
     };
     read_objects(
-        &Ctx { min_area: header.min_area(), vertices: &vertices, templates: &header.templates, lod: &opts.lod },
+        &Ctx {
+            min_area: header.min_area(),
+            vertices: &vertices,
+            templates: &header.templates,
+            lod: &opts.lod,
+            materials: &header.materials,
+        },
         objects,
         &mut imported,
     );
@@ -165,7 +171,13 @@ fn read_feature_line(
     }
     match (decode_vertices(&feature["vertices"], &head["transform"]), feature["CityObjects"].as_object()) {
         (Ok(vertices), Some(objects)) => read_objects(
-            &Ctx { min_area: header.min_area(), vertices: &vertices, templates: &header.templates, lod: &opts.lod },
+            &Ctx {
+                min_area: header.min_area(),
+                vertices: &vertices,
+                templates: &header.templates,
+                lod: &opts.lod,
+                materials: &header.materials,
+            },
             objects,
             &mut out,
         ),
@@ -180,6 +192,8 @@ fn read_feature_line(
 struct Header {
     crs: Option<Crs>,
     templates: Templates,
+    /// `appearance.materials`: each one's diffuse colour and opacity (RGBA, 0..1).
+    materials: Vec<[f32; 4]>,
     warnings: Vec<Skipped>,
 }
 
@@ -216,8 +230,33 @@ impl Header {
             }
             None => None,
         };
-        Ok(Self { crs, templates, warnings })
+        let appearance = &json["appearance"];
+        let materials =
+            appearance["materials"].as_array().map(|m| m.iter().map(material_color).collect()).unwrap_or_default();
+        if let Some(n) = appearance["textures"].as_array().map(Vec::len).filter(|n| *n > 0) {
+            warnings.push(Skipped {
+                file: file.to_owned(),
+                id: String::new(),
+                reason: format!(
+                    "appearance: {n} texture images are not imported from CityJSON (only CityGML's are): textured \
+                     surfaces keep their material colour, or none"
+                ),
+            });
+        }
+        Ok(Self { crs, templates, materials, warnings })
     }
+}
+
+/// A CityJSON material's colour: its `diffuseColor` (0.8 grey when it gives none, as X3D) and
+/// `1 - transparency` as alpha.
+fn material_color(m: &Value) -> [f32; 4] {
+    let c: Vec<f32> = m["diffuseColor"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|v| v.as_f64()).map(|v| v as f32).collect())
+        .unwrap_or_default();
+    let [r, g, b] = c[..] else { return [0.8, 0.8, 0.8, 1.0] };
+    let transparency = m["transparency"].as_f64().unwrap_or(0.0) as f32;
+    [r, g, b, 1.0 - transparency].map(|v| v.clamp(0.0, 1.0))
 }
 
 /// Reads every object of a `CityObjects` map into `out`; bad ones are skipped by id.
@@ -295,6 +334,8 @@ struct Ctx<'a> {
     vertices: &'a [[f64; 3]],
     templates: &'a Templates,
     lod: &'a LodChoice,
+    /// The file's materials, by index (`appearance.materials`).
+    materials: &'a [[f32; 4]],
 }
 
 /// A geometry's LoD, as a string or a number.
@@ -381,6 +422,13 @@ fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Res
         .unwrap_or_default();
     let values = &g["semantics"]["values"];
     let sem = |v: &Value| v.as_u64().and_then(|i| sem_types.get(i as usize).cloned().flatten());
+    // Material colours: the first theme (by name), one `value` for every surface or `values`
+    // shaped like the boundaries; an index that is null or out of range leaves a surface plain.
+    let theme = g["material"].as_object().and_then(|m| m.values().next());
+    let material = |v: &Value| v.as_u64().and_then(|i| ctx.materials.get(i as usize)).copied();
+    let everywhere = theme.and_then(|t| material(&t["value"]));
+    let mvalues = theme.map_or(&Value::Null, |t| &t["values"]);
+    let color = |v: &Value| everywhere.or_else(|| material(v));
     let vertex = |v: &Value| -> Result<[f64; 3], String> {
         let i = v.as_u64().ok_or_else(|| format!("vertex index {v} is not a non-negative integer"))? as usize;
         ctx.vertices
@@ -388,7 +436,7 @@ fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Res
             .copied()
             .ok_or_else(|| format!("vertex index {i} out of range ({} vertices)", ctx.vertices.len()))
     };
-    let surface = |s: &Value, semantic: Option<String>| -> Result<Surface, String> {
+    let surface = |s: &Value, semantic: Option<String>, color: Option<[f32; 4]>| -> Result<Surface, String> {
         let rings = s.as_array().ok_or("a surface is not an array of rings")?;
         let rings = rings
             .iter()
@@ -397,7 +445,7 @@ fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Res
         if rings.is_empty() {
             return Err("a surface without rings".into());
         }
-        Ok(Surface { rings, semantic, texture: None, color: None })
+        Ok(Surface { rings, semantic, texture: None, color })
     };
     let arr = |v: &'a Value, what: &str| -> Result<&'a [Value], String> {
         v.as_array().map(Vec::as_slice).ok_or_else(|| format!("{what} is not an array"))
@@ -405,13 +453,13 @@ fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Res
     match ty {
         "MultiSurface" | "CompositeSurface" => {
             for (i, s) in arr(b, "boundaries")?.iter().enumerate() {
-                out.push(surface(s, sem(&values[i]))?);
+                out.push(surface(s, sem(&values[i]), color(&mvalues[i]))?);
             }
         }
         "Solid" => {
             for (si, shell) in arr(b, "boundaries")?.iter().enumerate() {
                 for (i, s) in arr(shell, "a shell")?.iter().enumerate() {
-                    out.push(surface(s, sem(&values[si][i]))?);
+                    out.push(surface(s, sem(&values[si][i]), color(&mvalues[si][i]))?);
                 }
             }
         }
@@ -419,7 +467,7 @@ fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Res
             for (di, solid) in arr(b, "boundaries")?.iter().enumerate() {
                 for (si, shell) in arr(solid, "a solid")?.iter().enumerate() {
                     for (i, s) in arr(shell, "a shell")?.iter().enumerate() {
-                        out.push(surface(s, sem(&values[di][si][i]))?);
+                        out.push(surface(s, sem(&values[di][si][i]), color(&mvalues[di][si][i]))?);
                     }
                 }
             }
@@ -450,8 +498,7 @@ fn read_instance(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(),
     if m.len() != 16 {
         return Err("transformationMatrix is not 16 numbers".into());
     }
-    let inner =
-        Ctx { min_area: ctx.min_area, vertices: &ctx.templates.vertices, templates: ctx.templates, lod: ctx.lod };
+    let inner = Ctx { vertices: &ctx.templates.vertices, ..*ctx };
     let start = out.len();
     read_geometry(&inner, template, out).map_err(|e| format!("template {t}: {e}"))?;
     for p in out[start..].iter_mut().flat_map(|s| s.rings.iter_mut().flatten()) {

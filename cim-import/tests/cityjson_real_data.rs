@@ -387,3 +387,81 @@ fn every_building_levels_tag_is_kept() {
         .count();
     assert_eq!((with_levels.len(), parts), (217, 89));
 }
+
+/// Issue 16: CityJSON materials become surface colours, as CityGML's do. On the Den Haag
+/// subset (27 materials), every surface the first theme gives a material to carries that
+/// material's diffuse colour: counted here by walking the JSON's `material` values, not the
+/// reader's code. Textures (none of the shared files has images) are warned about, not dropped
+/// silently.
+#[test]
+fn cityjson_materials_become_surface_colours() {
+    let path = data("cityjson/DH_01_subs.city.json");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mats = json["appearance"]["materials"].as_array().unwrap();
+    // Per object: the colours of its surfaces in the highest LoD, in boundary order.
+    let mut expected: BTreeMap<String, Vec<Option<[f32; 3]>>> = BTreeMap::new();
+    for (id, o) in json["CityObjects"].as_object().unwrap() {
+        let Some(g) = o["geometry"]
+            .as_array()
+            .and_then(|gs| gs.iter().max_by(|a, b| a["lod"].to_string().cmp(&b["lod"].to_string())))
+        else {
+            continue;
+        };
+        let theme = g["material"].as_object().and_then(|m| m.values().next());
+        let color = |v: &serde_json::Value| {
+            let i = v.as_u64()? as usize;
+            let c = mats[i]["diffuseColor"].as_array()?;
+            Some([0, 1, 2].map(|k| c[k].as_f64().unwrap() as f32))
+        };
+        let mut colors = Vec::new();
+        let values = theme.map(|t| t["values"].clone()).unwrap_or_default();
+        match g["type"].as_str().unwrap() {
+            "Solid" => {
+                for (si, shell) in g["boundaries"].as_array().unwrap().iter().enumerate() {
+                    for i in 0..shell.as_array().unwrap().len() {
+                        colors.push(color(&values[si][i]));
+                    }
+                }
+            }
+            "MultiSurface" | "CompositeSurface" => {
+                for i in 0..g["boundaries"].as_array().unwrap().len() {
+                    colors.push(color(&values[i]));
+                }
+            }
+            _ => continue,
+        }
+        expected.insert(id.clone(), colors);
+    }
+    let coloured: usize = expected.values().flatten().filter(|c| c.is_some()).count();
+    assert!(coloured > 50, "the subset colours {coloured} surfaces");
+    let imported = Format::CityJson.read_all(&path, &ReadOptions::default()).unwrap();
+    let mut compared = 0;
+    for o in &imported.objects {
+        let Some(want) = expected.get(&o.object.id) else { continue };
+        // Degenerate faces are dropped with a warning: compare objects that kept every face.
+        if want.len() != o.surfaces.len() {
+            continue;
+        }
+        for (s, w) in o.surfaces.iter().zip(want) {
+            assert_eq!(s.color.map(|c| [c[0], c[1], c[2]]), *w, "{}", o.object.id);
+            if w.is_some() {
+                assert_eq!(s.color.unwrap()[3], 1.0);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared * 10 >= coloured * 9, "compared {compared} of {coloured} coloured surfaces");
+}
+
+#[test]
+fn cityjson_textures_are_warned_about() {
+    let text = r#"{"type":"CityJSON","version":"2.0","transform":{"scale":[1,1,1],"translate":[0,0,0]},
+        "appearance":{"textures":[{"type":"PNG","image":"a.png"}],"vertices-texture":[[0,0]]},
+        "CityObjects":{},"vertices":[]}"#;
+    let imported = read_cityjson_str(text, Path::new("t.json"), &ReadOptions::default()).unwrap();
+    assert!(
+        imported.warnings.iter().any(|w| w.reason.contains("1 texture images are not imported")),
+        "{:?}",
+        imported.warnings
+    );
+}
