@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Runs CityTwin's tests: installs the Khronos glTF-Validator the import tests call (once, from
-# npm, pinned by tools/gltf-validator/package-lock.json), then `cargo test --workspace`.
+# Runs CityTwin's tests: installs the npm tools the tests call (once), then `cargo test --workspace`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d tools/gltf-validator/node_modules/gltf-validator ]; then
-  if ! command -v npm >/dev/null; then
-    echo "npm not found: install Node.js 20 (Debian: apt-get install nodejs npm)" >&2
-    exit 1
+# The npm tools the tests call, each pinned by its package-lock.json: the Khronos glTF-Validator
+# (import output) and glTF-Transform (Draco, meshopt and separate-file variants of real tiles).
+for marker in gltf-validator/node_modules/gltf-validator gltf-transform/node_modules/@gltf-transform/cli; do
+  tool="${marker%%/*}"
+  if [ ! -d "tools/$marker" ]; then
+    if ! command -v npm >/dev/null; then
+      echo "npm not found: install Node.js 20 (Debian: apt-get install nodejs npm)" >&2
+      exit 1
+    fi
+    npm ci --prefix "tools/$tool" --no-audit --no-fund
   fi
-  npm ci --prefix tools/gltf-validator --no-audit --no-fund
-fi
+done
 exec cargo test --workspace --no-fail-fast "$@"

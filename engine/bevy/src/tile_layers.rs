@@ -82,6 +82,9 @@ impl TilesetLayer {
         opts: StreamOptions,
     ) -> Result<Self, TilesError> {
         let json = TilesetJson::parse(&loader.load(root)?, root)?;
+        for ext in json.unknown_required_extensions() {
+            warn!("{root}: requires the extension {ext}, which CityTwin does not read: tiles that need it fail");
+        }
         let tree = TileTree::from_tileset(&json, root)?;
         Ok(Self {
             name: name.to_owned(),

@@ -239,8 +239,9 @@ struct Subtree<'a> {
     children: Availability<'a>,
 }
 
-fn parse_subtree<'a>(bytes: &'a [u8], uri: &str, bits_needed: (u64, u64)) -> Result<Subtree<'a>, TilesError> {
-    let (json, binary): (&[u8], &[u8]) = if bytes.starts_with(b"subt") {
+/// The JSON and the binary chunk of a `.subtree` file; a JSON subtree has no binary chunk.
+fn split_subtree<'a>(bytes: &'a [u8], uri: &str) -> Result<(&'a [u8], &'a [u8]), TilesError> {
+    Ok(if bytes.starts_with(b"subt") {
         if bytes.len() < 24 {
             return Err(TilesError::format(
                 uri,
@@ -265,7 +266,11 @@ fn parse_subtree<'a>(bytes: &'a [u8], uri: &str, bits_needed: (u64, u64)) -> Res
         (&bytes[24..json_end], &bytes[json_end..bin_end])
     } else {
         (bytes, &[])
-    };
+    })
+}
+
+fn parse_subtree<'a>(bytes: &'a [u8], uri: &str, bits_needed: (u64, u64)) -> Result<Subtree<'a>, TilesError> {
+    let (json, binary) = split_subtree(bytes, uri)?;
     let sj: SubtreeJson = serde_json::from_slice(json).map_err(|e| TilesError::Json {
         uri: uri.to_owned(),
         line: e.line(),
@@ -317,6 +322,63 @@ fn parse_subtree<'a>(bytes: &'a [u8], uri: &str, bits_needed: (u64, u64)) -> Res
             .collect::<Result<_, _>>()?,
         children: avail(&sj.child_subtree_availability, "childSubtreeAvailability", child_bits)?,
     })
+}
+
+/// A subtree whose buffers live in separate files (`"uri": "0.0.0.bin"`, which the spec allows
+/// and some producers write) made self-contained: the files fetched through `loader`, relative
+/// to `uri`, and appended to the binary chunk, each buffer view pointed at its new place. A
+/// subtree with no such buffer comes back as it was, without a copy.
+pub fn inline_subtree_buffers<'b>(
+    bytes: &'b [u8],
+    uri: &str,
+    loader: &dyn crate::ContentLoader,
+) -> Result<std::borrow::Cow<'b, [u8]>, TilesError> {
+    use std::borrow::Cow;
+    let (json, binary) = split_subtree(bytes, uri)?;
+    let mut doc: serde_json::Value = serde_json::from_slice(json).map_err(|e| TilesError::Json {
+        uri: uri.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let buffers = doc["buffers"].as_array().cloned().unwrap_or_default();
+    if buffers.iter().all(|b| b.get("uri").is_none()) {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    let dir = uri.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut merged = Vec::new();
+    let mut base = Vec::with_capacity(buffers.len());
+    for (i, b) in buffers.iter().enumerate() {
+        while !merged.len().is_multiple_of(8) {
+            merged.push(0);
+        }
+        base.push(merged.len());
+        match b["uri"].as_str() {
+            Some(u) => merged.extend(loader.load(&if dir.is_empty() { u.to_owned() } else { format!("{dir}/{u}") })?),
+            None if i == 0 => merged.extend_from_slice(binary),
+            None => return Err(TilesError::format(uri, format!("buffers[{i}]"), "no uri and not the binary chunk")),
+        }
+    }
+    for (i, v) in doc["bufferViews"].as_array_mut().into_iter().flatten().enumerate() {
+        let b = v["buffer"].as_u64().unwrap_or(0) as usize;
+        let start = *base.get(b).ok_or_else(|| {
+            TilesError::format(uri, format!("bufferViews[{i}]"), format!("buffer {b} does not exist"))
+        })?;
+        v["byteOffset"] = (start + v["byteOffset"].as_u64().unwrap_or(0) as usize).into();
+        v["buffer"] = 0.into();
+    }
+    doc["buffers"] = serde_json::json!([{ "byteLength": merged.len() }]);
+    let mut json = serde_json::to_vec(&doc).unwrap_or_default();
+    while !json.len().is_multiple_of(8) {
+        json.push(b' ');
+    }
+    let mut out = b"subt".to_vec();
+    out.extend(1u32.to_le_bytes());
+    out.extend((json.len() as u64).to_le_bytes());
+    out.extend((merged.len() as u64).to_le_bytes());
+    out.extend(json);
+    out.extend(merged);
+    Ok(Cow::Owned(out))
 }
 
 /// Adds the tiles of the subtree rooted at `at` (whose subtree file is `bytes`) to the tree.

@@ -34,11 +34,13 @@ mod tileset_json;
 mod tileset_streamer;
 mod view;
 
-pub use content::{DecodedContent, FeatureProperties, MeshPart, PointCloud, TextureImage, decode_content, decode_glb};
+pub use content::{
+    DecodedContent, FeatureProperties, MeshPart, PointCloud, TextureImage, decode_content, decode_glb, decode_gltf,
+};
 pub use error::TilesError;
 pub use http_loader::HttpLoader;
 pub use implicit_tiling::{ImplicitRoot, Subdivision, expand_subtree};
-pub use loader::{ContentLoader, FileLoader};
+pub use loader::{ContentLoader, FileLoader, NoResources};
 pub use mat4::Mat4;
 pub use picking::{Picked, pick};
 pub use selection::{Readiness, Selection, SelectionOptions, select};

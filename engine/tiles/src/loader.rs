@@ -10,6 +10,16 @@ pub trait ContentLoader: Send + Sync {
     fn load(&self, uri: &str) -> Result<Vec<u8>, TilesError>;
 }
 
+/// For content that must be self-contained (a GLB decoded on its own): every URI is refused.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoResources;
+
+impl ContentLoader for NoResources {
+    fn load(&self, uri: &str) -> Result<Vec<u8>, TilesError> {
+        Err(TilesError::Load { uri: uri.to_owned(), reason: "a separate file, and no folder to read it from".into() })
+    }
+}
+
 /// Files under one folder. A URI may not leave the folder: not with `..`, not as an absolute
 /// path, not through a symbolic link (3D Tiles content is data from elsewhere: it must not read
 /// `~/.ssh` because a tileset says so).

@@ -35,6 +35,7 @@ fn tile(x0: f64, y0: f64, w: f64, h: f64, level: u32, depth: u32, name: &str, si
         children,
         implicit_tiling: None,
         metadata: None,
+        extensions: None,
     }
 }
 

@@ -76,6 +76,30 @@ pub struct TileJson {
     /// 1.1 tile metadata.
     #[serde(default)]
     pub metadata: Option<Value>,
+    /// The 1.0 extensions that became 1.1's core (moved into the fields above by
+    /// [`TilesetJson::parse`]).
+    #[serde(default)]
+    pub extensions: Option<TileExtensionsJson>,
+}
+
+/// A tile's `extensions`: the 1.0-era forms of implicit tiling and multiple contents, which
+/// tilesets made before 1.1 (and some made since) still write.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TileExtensionsJson {
+    /// `3DTILES_implicit_tiling`.
+    #[serde(rename = "3DTILES_implicit_tiling", default)]
+    pub implicit_tiling: Option<ImplicitTilingJson>,
+    /// `3DTILES_multiple_contents`.
+    #[serde(rename = "3DTILES_multiple_contents", default)]
+    pub multiple_contents: Option<MultipleContentsJson>,
+}
+
+/// `3DTILES_multiple_contents`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MultipleContentsJson {
+    /// The contents (`content` in 1.0 tilesets).
+    #[serde(alias = "content")]
+    pub contents: Vec<ContentJson>,
 }
 
 /// A bounding volume: exactly one of the three.
@@ -119,7 +143,11 @@ pub struct ImplicitTilingJson {
     /// Levels per subtree file.
     pub subtree_levels: u32,
     /// Levels in the whole tree.
+    #[serde(default)]
     pub available_levels: u32,
+    /// The deepest level (the `3DTILES_implicit_tiling` extension's name: levels - 1).
+    #[serde(default)]
+    pub maximum_level: Option<u32>,
     /// The subtree URI template.
     pub subtrees: SubtreesJson,
 }
@@ -143,9 +171,37 @@ impl TilesetJson {
         if !matches!(t.asset.version.as_str(), "1.0" | "1.1" | "0.0") {
             return Err(TilesError::format(uri, "asset.version", format!("{:?} is not 1.0 or 1.1", t.asset.version)));
         }
-        if let Some(ext) = t.extensions_required.first() {
-            return Err(TilesError::Unsupported { uri: uri.to_owned(), what: format!("required extension {ext}") });
-        }
+        let mut t = t;
+        lift_extensions(&mut t.root);
         Ok(t)
+    }
+
+    /// The required extensions this reader does not know. The tileset is still read (what it
+    /// needs them for fails per tile, named); the caller says so to the user.
+    pub fn unknown_required_extensions(&self) -> Vec<&str> {
+        self.extensions_required.iter().map(String::as_str).filter(|e| !KNOWN_EXTENSIONS.contains(e)).collect()
+    }
+}
+
+/// Tileset extensions read here: glTF content and metadata (read as 1.1's), and the 1.0 forms
+/// of implicit tiling and multiple contents (lifted into 1.1's fields).
+const KNOWN_EXTENSIONS: [&str; 4] =
+    ["3DTILES_content_gltf", "3DTILES_metadata", "3DTILES_implicit_tiling", "3DTILES_multiple_contents"];
+
+/// Moves the 1.0 extension forms into the 1.1 fields, through the whole explicit tree.
+fn lift_extensions(tile: &mut TileJson) {
+    if let Some(ext) = tile.extensions.take() {
+        if let (None, Some(mut i)) = (&tile.implicit_tiling, ext.implicit_tiling) {
+            if i.available_levels == 0 {
+                i.available_levels = i.maximum_level.map_or(0, |m| m + 1);
+            }
+            tile.implicit_tiling = Some(i);
+        }
+        if let (None, Some(m)) = (&tile.contents, ext.multiple_contents) {
+            tile.contents = Some(m.contents);
+        }
+    }
+    for child in tile.children.iter_mut().flatten() {
+        lift_extensions(child);
     }
 }

@@ -357,7 +357,9 @@ impl TilesetStreamer {
 pub fn run_job(job: &LoadJob, loader: &dyn crate::ContentLoader) -> (LoadOutcome, Vec<crate::DecodedContent>) {
     let fail = |e: TilesError| (LoadOutcome::Failed(e), Vec::new());
     match job.kind {
-        JobKind::Subtree => match loader.load(&job.uris[0]) {
+        JobKind::Subtree => match loader.load(&job.uris[0]).and_then(|b| {
+            crate::implicit_tiling::inline_subtree_buffers(&b, &job.uris[0], loader).map(|c| c.into_owned())
+        }) {
             Ok(bytes) => (LoadOutcome::Subtree(bytes), Vec::new()),
             Err(e) => fail(e),
         },
@@ -370,7 +372,7 @@ pub fn run_job(job: &LoadJob, loader: &dyn crate::ContentLoader) -> (LoadOutcome
         JobKind::Contents => {
             let mut decoded = Vec::with_capacity(job.uris.len());
             for uri in &job.uris {
-                match loader.load(uri).and_then(|b| crate::decode_content(&b, uri, &job.world_from_tile)) {
+                match loader.load(uri).and_then(|b| crate::decode_content(&b, uri, &job.world_from_tile, loader)) {
                     Ok(c) => decoded.push(c),
                     Err(e) => return fail(e),
                 }

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use city_core::AttributeValue;
 use city_tiles::{
-    ContentLoader, DecodedContent, FileLoader, Mat4, StreamOptions, TileId, TileLoad, TileTree, TilesError,
-    TilesetJson, TilesetStreamer, View, decode_content, run_job,
+    ContentLoader, DecodedContent, FileLoader, Mat4, NoResources, StreamOptions, TileId, TileLoad, TileTree,
+    TilesError, TilesetJson, TilesetStreamer, View, decode_content, run_job,
 };
 
 /// A file of the shared data; fails naming the path and the setting when it is missing.
@@ -134,7 +134,7 @@ fn legacy_formats_decode_with_their_tables() {
     let world = Mat4::IDENTITY;
     let read = |rel: &str| std::fs::read(data(&format!("3dtiles/1.0/{rel}"))).unwrap();
     // b3dm with a batch table: 10 buildings, their properties by feature id.
-    let b = decode_content(&read("TilesetWithRequestVolume/city/ll.b3dm"), "ll.b3dm", &world).unwrap();
+    let b = decode_content(&read("TilesetWithRequestVolume/city/ll.b3dm"), "ll.b3dm", &world, &NoResources).unwrap();
     assert_eq!(b.properties.count, 10);
     assert!(
         b.properties.columns.iter().any(|(n, _)| n == "Height"),
@@ -145,10 +145,10 @@ fn legacy_formats_decode_with_their_tables() {
     assert_eq!(ids, (0..10).collect());
     assert!(matches!(b.properties.get(3, "Height"), Some(AttributeValue::Float(h)) if *h > 0.0));
     // i3dm: 25 trees, one glTF drawn at each.
-    let i = decode_content(&read("TilesetWithTreeBillboards/tree.i3dm"), "tree.i3dm", &world).unwrap();
+    let i = decode_content(&read("TilesetWithTreeBillboards/tree.i3dm"), "tree.i3dm", &world, &NoResources).unwrap();
     assert!(i.meshes.iter().all(|m| m.instances.len() == 25));
     // pnts: 125,000 coloured points.
-    let p = decode_content(&read("TilesetWithRequestVolume/points.pnts"), "points.pnts", &world).unwrap();
+    let p = decode_content(&read("TilesetWithRequestVolume/points.pnts"), "points.pnts", &world, &NoResources).unwrap();
     assert_eq!(p.points[0].positions.len(), 125_000);
     assert_eq!(p.points[0].colors.as_ref().unwrap().len(), 125_000);
 }
@@ -158,13 +158,13 @@ fn broken_files_are_clear_errors() {
     let world = Mat4::IDENTITY;
     let b3dm = std::fs::read(data("3dtiles/1.0/TilesetWithRequestVolume/city/ll.b3dm")).unwrap();
     // A b3dm whose header's byteLength is wrong (a truncated download).
-    let e = decode_content(&b3dm[..b3dm.len() - 100], "ll.b3dm", &world).unwrap_err();
+    let e = decode_content(&b3dm[..b3dm.len() - 100], "ll.b3dm", &world, &NoResources).unwrap_err();
     assert!(matches!(&e, TilesError::Format { at, .. } if at == "byte 8"), "{e}");
     assert!(e.to_string().contains("byteLength"), "{e}");
     // A GLB with its BIN chunk cut: an error naming the file, never a panic.
     let glb = std::fs::read(data("3dtiles/1.1/MultipleContents/planeTriangles.glb")).unwrap();
     for cut in [12, 100, glb.len() / 2, glb.len() - 8] {
-        let e = decode_content(&glb[..cut], "planeTriangles.glb", &world).unwrap_err();
+        let e = decode_content(&glb[..cut], "planeTriangles.glb", &world, &NoResources).unwrap_err();
         assert!(e.to_string().starts_with("planeTriangles.glb"), "{cut}: {e}");
     }
     // A subtree with its bitstream truncated.
@@ -196,4 +196,56 @@ fn an_external_tileset_is_grafted_with_its_own_uris() {
     let uris: BTreeSet<String> =
         loaded.iter().flat_map(|(t, _)| s.tree.get(*t).contents.iter().map(|c| c.uri.clone())).collect();
     assert!(uris.iter().any(|u| u.starts_with("city/") && u.ends_with(".b3dm")), "{uris:?}");
+}
+
+#[test]
+fn subtrees_with_buffers_in_separate_files_expand_like_the_originals() {
+    // The Cesium quadtree, its subtrees rewritten as producers may write them: the bitstreams in
+    // a `.bin` beside each `.subtree`, named by the buffer's uri.
+    let src = data("3dtiles/1.1/SparseImplicitQuadtree");
+    let dir = std::env::temp_dir().join(format!("citytwin-external-subtrees-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["content", "subtrees"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::copy(src.join("tileset.json"), dir.join("tileset.json")).unwrap();
+    for e in std::fs::read_dir(src.join("content")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join("content").join(p.file_name().unwrap())).unwrap();
+    }
+    let mut rewritten = 0;
+    for e in std::fs::read_dir(src.join("subtrees")).unwrap() {
+        let p = e.unwrap().path();
+        let b = std::fs::read(&p).unwrap();
+        let (jl, bl) = (
+            u64::from_le_bytes(b[8..16].try_into().unwrap()) as usize,
+            u64::from_le_bytes(b[16..24].try_into().unwrap()) as usize,
+        );
+        let mut json: serde_json::Value = serde_json::from_slice(&b[24..24 + jl]).unwrap();
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        if let Some(buffers) = json["buffers"].as_array_mut() {
+            buffers[0]["uri"] = format!("{stem}.bin").into();
+            rewritten += 1;
+        }
+        std::fs::write(dir.join(format!("subtrees/{stem}.bin")), &b[24 + jl..24 + jl + bl]).unwrap();
+        let mut j = serde_json::to_vec(&json).unwrap();
+        while !j.len().is_multiple_of(8) {
+            j.push(b' ');
+        }
+        let mut out = b[0..8].to_vec();
+        out.extend((j.len() as u64).to_le_bytes());
+        out.extend(0u64.to_le_bytes());
+        out.extend(j);
+        std::fs::write(dir.join("subtrees").join(p.file_name().unwrap()), out).unwrap();
+    }
+    assert!(rewritten > 0, "no subtree of the sample has a buffer");
+    let uris = |s: &TilesetStreamer, loaded: &[(TileId, Vec<DecodedContent>)]| -> BTreeSet<String> {
+        loaded.iter().flat_map(|(t, _)| s.tree.get(*t).contents.iter().map(|c| c.uri.clone())).collect()
+    };
+    let (a, la, _) = stream(&src, 1e-6, 1.5);
+    let (b, lb, _) = stream(&dir, 1e-6, 1.5);
+    assert!(b.failures.is_empty(), "{:?}", b.failures);
+    assert_eq!(uris(&a, &la), uris(&b, &lb));
+    assert_eq!(a.tree.tiles.len(), b.tree.tiles.len());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -5,8 +5,8 @@ use city_core::{Vec3, ecef_from_geodetic, geodetic_from_ecef};
 
 use super::decoded_content::{DecodedContent, PointCloud};
 use super::feature_table::{Table, tables};
-use super::gltf_content::decode_glb;
-use crate::{Mat4, TilesError};
+use super::gltf_content::decode_gltf;
+use crate::{ContentLoader, Mat4, TilesError};
 
 /// Checks the 12-byte common header (magic, version 1, byteLength) against the file.
 fn check_header(bytes: &[u8], magic: &[u8; 4], uri: &str) -> Result<(), TilesError> {
@@ -43,19 +43,25 @@ fn feature_positions(ft: &Table<'_>, n: usize, uri: &str) -> Result<Vec<f64>, Ti
 }
 
 /// A b3dm: a batch table (the features' properties) and a GLB whose `_BATCHID` are feature ids.
-pub fn decode_b3dm(bytes: &[u8], uri: &str) -> Result<DecodedContent, TilesError> {
+pub fn decode_b3dm(bytes: &[u8], uri: &str, resources: &dyn ContentLoader) -> Result<DecodedContent, TilesError> {
     check_header(bytes, b"b3dm", uri)?;
     let (ft, bt, glb_at) = tables(bytes, 12, uri)?;
     let batch_length = ft.number("BATCH_LENGTH").unwrap_or(0.0) as usize;
     let rtc = ft.vec3("RTC_CENTER").unwrap_or([0.0; 3]);
-    let mut content = decode_glb(&bytes[glb_at..], uri, Mat4::from_translation(rtc).mul(&Mat4::Z_UP_FROM_Y_UP))?;
+    let mut content =
+        decode_gltf(&bytes[glb_at..], uri, Mat4::from_translation(rtc).mul(&Mat4::Z_UP_FROM_Y_UP), resources)?;
     content.properties = bt.properties(batch_length, uri)?;
     Ok(content)
 }
 
 /// An i3dm: one glTF drawn at each instance (position, orientation, scale from the feature
 /// table). `world_from_tile` is needed for `EAST_NORTH_UP` instances.
-pub fn decode_i3dm(bytes: &[u8], uri: &str, world_from_tile: &Mat4) -> Result<DecodedContent, TilesError> {
+pub fn decode_i3dm(
+    bytes: &[u8],
+    uri: &str,
+    world_from_tile: &Mat4,
+    resources: &dyn ContentLoader,
+) -> Result<DecodedContent, TilesError> {
     check_header(bytes, b"i3dm", uri)?;
     let (ft, bt, glb_at) = tables(bytes, 12, uri)?;
     let format = u32::from_le_bytes(bytes.get(28..32).and_then(|b| b.try_into().ok()).unwrap_or([0; 4]));
@@ -95,7 +101,7 @@ pub fn decode_i3dm(bytes: &[u8], uri: &str, world_from_tile: &Mat4) -> Result<De
             Mat4::from_axes(x.map(|c| c * s[0]), y.map(|c| c * s[1]), z.map(|c| c * s[2]), p)
         })
         .collect();
-    let mut content = decode_glb(&bytes[glb_at..], uri, Mat4::Z_UP_FROM_Y_UP)?;
+    let mut content = decode_gltf(&bytes[glb_at..], uri, Mat4::Z_UP_FROM_Y_UP, resources)?;
     for m in &mut content.meshes {
         m.instances = instances.clone();
     }
@@ -164,6 +170,7 @@ pub fn decode_cmpt(
     bytes: &[u8],
     uri: &str,
     world_from_tile: &Mat4,
+    resources: &dyn ContentLoader,
     depth: usize,
 ) -> Result<DecodedContent, TilesError> {
     check_header(bytes, b"cmpt", uri)?;
@@ -178,7 +185,7 @@ pub fn decode_cmpt(
         let Some(inner) = len.and_then(|l| bytes.get(at..at + l)) else {
             return Err(TilesError::format(uri, format!("byte {at}"), format!("inner tile {i} runs past the end")));
         };
-        out.merge(super::decode_inner(inner, uri, world_from_tile, depth + 1)?);
+        out.merge(super::decode_inner(inner, uri, world_from_tile, resources, depth + 1)?);
         at += inner.len();
     }
     Ok(out)
