@@ -48,7 +48,7 @@ pub fn pick_at(
     let hit = pick(o, d, tiles, &hidden)?;
     let layer = &layers.0[hit.layer];
     let props = &layer.loaded.get(&hit.tile)?.contents[hit.content].properties;
-    Some((hit, FeatureColors::describe(hit.layer, hit.tile, props, hit.feature)))
+    Some((hit, FeatureColors::describe(hit.layer, &layer.streamer.tree, (hit.tile, hit.content), props, hit.feature)))
 }
 
 /// A click (press and release without a drag) picks what is under the cursor: a sensor's

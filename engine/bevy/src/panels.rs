@@ -145,7 +145,20 @@ pub fn panels(
                         }
                     });
                 });
-                if p.attributes.is_empty() {
+                // 1.1 metadata: what the tileset says of the content, its tile, group and itself.
+                let mut scope = "";
+                for m in &p.metadata {
+                    if m.scope != scope {
+                        scope = m.scope;
+                        ui.separator();
+                        ui.strong(format!("{scope} metadata"));
+                    }
+                    ui.horizontal(|ui| {
+                        ui.label(&m.name);
+                        ui.label(&m.value);
+                    });
+                }
+                if p.attributes.is_empty() && p.metadata.is_empty() {
                     ui.label("this feature has no attributes");
                 }
                 if ui.button("clear").clicked() {

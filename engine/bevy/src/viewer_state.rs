@@ -4,7 +4,7 @@
 //! turns a change into vertex colours.
 use bevy::prelude::*;
 use city_core::{AttributeValue, StyleRule};
-use city_tiles::{FeatureProperties, TileId};
+use city_tiles::{FeatureProperties, MetadataEntry, TileId, TileTree, metadata_entries};
 
 use crate::feature_style::{AFFECTED_COLOR, ALARM_COLOR, DEFAULT_COLOR, HIGHLIGHT_COLOR, feature_color};
 
@@ -21,6 +21,8 @@ pub struct PickedFeature {
     pub id: Option<String>,
     /// Its properties, as text, for the panel.
     pub attributes: Vec<(String, String)>,
+    /// The 3D Tiles 1.1 metadata above it: its tileset's, group's, tile's and content's.
+    pub metadata: Vec<MetadataEntry>,
 }
 
 /// How features are coloured: the style rule, the highlight of the picked feature, and the
@@ -97,7 +99,15 @@ impl FeatureColors {
     }
 
     /// The picked feature's record, from a content's properties.
-    pub fn describe(layer: usize, tile: TileId, props: &FeatureProperties, feature: Option<u32>) -> PickedFeature {
+    /// The picked feature's record: content `content` of `tile` in layer `layer`, whose
+    /// decoded properties are `props`.
+    pub fn describe(
+        layer: usize,
+        tree: &TileTree,
+        (tile, content): (TileId, usize),
+        props: &FeatureProperties,
+        feature: Option<u32>,
+    ) -> PickedFeature {
         let row = feature.map(|f| props.row(f as usize)).unwrap_or_default();
         PickedFeature {
             layer,
@@ -105,6 +115,7 @@ impl FeatureColors {
             feature,
             id: row.iter().find(|(n, _)| *n == "id").map(|(_, v)| text(v)),
             attributes: row.iter().map(|(n, v)| ((*n).to_owned(), text(v))).collect(),
+            metadata: metadata_entries(tree, tile, content),
         }
     }
 }

@@ -28,6 +28,7 @@ mod mat4;
 mod picking;
 mod selection;
 mod synthetic_tileset;
+mod tile_metadata;
 mod tile_tree;
 mod tileset_features;
 mod tileset_json;
@@ -45,6 +46,7 @@ pub use mat4::Mat4;
 pub use picking::{Picked, pick};
 pub use selection::{Readiness, Selection, SelectionOptions, select};
 pub use synthetic_tileset::synthetic_tileset;
+pub use tile_metadata::{MetadataEntry, metadata_entries};
 pub use tile_tree::{Refine, Tile, TileContent, TileId, TileTree, resolve_uri};
 pub use tileset_features::{
     BadFeatureRow, FEATURE_COLUMNS, FEATURES_FILE, FeatureRow, TilesetFeatures, csv_field, feature_csv_header,

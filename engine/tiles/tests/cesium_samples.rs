@@ -249,3 +249,52 @@ fn subtrees_with_buffers_in_separate_files_expand_like_the_originals() {
     assert_eq!(a.tree.tiles.len(), b.tree.tiles.len());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn tileset_group_tile_and_content_metadata_of_a_picked_content_read_with_the_schema() {
+    // MetadataGranularities: every level of 1.1 metadata; the values are the sample's own.
+    let (loader, root) = FileLoader::for_tileset(&data("3dtiles/1.1/MetadataGranularities")).unwrap();
+    let tree =
+        TileTree::from_tileset(&TilesetJson::parse(&loader.load(&root).unwrap(), &root).unwrap(), &root).unwrap();
+    let (tile, content) = tree
+        .tiles
+        .iter()
+        .enumerate()
+        .find_map(|(i, t)| t.contents.iter().position(|c| c.uri == "house-3-0.glb").map(|c| (TileId(i as u32), c)))
+        .unwrap();
+    let m = city_tiles::metadata_entries(&tree, tile, content);
+    let get = |scope: &str, name: &str| {
+        m.iter()
+            .find(|e| e.scope == scope && e.name == name)
+            .map(|e| e.value.clone())
+            .unwrap_or_else(|| panic!("{scope} {name}: {m:?}"))
+    };
+    assert_eq!(get("tileset", "author"), "Cesium");
+    assert_eq!(get("tileset", "tileCount"), "4");
+    assert_eq!(get("group", "color"), "[64, 64, 255]");
+    assert_eq!(get("group", "priority"), "1");
+    assert_eq!(get("tile", "district"), "Callowhill");
+    assert_eq!(get("tile", "population"), "12");
+    assert_eq!(get("content", "vertices"), "1032");
+    // The order a panel shows: tileset, group, tile, content.
+    let scopes: Vec<&str> = m.iter().map(|e| e.scope).collect();
+    let firsts: Vec<usize> =
+        ["tileset", "group", "tile", "content"].iter().map(|s| scopes.iter().position(|x| x == s).unwrap()).collect();
+    assert!(firsts.windows(2).all(|w| w[0] < w[1]), "{scopes:?}");
+    // TilesetWithFullMetadata: every property type, by its schema name; normalised integers as
+    // the spec reads them.
+    let (loader, root) = FileLoader::for_tileset(&data("3dtiles/1.1/TilesetWithFullMetadata")).unwrap();
+    let json = TilesetJson::parse(&loader.load(&root).unwrap(), &root).unwrap();
+    let tree = TileTree::from_tileset(&json, &root).unwrap();
+    let m = city_tiles::metadata_entries(&tree, tree.root(), 0);
+    let written = json.metadata.as_ref().unwrap()["properties"].as_object().unwrap().len();
+    assert_eq!(m.len(), written, "{m:?}");
+    let get = |name: &str| {
+        m.iter().find(|e| e.name == name).map(|e| e.value.clone()).unwrap_or_else(|| panic!("{name}: {m:?}"))
+    };
+    assert_eq!(get("Example STRING property"), "An example string");
+    assert_eq!(get("Example ENUM property"), "ExampleEnumValueB");
+    assert_eq!(get("Example SCALAR property with INT8 components"), "-128");
+    assert_eq!(get("Example SCALAR property with normalized INT8 components"), "-1");
+    assert_eq!(get("Example variable-length STRING array property"), "[This, is, an, example]");
+}
