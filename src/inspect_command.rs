@@ -11,7 +11,9 @@ use citytwin::peak_memory::peak_memory;
 /// The options of `citytwin inspect`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct InspectArgs {
-    /// A CityGML 2.0/3.0 file (streamed) or an IFC2X3/IFC4 file.
+    /// A CityGML 2.0/3.0 file (streamed), an IFC2X3/IFC4 file, or 3D Tiles: a tileset (its
+    /// JSON or folder; every tile loaded at full detail) or one tile (GLB, glTF, b3dm, i3dm,
+    /// pnts, cmpt).
     pub input: PathBuf,
     /// CityGML: the CRS, instead of the file's srsName.
     #[arg(long)]
@@ -24,7 +26,9 @@ pub struct InspectArgs {
 
 /// Runs `citytwin inspect`.
 pub fn run(args: &InspectArgs) -> Result<()> {
-    if args.input.extension().is_some_and(|e| e.eq_ignore_ascii_case("ifc")) {
+    if crate::inspect_tiles::is_tiles_input(&args.input) {
+        crate::inspect_tiles::inspect_tiles(&args.input)
+    } else if args.input.extension().is_some_and(|e| e.eq_ignore_ascii_case("ifc")) {
         inspect_ifc(&args.input, args.elements.as_deref())
     } else {
         inspect(&args.input, args.crs.as_deref())

@@ -54,7 +54,8 @@ enum Command {
     Import(import_command::ImportArgs),
     /// Read a CityGML or IFC file without tiling it: objects by kind (IFC: elements by class,
     /// tessellated), the CRS or georeference, warnings, and how fast it read (MB/s, objects/s)
-    /// with the peak memory, as a last JSON line.
+    /// with the peak memory, as a last JSON line. On 3D Tiles (a tileset or one tile): what
+    /// decodes, and each tile that does not, with why.
     Inspect(inspect_command::InspectArgs),
     /// Write a synthetic city and query files for `citytwin query`: clustered districts over
     /// 40 x 40 km, footprint shapes from the real Wuhan footprints in $CITYTWIN_DATA.
@@ -101,6 +102,7 @@ mod import_command;
 #[cfg(feature = "viewer")]
 mod incident_start;
 mod inspect_command;
+mod inspect_tiles;
 mod iot_command;
 mod query_command;
 mod simulate_command;

@@ -178,8 +178,31 @@ fn the_demo_city_its_live_sensors_and_a_cesium_sample_render() {
     assert!(dir.join("demo-zhuhai-v1/tileset.json").is_file(), "the demo is cached");
     let shot = dir.join("granularities.png");
     let sample = data("3dtiles/1.1/MetadataGranularities/tileset.json");
-    under_xvfb(&["view", sample.to_str().unwrap(), "--screenshot", shot.to_str().unwrap(), "--size", "640x360"], &dir);
+    // A click on the house at the lower right shows the 1.1 metadata above it in the panel
+    // (the values are the sample's own: its tileset, group 0, the tile and the content).
+    let o = under_xvfb(
+        &[
+            "view",
+            sample.to_str().unwrap(),
+            "--screenshot",
+            shot.to_str().unwrap(),
+            "--size",
+            "640x360",
+            "--click",
+            "400,240",
+        ],
+        &dir,
+    );
     assert_rendered(&shot, 0.1);
+    let out = String::from_utf8_lossy(&o.stdout);
+    for line in [
+        "tileset metadata author: Cesium",
+        "group metadata priority: 1",
+        "tile metadata district: ",
+        "content metadata vertices: ",
+    ] {
+        assert!(out.contains(line), "expected {line:?} in the picked feature's panel; stdout:\n{out}");
+    }
     sensor_alarms_restyle_their_buildings(&dir);
     a_sensor_panel_shows_its_replayed_series(&dir);
     an_unreachable_broker_does_not_stop_the_viewer(&dir);

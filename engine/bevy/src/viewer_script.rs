@@ -134,7 +134,14 @@ pub fn run_script(
                 let picked = pick_at(at, *camera, &origin, &layers, &colors);
                 match &picked {
                     Some((_, f)) => {
-                        println!("picked: {}", f.id.clone().unwrap_or_else(|| format!("feature {:?}", f.feature)))
+                        println!("picked: {}", f.id.clone().unwrap_or_else(|| format!("feature {:?}", f.feature)));
+                        // What the panel shows, for scripts: attributes, then 1.1 metadata.
+                        for (k, v) in &f.attributes {
+                            println!("  {k}: {v}");
+                        }
+                        for m in &f.metadata {
+                            println!("  {} metadata {}: {}", m.scope, m.name, m.value);
+                        }
                     }
                     None => println!("picked: nothing"),
                 }

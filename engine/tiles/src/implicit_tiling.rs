@@ -345,7 +345,6 @@ pub fn inline_subtree_buffers<'b>(
     if buffers.iter().all(|b| b.get("uri").is_none()) {
         return Ok(Cow::Borrowed(bytes));
     }
-    let dir = uri.rsplit_once('/').map_or("", |(d, _)| d);
     let mut merged = Vec::new();
     let mut base = Vec::with_capacity(buffers.len());
     for (i, b) in buffers.iter().enumerate() {
@@ -354,7 +353,7 @@ pub fn inline_subtree_buffers<'b>(
         }
         base.push(merged.len());
         match b["uri"].as_str() {
-            Some(u) => merged.extend(loader.load(&if dir.is_empty() { u.to_owned() } else { format!("{dir}/{u}") })?),
+            Some(u) => merged.extend(loader.load(&crate::resolve_uri(uri, u))?),
             None if i == 0 => merged.extend_from_slice(binary),
             None => return Err(TilesError::format(uri, format!("buffers[{i}]"), "no uri and not the binary chunk")),
         }

@@ -40,6 +40,11 @@ impl FileLoader {
         Ok((Self { root }, name))
     }
 
+    /// A loader for the files under `folder` (a canonical path).
+    pub fn in_folder(folder: &Path) -> Self {
+        Self { root: folder.to_owned() }
+    }
+
     /// The folder URIs are relative to.
     pub fn root(&self) -> &Path {
         &self.root

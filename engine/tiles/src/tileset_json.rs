@@ -183,10 +183,15 @@ impl TilesetJson {
     }
 }
 
-/// Tileset extensions read here: glTF content and metadata (read as 1.1's), and the 1.0 forms
-/// of implicit tiling and multiple contents (lifted into 1.1's fields).
-const KNOWN_EXTENSIONS: [&str; 4] =
-    ["3DTILES_content_gltf", "3DTILES_metadata", "3DTILES_implicit_tiling", "3DTILES_multiple_contents"];
+/// Tileset extensions read here: glTF content and metadata (read as 1.1's), the 1.0 forms of
+/// implicit tiling and multiple contents (lifted into 1.1's fields), Draco point clouds (pnts).
+const KNOWN_EXTENSIONS: [&str; 5] = [
+    "3DTILES_content_gltf",
+    "3DTILES_metadata",
+    "3DTILES_implicit_tiling",
+    "3DTILES_multiple_contents",
+    "3DTILES_draco_point_compression",
+];
 
 /// Moves the 1.0 extension forms into the 1.1 fields, through the whole explicit tree.
 fn lift_extensions(tile: &mut TileJson) {

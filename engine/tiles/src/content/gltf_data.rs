@@ -268,10 +268,7 @@ fn load_uri(
             .map(Cow::Owned)
             .map_err(|e| TilesError::format(content_uri, what, format!("data: URI: {e}")));
     }
-    let dir = content_uri.rsplit_once('/').map_or("", |(d, _)| d);
-    let target = percent_decode(target);
-    let full = if dir.is_empty() { target } else { format!("{dir}/{target}") };
-    resources.load(&full).map(Cow::Owned)
+    resources.load(&crate::resolve_uri(content_uri, &percent_decode(target))).map(Cow::Owned)
 }
 
 /// `%20` and the like in a glTF URI (RFC 3986), which names a file.

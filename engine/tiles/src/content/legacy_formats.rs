@@ -4,6 +4,7 @@
 use city_core::{Vec3, ecef_from_geodetic, geodetic_from_ecef};
 
 use super::decoded_content::{DecodedContent, PointCloud};
+use super::draco_primitive::decode_stream;
 use super::feature_table::{Table, tables};
 use super::gltf_content::decode_gltf;
 use crate::{ContentLoader, Mat4, TilesError};
@@ -128,6 +129,9 @@ pub fn decode_pnts(bytes: &[u8], uri: &str) -> Result<DecodedContent, TilesError
     let (ft, bt, _) = tables(bytes, 12, uri)?;
     let n = ft.number("POINTS_LENGTH").unwrap_or(0.0) as usize;
     let rtc = ft.vec3("RTC_CENTER").unwrap_or([0.0; 3]);
+    if let Some(draco) = ft.json["extensions"].get("3DTILES_draco_point_compression") {
+        return draco_pnts(draco, &ft, n, rtc, uri);
+    }
     let positions: Vec<[f32; 3]> =
         feature_positions(&ft, n, uri)?.chunks_exact(3).map(|c| [c[0] as f32, c[1] as f32, c[2] as f32]).collect();
     let colors: Option<Vec<[f32; 4]>> = if let Some(c) = ft.per_element("RGBA", n, 4, "UNSIGNED_BYTE", uri) {
@@ -161,6 +165,59 @@ pub fn decode_pnts(bytes: &[u8], uri: &str) -> Result<DecodedContent, TilesError
     let batches = ft.number("BATCH_LENGTH").map_or(0, |b| b as usize);
     if batches > 0 {
         content.properties = bt.properties(batches, uri)?;
+    }
+    Ok(content)
+}
+
+/// A pnts whose positions and colours are one Draco stream in the feature table's body
+/// (`3DTILES_draco_point_compression`, as Cesium's point cloud tiler writes them).
+fn draco_pnts(
+    ext: &serde_json::Value,
+    ft: &Table<'_>,
+    n: usize,
+    rtc: Vec3,
+    uri: &str,
+) -> Result<DecodedContent, TilesError> {
+    let at = "featureTable.extensions.3DTILES_draco_point_compression";
+    let (offset, length) =
+        (ext["byteOffset"].as_u64().unwrap_or(0) as usize, ext["byteLength"].as_u64().unwrap_or(0) as usize);
+    let stream = ft.bin.get(offset..offset.saturating_add(length)).ok_or_else(|| {
+        TilesError::format(
+            uri,
+            at,
+            format!("bytes {offset}..{} run past the {}-byte body", offset + length, ft.bin.len()),
+        )
+    })?;
+    // Colours are unsigned bytes, read as [0, 1]; positions are the floats Draco restores.
+    let wanted: Vec<(String, u64, bool)> = ext["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| matches!(name.as_str(), "POSITION" | "RGB" | "RGBA"))
+        .map(|(name, id)| (name.clone(), id.as_u64().unwrap_or(u64::MAX), name != "POSITION"))
+        .collect();
+    let d = decode_stream(stream, &wanted).map_err(|e| TilesError::format(uri, at, e))?;
+    let positions: Vec<[f32; 3]> = d
+        .attributes
+        .get("POSITION")
+        .ok_or_else(|| TilesError::format(uri, at, "no POSITION in the Draco stream"))?
+        .chunks_exact(3)
+        .map(|c| [c[0], c[1], c[2]])
+        .collect();
+    if positions.len() != n {
+        return Err(TilesError::format(uri, at, format!("{} points decoded, POINTS_LENGTH is {n}", positions.len())));
+    }
+    let colors = match (d.attributes.get("RGBA"), d.attributes.get("RGB")) {
+        (Some(c), _) => Some(c.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect()),
+        (None, Some(c)) => Some(c.chunks_exact(3).map(|c| [c[0], c[1], c[2], 1.0]).collect()),
+        (None, None) => None,
+    };
+    let mut content = DecodedContent {
+        points: vec![PointCloud { tile_from_points: Mat4::from_translation(rtc), positions, colors }],
+        ..Default::default()
+    };
+    if ft.number("BATCH_LENGTH").is_some_and(|b| b > 0.0) {
+        content.notes.push("Draco-compressed batch ids and batch table are not read".into());
     }
     Ok(content)
 }
