@@ -7,6 +7,7 @@ use std::fmt;
 
 use proj4rs::Proj;
 
+use crate::epsg_axis_order::NORTH_FIRST;
 use crate::{CoreError, Geodetic, Vec3, ecef_from_geodetic};
 
 /// The order in which a CRS's first two coordinates are written.
@@ -37,14 +38,11 @@ fn wgs84() -> Result<Proj, CoreError> {
         .map_err(|e| CoreError::Projection { code: 4326, message: e.to_string() })
 }
 
-/// EPSG projected CRSs whose first axis is northing. EPSG marks these grids "X north, Y east";
-/// the proj4 strings we read the maths from do not carry axis order, so it is listed here.
-fn projected_north_first(code: u32) -> bool {
-    matches!(code,
-        2443..=2461     // JGD2000 / Japan Plane Rectangular CS I-XIX
-        | 4491..=4554   // CGCS2000 / Gauss-Kruger 6-degree and 3-degree zones (4547: CM 114E)
-        | 6669..=6687   // JGD2011 / Japan Plane Rectangular CS I-XIX
-    )
+/// Whether EPSG defines this CRS northing (or latitude) first, from the EPSG dataset itself
+/// (`epsg_axis_order.rs`, generated from PROJ's proj.db): the proj4 strings we read the maths
+/// from do not carry axis order.
+fn north_first(code: u32) -> bool {
+    NORTH_FIRST.binary_search(&code).is_ok()
 }
 
 /// The horizontal CRS of a German surveying authorities' (AdV) CRS name, as every German
@@ -74,8 +72,7 @@ impl Crs {
             u16::try_from(code).ok().and_then(crs_definitions::from_code).ok_or(CoreError::UnknownEpsg { code })?;
         let proj =
             Proj::from_proj_string(def.proj4).map_err(|e| CoreError::Projection { code, message: e.to_string() })?;
-        let axis_order =
-            if proj.is_latlong() || projected_north_first(code) { AxisOrder::NorthEast } else { AxisOrder::EastNorth };
+        let axis_order = if north_first(code) { AxisOrder::NorthEast } else { AxisOrder::EastNorth };
         Ok(Self { code, proj, wgs84: wgs84()?, axis_order })
     }
 
@@ -229,6 +226,24 @@ mod tests {
         assert_eq!(Crs::from_epsg(6697).unwrap().axis_order(), AxisOrder::NorthEast);
         assert_eq!(Crs::from_epsg(4547).unwrap().axis_order(), AxisOrder::NorthEast);
         assert_eq!(Crs::from_epsg(28992).unwrap().axis_order(), AxisOrder::EastNorth);
+        // From the EPSG data, not a list: DHDN Gauss-Krueger zones, Poland's CS92 and SWEREF99 TM
+        // are northing first; UTM, LV95, Web Mercator and the AdV's easting-first GK variant are
+        // not; compound CRSs follow their horizontal part.
+        for (code, order) in [
+            (31467, AxisOrder::NorthEast),
+            (31468, AxisOrder::NorthEast),
+            (2180, AxisOrder::NorthEast),
+            (3006, AxisOrder::NorthEast),
+            (4979, AxisOrder::NorthEast),
+            (5678, AxisOrder::EastNorth),
+            (25832, AxisOrder::EastNorth),
+            (2056, AxisOrder::EastNorth),
+            (3857, AxisOrder::EastNorth),
+            (7415, AxisOrder::EastNorth),
+        ] {
+            assert_eq!(Crs::from_epsg(code).unwrap().axis_order(), order, "EPSG:{code}");
+        }
+        assert!(NORTH_FIRST.windows(2).all(|w| w[0] < w[1]), "the table must be sorted");
         let xy = Crs::from_epsg(4326).unwrap().with_axis_order(AxisOrder::EastNorth);
         let g = xy.to_geodetic([139.67, 35.28, 3.0]).unwrap();
         assert!((g.lon_deg - 139.67).abs() < 1e-12 && (g.lat_deg - 35.28).abs() < 1e-12);

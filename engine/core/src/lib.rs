@@ -25,6 +25,7 @@ mod crs;
 mod ecef;
 mod ellipsoid;
 mod enu_frame;
+mod epsg_axis_order;
 mod error;
 mod geodetic;
 mod hazard_names;
