@@ -1050,3 +1050,87 @@ fn citygml_textures_are_packed_into_an_atlas() {
     let v = Command::new("node").arg(&validator).args(&glbs).output().expect("running node");
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
 }
+
+/// Issue 16, CityJSON appearances: the Delft building with a texture written into a copy here
+/// (the shared CityJSON files carry none; the real textured Rotterdam subset of cjio was tried
+/// by hand): the image is embedded, each vertex's (u, v) reaches it (left half red, right half
+/// blue), and what cannot be used is said: a missing image, one outside the file's folder, and
+/// texture values that do not fit their ring.
+#[test]
+fn cityjson_textures_are_embedded_and_what_cannot_be_used_is_said() {
+    let dir = std::env::temp_dir().join(format!("citytwin-cityjson-textures-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("tex")).unwrap();
+    let img =
+        image::RgbImage::from_fn(8, 8, |x, _| if x < 4 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) });
+    img.save(dir.join("tex/facade.png")).unwrap();
+    img.save(std::env::temp_dir().join(format!("citytwin-outside-{}.png", std::process::id()))).unwrap();
+    let mut city: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("cityjson/delft_1b.json")).unwrap()).unwrap();
+    city["appearance"] = serde_json::json!({
+        "textures": [{"type": "PNG", "image": "tex/facade.png"}, {"type": "PNG", "image": "tex/missing.png"},
+                     {"type": "PNG", "image": format!("../citytwin-outside-{}.png", std::process::id())}],
+        "vertices-texture": [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
+    });
+    let (id, object) =
+        city["CityObjects"].as_object_mut().unwrap().iter_mut().next().map(|(k, v)| (k.clone(), v)).unwrap();
+    let g = &mut object["geometry"][0];
+    let shell = g["boundaries"][0].as_array().unwrap().clone();
+    // Surface k: image 0 with u = 0, 1, 1, 0... along its ring, except surface 1 (the missing
+    // image), 2 (outside the folder) and 3 (one uv index too few for its ring).
+    let values: Vec<Value> = shell
+        .iter()
+        .enumerate()
+        .map(|(k, surface)| {
+            let rings: Vec<Value> = surface
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|ring| {
+                    let n = ring.as_array().unwrap().len() - usize::from(k == 3);
+                    let image = if k == 1 || k == 2 { k } else { 0 };
+                    let mut v = vec![serde_json::json!(image)];
+                    v.extend((0..n).map(|i| serde_json::json!(i % 4)));
+                    Value::from(v)
+                })
+                .collect();
+            Value::from(rings)
+        })
+        .collect();
+    g["texture"] = serde_json::json!({"winter": {"values": [values]}});
+    let file = dir.join("delft_textured.json");
+    std::fs::write(&file, serde_json::to_vec(&city).unwrap()).unwrap();
+    let out = dir.join("tiles");
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", file.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("tex/missing.png") && stderr.contains("untextured"), "{stderr}");
+    assert!(stderr.contains("outside the file's folder: refused"), "{stderr}");
+    assert!(stderr.contains(&id) && stderr.contains("do not fit their rings"), "{stderr}");
+    // Every textured vertex samples red at u = 0 and blue at u = 1, in whatever atlas.
+    let textured = textured_vertices(&out);
+    assert_eq!(textured.len(), 1, "one image");
+    let (img, vertices) = &textured[0];
+    let (mut red, mut blue) = (0, 0);
+    for &(_, uv) in vertices {
+        let px = sample(img, uv);
+        if px[0] > 200 && px[2] < 60 {
+            red += 1;
+        } else if px[2] > 200 && px[0] < 60 {
+            blue += 1;
+        } else {
+            panic!("a vertex samples {px:?} at {uv:?}: neither side of the image");
+        }
+    }
+    assert!(red > 0 && blue > 0, "{red} red, {blue} blue");
+    let v = Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gltf-validator/validate.mjs"))
+        .args(content_paths(&out))
+        .output()
+        .expect("running node");
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let _ = std::fs::remove_file(std::env::temp_dir().join(format!("citytwin-outside-{}.png", std::process::id())));
+}

@@ -6,12 +6,14 @@
 //! surface types are kept per surface, and one level of detail is chosen per object for tiling.
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use city_core::{AttributeValue, Attributes, CityObject, Crs, GeometryRef, Lod, ObjectKind};
 use geo::{ConvexHull, Coord, LineString, MultiPoint, MultiPolygon, Point, Polygon};
 use serde_json::Value;
 
 use crate::object_sink::hand_over;
+use crate::surface::SurfaceTexture;
 use crate::{ImportError, Imported, ImportedObject, LodChoice, ObjectSink, ReadOptions, Skipped, Surface};
 
 /// Surfaces smaller than this (m^2) are degenerate: dropped with a warning.
@@ -48,19 +50,9 @@ pub fn read_cityjson_str(text: &str, file: &Path, opts: &ReadOptions) -> Result<
         objects: Vec::new(),
         skipped: Vec::new(),
         warnings: header.warnings.clone(),
-        textures: Vec::new(),
+        textures: header.textures.iter().flatten().map(|p| p.to_path_buf()).collect(),
     };
-    read_objects(
-        &Ctx {
-            min_area: header.min_area(),
-            vertices: &vertices,
-            templates: &header.templates,
-            lod: &opts.lod,
-            materials: &header.materials,
-        },
-        objects,
-        &mut imported,
-    );
+    read_objects(&header.ctx(&vertices, &opts.lod), objects, &mut imported);
     Ok(imported)
 }
 
@@ -105,7 +97,7 @@ pub(crate) fn read_cityjson_seq(
         objects: Vec::new(),
         skipped: Vec::new(),
         warnings: header.warnings.clone(),
-        textures: Vec::new(),
+        textures: header.textures.iter().flatten().map(|p| p.to_path_buf()).collect(),
     };
     // Reading the next batch of lines overlaps parsing the current one.
     let mut line_no = 1;
@@ -170,17 +162,7 @@ fn read_feature_line(
         return out;
     }
     match (decode_vertices(&feature["vertices"], &head["transform"]), feature["CityObjects"].as_object()) {
-        (Ok(vertices), Some(objects)) => read_objects(
-            &Ctx {
-                min_area: header.min_area(),
-                vertices: &vertices,
-                templates: &header.templates,
-                lod: &opts.lod,
-                materials: &header.materials,
-            },
-            objects,
-            &mut out,
-        ),
+        (Ok(vertices), Some(objects)) => read_objects(&header.ctx(&vertices, &opts.lod), objects, &mut out),
         (Err(e), _) => out.skipped.push(skip(e)),
         (_, None) => out.skipped.push(skip("no \"CityObjects\" object".into())),
     }
@@ -194,6 +176,11 @@ struct Header {
     templates: Templates,
     /// `appearance.materials`: each one's diffuse colour and opacity (RGBA, 0..1).
     materials: Vec<[f32; 4]>,
+    /// `appearance.textures`: each one's image, resolved beside the file (`None` when it is
+    /// missing, outside the file's folder, or not a PNG or JPEG: its surfaces stay untextured).
+    textures: Vec<Option<Arc<Path>>>,
+    /// `appearance.vertices-texture`: the (u, v) that texture values index.
+    texture_vertices: Vec<[f32; 2]>,
     warnings: Vec<Skipped>,
 }
 
@@ -201,6 +188,19 @@ impl Header {
     /// The smallest face area kept: 1 mm2 in metric CRSs; in degrees any area above zero.
     fn min_area(&self) -> f64 {
         if self.crs.as_ref().is_some_and(Crs::is_geographic) { 0.0 } else { MIN_FACE_AREA_M2 }
+    }
+
+    /// What reading objects needs of the header, with these vertices and LoD choice.
+    fn ctx<'a>(&'a self, vertices: &'a [[f64; 3]], lod: &'a LodChoice) -> Ctx<'a> {
+        Ctx {
+            min_area: self.min_area(),
+            vertices,
+            templates: &self.templates,
+            lod,
+            materials: &self.materials,
+            textures: &self.textures,
+            texture_vertices: &self.texture_vertices,
+        }
     }
 
     fn read(json: &Value, file: &Path) -> Result<Self, ImportError> {
@@ -233,18 +233,58 @@ impl Header {
         let appearance = &json["appearance"];
         let materials =
             appearance["materials"].as_array().map(|m| m.iter().map(material_color).collect()).unwrap_or_default();
-        if let Some(n) = appearance["textures"].as_array().map(Vec::len).filter(|n| *n > 0) {
-            warnings.push(Skipped {
-                file: file.to_owned(),
-                id: String::new(),
-                reason: format!(
-                    "appearance: {n} texture images are not imported from CityJSON (only CityGML's are): textured \
-                     surfaces keep their material colour, or none"
-                ),
-            });
-        }
-        Ok(Self { crs, templates, materials, warnings })
+        let textures = texture_images(&appearance["textures"], file, &mut warnings);
+        let texture_vertices = appearance["vertices-texture"]
+            .as_array()
+            .map(|v| v.iter().map(|uv| [0, 1].map(|k| uv[k].as_f64().unwrap_or(0.0) as f32)).collect())
+            .unwrap_or_default();
+        Ok(Self { crs, templates, materials, textures, texture_vertices, warnings })
     }
+}
+
+/// The images of `appearance.textures`, resolved against the file's folder. An image that is
+/// missing, leaves that folder (`..`, an absolute path, a link) or is neither PNG nor JPEG is a
+/// warning naming it; its surfaces stay untextured (they keep their material colour).
+fn texture_images(textures: &Value, file: &Path, warnings: &mut Vec<Skipped>) -> Vec<Option<Arc<Path>>> {
+    let folder = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let root = folder.canonicalize().ok();
+    let mut warn = |i: usize, reason: String| {
+        warnings.push(Skipped { file: file.to_owned(), id: format!("appearance.textures[{i}]"), reason });
+    };
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    for (i, t) in textures.as_array().into_iter().flatten().enumerate() {
+        let image = t["image"].as_str().unwrap_or("");
+        let ty = t["type"].as_str().unwrap_or("").to_ascii_uppercase();
+        let path = folder.join(image);
+        let inside = path.canonicalize().ok().zip(root.as_ref()).is_some_and(|(p, r)| p.starts_with(r));
+        out.push(if !matches!(ty.as_str(), "PNG" | "JPG" | "JPEG") {
+            warn(i, format!("{image:?}: {ty} images are not read (PNG and JPEG are)"));
+            None
+        } else if !path.is_file() {
+            missing.push(image.to_owned());
+            None
+        } else if !inside {
+            warn(i, format!("image {image:?} lies outside the file's folder: refused"));
+            None
+        } else {
+            Some(Arc::from(path.as_path()))
+        });
+    }
+    // One line for all missing images (a download often lacks its appearance folder).
+    if let Some(first) = missing.first() {
+        let more = if missing.len() > 1 { format!(" and {} more", missing.len() - 1) } else { String::new() };
+        warnings.push(Skipped {
+            file: file.to_owned(),
+            id: "appearance.textures".into(),
+            reason: format!(
+                "{} of {} images missing beside the file ({first}{more}): their surfaces stay untextured",
+                missing.len(),
+                out.len()
+            ),
+        });
+    }
+    out
 }
 
 /// A CityJSON material's colour: its `diffuseColor` (0.8 grey when it gives none, as X3D) and
@@ -336,6 +376,10 @@ struct Ctx<'a> {
     lod: &'a LodChoice,
     /// The file's materials, by index (`appearance.materials`).
     materials: &'a [[f32; 4]],
+    /// The file's texture images, by index (`appearance.textures`).
+    textures: &'a [Option<Arc<Path>>],
+    /// The texture coordinates texture values index (`appearance.vertices-texture`).
+    texture_vertices: &'a [[f32; 2]],
 }
 
 /// A geometry's LoD, as a string or a number.
@@ -376,7 +420,14 @@ fn read_object(ctx: &Ctx<'_>, id: &str, o: &Value, warnings: &mut Vec<String>) -
     if let Some(chosen) = chosen {
         for (gi, g) in geometries.iter().enumerate().filter(|(_, g)| lod(g) == Some(chosen)) {
             let before = surfaces.len();
-            read_geometry(ctx, g, &mut surfaces).map_err(|e| format!("geometry {gi} (LoD {chosen}): {e}"))?;
+            let dropped =
+                read_geometry(ctx, g, &mut surfaces).map_err(|e| format!("geometry {gi} (LoD {chosen}): {e}"))?;
+            if dropped > 0 {
+                warnings.push(format!(
+                    "geometry {gi}: {dropped} surfaces drawn untextured: their texture values do not fit their rings \
+                     (a count, an image or a texture vertex index out of place)"
+                ));
+            }
             // Drop degenerate faces with a warning, keep the rest.
             let mut kept = before;
             for i in before..surfaces.len() {
@@ -408,8 +459,9 @@ fn read_object(ctx: &Ctx<'_>, id: &str, o: &Value, warnings: &mut Vec<String>) -
     Ok(ImportedObject { object, surfaces })
 }
 
-/// Appends the surfaces of one geometry.
-fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Result<(), String> {
+/// Appends the surfaces of one geometry. Returns how many surfaces lost a texture the file
+/// gives them because its values do not fit the rings (their geometry is kept, untextured).
+fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Result<usize, String> {
     let ty = g["type"].as_str().unwrap_or("");
     if ty == "GeometryInstance" {
         return read_instance(ctx, g, out);
@@ -436,30 +488,77 @@ fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Res
             .copied()
             .ok_or_else(|| format!("vertex index {i} out of range ({} vertices)", ctx.vertices.len()))
     };
-    let surface = |s: &Value, semantic: Option<String>, color: Option<[f32; 4]>| -> Result<Surface, String> {
-        let rings = s.as_array().ok_or("a surface is not an array of rings")?;
-        let rings = rings
-            .iter()
-            .map(|r| r.as_array().ok_or("a ring is not an array".to_string())?.iter().map(vertex).collect())
-            .collect::<Result<Vec<Vec<[f64; 3]>>, String>>()?;
-        if rings.is_empty() {
-            return Err("a surface without rings".into());
+    // Textures: the first theme (by name), `values` shaped like the boundaries down to each
+    // ring: [image, uv index of each ring vertex...], or [null] for an untextured ring.
+    let tvalues = g["texture"].as_object().and_then(|m| m.values().next()).map_or(&Value::Null, |t| &t["values"]);
+    let dropped = std::cell::Cell::new(0);
+    let texture = |rings: &[Vec<[f64; 3]>], tv: &Value| -> Option<SurfaceTexture> {
+        let values = tv.as_array()?;
+        if values.iter().all(|r| r.get(0).is_none_or(Value::is_null)) {
+            return None; // untextured
         }
-        Ok(Surface { rings, semantic, texture: None, color })
+        let read = || -> Option<SurfaceTexture> {
+            let mut image: Option<Arc<Path>> = None;
+            let mut uv = Vec::with_capacity(rings.len());
+            if values.len() != rings.len() {
+                return None;
+            }
+            for (v, ring) in values.iter().zip(rings) {
+                let v = v.as_array()?;
+                let img = ctx.textures.get(v.first()?.as_u64()? as usize)?.clone()?;
+                if image.as_ref().is_some_and(|i| *i != img) {
+                    return None; // one image per surface, as CityGML's
+                }
+                image = Some(img);
+                let coords: Vec<[f32; 2]> = v[1..]
+                    .iter()
+                    .map(|i| i.as_u64().and_then(|i| ctx.texture_vertices.get(i as usize)).copied())
+                    .collect::<Option<_>>()?;
+                if coords.len() != ring.len() {
+                    return None;
+                }
+                uv.push(coords);
+            }
+            Some(SurfaceTexture { image: image?, uv })
+        };
+        let t = read();
+        if t.is_none()
+            && values.iter().any(|r| {
+                r.get(0)
+                    .and_then(Value::as_u64)
+                    .is_some_and(|i| ctx.textures.get(i as usize).is_some_and(Option::is_some))
+            })
+        {
+            dropped.set(dropped.get() + 1);
+        }
+        t
     };
+    let surface =
+        |s: &Value, semantic: Option<String>, color: Option<[f32; 4]>, tv: &Value| -> Result<Surface, String> {
+            let rings = s.as_array().ok_or("a surface is not an array of rings")?;
+            let rings = rings
+                .iter()
+                .map(|r| r.as_array().ok_or("a ring is not an array".to_string())?.iter().map(vertex).collect())
+                .collect::<Result<Vec<Vec<[f64; 3]>>, String>>()?;
+            if rings.is_empty() {
+                return Err("a surface without rings".into());
+            }
+            let texture = texture(&rings, tv);
+            Ok(Surface { rings, semantic, texture, color })
+        };
     let arr = |v: &'a Value, what: &str| -> Result<&'a [Value], String> {
         v.as_array().map(Vec::as_slice).ok_or_else(|| format!("{what} is not an array"))
     };
     match ty {
         "MultiSurface" | "CompositeSurface" => {
             for (i, s) in arr(b, "boundaries")?.iter().enumerate() {
-                out.push(surface(s, sem(&values[i]), color(&mvalues[i]))?);
+                out.push(surface(s, sem(&values[i]), color(&mvalues[i]), &tvalues[i])?);
             }
         }
         "Solid" => {
             for (si, shell) in arr(b, "boundaries")?.iter().enumerate() {
                 for (i, s) in arr(shell, "a shell")?.iter().enumerate() {
-                    out.push(surface(s, sem(&values[si][i]), color(&mvalues[si][i]))?);
+                    out.push(surface(s, sem(&values[si][i]), color(&mvalues[si][i]), &tvalues[si][i])?);
                 }
             }
         }
@@ -467,7 +566,7 @@ fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Res
             for (di, solid) in arr(b, "boundaries")?.iter().enumerate() {
                 for (si, shell) in arr(solid, "a solid")?.iter().enumerate() {
                     for (i, s) in arr(shell, "a shell")?.iter().enumerate() {
-                        out.push(surface(s, sem(&values[di][si][i]), color(&mvalues[di][si][i]))?);
+                        out.push(surface(s, sem(&values[di][si][i]), color(&mvalues[di][si][i]), &tvalues[di][si][i])?);
                     }
                 }
             }
@@ -476,12 +575,12 @@ fn read_geometry<'a>(ctx: &Ctx<'_>, g: &'a Value, out: &mut Vec<Surface>) -> Res
         "MultiPoint" | "MultiLineString" => {}
         other => return Err(format!("unknown geometry type {other:?}")),
     }
-    Ok(())
+    Ok(dropped.get())
 }
 
 /// A GeometryInstance: the template's surfaces, transformed by the 4x4 matrix (row-major, as
 /// CityJSON writes it) and moved to the reference point.
-fn read_instance(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(), String> {
+fn read_instance(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<usize, String> {
     let t = g["template"].as_u64().ok_or("GeometryInstance without \"template\"")? as usize;
     let template = ctx.templates.geometries.get(t).ok_or_else(|| format!("template {t} does not exist"))?;
     if template["type"] == "GeometryInstance" {
@@ -500,12 +599,12 @@ fn read_instance(ctx: &Ctx<'_>, g: &Value, out: &mut Vec<Surface>) -> Result<(),
     }
     let inner = Ctx { vertices: &ctx.templates.vertices, ..*ctx };
     let start = out.len();
-    read_geometry(&inner, template, out).map_err(|e| format!("template {t}: {e}"))?;
+    let dropped = read_geometry(&inner, template, out).map_err(|e| format!("template {t}: {e}"))?;
     for p in out[start..].iter_mut().flat_map(|s| s.rings.iter_mut().flatten()) {
         let [x, y, z] = *p;
         *p = std::array::from_fn(|r| m[4 * r] * x + m[4 * r + 1] * y + m[4 * r + 2] * z + m[4 * r + 3] + reference[r]);
     }
-    Ok(())
+    Ok(dropped)
 }
 
 /// The 2D footprint of the surfaces: the ground surfaces if the file marks them, else every

@@ -454,14 +454,13 @@ fn cityjson_materials_become_surface_colours() {
 }
 
 #[test]
-fn cityjson_textures_are_warned_about() {
+fn cityjson_texture_images_that_cannot_be_used_are_warned_about() {
     let text = r#"{"type":"CityJSON","version":"2.0","transform":{"scale":[1,1,1],"translate":[0,0,0]},
-        "appearance":{"textures":[{"type":"PNG","image":"a.png"}],"vertices-texture":[[0,0]]},
+        "appearance":{"textures":[{"type":"PNG","image":"a.png"},{"type":"DDS","image":"b.dds"}],
+                      "vertices-texture":[[0,0]]},
         "CityObjects":{},"vertices":[]}"#;
     let imported = read_cityjson_str(text, Path::new("t.json"), &ReadOptions::default()).unwrap();
-    assert!(
-        imported.warnings.iter().any(|w| w.reason.contains("1 texture images are not imported")),
-        "{:?}",
-        imported.warnings
-    );
+    let said = |what: &str| imported.warnings.iter().any(|w| w.reason.contains(what));
+    assert!(said("1 of 2 images missing beside the file (a.png)"), "{:?}", imported.warnings);
+    assert!(said("DDS images are not read"), "{:?}", imported.warnings);
 }
