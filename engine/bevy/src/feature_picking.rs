@@ -5,7 +5,7 @@
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use city_core::Vec3 as DVec3;
-use city_tiles::{FeatureProperties, Picked, pick};
+use city_tiles::{FeatureProperties, Picked, pick, point_values};
 
 use crate::camera_control::PointerOverPanel;
 use crate::floating_origin::FloatingOrigin;
@@ -47,8 +47,17 @@ pub fn pick_at(
     let hidden = |props: &FeatureProperties, f: u32| colors.bim.alpha(props, f as usize).is_some();
     let hit = pick(o, d, tiles, &hidden)?;
     let layer = &layers.0[hit.layer];
-    let props = &layer.loaded.get(&hit.tile)?.contents[hit.content].properties;
-    Some((hit, FeatureColors::describe(hit.layer, &layer.streamer.tree, (hit.tile, hit.content), props, hit.feature)))
+    let content = &layer.loaded.get(&hit.tile)?.contents[hit.content];
+    let mut picked = FeatureColors::describe(
+        hit.layer,
+        &layer.streamer.tree,
+        (hit.tile, hit.content),
+        &content.properties,
+        hit.feature,
+    );
+    // Property attributes and textures: their values where the click landed.
+    picked.attributes.extend(point_values(content, &hit));
+    Some((hit, picked))
 }
 
 /// A click (press and release without a drag) picks what is under the cursor: a sensor's

@@ -26,6 +26,7 @@ mod implicit_tiling;
 mod loader;
 mod mat4;
 mod picking;
+mod point_values;
 mod selection;
 mod synthetic_tileset;
 mod tile_metadata;
@@ -36,7 +37,8 @@ mod tileset_streamer;
 mod view;
 
 pub use content::{
-    DecodedContent, FeatureProperties, MeshPart, PointCloud, TextureImage, decode_content, decode_glb, decode_gltf,
+    DecodedContent, FeatureProperties, MeshPart, PointCloud, PointProperty, PointSource, TextureImage, decode_content,
+    decode_glb, decode_gltf,
 };
 pub use error::TilesError;
 pub use http_loader::HttpLoader;
@@ -44,6 +46,7 @@ pub use implicit_tiling::{ImplicitRoot, Subdivision, expand_subtree};
 pub use loader::{ContentLoader, FileLoader, NoResources};
 pub use mat4::Mat4;
 pub use picking::{Picked, pick};
+pub use point_values::point_values;
 pub use selection::{Readiness, Selection, SelectionOptions, select};
 pub use synthetic_tileset::synthetic_tileset;
 pub use tile_metadata::{MetadataEntry, metadata_entries};

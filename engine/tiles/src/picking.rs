@@ -21,10 +21,17 @@ pub struct Picked {
     pub feature: Option<u32>,
     /// Distance along the ray, metres.
     pub distance_m: f64,
+    /// Which mesh part of the content.
+    pub part: usize,
+    /// The hit triangle's vertices.
+    pub corners: [u32; 3],
+    /// Where in the triangle: the weight of each corner (barycentric, summing to 1).
+    pub weights: [f64; 3],
 }
 
-/// Möller-Trumbore: the ray parameter of the hit, if the ray crosses the triangle (either side).
-fn ray_triangle(o: Vec3, d: Vec3, a: Vec3, b: Vec3, c: Vec3) -> Option<f64> {
+/// Möller-Trumbore: the ray parameter of the hit and the barycentric (u, v) of `b` and `c`, if
+/// the ray crosses the triangle (either side).
+fn ray_triangle(o: Vec3, d: Vec3, a: Vec3, b: Vec3, c: Vec3) -> Option<(f64, f64, f64)> {
     let (e1, e2) = (sub(b, a), sub(c, a));
     let p = cross(d, e2);
     let det = dot(e1, p);
@@ -43,7 +50,7 @@ fn ray_triangle(o: Vec3, d: Vec3, a: Vec3, b: Vec3, c: Vec3) -> Option<f64> {
         return None;
     }
     let t = dot(e2, q) * inv;
-    (t > 0.0).then_some(t)
+    (t > 0.0).then_some((t, u, v))
 }
 
 /// The nearest feature hit by the ray `origin + t dir` (ECEF) among `tiles`: (layer, tile, the
@@ -62,7 +69,7 @@ pub fn pick<'a>(
     let mut best: Option<Picked> = None;
     for (layer, tile, world_from_tile, contents) in tiles {
         for (ci, content) in contents.iter().enumerate() {
-            for part in &content.meshes {
+            for (pi, part) in content.meshes.iter().enumerate() {
                 let identity = [Mat4::IDENTITY];
                 let instances: &[Mat4] = if part.instances.is_empty() { &identity } else { &part.instances };
                 for inst in instances {
@@ -72,14 +79,25 @@ pub fn pick<'a>(
                     let (o, d) = (mesh_from_world.point(origin), mesh_from_world.vector(dir));
                     let v = |i: u32| part.positions[i as usize].map(f64::from);
                     for tri in part.indices.chunks_exact(3) {
-                        let Some(t) = ray_triangle(o, d, v(tri[0]), v(tri[1]), v(tri[2])) else { continue };
+                        let Some((t, bu, bv)) = ray_triangle(o, d, v(tri[0]), v(tri[1]), v(tri[2])) else {
+                            continue;
+                        };
                         let distance_m = t * len;
                         if best.is_none_or(|b| distance_m < b.distance_m) {
                             let feature = part.feature_ids.as_ref().and_then(|f| f.get(tri[0] as usize).copied());
                             if feature.is_some_and(|f| hidden(&content.properties, f)) {
                                 continue;
                             }
-                            best = Some(Picked { layer, tile, content: ci, feature, distance_m });
+                            best = Some(Picked {
+                                layer,
+                                tile,
+                                content: ci,
+                                feature,
+                                distance_m,
+                                part: pi,
+                                corners: [tri[0], tri[1], tri[2]],
+                                weights: [1.0 - bu - bv, bu, bv],
+                            });
                         }
                     }
                 }

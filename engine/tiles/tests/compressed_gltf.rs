@@ -284,3 +284,76 @@ fn a_tile_requiring_an_unknown_extension_fails_alone_and_the_rest_streams() {
     assert!(matches!(s.state(*good.unwrap()), TileLoad::Loaded { .. }), "{:?}", s.state(*good.unwrap()));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `EXT_structural_metadata` property textures and attributes, written into a copy of the
+/// textured MultipleContents plane: the "redness" of its own texture as a property texture
+/// (channel 0) and a per-vertex property attribute `_HEIGHT_CM` (its vertex index times 10,
+/// scaled by 0.01 in the class). A pick near a triangle's first corner reads the texel under
+/// the hit point and that corner's value.
+#[test]
+fn property_textures_and_attributes_are_read_where_a_pick_lands() {
+    let glb = std::fs::read(data("3dtiles/1.1/MultipleContents/planeTriangles.glb")).unwrap();
+    let (mut json, mut bin) = split(&glb);
+    let prim = json["meshes"][0]["primitives"][0].clone();
+    let count = json["accessors"][prim["attributes"]["POSITION"].as_u64().unwrap() as usize]["count"].as_u64().unwrap();
+    let heights: Vec<u8> = (0..count).flat_map(|i| ((i * 10) as f32).to_le_bytes()).collect();
+    let view = push_view(&mut json, &mut bin, &heights);
+    json["accessors"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"bufferView": view, "componentType": 5126, "count": count, "type": "SCALAR"}));
+    let accessor = json["accessors"].as_array().unwrap().len() - 1;
+    json["meshes"][0]["primitives"][0]["attributes"]["_HEIGHT_CM"] = json!(accessor);
+    json["meshes"][0]["primitives"][0]["extensions"] =
+        json!({"EXT_structural_metadata": {"propertyTextures": [0], "propertyAttributes": [0]}});
+    json["extensions"] = json!({"EXT_structural_metadata": {
+        "schema": {"id": "s", "classes": {"c": {"properties": {
+            "redness": {"name": "Redness", "type": "SCALAR", "componentType": "UINT8"},
+            "height": {"name": "Height", "type": "SCALAR", "componentType": "FLOAT32", "scale": 0.01}}}}},
+        "propertyTextures": [{"class": "c", "properties": {"redness": {"index": 0, "texCoord": 0, "channels": [0]}}}],
+        "propertyAttributes": [{"class": "c", "properties": {"height": {"attribute": "_HEIGHT_CM"}}}]}});
+    json["extensionsUsed"] = json!(["EXT_structural_metadata"]);
+    let content = city_tiles::decode_glb(&join(&json, &bin), "plane.glb", Mat4::IDENTITY).unwrap();
+    let part = &content.meshes[0];
+    assert_eq!(part.point_properties.len(), 2, "{:?}", content.notes);
+    // The image, decoded here from the file's own bytes.
+    let img_view = &json["bufferViews"][json["images"][0]["bufferView"].as_u64().unwrap() as usize];
+    let off = img_view["byteOffset"].as_u64().unwrap_or(0) as usize;
+    let img =
+        image::load_from_memory(&bin[off..off + img_view["byteLength"].as_u64().unwrap() as usize]).unwrap().to_rgba8();
+    let uvs = part.uvs.as_ref().unwrap();
+    let mut checked = 0;
+    let mut reds = std::collections::BTreeSet::new();
+    for tri in part.indices.chunks_exact(3).step_by(37) {
+        let p = |i: u32| part.tile_from_mesh.point(part.positions[i as usize].map(f64::from));
+        let (a, b, c) = (p(tri[0]), p(tri[1]), p(tri[2]));
+        let w = [0.8, 0.1, 0.1];
+        let at: [f64; 3] = std::array::from_fn(|k| w[0] * a[k] + w[1] * b[k] + w[2] * c[k]);
+        let (u, v) = ([b[0] - a[0], b[1] - a[1], b[2] - a[2]], [c[0] - a[0], c[1] - a[1], c[2] - a[2]]);
+        let n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+        if n.iter().all(|x| x.abs() < 1e-12) {
+            continue;
+        }
+        let origin = [at[0] + n[0], at[1] + n[1], at[2] + n[2]];
+        let tiles = std::iter::once((0, city_tiles::TileId(0), &Mat4::IDENTITY, std::slice::from_ref(&content)));
+        let hit = city_tiles::pick(origin, n.map(|x| -x), tiles, &|_, _| false).unwrap();
+        if hit.corners != [tri[0], tri[1], tri[2]] {
+            continue; // another triangle in the same place (a double-sided plane)
+        }
+        let values = city_tiles::point_values(&content, &hit);
+        let uv: [f32; 2] = std::array::from_fn(|k| {
+            0.8 * uvs[tri[0] as usize][k] + 0.1 * uvs[tri[1] as usize][k] + 0.1 * uvs[tri[2] as usize][k]
+        });
+        let x = ((uv[0].rem_euclid(1.0) * img.width() as f32) as u32).min(img.width() - 1);
+        let y = ((uv[1].rem_euclid(1.0) * img.height() as f32) as u32).min(img.height() - 1);
+        let red = img.get_pixel(x, y).0[0];
+        let near = |want: f64, got: &str| (got.parse::<f64>().unwrap() - want).abs() < 1e-6;
+        let value = |name: &str| values.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap();
+        assert_eq!(value("Redness"), red.to_string(), "at {uv:?}");
+        reds.insert(red);
+        assert!(near(f64::from(tri[0]) * 10.0 * 0.01, &value("Height")), "{values:?} at corner {}", tri[0]);
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} triangles checked");
+    assert!(reds.len() >= 3, "the texels read are too alike to tell anything: {reds:?}");
+}

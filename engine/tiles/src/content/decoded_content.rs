@@ -27,6 +27,48 @@ pub struct MeshPart {
     pub uvs: Option<Vec<[f32; 2]>>,
     /// The material's base colour texture, decoded.
     pub texture: Option<std::sync::Arc<TextureImage>>,
+    /// `EXT_structural_metadata` property attributes and property textures: values that vary
+    /// over the surface, read where a pick lands (`point_values`).
+    pub point_properties: Vec<PointProperty>,
+}
+
+/// One property of `EXT_structural_metadata` that varies over a mesh: per vertex (a property
+/// attribute) or per texel (a property texture).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointProperty {
+    /// The class property's name (else its id).
+    pub name: String,
+    /// Where the values are.
+    pub source: PointSource,
+    /// The class property's `componentType` (`UINT8`, `FLOAT32`...), for texels.
+    pub component_type: String,
+    /// Whether integer texels are normalised to [0, 1] or [-1, 1].
+    pub normalized: bool,
+    /// Applied after normalisation: `value * scale + offset`.
+    pub offset: f64,
+    /// See `offset`.
+    pub scale: f64,
+}
+
+/// Where a [`PointProperty`]'s values are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PointSource {
+    /// `components` values per vertex, as f32 (accessors already normalised).
+    Vertex {
+        /// Values per vertex.
+        components: usize,
+        /// Every vertex's values.
+        values: Vec<f32>,
+    },
+    /// A texture: the texel under the vertices' coordinates, its `channels` little-endian.
+    Texture {
+        /// The property texture, decoded (RGBA8).
+        image: std::sync::Arc<TextureImage>,
+        /// Its coordinates per vertex (`texCoord` of the property).
+        uvs: Vec<[f32; 2]>,
+        /// The channels (0 = red) holding the value's bytes, least significant first.
+        channels: Vec<u8>,
+    },
 }
 
 /// A decoded texture image: sRGB RGBA8, rows from the top.

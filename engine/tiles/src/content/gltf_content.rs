@@ -10,7 +10,9 @@ use city_core::AttributeValue;
 use gltf::accessor::Dimensions;
 use serde_json::Value;
 
-use super::decoded_content::{DecodedContent, FeatureProperties, MeshPart, PointCloud, TextureImage};
+use super::decoded_content::{
+    DecodedContent, FeatureProperties, MeshPart, PointCloud, PointProperty, PointSource, TextureImage,
+};
 use super::draco_primitive::{DracoPrimitive, decode_draco};
 use super::gltf_data::GltfData;
 use crate::{ContentLoader, Mat4, TilesError};
@@ -167,7 +169,9 @@ fn decode_primitive(
             }
         }
     }
+    let point_properties = point_properties(prim, draco, data, resources, at, &mut out.notes)?;
     out.meshes.push(MeshPart {
+        point_properties,
         tile_from_mesh,
         instances: Vec::new(),
         positions,
@@ -180,6 +184,79 @@ fn decode_primitive(
         texture,
     });
     Ok(())
+}
+
+/// The primitive's `EXT_structural_metadata` property attributes and property textures, with
+/// their class definitions. A texture that cannot be read is a note; its property is left out.
+fn point_properties(
+    prim: &gltf::Primitive<'_>,
+    draco: Option<&DracoPrimitive>,
+    data: &GltfData,
+    resources: &dyn ContentLoader,
+    at: &str,
+    notes: &mut Vec<String>,
+) -> Result<Vec<PointProperty>, TilesError> {
+    let (Some(meta), Some(here)) =
+        (data.doc.extension_value("EXT_structural_metadata"), prim.extension_value("EXT_structural_metadata"))
+    else {
+        return Ok(Vec::new());
+    };
+    let indices = |key: &str| here[key].as_array().into_iter().flatten().filter_map(Value::as_u64).collect::<Vec<_>>();
+    let mut out = Vec::new();
+    for (key, textured) in [("propertyAttributes", false), ("propertyTextures", true)] {
+        for i in indices(key) {
+            let entity = &meta[key][i as usize];
+            let class = &meta["schema"]["classes"][entity["class"].as_str().unwrap_or("")]["properties"];
+            for (id, p) in entity["properties"].as_object().into_iter().flatten() {
+                let def = &class[id];
+                let num = |v: &Value, k: &str, d: f64| v[k].as_f64().unwrap_or(d);
+                let mut prop = PointProperty {
+                    name: def["name"].as_str().unwrap_or(id).to_owned(),
+                    source: PointSource::Vertex { components: 1, values: Vec::new() },
+                    component_type: def["componentType"].as_str().unwrap_or("UINT8").to_owned(),
+                    normalized: def["normalized"].as_bool() == Some(true),
+                    offset: num(p, "offset", num(def, "offset", 0.0)),
+                    scale: num(p, "scale", num(def, "scale", 1.0)),
+                };
+                if textured {
+                    let set = p["texCoord"].as_u64().unwrap_or(0);
+                    let texture = p["index"].as_u64().and_then(|t| data.doc.textures().nth(t as usize));
+                    let (Some(texture), Some((uv, _))) =
+                        (texture, attribute(prim, draco, data, &format!("TEXCOORD_{set}"), at)?)
+                    else {
+                        notes.push(format!("{at}: property texture {id} without its texture or coordinates"));
+                        continue;
+                    };
+                    let image =
+                        match data.image_bytes(&texture.source(), resources).map(|b| image::load_from_memory(&b)) {
+                            Ok(Ok(img)) => {
+                                let rgba = img.to_rgba8();
+                                let (width, height) = rgba.dimensions();
+                                std::sync::Arc::new(TextureImage { width, height, rgba: rgba.into_raw() })
+                            }
+                            _ => {
+                                notes.push(format!("{at}: property texture {id}: its image does not decode"));
+                                continue;
+                            }
+                        };
+                    let channels = p["channels"]
+                        .as_array()
+                        .map_or(vec![0], |c| c.iter().filter_map(Value::as_u64).map(|c| c.min(3) as u8).collect());
+                    let uvs = uv.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
+                    prop.source = PointSource::Texture { image, uvs, channels };
+                } else {
+                    let name = p["attribute"].as_str().unwrap_or("");
+                    let Some((values, dims)) = attribute(prim, draco, data, name, at)? else {
+                        notes.push(format!("{at}: property attribute {id}: no attribute {name:?}"));
+                        continue;
+                    };
+                    prop.source = PointSource::Vertex { components: dims.multiplicity(), values };
+                }
+                out.push(prop);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `KHR_texture_transform`: `uv' = T * R * S * uv` (offset, rotation counter-clockwise in

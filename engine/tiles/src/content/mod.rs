@@ -7,7 +7,9 @@ mod gltf_data;
 mod legacy_formats;
 mod meshopt_view;
 
-pub use decoded_content::{DecodedContent, FeatureProperties, MeshPart, PointCloud, TextureImage};
+pub use decoded_content::{
+    DecodedContent, FeatureProperties, MeshPart, PointCloud, PointProperty, PointSource, TextureImage,
+};
 pub use gltf_content::{decode_glb, decode_gltf};
 pub use legacy_formats::{decode_b3dm, decode_cmpt, decode_i3dm, decode_pnts};
 
