@@ -149,7 +149,8 @@ fn decode_primitive(
     // The base colour texture, with its coordinates (texture transform applied).
     let (mut uvs, mut texture) = (None, None);
     if let Some(info) = pbr.base_color_texture() {
-        let transform = info.extension_value("KHR_texture_transform");
+        let material = prim.material().index().map_or(&Value::Null, |m| &data.json["materials"][m]);
+        let transform = material["pbrMetallicRoughness"]["baseColorTexture"]["extensions"].get("KHR_texture_transform");
         let set = transform.and_then(|t| t["texCoord"].as_u64()).map_or(info.tex_coord(), |s| s as u32);
         if let Some((tc, _)) = attribute(prim, draco, data, &format!("TEXCOORD_{set}"), at)? {
             let image = info.texture().source();

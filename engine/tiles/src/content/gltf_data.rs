@@ -42,6 +42,10 @@ pub(super) struct GltfData {
     views: Vec<Vec<u8>>,
     /// The content's URI: errors name it, and separate files are found beside it.
     pub uri: String,
+    /// The document as JSON: extensions are read from here, not through the `gltf` crate,
+    /// whose typed extensions (enabled by whichever crate in a build asks) hide them from
+    /// `extension_value`.
+    pub json: Value,
 }
 
 impl GltfData {
@@ -110,7 +114,7 @@ impl GltfData {
             })?;
             views.push(slice.to_vec());
         }
-        Ok(Self { doc, views, uri: uri.to_owned() })
+        Ok(Self { doc, views, uri: uri.to_owned(), json })
     }
 
     /// The bytes of buffer view `index`.
