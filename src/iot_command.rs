@@ -18,8 +18,8 @@ pub enum IotCommand {
         #[arg(long)]
         scene: Option<PathBuf>,
         /// The broker: HOST:PORT, [IPv6]:PORT, mqtt://HOST:PORT or mqtts://HOST:PORT (TLS, with the
-        /// system's CA bundle unless the scene names one); 1883 (8883 for TLS) when the port is left
-        /// out. Overrides the scene's.
+        /// system's CA bundle unless the scene names one), or over WebSockets ws://HOST:PORT/PATH
+        /// or wss://; 1883 (8883 for TLS) when the port is left out. Overrides the scene's.
         #[arg(long)]
         broker: Option<String>,
         /// Topic filters to subscribe to (default: the scene's, else everything).
@@ -55,7 +55,7 @@ fn iot_stats(scene: Option<&Path>, broker: Option<String>, topics: Vec<String>, 
     if !topics.is_empty() {
         settings.topics = topics;
     }
-    let broker = format!("{}:{}", settings.host, settings.port);
+    let broker = settings.websocket_url.clone().unwrap_or_else(|| format!("{}:{}", settings.host, settings.port));
     let mut feed = MqttFeed::start(settings);
     let start = Instant::now();
     let (mut window_start, mut count, mut bad, mut lags) = (Instant::now(), 0u64, 0u64, Vec::new());

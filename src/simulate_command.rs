@@ -49,7 +49,7 @@ fn simulate(
         bail!("--rate must be a positive number of observations per second, not {rate}");
     }
     let address = city_layers::BrokerAddress::parse(broker, false).context("--broker")?;
-    if address.tls == Some(true) {
+    if address.tls == Some(true) || address.websocket_path.is_some() {
         bail!("--broker {broker:?}: the simulator publishes over plain MQTT only (mqtt://, tcp:// or HOST:PORT)");
     }
     let (host, port) = (address.host, address.port);

@@ -100,6 +100,7 @@ fn values_colour_the_markers_and_a_dead_broker_shows_as_retrying() {
         topics: vec!["#".into()],
         credentials: None,
         tls_ca: None,
+        websocket_url: None,
     };
     let layer = IotLayer::new(sensors(50), vec![]).unwrap();
     let mut app = app(IotStart { mqtt: Some(mqtt), ..start(layer, Vec::new()) });

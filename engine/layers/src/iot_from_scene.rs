@@ -91,6 +91,7 @@ impl MqttSettings {
             Some(t) => t,
             None => iot.tls,
         };
+        let websocket_url = address.websocket_url();
         let BrokerAddress { host, port, .. } = address;
         let credentials = match (&iot.username, &iot.password_env) {
             (Some(user), Some(var)) => {
@@ -116,6 +117,7 @@ impl MqttSettings {
             topics: if iot.topics.is_empty() { vec!["#".into()] } else { iot.topics.clone() },
             credentials,
             tls_ca,
+            websocket_url,
         })
     }
 }

@@ -28,6 +28,9 @@ pub struct MqttSettings {
     pub credentials: Option<(String, String)>,
     /// The CA certificates (PEM) to trust, for MQTT over TLS; none: plain TCP.
     pub tls_ca: Option<Vec<u8>>,
+    /// MQTT over WebSockets: the URL (`ws://host:port/path`, `wss://` with `tls_ca`); none:
+    /// MQTT over TCP to `host:port`.
+    pub websocket_url: Option<String>,
 }
 
 /// What the feed thread reports.
@@ -139,16 +142,25 @@ impl Drop for MqttFeed {
 }
 
 fn run(settings: MqttSettings, tx: Sender<FeedEvent>, stop: Arc<AtomicBool>) {
-    let mut opts = MqttOptions::new(settings.client_id.clone(), settings.host.clone(), settings.port);
+    // Over WebSockets rumqttc takes the whole URL as the host.
+    let host = settings.websocket_url.clone().unwrap_or_else(|| settings.host.clone());
+    let mut opts = MqttOptions::new(settings.client_id.clone(), host, settings.port);
     opts.set_keep_alive(Duration::from_secs(5));
     opts.set_max_packet_size(1 << 20, 1 << 20);
     if let Some((u, p)) = &settings.credentials {
         opts.set_credentials(u.clone(), p.clone());
     }
-    if let Some(ca) = &settings.tls_ca {
-        let tls = rumqttc::TlsConfiguration::Simple { ca: ca.clone(), alpn: None, client_auth: None };
-        opts.set_transport(rumqttc::Transport::tls_with_config(tls));
-    }
+    let tls = settings.tls_ca.as_ref().map(|ca| rumqttc::TlsConfiguration::Simple {
+        ca: ca.clone(),
+        alpn: None,
+        client_auth: None,
+    });
+    match (tls, settings.websocket_url.is_some()) {
+        (Some(tls), false) => opts.set_transport(rumqttc::Transport::tls_with_config(tls)),
+        (Some(tls), true) => opts.set_transport(rumqttc::Transport::wss_with_config(tls)),
+        (None, true) => opts.set_transport(rumqttc::Transport::Ws),
+        (None, false) => &mut opts,
+    };
     let (client, mut connection) = Client::new(opts, 1024);
     let mut backoff = Duration::from_millis(100);
     while !stop.load(Ordering::Relaxed) {

@@ -49,6 +49,7 @@ fn an_unreachable_broker_shows_as_down_and_retrying() {
         topics: vec!["#".into()],
         credentials: None,
         tls_ca: None,
+        websocket_url: None,
     });
     let s = sensors(10);
     let layer = IotLayer::new(s.clone(), vec![]).unwrap();

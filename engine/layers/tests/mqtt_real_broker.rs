@@ -71,6 +71,7 @@ fn state_and_alarms_survive_bad_payloads_and_a_broker_restart() {
         topics: vec!["city/#".into(), "v1.1/+/Observations".into()],
         credentials: None,
         tls_ca: None,
+        websocket_url: None,
     });
     wait_for(&mut feed, &mut layer, "the first connection", |_, f| f.status.connected);
 
@@ -319,6 +320,7 @@ fn cap_alerts_arrive_over_mqtt() {
         topics: vec!["alerts/#".into()],
         credentials: None,
         tls_ca: None,
+        websocket_url: None,
     });
     let mut incidents = city_layers::Incidents::default();
     let start = Instant::now();
@@ -354,4 +356,57 @@ fn cap_alerts_arrive_over_mqtt() {
     );
     b.kill().unwrap();
     b.wait().unwrap();
+}
+
+/// MQTT over WebSockets, as browser clients and many cloud brokers speak it: Mosquitto with a
+/// `protocol websockets` listener beside its TCP one; the feed, given `ws://127.0.0.1:PORT/mqtt`
+/// the way a user writes it, receives what `mosquitto_pub` sends over TCP.
+#[test]
+fn a_ws_url_connects_over_websockets() {
+    let free = || TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (tcp, ws) = (free(), free());
+    let dir = std::env::temp_dir().join(format!("citytwin-ws-broker-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!("listener {tcp} 127.0.0.1\nallow_anonymous true\nlistener {ws} 127.0.0.1\nprotocol websockets\n"),
+    )
+    .unwrap();
+    let mut b = Command::new(mosquitto())
+        .args(["-c", conf.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", ws)).is_err() || TcpStream::connect(("127.0.0.1", tcp)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(10), "mosquitto did not open its listeners");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = format!("ws://127.0.0.1:{ws}/mqtt");
+    let iot = city_core::SceneIot { topics: vec!["city/#".into()], ..Default::default() };
+    let settings = MqttSettings::from_scene(&iot, Some(&url), "ws-test").unwrap();
+    assert_eq!(settings.websocket_url.as_deref(), Some(url.as_str()));
+    let mut feed = MqttFeed::start(settings);
+    let start = Instant::now();
+    while !feed.status.connected {
+        assert!(start.elapsed() < Duration::from_secs(20), "no WebSocket connection: {:?}", feed.status);
+        feed.next_event(Duration::from_millis(100));
+    }
+    let mut got = None;
+    let start = Instant::now();
+    while got.is_none() {
+        assert!(start.elapsed() < Duration::from_secs(20), "nothing arrived over WebSockets: {:?}", feed.status);
+        publish(tcp, "city/river", r#"{"sensor":"river-1","t":1,"value":2.5}"#);
+        if let Some(FeedEvent::Message { topic, payload, .. }) = feed.next_event(Duration::from_millis(300)) {
+            got = Some((topic, payload));
+        }
+    }
+    let (topic, payload) = got.unwrap();
+    assert_eq!(topic, "city/river");
+    assert!(String::from_utf8_lossy(&payload).contains("river-1"));
+    b.kill().unwrap();
+    b.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
 }
