@@ -1134,3 +1134,80 @@ fn cityjson_textures_are_embedded_and_what_cannot_be_used_is_said() {
     std::fs::remove_dir_all(&dir).unwrap();
     let _ = std::fs::remove_file(std::env::temp_dir().join(format!("citytwin-outside-{}.png", std::process::id())));
 }
+
+/// Issue 17: a coordinate that is no place on Earth costs its own object only, named, and never
+/// a panic: one Wuhan footprint 1e308 m tall or at longitude 514 is skipped and the other
+/// buildings keep finite footprints and bounds; metres declared as degrees (Delft's RD
+/// coordinates said to be EPSG:4326) are refused as a whole; `--place` with a NaN rotation and a
+/// glTF node scaled by 1e308 are errors, not panics.
+#[test]
+fn coordinates_that_are_no_place_on_earth_cost_their_object_only() {
+    let dir = std::env::temp_dir().join(format!("citytwin-implausible-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_citytwin")).args(args).output().unwrap();
+    let wuhan: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("geojson/wuhan_buildings.geojson")).unwrap()).unwrap();
+    let polygon =
+        wuhan["features"].as_array().unwrap().iter().position(|f| f["geometry"]["type"] == "Polygon").unwrap();
+    let id = wuhan["features"][polygon]["properties"]["id"].to_string();
+    for (name, edit) in [("tall", 0), ("far", 1)] {
+        let mut w = wuhan.clone();
+        let f = &mut w["features"][polygon];
+        if edit == 0 {
+            f["properties"]["height"] = serde_json::json!(1e308);
+        } else {
+            f["geometry"]["coordinates"][0][1][0] = serde_json::json!(514.0);
+        }
+        let file = dir.join(format!("{name}.geojson"));
+        std::fs::write(&file, serde_json::to_vec(&w).unwrap()).unwrap();
+        let out = dir.join(format!("{name}-tiles"));
+        let o = run(&["import", file.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{name}: {stderr}");
+        assert!(stderr.contains(id.trim_matches('"')) && stderr.contains("not on Earth"), "{name}: {stderr}");
+        let features = std::fs::read_to_string(out.join("features.csv")).unwrap();
+        assert!(!features.contains("NaN") && !features.contains("inf"), "{name}: a footprint went non-finite");
+        let root = &tileset_json(&out)["root"]["boundingVolume"];
+        assert!(root.to_string().chars().any(|c| c.is_ascii_digit()) && !root.to_string().contains("null"), "{root}");
+        assert!(features.lines().count() > 200, "{name}: the other buildings must stay");
+    }
+    // Delft's RD metres declared as degrees: nothing is plausible, so nothing is written.
+    let mut delft: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("cityjson/delft.json")).unwrap()).unwrap();
+    delft["metadata"]["referenceSystem"] = serde_json::json!("https://www.opengis.net/def/crs/EPSG/0/4326");
+    let file = dir.join("delft_degrees.json");
+    std::fs::write(&file, serde_json::to_vec(&delft).unwrap()).unwrap();
+    let out = dir.join("degrees-tiles");
+    let o = run(&["import", file.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && stderr.contains("not on Earth") && !out.exists(), "{stderr}");
+    // --place with a NaN rotation; a glTF node scaled by 1e308.
+    let railway = data("gltf/railway.glb");
+    let o = run(&["import", railway.to_str().unwrap(), "-o", out.to_str().unwrap(), "--place", "52,4.36,0,NaN"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not a finite number"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (mut json, bin) = glb(&railway);
+    json["nodes"][0]["matrix"] = serde_json::json!([1e308, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+    let mut j = serde_json::to_vec(&json).unwrap();
+    while !j.len().is_multiple_of(4) {
+        j.push(b' ');
+    }
+    let mut huge = b"glTF".to_vec();
+    huge.extend(2u32.to_le_bytes());
+    huge.extend(((28 + j.len() + bin.len()) as u32).to_le_bytes());
+    huge.extend((j.len() as u32).to_le_bytes());
+    huge.extend(b"JSON");
+    huge.extend(&j);
+    huge.extend((bin.len() as u32).to_le_bytes());
+    huge.extend(b"BIN\0");
+    huge.extend(&bin);
+    let file = dir.join("huge.glb");
+    std::fs::write(&file, huge).unwrap();
+    let o = run(&["import", file.to_str().unwrap(), "-o", out.to_str().unwrap(), "--place", "52,4.36,0"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.code() == Some(1) && stderr.contains("node 0") && !stderr.contains("panicked"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

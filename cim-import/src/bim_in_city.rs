@@ -9,7 +9,7 @@
 //! block modelled as one building), the city building or part is replaced; a neighbour that
 //! only touches the model is kept.
 use city_core::{Crs, EnuFrame, ObjectKind, geodetic_from_ecef};
-use geo::{Area, BooleanOps, ConvexHull, MultiPoint, Point, Polygon};
+use geo::{Area, BooleanOps, Polygon};
 
 use crate::{ImportError, Imported, ImportedObject};
 
@@ -41,12 +41,10 @@ impl BimOutline {
             )
         };
         let building = imp.objects.iter().filter(|o| !ground(o));
+        // An element with a coordinate that is no place on Earth is skipped when it is stored
+        // (named there); its points are left out of the outline here.
         for o in building {
-            let fail =
-                |source| ImportError::Coordinates { file: imp.file.clone(), id: o.object.id.to_string(), source };
-            for p in o.surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
-                ecef.push(crs.to_ecef(*p).map_err(fail)?);
-            }
+            ecef.extend(o.surfaces.iter().flat_map(|s| s.rings.iter().flatten()).filter_map(|p| crs.to_ecef(*p).ok()));
         }
         if ecef.len() < 3 {
             return Ok(None);
@@ -54,14 +52,12 @@ impl BimOutline {
         let n = ecef.len() as f64;
         let centre: [f64; 3] = std::array::from_fn(|k| ecef.iter().map(|p| p[k]).sum::<f64>() / n);
         let frame = EnuFrame::at(geodetic_from_ecef(centre));
-        let points: MultiPoint<f64> = ecef
-            .iter()
-            .map(|p| {
-                let e = frame.enu_from_ecef(*p);
-                Point::new(e[0], e[1])
-            })
-            .collect();
-        Ok(Some(Self { file: imp.file.clone(), frame, outline: points.convex_hull() }))
+        let points = ecef.iter().map(|p| {
+            let e = frame.enu_from_ecef(*p);
+            [e[0], e[1]]
+        });
+        let Some(outline) = crate::hull::finite_hull(points) else { return Ok(None) };
+        Ok(Some(Self { file: imp.file.clone(), frame, outline }))
     }
 
     /// Whether `o` (a city object in `crs`) is a building the BIM model replaces.

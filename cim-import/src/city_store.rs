@@ -23,7 +23,7 @@ use city_core::{AttributeValue, Crs, ObjectKind, Vec3};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::{ImportError, ImportedObject};
+use crate::{ImportError, ImportedObject, Skipped};
 
 /// One object in the store.
 #[derive(Debug, Clone)]
@@ -143,25 +143,35 @@ impl CityStore {
 
     /// Adds objects read from `file`, whose coordinates are in `crs`, converting them to ECEF on
     /// every core. The objects are consumed: their nested form is freed as the flat one grows.
-    pub fn add(&mut self, file: &Path, crs: &Crs, objects: Vec<ImportedObject>) -> Result<(), ImportError> {
+    pub fn add(&mut self, file: &Path, crs: &Crs, objects: Vec<ImportedObject>) -> Result<Vec<Skipped>, ImportError> {
         // Each rayon split converts its run of objects into a small store of its own, freeing
-        // the nested form as it goes; the parts are then appended in order.
-        let parts: Vec<CityStore> = objects
+        // the nested form as it goes; the parts are then appended in order. An object with a
+        // coordinate that is no place on Earth in `crs` (NaN, 1e308, latitude 95, metres read as
+        // degrees) is skipped with its id and the coordinate: it must not take the others, or
+        // the tileset's bounds, with it.
+        let parts: Vec<(CityStore, Vec<Skipped>)> = objects
             .into_par_iter()
             .with_min_len(MIN_OBJECTS_PER_TASK)
-            .try_fold(CityStore::new, |mut part, o| {
-                part.push(&o, crs).map_err(|source| ImportError::Coordinates {
-                    file: file.to_owned(),
-                    id: o.object.id.to_string(),
-                    source,
-                })?;
-                Ok(part)
-            })
-            .collect::<Result<_, ImportError>>()?;
-        for part in parts {
+            .fold(
+                || (CityStore::new(), Vec::new()),
+                |(mut part, mut skipped), o| {
+                    if let Err(e) = part.push(&o, crs) {
+                        skipped.push(Skipped {
+                            file: file.to_owned(),
+                            id: o.object.id.to_string(),
+                            reason: format!("skipped: {e}"),
+                        });
+                    }
+                    (part, skipped)
+                },
+            )
+            .collect();
+        let mut skipped = Vec::new();
+        for (part, s) in parts {
             self.append(part).map_err(|TooLarge| ImportError::TooLarge { file: file.to_owned() })?;
+            skipped.extend(s);
         }
-        Ok(())
+        Ok(skipped)
     }
 
     /// The number of a texture image, interned on first sight.
@@ -204,6 +214,16 @@ impl CityStore {
         };
         let vertex_base = self.ring_vertices.len();
         let first_surface = self.surface_starts.len() as u32 - 1;
+        // Where each list ends now: an object whose coordinates do not convert is taken out
+        // again, leaving the store as it was.
+        let mark = [
+            self.ring_vertices.len(),
+            self.ring_uvs.len(),
+            self.ring_starts.len(),
+            self.surface_starts.len(),
+            self.surface_textures.len(),
+            self.surface_colors.len(),
+        ];
         for s in &o.surfaces {
             for (r, ring) in s.rings.iter().enumerate() {
                 self.ring_vertices.extend(ring.iter().map(|&p| vertex(p)));
@@ -240,7 +260,18 @@ impl CityStore {
         }
         let end = self.surface_starts.len() as u32 - 1;
         debug_assert!(self.ring_vertices.len() >= vertex_base);
-        let ecef: Vec<Vec3> = source.iter().map(|&p| crs.to_ecef(p)).collect::<Result<_, _>>()?;
+        let ecef: Vec<Vec3> = match source.iter().map(|&p| crs.to_ecef(p)).collect::<Result<_, _>>() {
+            Ok(e) => e,
+            Err(e) => {
+                self.ring_vertices.truncate(mark[0]);
+                self.ring_uvs.truncate(mark[1]);
+                self.ring_starts.truncate(mark[2]);
+                self.surface_starts.truncate(mark[3]);
+                self.surface_textures.truncate(mark[4]);
+                self.surface_colors.truncate(mark[5]);
+                return Err(e);
+            }
+        };
         let anchor = ecef[0];
         let first_vertex = self.offsets.len() as u32;
         self.offsets.extend(ecef.iter().map(|e| std::array::from_fn(|i| (e[i] - anchor[i]) as f32)));

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use city_core::{AttributeValue, Attributes, CityObject, Crs, GeometryRef, Lod, ObjectKind};
-use geo::{ConvexHull, Coord, LineString, MultiPoint, MultiPolygon, Point, Polygon};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::Value;
 
 use crate::object_sink::hand_over;
@@ -638,9 +638,8 @@ pub(crate) fn footprint(surfaces: &[Surface], unit_m: f64) -> MultiPolygon<f64> 
             pick.iter().map(|s| Polygon::new(ring2d(&s.rings[0]), s.rings[1..].iter().map(ring2d).collect())).collect(),
         );
     }
-    let points: MultiPoint<f64> =
-        surfaces.iter().flat_map(|s| s.rings.iter().flatten()).map(|p| Point::new(p[0], p[1])).collect();
-    if points.0.len() < 3 { MultiPolygon(vec![]) } else { MultiPolygon(vec![points.convex_hull()]) }
+    let points = surfaces.iter().flat_map(|s| s.rings.iter().flatten()).map(|p| [p[0], p[1]]);
+    MultiPolygon(crate::hull::finite_hull(points).into_iter().collect())
 }
 
 /// Objects without geometry of their own (a Building whose parts carry it) take the footprints

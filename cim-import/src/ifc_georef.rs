@@ -38,6 +38,10 @@ impl Placement {
             .split(',')
             .map(|p| p.trim().parse::<f64>().map_err(|_| format!("{p:?} is not a number")))
             .collect::<Result<_, _>>()?;
+        // Finite everywhere: a NaN rotation or an infinite height would place every vertex at NaN.
+        if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
+            return Err(format!("{text:?}: {bad} is not a finite number"));
+        }
         let ok = |lat: f64, lon: f64| (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon);
         match v[..] {
             [lat, lon, h] if ok(lat, lon) => Ok(Self { lat_deg: lat, lon_deg: lon, height_m: h, rotation_deg: 0.0 }),

@@ -119,17 +119,25 @@ pub fn import(inputs: &[PathBuf], opts: &ImportOptions, progress: &dyn Progress)
             {
                 sites.add(outline);
             }
-            store.add(path, &crs, std::mem::take(&mut imp.objects))?;
+            let skipped = store.add(path, &crs, std::mem::take(&mut imp.objects))?;
+            imp.skipped.extend(skipped);
             imp
         } else {
             let objects = &mut report.objects;
-            format.read(path, read_for(format), &mut |declared, batch| {
+            let mut refused = Vec::new();
+            let imp = format.read(path, read_for(format), &mut |declared, batch| {
                 *objects += batch.len();
                 let crs = crs_of(path, declared)?;
-                store.add(path, &crs, sites.admit(&crs, batch))?;
+                let skipped = store.add(path, &crs, sites.admit(&crs, batch))?;
+                for s in &skipped {
+                    progress.skipped(s);
+                }
+                refused.extend(skipped);
                 progress.reading(path, *objects);
                 Ok(())
-            })?
+            })?;
+            report.skipped.extend(refused);
+            imp
         };
         note(imported, &mut report, progress);
         progress.files_read(n + 1, inputs.len());

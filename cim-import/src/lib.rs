@@ -37,6 +37,7 @@ mod glb;
 mod gltf_bim;
 mod gml_members;
 mod ground_check;
+mod hull;
 mod ifc;
 mod ifc_attributes;
 mod ifc_georef;

@@ -469,11 +469,7 @@ impl City<'_> {
             self.local_vertices(i, centre, &mut vertices);
             if leaf.coarse {
                 let p = &self.placed[i];
-                let hull = {
-                    use geo::ConvexHull;
-                    let pts: geo::MultiPoint<f64> = vertices.iter().map(|v| geo::Point::new(v[0], v[1])).collect();
-                    pts.convex_hull()
-                };
+                let Some(hull) = crate::hull::finite_hull(vertices.iter().map(|v| [v[0], v[1]])) else { continue };
                 for s in crate::extrude::extrude(&hull, p.lo[2] - centre[2], p.hi[2] - centre[2]) {
                     holes.clear();
                     face.clear();

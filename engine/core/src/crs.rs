@@ -38,6 +38,11 @@ fn wgs84() -> Result<Proj, CoreError> {
         .map_err(|e| CoreError::Projection { code: 4326, message: e.to_string() })
 }
 
+/// The lowest height accepted, metres below the ellipsoid (the Mariana Trench is 11 km deep).
+const MAX_DEPTH_M: f64 = 20_000.0;
+/// The highest height accepted, metres (structures, terrain and low flight paths are far below).
+const MAX_HEIGHT_M: f64 = 100_000.0;
+
 /// Whether EPSG defines this CRS northing (or latitude) first, from the EPSG dataset itself
 /// (`epsg_axis_order.rs`, generated from PROJ's proj.db): the proj4 strings we read the maths
 /// from do not carry axis order.
@@ -138,10 +143,33 @@ impl Crs {
             }
         }
         let [e, n, h] = self.east_north(c);
+        let off = |what, value, range| Err(CoreError::NotOnEarth { what, value, range });
+        // Heights: from the deepest trench to well above any structure, with room for
+        // ellipsoidal heights; a CRS's units are metres.
+        if !(-MAX_DEPTH_M..=MAX_HEIGHT_M).contains(&h) {
+            return off("height", h, "-20 km to 100 km");
+        }
+        if self.is_geographic() {
+            if !(-90.0..=90.0).contains(&n) {
+                return off("latitude", n, "-90 to 90 degrees");
+            }
+            // Longitudes written 0..360 are common; beyond that, metres were read as degrees.
+            if !(-360.0..=360.0).contains(&e) {
+                return off("longitude", e, "-360 to 360 degrees");
+            }
+        }
         let mut p = if self.is_geographic() { (e.to_radians(), n.to_radians(), h) } else { (e, n, h) };
         proj4rs::transform::transform(&self.proj, &self.wgs84, &mut p)
             .map_err(|err| CoreError::Projection { code: self.code, message: err.to_string() })?;
-        Ok(Geodetic::from_deg(p.0.to_degrees(), p.1.to_degrees(), h))
+        let (lon, lat) = (p.0.to_degrees(), p.1.to_degrees());
+        // A projected coordinate far outside its grid comes back as no place (or NaN).
+        if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+            return off("northing or y", n, "inside the CRS's area");
+        }
+        if !(lon.is_finite() && (-540.0..=540.0).contains(&lon)) {
+            return off("easting or x", e, "inside the CRS's area");
+        }
+        Ok(Geodetic::from_deg(lon, lat, h))
     }
 
     /// Coordinates in this CRS (in its axis order) of a WGS84 position.

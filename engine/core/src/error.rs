@@ -32,6 +32,17 @@ pub enum CoreError {
         /// The offending value.
         value: f64,
     },
+    /// A coordinate that is a number but cannot be a place on Earth in its CRS (a latitude of
+    /// 95, metres read as degrees, a height of 1e308): the file's CRS is wrong, or the value is.
+    #[error("{what} {value} is not on Earth in this CRS ({range})")]
+    NotOnEarth {
+        /// Which coordinate (`latitude`, `longitude`, `height`...).
+        what: &'static str,
+        /// The offending value.
+        value: f64,
+        /// The range it must lie in.
+        range: &'static str,
+    },
     /// A box whose minimum exceeds its maximum.
     #[error("inverted box: min {min:?} > max {max:?}")]
     InvertedBox {

@@ -58,6 +58,14 @@ pub(crate) fn f32_down(x: f64) -> f32 {
     if f64::from(f) > x { below } else { f }
 }
 
+/// Query bounds beyond f32's range (a window of 1e300 becomes infinite in f32) clamped to its
+/// largest finite values. Stored boxes are finite, so nothing is lost; an infinite bound would
+/// also match the padding lanes of partly filled nodes (empty boxes, min +inf and max -inf) and
+/// send the walk to children that do not exist.
+fn finite<const N: usize>(q: [f32; N]) -> [f32; N] {
+    q.map(|v| v.clamp(f32::MIN, f32::MAX))
+}
+
 /// Rounds toward positive infinity (see [`f32_down`]).
 #[inline]
 pub(crate) fn f32_up(x: f64) -> f32 {
@@ -247,20 +255,26 @@ impl PackedRTree {
     /// the true query intersects this one.
     pub(crate) fn outer_query(&self, min: [f64; 2], max: [f64; 2]) -> QueryXy {
         let o = self.origin;
-        [f32_down(min[0] - o[0]), f32_down(min[1] - o[1]), f32_up(max[0] - o[0]), f32_up(max[1] - o[1])]
+        finite([f32_down(min[0] - o[0]), f32_down(min[1] - o[1]), f32_up(max[0] - o[0]), f32_up(max[1] - o[1])])
     }
 
     /// A query box shrunk by the rounding error: a stored box that intersects it certainly
     /// holds a true box that intersects the true query, so no f64 check is needed.
     pub(crate) fn inner_query(&self, min: [f64; 2], max: [f64; 2]) -> QueryXy {
         let (o, e) = (self.origin, self.err_xy);
-        [f32_up(min[0] - o[0] + e), f32_up(min[1] - o[1] + e), f32_down(max[0] - o[0] - e), f32_down(max[1] - o[1] - e)]
+        finite([
+            f32_up(min[0] - o[0] + e),
+            f32_up(min[1] - o[1] + e),
+            f32_down(max[0] - o[0] - e),
+            f32_down(max[1] - o[1] - e),
+        ])
     }
 
     /// z range in the f32 frame: (outer, inner) as for [`Self::outer_query`] and [`Self::inner_query`].
     pub(crate) fn z_queries(&self, min_z: f64, max_z: f64) -> ([f32; 2], [f32; 2]) {
         let (o, e) = (self.origin[2], self.err_z);
-        ([f32_down(min_z - o), f32_up(max_z - o)], [f32_up(min_z - o + e), f32_down(max_z - o - e)])
+        let z = finite([f32_down(min_z - o), f32_up(max_z - o), f32_up(min_z - o + e), f32_down(max_z - o - e)]);
+        ([z[0], z[1]], [z[2], z[3]])
     }
 
     /// Visits every object whose stored box intersects `outer` (and, when given, whose z range

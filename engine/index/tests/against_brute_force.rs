@@ -313,3 +313,32 @@ fn city_objects_are_indexed_by_footprint_and_z_range() {
     assert_eq!((r.get(0), r.values(0)), (&[low][..], &[10.0][..]));
     assert_eq!(index.bbox(tall).max, [30.0, 10.0, 50.0]);
 }
+
+/// Issue 17: windows and radii far beyond any city (1e300, f64::MAX) are answered, not a panic:
+/// a window holding everything finds everything, one far away finds nothing.
+#[test]
+fn enormous_windows_and_radii_answer_without_a_panic() {
+    let boxes: Vec<Aabb2> = (0..200)
+        .map(|i| {
+            let (x, y) = (f64::from(i % 20) * 10.0 + 1.0e5, f64::from(i / 20) * 10.0 + 2.0e6);
+            Aabb2::new([x, y], [x + 5.0, y + 5.0]).unwrap()
+        })
+        .collect();
+    let index = CityIndex::from_boxes(&boxes).unwrap();
+    let o = BatchOptions::default();
+    for big in [1.0e300, f64::MAX] {
+        let all = index.windows(&[Aabb2::new([-big, -big], [big, big]).unwrap()], o).unwrap();
+        assert_eq!(all.total_hits(), 200, "window +-{big:e}");
+        let far = index.windows(&[Aabb2::new([big / 2.0, big / 2.0], [big, big]).unwrap()], o).unwrap();
+        assert_eq!(far.total_hits(), 0, "window far at {big:e}");
+        let q = Aabb3::new([-big, -big, -big], [big, big, big]).unwrap();
+        assert!(index.windows_3d(&[q], o).unwrap().total_hits() <= 200);
+        let within = index.within_distance(&[WithinQuery { point: [1.0e5, 2.0e6], radius: big }], o);
+        match within {
+            Ok(r) => assert_eq!(r.total_hits(), 200, "radius {big:e}"),
+            Err(e) => assert!(e.to_string().contains("radius"), "{e}"),
+        }
+        let near = index.nearest(&[KnnQuery { point: [big, -big], k: 3 }], o).unwrap();
+        assert_eq!(near.total_hits(), 3);
+    }
+}
