@@ -1211,3 +1211,46 @@ fn coordinates_that_are_no_place_on_earth_cost_their_object_only() {
     assert!(o.status.code() == Some(1) && stderr.contains("node 0") && !stderr.contains("panicked"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 17: a CityGML texture may not name a file outside the model's folder. The Berlin
+/// building's five imageURIs rewritten to an absolute path, a `../` escape to a real PNG, and a
+/// PNG beside the file: only the last is embedded; the others are refused by name.
+#[test]
+fn citygml_textures_outside_the_models_folder_are_refused() {
+    let dir = std::env::temp_dir().join(format!("citytwin-escape-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("model/appearance")).unwrap();
+    let png = |path: &Path, c: [u8; 3]| image::RgbImage::from_pixel(4, 4, image::Rgb(c)).save(path).unwrap();
+    png(&dir.join("outside.png"), [255, 0, 0]);
+    png(&dir.join("model/appearance/ok.png"), [0, 0, 255]);
+    let gml = std::fs::read_to_string(data("citygml/Berlin_Moabit_1Bldg_v2.gml")).unwrap();
+    let uris = ["/etc/hostname", "../outside.png", "appearance/ok.png", "../outside.png", "/etc/hostname"];
+    let mut parts = gml.split("<app:imageURI>");
+    let mut out = parts.next().unwrap().to_owned();
+    for (part, uri) in parts.zip(uris) {
+        let rest = &part[part.find("</app:imageURI>").unwrap()..];
+        out.push_str(&format!("<app:imageURI>{uri}{rest}"));
+    }
+    let file = dir.join("model/berlin.gml");
+    std::fs::write(&file, out).unwrap();
+    let tiles = dir.join("tiles");
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", file.to_str().unwrap(), "-o", tiles.to_str().unwrap(), "--no-atlas"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("/etc/hostname") && stderr.contains("../outside.png"), "{stderr}");
+    assert_eq!(stderr.matches("refused").count(), 2, "each refused URI once: {stderr}");
+    // Only the blue PNG from beside the model is in the tiles.
+    let mut images = 0;
+    for glb_path in content_paths(&tiles) {
+        let (doc, bin) = glb(&glb_path);
+        for img in doc["images"].as_array().into_iter().flatten() {
+            let px = decoded_image(&doc, &bin, img).get_pixel(0, 0).0;
+            assert_eq!(px, [0, 0, 255], "an image from outside the folder was embedded");
+            images += 1;
+        }
+    }
+    assert!(images >= 1, "the texture beside the model is embedded");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

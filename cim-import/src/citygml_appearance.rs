@@ -72,16 +72,15 @@ impl Appearances {
         let image = match self.by_uri.get(&uri) {
             Some(i) => *i,
             None => {
-                let path = file.parent().unwrap_or(Path::new(".")).join(&uri);
-                let i = if path.is_file() {
-                    self.images.push(path.into());
-                    Some(self.images.len() as u32 - 1)
-                } else {
-                    self.warnings.push(format!(
-                        "texture image {uri} is missing ({}): its surfaces stay untextured",
-                        path.display()
-                    ));
-                    None
+                let i = match crate::inside_folder::file_beside(file, &uri) {
+                    Ok(path) => {
+                        self.images.push(path.into());
+                        Some(self.images.len() as u32 - 1)
+                    }
+                    Err(why) => {
+                        self.warnings.push(format!("texture image {uri}: {why}: its surfaces stay untextured"));
+                        None
+                    }
                 };
                 self.by_uri.insert(uri, i);
                 i

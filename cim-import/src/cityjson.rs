@@ -246,8 +246,6 @@ impl Header {
 /// missing, leaves that folder (`..`, an absolute path, a link) or is neither PNG nor JPEG is a
 /// warning naming it; its surfaces stay untextured (they keep their material colour).
 fn texture_images(textures: &Value, file: &Path, warnings: &mut Vec<Skipped>) -> Vec<Option<Arc<Path>>> {
-    let folder = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let root = folder.canonicalize().ok();
     let mut warn = |i: usize, reason: String| {
         warnings.push(Skipped { file: file.to_owned(), id: format!("appearance.textures[{i}]"), reason });
     };
@@ -256,19 +254,21 @@ fn texture_images(textures: &Value, file: &Path, warnings: &mut Vec<Skipped>) ->
     for (i, t) in textures.as_array().into_iter().flatten().enumerate() {
         let image = t["image"].as_str().unwrap_or("");
         let ty = t["type"].as_str().unwrap_or("").to_ascii_uppercase();
-        let path = folder.join(image);
-        let inside = path.canonicalize().ok().zip(root.as_ref()).is_some_and(|(p, r)| p.starts_with(r));
         out.push(if !matches!(ty.as_str(), "PNG" | "JPG" | "JPEG") {
             warn(i, format!("{image:?}: {ty} images are not read (PNG and JPEG are)"));
             None
-        } else if !path.is_file() {
-            missing.push(image.to_owned());
-            None
-        } else if !inside {
-            warn(i, format!("image {image:?} lies outside the file's folder: refused"));
-            None
         } else {
-            Some(Arc::from(path.as_path()))
+            match crate::inside_folder::file_beside(file, image) {
+                Ok(path) => Some(Arc::from(path.as_path())),
+                Err(why) if why.ends_with("missing") => {
+                    missing.push(image.to_owned());
+                    None
+                }
+                Err(why) => {
+                    warn(i, format!("image {why}"));
+                    None
+                }
+            }
         });
     }
     // One line for all missing images (a download often lacks its appearance folder).

@@ -40,7 +40,8 @@ fn read_placed(path: &Path, place: Option<Placement>) -> Result<Imported, Import
         let data = match b.source() {
             gltf::buffer::Source::Bin => gltf.blob.clone().ok_or_else(|| fail("the GLB has no binary chunk".into()))?,
             gltf::buffer::Source::Uri(uri) => {
-                let file = path.parent().unwrap_or(Path::new(".")).join(uri);
+                let file =
+                    crate::inside_folder::file_beside(path, uri).map_err(|why| fail(format!("buffer {uri}: {why}")))?;
                 std::fs::read(&file).map_err(|e| fail(format!("buffer {uri}: {e}")))?
             }
         };

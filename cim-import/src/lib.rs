@@ -44,6 +44,7 @@ mod ifc_georef;
 mod ifc_style;
 mod import;
 mod imported;
+mod inside_folder;
 mod lod_choice;
 mod object_sink;
 mod osm_buildings;
