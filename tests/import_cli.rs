@@ -1254,3 +1254,59 @@ fn citygml_textures_outside_the_models_folder_are_refused() {
     assert!(images >= 1, "the texture beside the model is embedded");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 17: a GeoJSON with a 2008-style `crs` member in metres is read in that CRS, not as
+/// degrees. The Wuhan footprints, projected here to Web Mercator with the spherical formula
+/// (independent of the importer), land where the WGS84 original lands: the tilesets' origins
+/// within a metre. A `crs` name that is no CRS is an error naming it.
+#[test]
+fn a_geojson_crs_member_is_honoured() {
+    let dir = std::env::temp_dir().join(format!("citytwin-geojson-crs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut w: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("geojson/wuhan_buildings.geojson")).unwrap()).unwrap();
+    const R: f64 = 6_378_137.0;
+    fn project(v: &mut Value) {
+        match v {
+            Value::Array(a) if a.len() >= 2 && a[0].is_number() => {
+                let (lon, lat) = (a[0].as_f64().unwrap().to_radians(), a[1].as_f64().unwrap().to_radians());
+                a[0] = (R * lon).into();
+                a[1] = (R * (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln()).into();
+            }
+            Value::Array(a) => a.iter_mut().for_each(project),
+            _ => {}
+        }
+    }
+    for f in w["features"].as_array_mut().unwrap() {
+        project(&mut f["geometry"]["coordinates"]);
+    }
+    w["crs"] = serde_json::json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}});
+    let file = dir.join("wuhan_3857.geojson");
+    std::fs::write(&file, serde_json::to_vec(&w).unwrap()).unwrap();
+    let projected = dir.join("projected");
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", file.to_str().unwrap(), "-o", projected.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && !stderr.contains("not on Earth"), "{stderr}");
+    let original = import("geojson/wuhan_buildings.geojson", &[]);
+    let origin = |d: &Path| -> Vec<f64> {
+        tileset_json(d)["root"]["transform"].as_array().unwrap()[12..15].iter().map(|v| v.as_f64().unwrap()).collect()
+    };
+    let (a, b) = (origin(&original), origin(&projected));
+    let d = ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt();
+    assert!(d < 1.0, "the projected file lands {d:.1} m from the original");
+    w["crs"]["properties"]["name"] = "EPSG:nonsense".into();
+    std::fs::write(&file, serde_json::to_vec(&w).unwrap()).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", file.to_str().unwrap(), "-o", dir.join("bad").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && stderr.contains("EPSG:nonsense") && stderr.contains("wuhan_3857.geojson"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use city_core::{AttributeValue, Attributes, ObjectKind};
+use city_core::{AttributeValue, Attributes, AxisOrder, Crs, ObjectKind};
 use geo::{Coord, LineString, Polygon};
 use serde_json::Value;
 
@@ -24,6 +24,22 @@ struct Pieces {
     height: Option<f64>,
     /// The lowest base any piece gives.
     base: f64,
+}
+
+/// The CRS of a GeoJSON 2008 `crs` member (`{"type": "name", "properties": {"name":
+/// "urn:ogc:def:crs:EPSG::28992"}}`), which RFC 7946 dropped but GDAL and QGIS still write for
+/// data that is not WGS84. Coordinates stay easting first, as GeoJSON's always are. A name that
+/// is not a CRS is an error: reading metres as degrees would put every building nowhere.
+fn legacy_crs(json: &Value, path: &Path) -> Result<Option<Crs>, ImportError> {
+    let Some(name) = json["crs"]["properties"]["name"].as_str() else { return Ok(None) };
+    let upper = name.to_ascii_uppercase();
+    if upper.ends_with("CRS84") || upper.ends_with("CRS:84") {
+        return Ok(None); // longitude, latitude: the default
+    }
+    Crs::parse(name).map(|c| Some(c.with_axis_order(AxisOrder::EastNorth))).map_err(|e| ImportError::Format {
+        file: path.to_owned(),
+        reason: format!("\"crs\" member names {name:?}: {e}"),
+    })
 }
 
 /// Reads a GeoJSON FeatureCollection of footprints and hands the extruded buildings to `sink`.
@@ -112,7 +128,7 @@ fn read_footprints(path: &Path, opts: &ExtrudeOptions) -> Result<Imported, Impor
         }
     }
     let warnings = default_height_warning(path, defaulted, opts).into_iter().collect();
-    let crs = wgs84_lon_lat();
+    let crs = legacy_crs(&json, path)?.or_else(wgs84_lon_lat);
     Ok(Imported { file: path.to_owned(), crs, objects, skipped, warnings, textures: Vec::new() })
 }
 
