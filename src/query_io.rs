@@ -262,6 +262,39 @@ fn each_record(
             }
         }
         row += 1;
+        // A quote left open swallows every line up to the next quote into one field: name the
+        // line it was opened on and read the swallowed lines on their own (query and object
+        // files have no fields that span lines).
+        if let Some(k) = rec.iter().position(|f| f.contains('\n')) {
+            let at = rec.position().map_or(0, csv::Position::line);
+            let swallowed: Vec<String> = rec[k].split('\n').skip(1).map(str::to_owned).collect();
+            skipped.push(Diagnostic::new(
+                path,
+                &format!("line {at}"),
+                None,
+                format!("a quote opened on this line is not closed on it (it ran over {} more lines, read again on their own)", swallowed.len()),
+            ));
+            for (j, text) in swallowed.iter().enumerate() {
+                let mut one = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .trim(csv::Trim::All)
+                    .flexible(true)
+                    .from_reader(text.as_bytes());
+                let mut r = csv::StringRecord::new();
+                let place = format!("line {}", at + 1 + j as u64);
+                match one.read_record(&mut r) {
+                    Ok(true) if r.iter().any(|f| !f.is_empty()) => {
+                        row += 1;
+                        if let Err(d) = take(&r, row, &place) {
+                            skipped.push(d);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => skipped.push(Diagnostic::new(path, &place, None, format!("malformed CSV: {e}"))),
+                }
+            }
+            continue;
+        }
         if let Err(d) = take(&rec, row, &line(rec.position())) {
             skipped.push(d);
         }

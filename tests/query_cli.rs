@@ -320,3 +320,31 @@ fn generated_city_answers_the_same_on_one_and_two_threads() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+/// Issue 17: an unterminated quote costs its own line, not the rest of the file. 1,000 objects,
+/// line 6 with a quote that never closes: 999 are kept, and the message names line 6.
+#[test]
+fn an_unterminated_quote_costs_its_line_only() {
+    let dir = temp_dir("quote");
+    let objects = dir.join("objects.csv");
+    let mut text = String::from("id,minx,miny,maxx,maxy\n");
+    for i in 0..1000 {
+        let x = f64::from(i) * 10.0;
+        if i == 4 {
+            text.push_str(&format!("\"broken,{x},0,{},5\n", x + 5.0));
+        } else {
+            text.push_str(&format!("b{i},{x},0,{},5\n", x + 5.0));
+        }
+    }
+    std::fs::write(&objects, text).unwrap();
+    let queries = dir.join("windows.csv");
+    std::fs::write(&queries, "minx,miny,maxx,maxy\n-1,-1,100000,100\n").unwrap();
+    let out =
+        citytwin(&["query", "window", "--objects", objects.to_str().unwrap(), "--queries", queries.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(&format!("{}: line 6: a quote opened on this line", objects.display())), "{err}");
+    let s = summary(&out);
+    assert_eq!(s["objects"].as_u64(), Some(999), "{s}");
+    assert_eq!(s["hits"].as_u64(), Some(999), "{s}");
+}
