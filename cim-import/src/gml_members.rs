@@ -68,6 +68,9 @@ pub(crate) fn fail(path: &Path, at: u64, reason: String) -> ImportError {
 /// Takes each member, with the first `srsName` seen so far.
 pub(crate) type MemberSink<'a> = dyn FnMut(Node, Option<&str>) -> Result<(), ImportError> + 'a;
 
+/// The deepest nesting read inside a member.
+const MAX_DEPTH: usize = 256;
+
 /// Reads `input`; each top-level member whose local name is in `members` goes to `on_member`
 /// with the first `srsName` seen so far (the model's envelope, else the first member's). Returns
 /// that `srsName`. Malformed XML, a DOCTYPE or a root that is not `CityModel` is an error.
@@ -105,7 +108,14 @@ pub(crate) fn for_each_member(
                     stack.push(n);
                 }
             }
-            Event::Start(e) => stack.push(node(&e, at).map_err(|r| fail(path, at, r))?),
+            Event::Start(e) => {
+                // A tree thousands deep would overflow the stack of whatever walks it (and
+                // drops it): no city object nests more than a few dozen levels.
+                if stack.len() >= MAX_DEPTH {
+                    return Err(fail(path, at, format!("elements nested deeper than {MAX_DEPTH} levels")));
+                }
+                stack.push(node(&e, at).map_err(|r| fail(path, at, r))?);
+            }
             Event::Empty(e) => {
                 let n = node(&e, at).map_err(|r| fail(path, at, r))?;
                 if let Some(parent) = stack.last_mut() {

@@ -243,3 +243,19 @@ fn german_adv_crs_names_read_as_their_epsg_crs() {
     let g = adv.crs.unwrap().to_geodetic(p).unwrap();
     assert!((g.lon_deg - 13.35).abs() < 0.1 && (g.lat_deg - 52.53).abs() < 0.1, "{g:?}");
 }
+
+/// Issue 17: a building nested 20,000 elements deep is an error at its byte, not a stack
+/// overflow that aborts the process.
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let head = "<?xml version=\"1.0\"?><core:CityModel xmlns:core=\"http://www.opengis.net/citygml/2.0\" \
+                xmlns:bldg=\"http://www.opengis.net/citygml/building/2.0\" xmlns:gml=\"http://www.opengis.net/gml\">\
+                <core:cityObjectMember><bldg:Building gml:id=\"b1\">";
+    let text = format!(
+        "{head}{}{}</bldg:Building></core:cityObjectMember></core:CityModel>",
+        "<bldg:x>".repeat(20_000),
+        "</bldg:x>".repeat(20_000)
+    );
+    let e = read_text(&text).unwrap_err().to_string();
+    assert!(e.contains("test.gml") && e.contains("byte") && e.contains("nested deeper than"), "{e}");
+}

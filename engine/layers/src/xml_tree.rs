@@ -80,6 +80,31 @@ fn line_at(text: &str, pos: u64) -> usize {
     text.as_bytes()[..pos].iter().filter(|b| **b == b'\n').count() + 1
 }
 
+/// Lines counted as the reader moves forward: each byte is looked at once, so an alert with
+/// 40,000 elements costs what its length costs (counting from the start for every element made
+/// such a file take minutes).
+struct Lines<'t> {
+    text: &'t [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, pos: u64) -> usize {
+        let pos = (pos as usize).min(self.text.len());
+        if pos < self.pos {
+            return line_at(std::str::from_utf8(self.text).unwrap_or(""), pos as u64);
+        }
+        self.line += self.text[self.pos..pos].iter().filter(|b| **b == b'\n').count();
+        self.pos = pos;
+        self.line
+    }
+}
+
+/// Elements nested deeper than this are refused: no alert needs more than a handful of levels,
+/// and a tree thousands deep would overflow the stack of whatever walks it.
+pub const MAX_XML_DEPTH: usize = 256;
+
 /// Parses `text` into its root element; errors say the line and what is wrong.
 pub fn parse_xml(text: &str) -> Result<XmlElement, (usize, String)> {
     let mut reader = Reader::from_str(text);
@@ -87,19 +112,21 @@ pub fn parse_xml(text: &str) -> Result<XmlElement, (usize, String)> {
     let mut stack: Vec<XmlElement> = Vec::new();
     let mut root = None;
     let local = |name: &[u8]| String::from_utf8_lossy(name).into_owned();
+    let mut lines = Lines { text: text.as_bytes(), pos: 0, line: 1 };
     loop {
         let at = reader.buffer_position();
         let event = reader.read_event().map_err(|e| (line_at(text, reader.error_position()), e.to_string()))?;
+        let line = lines.at(at);
         let empty = matches!(&event, Event::Empty(_));
         match event {
             Event::Start(e) | Event::Empty(e) if root.is_some() => {
-                return Err((
-                    line_at(text, at),
-                    format!("<{}> after the root element", local(e.local_name().as_ref())),
-                ));
+                return Err((line, format!("<{}> after the root element", local(e.local_name().as_ref()))));
             }
             Event::Start(e) | Event::Empty(e) => {
-                let el = element(&e, &stack, line_at(text, at)).map_err(|m| (line_at(text, at), m))?;
+                if stack.len() >= MAX_XML_DEPTH {
+                    return Err((line, format!("elements nested deeper than {MAX_XML_DEPTH} levels")));
+                }
+                let el = element(&e, &stack, line).map_err(|m| (line, m))?;
                 if empty {
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(el),

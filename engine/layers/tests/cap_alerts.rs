@@ -107,3 +107,20 @@ fn broken_alerts_name_the_file_and_line() {
     .to_string();
     assert!(e.contains("c.xml") && e.contains("<sender>"), "{e}");
 }
+
+/// Issue 17: hostile shapes of alert are answered in linear time and without a stack overflow:
+/// 20,000 nested elements are refused with their line; a real alert with its area repeated
+/// 40,000 times (1.4 MB) is read whole, each area kept.
+#[test]
+fn deep_nesting_is_refused_and_many_areas_are_read_in_linear_time() {
+    let ok = "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n<identifier>x</identifier>\n<sender>s</sender>\n\
+              <status>Actual</status>\n<msgType>Alert</msgType>\n<info>\n<event>Fire</event>\n";
+    let deep = format!("{ok}{}{}</info>\n</alert>\n", "<x>".repeat(20_000), "</x>".repeat(20_000));
+    let e = CapAlert::parse(&deep, "deep.xml").unwrap_err().to_string();
+    assert!(e.contains("deep.xml: line 8") && e.contains("nested deeper than"), "{e}");
+    let area = "<area>\n<areaDesc>a</areaDesc>\n<polygon>1,2 1,3 2,3 1,2</polygon>\n</area>\n";
+    let many = format!("{ok}{}</info>\n</alert>\n", area.repeat(40_000));
+    assert!(many.len() > 1_400_000);
+    let a = CapAlert::parse(&many, "many.xml").unwrap();
+    assert_eq!(a.infos[0].areas.len(), 40_000);
+}
