@@ -413,7 +413,7 @@ fn geojson_rings(
 }
 
 fn read_geojson_objects(path: &Path, crs: Option<&Crs>) -> Result<Objects> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = city_core::read_utf8(path).with_context(|| format!("cannot read {}", path.display()))?;
     let json: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: line {}, column {}: not JSON: {e}", path.display(), e.line(), e.column()))?;
     let Some(features) = json["features"].as_array() else {

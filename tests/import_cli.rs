@@ -1310,3 +1310,40 @@ fn a_geojson_crs_member_is_honoured() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 17: a file that is not UTF-8 is named with the byte, line and column of its first bad
+/// byte; a CityJSONSeq whose header has no transform is refused rather than read 1000x too large.
+#[test]
+fn not_utf8_and_a_cityjsonseq_without_transform_are_clear_errors() {
+    let dir = std::env::temp_dir().join(format!("citytwin-encoding-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |file: &Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+            .args(["import", file.to_str().unwrap(), "-o", dir.join("out").to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    // The Delft file with one attribute in Latin-1 (as a Windows tool may save it).
+    let text = std::fs::read(data("cityjson/delft_1b.json")).unwrap();
+    let at = text.windows(2).position(|w| w == b"\":").unwrap() + 3;
+    let mut latin1 = text[..at].to_vec();
+    latin1.extend(b"\"M\xfcnchen\",");
+    latin1.extend(&text[at..]);
+    let file = dir.join("latin1.json");
+    std::fs::write(&file, &latin1).unwrap();
+    let e = run(&file);
+    assert!(e.contains("latin1.json") && e.contains(&format!("not valid UTF-8 at byte {}", at + 2)), "{e}");
+    // A CityJSONSeq whose first line lost its transform.
+    let city: Value = serde_json::from_slice(&text).unwrap();
+    let mut head = city.clone();
+    head.as_object_mut().unwrap().remove("transform");
+    head["CityObjects"] = serde_json::json!({});
+    head["vertices"] = serde_json::json!([]);
+    let file = dir.join("seq.city.jsonl");
+    std::fs::write(&file, format!("{head}\n")).unwrap();
+    let e = run(&file);
+    assert!(e.contains("seq.city.jsonl") && e.contains("no \"transform\""), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

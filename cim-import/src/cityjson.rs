@@ -26,7 +26,7 @@ pub(crate) fn read_cityjson(
     opts: &ReadOptions,
     sink: &mut ObjectSink<'_>,
 ) -> Result<Imported, ImportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
+    let text = city_core::read_utf8(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
     hand_over(read_cityjson_str(&text, path, opts)?, sink)
 }
 
@@ -91,6 +91,16 @@ pub(crate) fn read_cityjson_seq(
         message: e.to_string(),
     })?;
     let header = Header::read(&head, path)?;
+    // Every CityJSONFeature's vertices are integers scaled by the header's transform: without
+    // one they would be read as metres, a thousand times too large, and nothing would say so.
+    if !head["transform"].is_object() {
+        return Err(ImportError::Format {
+            file: path.to_owned(),
+            reason: "line 1: the CityJSON header has no \"transform\", which CityJSONSeq requires (its features' \
+                     vertices are integers scaled by it)"
+                .into(),
+        });
+    }
     let mut imported = Imported {
         file: path.to_owned(),
         crs: header.crs.clone(),

@@ -53,7 +53,7 @@ pub(crate) fn read_geojson_footprints(
 
 /// The whole file's buildings.
 fn read_footprints(path: &Path, opts: &ExtrudeOptions) -> Result<Imported, ImportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
+    let text = city_core::read_utf8(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
     let json: Value = serde_json::from_str(&text).map_err(|e| ImportError::Json {
         file: path.to_owned(),
         line: e.line(),

@@ -38,7 +38,10 @@ mod scene_incident;
 mod scene_iot;
 mod shared_data;
 mod split_mix;
+mod text_file;
 pub mod vec3;
+
+pub use text_file::read_utf8;
 
 pub use aabb::{Aabb2, Aabb3};
 pub use attribute_value::{AttributeValue, Attributes};

@@ -118,7 +118,7 @@ pub enum StyleMode {
 impl Scene {
     /// Reads a scene file; tileset paths are made relative to its folder.
     pub fn read(path: &Path) -> Result<Self, CoreError> {
-        let text = std::fs::read_to_string(path).map_err(|e| CoreError::Scene {
+        let text = crate::read_utf8(path).map_err(|e| CoreError::Scene {
             file: path.display().to_string(),
             line: 0,
             message: e.to_string(),

@@ -151,8 +151,8 @@ impl CapAlert {
     /// Reads an alert from a file.
     pub fn read(path: &Path) -> Result<Self, LayerError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| LayerError::File { file: file.clone(), reason: e.to_string() })?;
+        let text =
+            city_core::read_utf8(path).map_err(|e| LayerError::File { file: file.clone(), reason: e.to_string() })?;
         Self::parse(&text, &file)
     }
 

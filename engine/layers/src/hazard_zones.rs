@@ -68,7 +68,7 @@ pub fn read_hazards(path: &Path) -> Result<(Vec<HazardZone>, Vec<String>), Layer
 pub fn read_hazard_geojson(path: &Path) -> Result<(Vec<HazardZone>, Vec<String>), LayerError> {
     let file = path.display().to_string();
     let fail = |reason: String| LayerError::File { file: file.clone(), reason };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let text = city_core::read_utf8(path).map_err(|e| fail(e.to_string()))?;
     let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| fail(format!("line {}: {e}", e.line())))?;
     let features = doc
         .get("features")
@@ -132,7 +132,7 @@ pub fn read_plateau_flood(path: &Path) -> Result<(Vec<HazardZone>, Vec<String>),
     let fail =
         |line: usize, reason: String| LayerError::File { file: file.clone(), reason: format!("line {line}: {reason}") };
     let text =
-        std::fs::read_to_string(path).map_err(|e| LayerError::File { file: file.clone(), reason: e.to_string() })?;
+        city_core::read_utf8(path).map_err(|e| LayerError::File { file: file.clone(), reason: e.to_string() })?;
     let root = parse_xml(&text).map_err(|(line, e)| fail(line, e))?;
     if root.name != "CityModel" {
         return Err(fail(root.line, format!("not CityGML: the root is <{}>", root.name)));

@@ -12,7 +12,7 @@ use crate::{Datastream, LayerError, Observation, Sensor, parse_iso_ms};
 
 fn read_json(path: &Path) -> Result<Value, LayerError> {
     let fail = |reason: String| LayerError::File { file: path.display().to_string(), reason };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let text = city_core::read_utf8(path).map_err(|e| fail(e.to_string()))?;
     // The files start with a byte-order mark.
     serde_json::from_str(text.trim_start_matches('\u{feff}'))
         .map_err(|e| fail(format!("line {}, column {}: {e}", e.line(), e.column())))

@@ -69,7 +69,7 @@ fn parse_time(s: &str) -> Option<i64> {
 pub fn read_series_csv(path: &Path) -> Result<Vec<Series>, LayerError> {
     let file = path.display().to_string();
     let fail = |reason: String| LayerError::File { file: file.clone(), reason };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let text = city_core::read_utf8(path).map_err(|e| fail(e.to_string()))?;
     let mut lines = text.lines().enumerate();
     let header: Vec<&str> = lines.next().map(|(_, h)| h.split(',').map(str::trim).collect()).unwrap_or_default();
     let time_col = header
