@@ -1347,3 +1347,32 @@ fn not_utf8_and_a_cityjsonseq_without_transform_are_clear_errors() {
     assert!(e.contains("seq.city.jsonl") && e.contains("no \"transform\""), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 17: an IFC site whose reference latitude is 200 degrees is refused with what to do,
+/// not placed somewhere arbitrary; `--place` still places the same model.
+#[test]
+fn an_ifc_site_that_is_no_place_on_earth_is_refused() {
+    let dir = std::env::temp_dir().join(format!("citytwin-ifc-site-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(data("ifc/AC20-FZK-Haus.ifc")).unwrap();
+    assert!(text.contains("(49,6,1,566000)"), "the sample's RefLatitude changed");
+    let file = dir.join("haus.ifc");
+    std::fs::write(&file, text.replace("(49,6,1,566000)", "(200,6,1,566000)")).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["import", file.to_str().unwrap(), "-o"];
+        let out = dir.join("out");
+        let out = out.to_str().unwrap().to_owned();
+        args.push(&out);
+        args.extend(extra);
+        Command::new(env!("CARGO_BIN_EXE_citytwin")).args(&args).output().unwrap()
+    };
+    let o = run(&[]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("haus.ifc") && e.contains("RefLatitude 200") && e.contains("--place"),
+        "{e}"
+    );
+    let o = run(&["--place", "49.1,8.43,110"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

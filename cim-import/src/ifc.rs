@@ -388,6 +388,14 @@ fn read_placed(path: &Path, place: Option<Placement>) -> Result<Imported, Import
             (c, Box::new(f))
         }
         IfcGeoreference::Site(pl) => {
+            // A reference point that is no place on Earth would put the building somewhere
+            // arbitrary without a word: say which, and how to place it instead.
+            if !((-90.0..=90.0).contains(&pl.lat_deg) && (-180.0..=180.0).contains(&pl.lon_deg)) {
+                return Err(fail(format!(
+                    "IfcSite RefLatitude {} / RefLongitude {} is not a place on Earth: give --place lat,lon,height",
+                    pl.lat_deg, pl.lon_deg
+                )));
+            }
             // WGS84 latitude, longitude, height (EPSG:4979, latitude first) through the ENU frame
             // at the reference point.
             let c = Crs::from_epsg(4979).map_err(|e| fail(e.to_string()))?;
