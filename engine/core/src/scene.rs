@@ -153,15 +153,19 @@ impl Scene {
             message: e.message().to_owned(),
         })?;
         let check = |p: &CameraPose, what: &str| -> Result<(), CoreError> {
-            let ok =
-                p.lat_deg.abs() <= 90.0 && p.lon_deg.abs() <= 360.0 && p.distance_m > 0.0 && p.distance_m.is_finite();
+            // Written so that NaN fails every test (a NaN heading would make every frame NaN).
+            let ok = p.lat_deg.abs() <= 90.0
+                && p.lon_deg.abs() <= 360.0
+                && p.distance_m > 0.0
+                && p.distance_m.is_finite()
+                && [p.height_m, p.heading_deg, p.pitch_deg].iter().all(|v| v.is_finite());
             if ok {
                 Ok(())
             } else {
                 Err(CoreError::Scene {
                     file: file.to_owned(),
                     line: 0,
-                    message: format!("{what}: latitude, longitude or distance out of range"),
+                    message: format!("{what}: latitude, longitude, distance, height, heading or pitch out of range"),
                 })
             }
         };
@@ -391,5 +395,24 @@ max = 40
         .unwrap();
         let em = ok.emergency.unwrap();
         assert_eq!((em.rings_m.len(), em.nearest, em.poll_s), (3, 3, 60.0));
+    }
+
+    #[test]
+    fn nan_in_a_camera_or_an_incident_polygon_is_refused() {
+        let base = "name = \"x\"\n[camera]\nlon_deg = 1\nlat_deg = 5\ndistance_m = 10\n";
+        for (what, text) in [
+            ("camera heading", format!("{base}heading_deg = nan\n")),
+            ("camera height", format!("{base}height_m = inf\n")),
+            ("camera latitude", base.replace("lat_deg = 5", "lat_deg = nan")),
+            (
+                "incident polygon",
+                format!(
+                    "{base}[[incidents]]\nname = \"f\"\nkind = \"flood\"\npolygon = [[1.0, 5.0], [nan, 5.0], [1.1, 5.1]]\n"
+                ),
+            ),
+        ] {
+            let e = Scene::parse(&text, "s.toml").unwrap_err().to_string();
+            assert!(e.contains("s.toml") && (e.contains("out of range") || e.contains("degrees")), "{what}: {e}");
+        }
     }
 }

@@ -65,7 +65,8 @@ impl SceneIncident {
         }
         if let Some(p) = &self.polygon {
             let open = p.len() - usize::from(p.len() > 1 && p.first() == p.last());
-            if open < 3 || p.iter().any(|q| q[0].abs() > 180.0 || q[1].abs() > 90.0) {
+            // `!(.. <= ..)`: NaN is out of range too.
+            if open < 3 || p.iter().any(|q| !(q[0].abs() <= 180.0 && q[1].abs() <= 90.0)) {
                 return Some("a polygon needs at least 3 distinct [lon, lat] points in degrees".into());
             }
         }
