@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// checked). Else why not: missing, or outside the folder.
 pub(crate) fn file_beside(file: &Path, reference: &str) -> Result<PathBuf, String> {
     let folder = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let reference = percent_decoded(reference);
+    let reference = city_core::percent_decoded(reference);
     if reference.contains("://") || Path::new(&reference).is_absolute() {
         return Err(format!("{reference:?} is not a path beside the file: refused"));
     }
@@ -22,28 +22,6 @@ pub(crate) fn file_beside(file: &Path, reference: &str) -> Result<PathBuf, Strin
         return Err(format!("{} is not a file", path.display()));
     }
     Ok(path)
-}
-
-/// `%XX` escapes undone (URIs in CityGML and glTF are URI references).
-fn percent_decoded(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex =
-            b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b[i], hex) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ mod hazard_names;
 mod now_ms;
 mod object_kind;
 mod occupancy_names;
+mod percent_decoding;
 mod scene;
 mod scene_emergency;
 mod scene_incident;
@@ -41,6 +42,7 @@ mod split_mix;
 mod text_file;
 pub mod vec3;
 
+pub use percent_decoding::percent_decoded;
 pub use text_file::read_utf8;
 
 pub use aabb::{Aabb2, Aabb3};

@@ -272,29 +272,7 @@ fn load_uri(
             .map(Cow::Owned)
             .map_err(|e| TilesError::format(content_uri, what, format!("data: URI: {e}")));
     }
-    resources.load(&crate::resolve_uri(content_uri, &percent_decode(target))).map(Cow::Owned)
-}
-
-/// `%20` and the like in a glTF URI (RFC 3986), which names a file.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex =
-            b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b[i], hex) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    resources.load(&crate::resolve_uri(content_uri, &city_core::percent_decoded(target))).map(Cow::Owned)
 }
 
 /// `count` elements of `n` components of type `ty`, `stride` bytes apart from `offset`.
@@ -350,13 +328,6 @@ pub(super) fn component(b: &[u8], ty: DataType, norm: bool) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percent_escapes_in_uris_name_files() {
-        assert_eq!(percent_decode("tile%20a.bin"), "tile a.bin");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%e6%9d%b1.bin"), "東.bin");
-    }
 
     #[test]
     fn glb_chunks_past_the_end_are_errors() {
