@@ -83,6 +83,9 @@ fn iot_stats(scene: Option<&Path>, broker: Option<String>, topics: Vec<String>, 
             }
             Some(FeedEvent::Connected) => eprintln!("connected to {broker}"),
             Some(FeedEvent::Disconnected(why)) => eprintln!("feed down ({why}); retrying"),
+            Some(FeedEvent::Oversized { topic, bytes }) => {
+                eprintln!("refused: a {bytes}-byte message on {topic} (too large)")
+            }
             None => {}
         }
         if window_start.elapsed().as_secs_f64() >= 1.0 {

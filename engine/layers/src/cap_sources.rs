@@ -65,6 +65,9 @@ fn listen(settings: MqttSettings, tx: &Sender<CapArrival>) {
             Some(FeedEvent::Disconnected(why)) => {
                 tx.send(CapArrival::Problem(format!("CAP over MQTT down, retrying: {why}"))).is_ok()
             }
+            Some(FeedEvent::Oversized { topic, bytes }) => {
+                tx.send(CapArrival::Problem(format!("a {bytes}-byte message on {topic} refused: too large"))).is_ok()
+            }
             Some(FeedEvent::Connected) | None => true,
         };
         if !ok {

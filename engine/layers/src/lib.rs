@@ -66,7 +66,7 @@ pub use incident_timeline::{HazardRead, IncidentTimeline, TimelineStep};
 pub use iot_layer::{IngestCounts, IotLayer};
 pub use live_iot::{Feeds, LiveIot, LiveStatus};
 pub use marker_color::{NO_VALUE_COLOR, marker_color, marker_colors};
-pub use mqtt_feed::{FeedEvent, FeedStatus, MqttFeed, MqttSettings};
+pub use mqtt_feed::{FeedEvent, FeedStatus, MAX_MESSAGE_BYTES, MqttFeed, MqttSettings};
 pub use mqtt_publisher::{MqttPublisher, sensorthings_message};
 pub use observation::{MAX_PAYLOAD_BYTES, Observation, datastream_of_topic, parse_iso_ms, parse_observation};
 pub use occupancy::{BuildingUse, Occupancy};

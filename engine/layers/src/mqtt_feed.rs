@@ -49,7 +49,24 @@ pub enum FeedEvent {
     Connected,
     /// The connection failed or dropped; retrying.
     Disconnected(String),
+    /// A message over [`MAX_MESSAGE_BYTES`], refused and counted; the connection stays up.
+    Oversized {
+        /// Its topic.
+        topic: String,
+        /// Its size, bytes.
+        bytes: usize,
+    },
 }
+
+/// The largest message taken in: an observation is a few hundred bytes, a CAP alert (which this
+/// feed also carries) tens of kilobytes. Larger ones are refused one by one. The connection
+/// itself accepts packets up to MQTT's own limit (256 MiB): a client that drops the connection
+/// on a large packet gets it again on reconnecting if it is retained, and loops, losing every
+/// good message.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// MQTT's largest packet (its remaining length is at most 268,435,455 bytes).
+const MQTT_MAX_PACKET: usize = 268_435_455;
 
 /// Whether the feed is up, for the panel and `iot stats`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -62,6 +79,8 @@ pub struct FeedStatus {
     pub last_error: Option<String>,
     /// Messages taken in.
     pub messages: u64,
+    /// Messages refused for their size (over [`MAX_MESSAGE_BYTES`]).
+    pub oversized: u64,
 }
 
 /// A running MQTT feed.
@@ -106,7 +125,7 @@ impl MqttFeed {
     pub fn apply(e: FeedEvent, layer: &mut IotLayer) -> Option<AlarmEvent> {
         match e {
             FeedEvent::Message { topic, payload, .. } => layer.ingest(&topic, &payload),
-            FeedEvent::Connected | FeedEvent::Disconnected(_) => None,
+            FeedEvent::Connected | FeedEvent::Disconnected(_) | FeedEvent::Oversized { .. } => None,
         }
     }
 
@@ -121,6 +140,11 @@ impl MqttFeed {
                 self.status.last_error = Some(why.clone());
             }
             FeedEvent::Message { .. } => self.status.messages += 1,
+            FeedEvent::Oversized { topic, bytes } => {
+                self.status.oversized += 1;
+                self.status.last_error =
+                    Some(format!("a {bytes}-byte message on {topic} refused (over {MAX_MESSAGE_BYTES} bytes)"));
+            }
         }
     }
 
@@ -146,7 +170,7 @@ fn run(settings: MqttSettings, tx: Sender<FeedEvent>, stop: Arc<AtomicBool>) {
     let host = settings.websocket_url.clone().unwrap_or_else(|| settings.host.clone());
     let mut opts = MqttOptions::new(settings.client_id.clone(), host, settings.port);
     opts.set_keep_alive(Duration::from_secs(5));
-    opts.set_max_packet_size(1 << 20, 1 << 20);
+    opts.set_max_packet_size(MQTT_MAX_PACKET, 1 << 20);
     if let Some((u, p)) = &settings.credentials {
         opts.set_credentials(u.clone(), p.clone());
     }
@@ -175,7 +199,11 @@ fn run(settings: MqttSettings, tx: Sender<FeedEvent>, stop: Arc<AtomicBool>) {
                 }
             }
             Ok(Ok(Event::Incoming(Packet::Publish(p)))) => {
-                let e = FeedEvent::Message { topic: p.topic, payload: p.payload.to_vec(), received: Instant::now() };
+                let e = if p.payload.len() > MAX_MESSAGE_BYTES {
+                    FeedEvent::Oversized { topic: p.topic, bytes: p.payload.len() }
+                } else {
+                    FeedEvent::Message { topic: p.topic, payload: p.payload.to_vec(), received: Instant::now() }
+                };
                 if tx.send(e).is_err() {
                     break;
                 }

@@ -410,3 +410,44 @@ fn a_ws_url_connects_over_websockets() {
     b.wait().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 17: a retained message over the size limit is refused and counted, and the connection
+/// stays up: no reconnect loop in which the broker hands it over again and good observations are
+/// lost. A 2 MB retained message, then an observation: one connection, one refusal, the
+/// observation taken in.
+#[test]
+fn an_oversized_retained_message_is_refused_without_a_reconnect() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut b = broker(port);
+    let big = "x".repeat(2 * city_layers::MAX_MESSAGE_BYTES);
+    let file = std::env::temp_dir().join(format!("citytwin-big-{}.txt", std::process::id()));
+    std::fs::write(&file, &big).unwrap();
+    let o = Command::new("mosquitto_pub")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", "city/big", "-r", "-f", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let at = Geodetic::from_deg(113.57, 22.27, 0.0);
+    let mut layer = IotLayer::new(vec![Sensor::single("river-1", at, "water_level", "m")], vec![]).unwrap();
+    let mut feed = MqttFeed::start(MqttSettings {
+        host: "127.0.0.1".into(),
+        port,
+        client_id: format!("citytwin-big-{}", std::process::id()),
+        topics: vec!["city/#".into()],
+        credentials: None,
+        tls_ca: None,
+        websocket_url: None,
+    });
+    wait_for(&mut feed, &mut layer, "the oversized message", |_, f| f.status.oversized == 1);
+    publish(port, "city/river", r#"{"sensor":"river-1","t":1764482400000,"value":1.5}"#);
+    wait_for(&mut feed, &mut layer, "the observation after it", |l, _| {
+        l.state("river-1").is_some_and(|s| s.count == 1)
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    feed.drain(&mut layer);
+    assert_eq!((feed.status.connections, feed.status.oversized), (1, 1), "{:?}", feed.status);
+    assert!(feed.status.connected);
+    b.kill().unwrap();
+    b.wait().unwrap();
+    let _ = std::fs::remove_file(&file);
+}
