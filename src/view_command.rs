@@ -167,7 +167,19 @@ fn split_style(text: &str) -> Result<city_bevy::split_view::SplitStart> {
 fn monitor(n: usize) -> Result<(i32, i32, u32, u32)> {
     use x11rb::connection::Connection as _;
     use x11rb::protocol::randr::ConnectionExt as _;
-    let (conn, screen) = x11rb::connect(None).context("--fullscreen: no X display")?;
+    // A display that is still starting (or a server a moment from ready under xvfb-run) can
+    // drop the first connection mid-handshake: try a few times before giving up.
+    let mut tries = 0;
+    let (conn, screen) = loop {
+        match x11rb::connect(None) {
+            Ok(c) => break c,
+            Err(_) if tries < 5 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(e) => return Err(e).context("--fullscreen: no X display"),
+        }
+    };
     let root = &conn.setup().roots[screen];
     let monitors = conn
         .randr_get_monitors(root.root, true)
