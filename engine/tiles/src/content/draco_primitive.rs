@@ -25,7 +25,7 @@ pub(super) struct DracoPrimitive {
 /// Decodes the primitive's Draco stream, or `None` when it has none.
 pub(super) fn decode_draco(
     prim: &gltf::Primitive<'_>,
-    data: &GltfData,
+    data: &GltfData<'_>,
     at: &str,
 ) -> Result<Option<DracoPrimitive>, TilesError> {
     let Some(ext) = prim.extension_value("KHR_draco_mesh_compression") else { return Ok(None) };

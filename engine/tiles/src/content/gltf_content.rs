@@ -78,7 +78,7 @@ pub fn decode_gltf(
 fn attribute(
     prim: &gltf::Primitive<'_>,
     draco: Option<&DracoPrimitive>,
-    data: &GltfData,
+    data: &GltfData<'_>,
     name: &str,
     at: &str,
 ) -> Result<Option<(Vec<f32>, Dimensions)>, TilesError> {
@@ -94,7 +94,7 @@ fn attribute(
 
 fn decode_primitive(
     prim: &gltf::Primitive<'_>,
-    data: &GltfData,
+    data: &GltfData<'_>,
     resources: &dyn ContentLoader,
     at: &str,
     tile_from_mesh: Mat4,
@@ -192,7 +192,7 @@ fn decode_primitive(
 fn point_properties(
     prim: &gltf::Primitive<'_>,
     draco: Option<&DracoPrimitive>,
-    data: &GltfData,
+    data: &GltfData<'_>,
     resources: &dyn ContentLoader,
     at: &str,
     notes: &mut Vec<String>,
@@ -282,7 +282,7 @@ fn vec3s(f: &[f32]) -> Vec<[f32; 3]> {
 
 /// Property table `table` of `EXT_structural_metadata`, read with its class: scalars (every
 /// component type), strings and booleans; other types are noted and skipped.
-fn property_table(meta: &Value, data: &GltfData, table: usize) -> Result<FeatureProperties, TilesError> {
+fn property_table(meta: &Value, data: &GltfData<'_>, table: usize) -> Result<FeatureProperties, TilesError> {
     let uri = data.uri.as_str();
     let Some(t) = meta["propertyTables"].get(table) else { return Ok(FeatureProperties::default()) };
     let count = t["count"].as_u64().unwrap_or(0) as usize;

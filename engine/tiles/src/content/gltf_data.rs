@@ -34,12 +34,15 @@ const TOLERATED: [&str; 12] = [
 ];
 
 /// An opened glTF asset: the validated document and the bytes of each buffer view.
-pub(super) struct GltfData {
+pub(super) struct GltfData<'b> {
     /// The document (extensions the `gltf` crate does not know taken out of
     /// `extensionsRequired`, after checking that each is one we handle).
     pub doc: gltf::Gltf,
-    /// The bytes of each buffer view, by index (meshopt views decoded).
-    views: Vec<Vec<u8>>,
+    /// The buffers views read (the GLB's BIN chunk borrowed, separate files owned).
+    buffers: Vec<Cow<'b, [u8]>>,
+    /// Where each buffer view's bytes are, by index: checked ranges of `buffers`, or meshopt
+    /// views decoded. Views are not copied: a tile's buffers are read once and kept as they are.
+    views: Vec<ViewBytes>,
     /// The content's URI: errors name it, and separate files are found beside it.
     pub uri: String,
     /// The document as JSON: extensions are read from here, not through the `gltf` crate,
@@ -48,10 +51,18 @@ pub(super) struct GltfData {
     pub json: Value,
 }
 
-impl GltfData {
+/// One buffer view's bytes.
+enum ViewBytes {
+    /// `buffers[buffer][range]`, checked when the asset was opened.
+    Slice(usize, std::ops::Range<usize>),
+    /// Decoded from `EXT_meshopt_compression`.
+    Decoded(Vec<u8>),
+}
+
+impl<'b> GltfData<'b> {
     /// Opens a GLB (`glTF` magic) or a `.gltf` (JSON), reading separate buffer files through
     /// `resources`, relative to `uri`.
-    pub fn open(bytes: &[u8], uri: &str, resources: &dyn ContentLoader) -> Result<Self, TilesError> {
+    pub fn open(bytes: &'b [u8], uri: &str, resources: &dyn ContentLoader) -> Result<Self, TilesError> {
         let (json, blob) = split_glb(bytes, uri)?;
         let mut json: Value = serde_json::from_slice(json).map_err(|e| TilesError::Json {
             uri: uri.to_owned(),
@@ -92,7 +103,7 @@ impl GltfData {
                 *n = true;
             }
         }
-        let mut buffers: Vec<Cow<'_, [u8]>> = Vec::with_capacity(needed.len());
+        let mut buffers: Vec<Cow<'b, [u8]>> = Vec::with_capacity(needed.len());
         for (index, &need) in needed.iter().enumerate() {
             buffers.push(if need { load_buffer(&doc, index, blob, uri, resources)? } else { Cow::Borrowed(&[]) });
         }
@@ -104,25 +115,30 @@ impl GltfData {
                     .get(source)
                     .ok_or_else(|| TilesError::format(uri, &at, "EXT_meshopt_compression names no buffer"))?;
                 let ext = view.extension_value("EXT_meshopt_compression").unwrap_or(&Value::Null);
-                views.push(decode_meshopt_view(ext, bytes, uri, &at)?);
+                views.push(ViewBytes::Decoded(decode_meshopt_view(ext, bytes, uri, &at)?));
                 continue;
             }
-            let bytes = &buffers[view.buffer().index()];
+            let b = view.buffer().index();
             let (start, end) = (view.offset(), view.offset().saturating_add(view.length()));
-            let slice = bytes.get(start..end).ok_or_else(|| {
-                TilesError::format(uri, &at, format!("bytes {start}..{end} run past its {}-byte buffer", bytes.len()))
-            })?;
-            views.push(slice.to_vec());
+            if end > buffers[b].len() {
+                return Err(TilesError::format(
+                    uri,
+                    &at,
+                    format!("bytes {start}..{end} run past its {}-byte buffer", buffers[b].len()),
+                ));
+            }
+            views.push(ViewBytes::Slice(b, start..end));
         }
-        Ok(Self { doc, views, uri: uri.to_owned(), json })
+        Ok(Self { doc, buffers, views, uri: uri.to_owned(), json })
     }
 
     /// The bytes of buffer view `index`.
     pub fn view(&self, index: usize, what: &str) -> Result<&[u8], TilesError> {
-        self.views
-            .get(index)
-            .map(Vec::as_slice)
-            .ok_or_else(|| TilesError::format(&self.uri, what, format!("bufferView {index} does not exist")))
+        match self.views.get(index) {
+            Some(ViewBytes::Slice(b, range)) => Ok(&self.buffers[*b][range.clone()]),
+            Some(ViewBytes::Decoded(bytes)) => Ok(bytes),
+            None => Err(TilesError::format(&self.uri, what, format!("bufferView {index} does not exist"))),
+        }
     }
 
     /// Every component of an accessor as f32 (normalised integers scaled to [0, 1] or [-1, 1]),
