@@ -421,6 +421,10 @@ fn read_geojson_objects(path: &Path, crs: Option<&Crs>) -> Result<Objects> {
     };
     let crs = crs.map(|c| c.clone().with_axis_order(AxisOrder::EastNorth));
     let project = |p: [f64; 2]| -> Result<[f64; 2], String> {
+        // RFC 7946 positions are degrees: beyond these, metres were written, or the file is broken.
+        if !((-360.0..=360.0).contains(&p[0]) && (-90.0..=90.0).contains(&p[1])) {
+            return Err(format!("position {p:?} is not longitude, latitude in degrees"));
+        }
         match &crs {
             None => Ok(p),
             Some(c) => {

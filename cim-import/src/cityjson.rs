@@ -39,7 +39,7 @@ pub fn read_cityjson_str(text: &str, file: &Path, opts: &ReadOptions) -> Result<
         message: e.to_string(),
     })?;
     let format = |reason: String| ImportError::Format { file: file.to_owned(), reason };
-    let header = Header::read(&json, file)?;
+    let header = Header::read(&json, file, opts)?;
     let vertices = decode_vertices(&json["vertices"], &json["transform"]).map_err(format)?;
     let Some(objects) = json["CityObjects"].as_object() else {
         return Err(format("no \"CityObjects\" object".into()));
@@ -84,13 +84,13 @@ pub(crate) fn read_cityjson_seq(
         .next()
         .ok_or_else(|| ImportError::Format { file: path.to_owned(), reason: "empty file".into() })?
         .map_err(io)?;
-    let head: Value = serde_json::from_str(&first).map_err(|e| ImportError::Json {
+    let head: Value = serde_json::from_str(first.trim_start_matches('\u{feff}')).map_err(|e| ImportError::Json {
         file: path.to_owned(),
         line: 1,
         column: e.column(),
         message: e.to_string(),
     })?;
-    let header = Header::read(&head, path)?;
+    let header = Header::read(&head, path, opts)?;
     // Every CityJSONFeature's vertices are integers scaled by the header's transform: without
     // one they would be read as metres, a thousand times too large, and nothing would say so.
     if !head["transform"].is_object() {
@@ -213,7 +213,9 @@ impl Header {
         }
     }
 
-    fn read(json: &Value, file: &Path) -> Result<Self, ImportError> {
+    /// The header of a CityJSON file or CityJSONSeq stream. A reference system that cannot be
+    /// read is an error unless the import gives its own CRS (`--crs`), then a warning.
+    fn read(json: &Value, file: &Path, opts: &ReadOptions) -> Result<Self, ImportError> {
         let format = |reason: String| ImportError::Format { file: file.to_owned(), reason };
         if json["type"] != "CityJSON" {
             return Err(format(format!("\"type\" is {}, not \"CityJSON\"", json["type"])));
@@ -230,6 +232,9 @@ impl Header {
         // CityJSON vertices are x, y, z: easting (or longitude) first, whatever EPSG's axis order.
         let crs = match json["metadata"]["referenceSystem"].as_str().map(Crs::parse) {
             Some(Ok(c)) => Some(c.with_axis_order(city_core::AxisOrder::EastNorth)),
+            Some(Err(e)) if opts.crs.is_none() => {
+                return Err(format(format!("metadata.referenceSystem: {e}: pass --crs EPSG:n to read it in another")));
+            }
             Some(Err(e)) => {
                 warnings.push(Skipped {
                     file: file.to_owned(),
@@ -408,7 +413,11 @@ fn read_object(ctx: &Ctx<'_>, id: &str, o: &Value, warnings: &mut Vec<String>) -
         _ => Attributes::new(),
     };
     let parent = o["parents"].as_array().and_then(|p| p.first()).and_then(Value::as_str).map(str::to_owned);
-    let geometries: &[Value] = o["geometry"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let geometries: &[Value] = match &o["geometry"] {
+        Value::Array(g) => g,
+        Value::Null => &[],
+        other => return Err(format!("\"geometry\" is {other}, not an array")),
+    };
 
     // The LoD of each geometry; a GeometryInstance has its template's.
     let lod = |g: &Value| -> Option<Lod> {
@@ -420,6 +429,9 @@ fn read_object(ctx: &Ctx<'_>, id: &str, o: &Value, warnings: &mut Vec<String>) -
         }
     };
     let mut lods: Vec<Lod> = geometries.iter().filter_map(lod).collect();
+    if lods.is_empty() && !geometries.is_empty() {
+        return Err(format!("none of its {} geometries has a \"lod\" that can be read", geometries.len()));
+    }
     lods.sort();
     lods.dedup();
     let chosen = match ctx.lod {

@@ -84,8 +84,12 @@ pub enum ImportError {
         file: PathBuf,
     },
     /// Nothing read had geometry in the chosen level of detail.
-    #[error("{}: no object with geometry to tile", out.display())]
+    #[error("{inputs}: no object with geometry to tile ({skipped} skipped, named above); nothing written to {}", out.display())]
     NothingToTile {
+        /// The input files, named for the message.
+        inputs: String,
+        /// How many objects were skipped as bad.
+        skipped: usize,
         /// The output folder.
         out: PathBuf,
     },

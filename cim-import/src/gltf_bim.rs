@@ -33,12 +33,20 @@ fn read_placed(path: &Path, place: Option<Placement>) -> Result<Imported, Import
     let fail = |reason: String| ImportError::Format { file: path.to_owned(), reason };
     let place = place.ok_or_else(|| ImportError::NoPlacement { file: path.to_owned(), what: "glTF", detail: "" })?;
     let bytes = std::fs::read(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
-    let gltf = gltf::Gltf::from_slice(&bytes).map_err(|e| fail(format!("not glTF 2.0: {e}")))?;
-    // Buffers: the GLB's binary chunk, or files beside a .gltf (data: URIs are not read).
+    let gltf =
+        gltf::Gltf::from_slice(city_core::without_bom(&bytes)).map_err(|e| fail(format!("not glTF 2.0: {e}")))?;
+    // glTF 1.0 parses as 2.0 here (the schema is lenient) but means other things.
+    if !gltf.as_json().asset.version.starts_with("2.") {
+        return Err(fail(format!("asset.version {:?}: only glTF 2.0 is read", gltf.as_json().asset.version)));
+    }
+    // Buffers: the GLB's binary chunk, `data:` URIs, or files beside a .gltf.
     let mut buffers = Vec::new();
     for b in gltf.buffers() {
         let data = match b.source() {
             gltf::buffer::Source::Bin => gltf.blob.clone().ok_or_else(|| fail("the GLB has no binary chunk".into()))?,
+            gltf::buffer::Source::Uri(uri) if uri.starts_with("data:") => city_core::data_uri_bytes(uri)
+                .unwrap_or_else(|| Err("not a data: URI".into()))
+                .map_err(|why| fail(format!("buffer {}: {why}", b.index())))?,
             gltf::buffer::Source::Uri(uri) => {
                 let file =
                     crate::inside_folder::file_beside(path, uri).map_err(|why| fail(format!("buffer {uri}: {why}")))?;

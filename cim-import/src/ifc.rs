@@ -80,6 +80,10 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
     let bytes = std::fs::read(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
     // STEP is 7-bit text; anything else is escaped in strings, so a lossy read loses nothing
     // (and copies only when there is something to replace).
+    let bytes = match bytes.strip_prefix(city_core::UTF8_BOM) {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
     let content = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     if !content.trim_start().starts_with("ISO-10303-21") {
         return Err(fail("not an IFC file: a STEP file (ISO-10303-21) starts with `ISO-10303-21;`".into()));
@@ -94,6 +98,11 @@ pub fn read_ifc_model(path: &Path) -> Result<IfcModel, ImportError> {
         warnings.push(warn(format!(
             "the file is truncated after byte {} (no END-ISO-10303-21;): what precedes the cut is imported",
             content.len()
+        )));
+    }
+    for (opened, next) in unclosed_strings(&content) {
+        warnings.push(warn(format!(
+            "line {opened}: a string is never closed before the record on line {next}: the records between are lost"
         )));
     }
 
@@ -425,4 +434,46 @@ fn read_placed(path: &Path, place: Option<Placement>) -> Result<Imported, Import
         warnings: model.warnings,
         textures: Vec::new(),
     })
+}
+
+/// Where a quoted string runs on into the next record (a `'` never closed): the parser then
+/// drops every record up to the next `;` it finds, silently. Each as (line the string opens on,
+/// line of the record it runs into). A line that starts with `#123=` inside a string is taken
+/// as a new record, which no exporter writes inside a string.
+fn unclosed_strings(content: &str) -> Vec<(usize, usize)> {
+    let data = content.find("DATA;").unwrap_or(0);
+    let mut found = Vec::new();
+    let (mut line, mut opened) = (content[..data].matches('\n').count() + 1, None);
+    let bytes = content.as_bytes();
+    for (i, &b) in bytes.iter().enumerate().skip(data) {
+        match b {
+            // `''` inside a string is an escaped quote: it closes and reopens, which is the same.
+            b'\'' => opened = if opened.is_some() { None } else { Some(line) },
+            b'\n' => {
+                line += 1;
+                let rest = &bytes[i + 1..];
+                let digits = rest.iter().skip(1).take_while(|c| c.is_ascii_digit()).count();
+                let record = rest.first() == Some(&b'#') && digits > 0 && rest.get(1 + digits) == Some(&b'=');
+                if let (Some(at), true) = (opened, record) {
+                    found.push((at, line));
+                    opened = None;
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unclosed_strings;
+
+    #[test]
+    fn a_string_running_into_the_next_record_is_found_with_its_lines() {
+        let good = "HEADER;\nENDSEC;\nDATA;\n#1=IFCWALL('a''b',$);\n#2=IFCWALL('c',$);\nENDSEC;\n";
+        assert_eq!(unclosed_strings(good), vec![]);
+        let bad = "HEADER;\nENDSEC;\nDATA;\n#1=IFCWALL('a,$);\n#2=IFCWALL('c',$);\n#3=IFCWALL('d',$);\n";
+        assert_eq!(unclosed_strings(bad), vec![(4, 5)]);
+    }
 }

@@ -146,7 +146,15 @@ pub fn import(inputs: &[PathBuf], opts: &ImportOptions, progress: &dyn Progress)
     if !report.replaced.is_empty() {
         progress.replaced(&report.replaced);
     }
-    report.tiling = write_tileset(&store, &opts.out, &opts.tiling, progress)?;
+    report.tiling = write_tileset(&store, &opts.out, &opts.tiling, progress).map_err(|e| match e {
+        // Named by the inputs, where the user will look.
+        ImportError::NothingToTile { out, .. } => ImportError::NothingToTile {
+            inputs: inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            skipped: report.skipped.len(),
+            out,
+        },
+        other => other,
+    })?;
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
 }

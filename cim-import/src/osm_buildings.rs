@@ -10,10 +10,12 @@
 //! million nodes is 24 MB); a whole country wants a node index on disk, which is not done here.
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use city_core::{AttributeValue, Attributes, ObjectKind};
 use geo::{Coord, LineString, Polygon};
-use osmpbf::{Element, ElementReader, RelMemberType};
+use osmpbf::{BlobDecode, BlobReader, Element, RelMemberType};
 use serde_json::Value;
 
 use crate::extrude::{STOREY_M, default_height_warning, lod1_object, number, wgs84_lon_lat};
@@ -46,42 +48,52 @@ pub(crate) fn read_osm_buildings(
 
 /// The whole extract's buildings.
 fn read_buildings(path: &Path, opts: &ExtrudeOptions) -> Result<Imported, ImportError> {
-    let reader = ElementReader::from_path(path).map_err(|e| osm_error(path, &e))?;
+    let file = std::fs::File::open(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
+    let read_so_far = Arc::new(AtomicU64::new(0));
+    let counted = Counted { inner: std::io::BufReader::new(file), read: Arc::clone(&read_so_far) };
     let mut nodes: HashMap<i64, (f64, f64)> = HashMap::new();
     let mut ways: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut found: Vec<Found> = Vec::new();
     let mut relations: Vec<Relation> = Vec::new();
     let is_building = |k: &str| k == "building" || k == "building:part";
-    reader
-        .for_each(|el| match el {
-            Element::Node(n) => {
-                nodes.insert(n.id(), (n.lon(), n.lat()));
+    let mut on_element = |el: Element<'_>| match el {
+        Element::Node(n) => {
+            nodes.insert(n.id(), (n.lon(), n.lat()));
+        }
+        Element::DenseNode(n) => {
+            nodes.insert(n.id(), (n.lon(), n.lat()));
+        }
+        Element::Way(w) => {
+            let refs: Vec<i64> = w.refs().collect();
+            let tags: Vec<(String, String)> = w.tags().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+            if tags.iter().any(|(k, v)| is_building(k) && v != "no") {
+                found.push(Found { id: format!("way/{}", w.id()), tags, outer: vec![refs.clone()], inner: vec![] });
             }
-            Element::DenseNode(n) => {
-                nodes.insert(n.id(), (n.lon(), n.lat()));
+            ways.insert(w.id(), refs);
+        }
+        Element::Relation(r) => {
+            let tags: Vec<(String, String)> = r.tags().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+            let multipolygon = tags.iter().any(|(k, v)| k == "type" && v == "multipolygon");
+            if multipolygon && tags.iter().any(|(k, v)| is_building(k) && v != "no") {
+                let members = r
+                    .members()
+                    .filter(|m| m.member_type == RelMemberType::Way)
+                    .map(|m| (m.member_id, m.role().map(|r| r == "inner").unwrap_or(false)))
+                    .collect();
+                relations.push(Relation { id: format!("relation/{}", r.id()), tags, members });
             }
-            Element::Way(w) => {
-                let refs: Vec<i64> = w.refs().collect();
-                let tags: Vec<(String, String)> = w.tags().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-                if tags.iter().any(|(k, v)| is_building(k) && v != "no") {
-                    found.push(Found { id: format!("way/{}", w.id()), tags, outer: vec![refs.clone()], inner: vec![] });
-                }
-                ways.insert(w.id(), refs);
-            }
-            Element::Relation(r) => {
-                let tags: Vec<(String, String)> = r.tags().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-                let multipolygon = tags.iter().any(|(k, v)| k == "type" && v == "multipolygon");
-                if multipolygon && tags.iter().any(|(k, v)| is_building(k) && v != "no") {
-                    let members = r
-                        .members()
-                        .filter(|m| m.member_type == RelMemberType::Way)
-                        .map(|m| (m.member_id, m.role().map(|r| r == "inner").unwrap_or(false)))
-                        .collect();
-                    relations.push(Relation { id: format!("relation/{}", r.id()), tags, members });
-                }
-            }
-        })
-        .map_err(|e| osm_error(path, &e))?;
+        }
+    };
+    // Blob by blob, so a damaged file is named with the block and the byte where it breaks.
+    let mut start = 0;
+    for (block, blob) in BlobReader::new(counted).enumerate() {
+        let at = |e: &osmpbf::Error| osm_error(path, block, start, e);
+        match blob.map_err(|e| at(&e))?.decode().map_err(|e| at(&e))? {
+            BlobDecode::OsmData(data) => data.elements().for_each(&mut on_element),
+            BlobDecode::OsmHeader(_) | BlobDecode::Unknown(_) => {}
+        }
+        start = read_so_far.load(Ordering::Relaxed);
+    }
 
     let skip = |id: &str, reason: String| Skipped { file: path.to_owned(), id: id.to_owned(), reason };
     let mut skipped = Vec::new();
@@ -171,8 +183,26 @@ fn read_buildings(path: &Path, opts: &ExtrudeOptions) -> Result<Imported, Import
     Ok(Imported { file: path.to_owned(), crs, objects, skipped, warnings, textures: Vec::new() })
 }
 
-fn osm_error(path: &Path, e: &osmpbf::Error) -> ImportError {
-    ImportError::Format { file: path.to_owned(), reason: format!("not a readable OSM PBF: {e}") }
+/// A PBF that cannot be read at block `block` (counting from 0), which starts at byte `start`.
+fn osm_error(path: &Path, block: usize, start: u64, e: &osmpbf::Error) -> ImportError {
+    ImportError::Format {
+        file: path.to_owned(),
+        reason: format!("block {block} (from byte {start}): not a readable OSM PBF block: {e}"),
+    }
+}
+
+/// A reader that counts the bytes taken from it: where the blob reader stands in the file.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// Joins ways into closed rings by their end nodes (the multipolygon rule: member ways may be

@@ -80,7 +80,7 @@ pub fn write_tileset(
 ) -> Result<TilingSummary, ImportError> {
     let start = Instant::now();
     if store.is_empty() {
-        return Err(ImportError::NothingToTile { out: out_dir.to_owned() });
+        return Err(ImportError::NothingToTile { inputs: "the input".into(), skipped: 0, out: out_dir.to_owned() });
     }
     // 1. The local frame: ENU at the centre of the objects' anchors, on the ellipsoid.
     let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);

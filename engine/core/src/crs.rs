@@ -42,6 +42,9 @@ fn wgs84() -> Result<Proj, CoreError> {
 const MAX_DEPTH_M: f64 = 20_000.0;
 /// The highest height accepted, metres (structures, terrain and low flight paths are far below).
 const MAX_HEIGHT_M: f64 = 100_000.0;
+/// The largest projected easting or northing accepted, metres: two and a half times round the
+/// Earth, room for any false easting (Gauss-Kruger zone prefixes reach 4e7 m).
+const MAX_PROJECTED_M: f64 = 1.0e8;
 
 /// Whether EPSG defines this CRS northing (or latitude) first, from the EPSG dataset itself
 /// (`epsg_axis_order.rs`, generated from PROJ's proj.db): the proj4 strings we read the maths
@@ -156,6 +159,14 @@ impl Crs {
             // Longitudes written 0..360 are common; beyond that, metres were read as degrees.
             if !(-360.0..=360.0).contains(&e) {
                 return off("longitude", e, "-360 to 360 degrees");
+            }
+        } else {
+            // Projections may carry a wild coordinate back onto the globe (wrapping longitudes),
+            // so the grid's own numbers are bounded first.
+            for (what, v) in [("easting or x", e), ("northing or y", n)] {
+                if v.abs() > MAX_PROJECTED_M {
+                    return off(what, v, "within 100,000 km of the CRS's origin");
+                }
             }
         }
         let mut p = if self.is_geographic() { (e.to_radians(), n.to_radians(), h) } else { (e, n, h) };

@@ -22,6 +22,7 @@ mod cache_dir;
 mod city_object;
 mod color_ramp;
 mod crs;
+mod data_uri;
 mod ecef;
 mod ellipsoid;
 mod enu_frame;
@@ -42,8 +43,9 @@ mod split_mix;
 mod text_file;
 pub mod vec3;
 
+pub use data_uri::data_uri_bytes;
 pub use percent_decoding::percent_decoded;
-pub use text_file::read_utf8;
+pub use text_file::{UTF8_BOM, read_utf8, without_bom};
 
 pub use aabb::{Aabb2, Aabb3};
 pub use attribute_value::{AttributeValue, Attributes};

@@ -137,12 +137,19 @@ fn read_polygon(text: &str) -> Result<Vec<[f64; 2]>, String> {
     Ok(ring)
 }
 
+/// The largest circle radius read, km (half the Earth's circumference).
+const MAX_RADIUS_KM: f64 = 20_037.5;
+
 fn read_circle(text: &str) -> Result<CapCircle, String> {
     let (centre, radius) = text.trim().split_once(char::is_whitespace).ok_or("a circle is \"lat,lon radius_km\"")?;
     let c = pairs(centre)?;
     let radius_km: f64 = radius.trim().parse().map_err(|_| format!("radius {radius:?} is not a number"))?;
     if !(radius_km >= 0.0 && radius_km.is_finite()) {
         return Err(format!("radius {radius_km} km is negative"));
+    }
+    // Half the Earth's circumference: a larger circle covers the whole globe, a mistake.
+    if radius_km > MAX_RADIUS_KM {
+        return Err(format!("radius {radius_km} km is more than half way round the Earth"));
     }
     Ok(CapCircle { lon_deg: c[0][0], lat_deg: c[0][1], radius_km })
 }
@@ -243,11 +250,17 @@ impl CapAlert {
                 areas,
             });
         }
+        let sent = root.text_of("sent");
+        let sent_ms = cap_time(sent);
+        if let (Some(text), None) = (sent, sent_ms) {
+            let line = root.child("sent").map_or(root.line, |s| s.line);
+            warnings.push(format!("{file}: line {line}: sent {text:?} is not a CAP time (2026-12-07T10:00:00+08:00)"));
+        }
         Ok(Self {
             version,
             identifier: need(root, "identifier")?,
             sender: need(root, "sender")?,
-            sent_ms: cap_time(root.text_of("sent")),
+            sent_ms,
             status: need(root, "status")?,
             msg_type: need(root, "msgType")?,
             references,

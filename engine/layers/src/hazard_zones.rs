@@ -99,6 +99,10 @@ pub fn read_hazard_geojson(path: &Path) -> Result<(Vec<HazardZone>, Vec<String>)
                 r.iter().map(|q| Some([q.get(0)?.as_f64()?, q.get(1)?.as_f64()?])).collect::<Option<Vec<[f64; 2]>>>()
             });
             match exterior.flatten() {
+                Some(ring) if off_earth(&ring).is_some() => warnings.push(format!(
+                    "{file}: feature {} ({id}): a point outside latitude -90..90, longitude -360..360: polygon dropped",
+                    n + 1
+                )),
                 Some(ring) if ring.len() >= 4 && ring.first() == ring.last() => rings.push(ring),
                 _ => warnings.push(format!(
                     "{file}: feature {} ({id}): a ring that is short, unclosed or not numbers: polygon dropped",
@@ -175,6 +179,12 @@ pub fn read_plateau_flood(path: &Path) -> Result<(Vec<HazardZone>, Vec<String>),
     Ok((zones, warnings))
 }
 
+/// The first point of `ring` ([lon, lat], degrees) that is not a place on Earth (not finite,
+/// latitude beyond ±90, longitude beyond ±360): metres read as degrees, or a broken file.
+fn off_earth(ring: &[[f64; 2]]) -> Option<[f64; 2]> {
+    ring.iter().copied().find(|&[lon, lat]| !((-360.0..=360.0).contains(&lon) && (-90.0..=90.0).contains(&lat)))
+}
+
 /// Every `LinearRing`'s `posList` below `el` as a closed `[lon, lat]` ring; bad ones reported.
 fn collect_rings(el: &XmlElement, dim: usize, out: &mut Vec<Vec<[f64; 2]>>, warn: &mut dyn FnMut(usize, String)) {
     for c in &el.children {
@@ -196,6 +206,10 @@ fn collect_rings(el: &XmlElement, dim: usize, out: &mut Vec<Vec<[f64; 2]>>, warn
                 continue;
             }
             let ring: Vec<[f64; 2]> = values.chunks_exact(dim).map(|p| [p[1], p[0]]).collect();
+            if let Some([lon, lat]) = off_earth(&ring) {
+                warn(c.line, format!("a point at latitude {lat}, longitude {lon} is not on Earth: polygon dropped"));
+                continue;
+            }
             if ring.len() < 4 || ring.first() != ring.last() {
                 warn(c.line, format!("a ring of {} points, not closed or too short: polygon dropped", ring.len()));
                 continue;

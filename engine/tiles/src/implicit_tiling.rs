@@ -353,7 +353,10 @@ pub fn inline_subtree_buffers<'b>(
         }
         base.push(merged.len());
         match b["uri"].as_str() {
-            Some(u) => merged.extend(loader.load(&crate::resolve_uri(uri, u))?),
+            Some(u) => merged.extend(loader.load(&crate::resolve_uri(uri, u)).map_err(|e| {
+                // Named by the subtree that asks for it, where the user will look.
+                TilesError::format(uri, "buffers", format!("buffer {u:?}: {e}"))
+            })?),
             None if i == 0 => merged.extend_from_slice(binary),
             None => return Err(TilesError::format(uri, format!("buffers[{i}]"), "no uri and not the binary chunk")),
         }

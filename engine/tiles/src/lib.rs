@@ -42,7 +42,7 @@ pub use content::{
 };
 pub use error::TilesError;
 pub use http_loader::HttpLoader;
-pub use implicit_tiling::{ImplicitRoot, Subdivision, expand_subtree};
+pub use implicit_tiling::{ImplicitRoot, Subdivision, expand_subtree, inline_subtree_buffers};
 pub use loader::{ContentLoader, FileLoader, NoResources};
 pub use mat4::Mat4;
 pub use picking::{Picked, pick};

@@ -162,7 +162,7 @@ pub struct SubtreesJson {
 impl TilesetJson {
     /// Parses `tileset.json` bytes; `uri` names the file in errors.
     pub fn parse(bytes: &[u8], uri: &str) -> Result<Self, TilesError> {
-        let t: Self = serde_json::from_slice(bytes).map_err(|e| TilesError::Json {
+        let t: Self = serde_json::from_slice(city_core::without_bom(bytes)).map_err(|e| TilesError::Json {
             uri: uri.to_owned(),
             line: e.line(),
             column: e.column(),

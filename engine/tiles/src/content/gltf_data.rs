@@ -7,7 +7,6 @@
 //! buffer file is then one clear error naming it rather than a half-drawn tile.
 use std::borrow::Cow;
 
-use base64::Engine as _;
 use gltf::accessor::DataType;
 use serde_json::Value;
 
@@ -278,15 +277,8 @@ fn load_uri(
     resources: &dyn ContentLoader,
     what: &str,
 ) -> Result<Cow<'static, [u8]>, TilesError> {
-    if let Some(rest) = target.strip_prefix("data:") {
-        let (header, data) = rest.split_once(',').unwrap_or(("", ""));
-        if !header.ends_with(";base64") {
-            return Err(TilesError::format(content_uri, what, "a data: URI that is not base64"));
-        }
-        return base64::engine::general_purpose::STANDARD
-            .decode(data)
-            .map(Cow::Owned)
-            .map_err(|e| TilesError::format(content_uri, what, format!("data: URI: {e}")));
+    if let Some(decoded) = city_core::data_uri_bytes(target) {
+        return decoded.map(Cow::Owned).map_err(|why| TilesError::format(content_uri, what, why));
     }
     resources.load(&crate::resolve_uri(content_uri, &city_core::percent_decoded(target))).map(Cow::Owned)
 }
