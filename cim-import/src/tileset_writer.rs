@@ -108,6 +108,7 @@ pub fn write_tileset(
     }
     let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "tileset".into());
+    sweep_stale_partials(parent, &name);
     let tmp: PathBuf = parent.join(format!(".{name}.partial-{}", std::process::id()));
     std::fs::create_dir_all(tmp.join("tiles")).map_err(io(&tmp))?;
 
@@ -123,17 +124,23 @@ pub fn write_tileset(
             }
         };
 
-    // 4. Into place.
+    // 4. Into place, by renames: at every instant `out_dir` is the earlier tileset, nothing, or
+    //    the new one whole. A kill between the two renames leaves the earlier one in `old`.
+    let old: PathBuf = parent.join(format!(".{name}.old-{}", std::process::id()));
     let replace = || -> Result<(), ImportError> {
         if out_dir.exists() {
-            std::fs::remove_dir_all(out_dir).map_err(io(out_dir))?;
+            std::fs::rename(out_dir, &old).map_err(io(out_dir))?;
         }
         std::fs::rename(&tmp, out_dir).map_err(io(out_dir))
     };
     if let Err(e) = replace() {
         let _ = std::fs::remove_dir_all(&tmp);
+        if old.exists() && !out_dir.exists() {
+            let _ = std::fs::rename(&old, out_dir);
+        }
         return Err(e);
     }
+    let _ = std::fs::remove_dir_all(&old);
     Ok(TilingSummary {
         features: store.len(),
         without_geometry: store.without_geometry(),
@@ -143,6 +150,28 @@ pub fn write_tileset(
         ground,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Removes the work folders (`.NAME.partial-PID`, `.NAME.old-PID`) that imports into `NAME`
+/// left behind when they were killed: those whose process is gone. A running import's folder
+/// (another process writing the same output) is left alone.
+fn sweep_stale_partials(parent: &Path, name: &str) {
+    // Whether a process lives is read from /proc: elsewhere nothing is swept.
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let pid = [".partial-", ".old-"]
+            .iter()
+            .find_map(|tag| file.strip_prefix(&format!(".{name}{tag}")))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let alive = |pid: u32| Path::new(&format!("/proc/{pid}")).exists();
+        if let Some(pid) = pid.filter(|&p| p != std::process::id() && !alive(p)) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// An I/O error naming `file`.

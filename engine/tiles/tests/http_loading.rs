@@ -18,8 +18,22 @@ fn data(rel: &str) -> PathBuf {
     city_core::shared_data_file(rel).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// How the server misbehaves on one file.
+#[derive(Clone, Copy)]
+enum Fault {
+    /// Sends the headers (with the whole length) and half the body, then closes.
+    CloseMidBody,
+    /// Sends the headers and half the body, then says nothing more for 30 s.
+    StallMidBody,
+}
+
 /// Serves `root` on a free loopback port; returns the base URL and the request counter.
 fn serve(root: PathBuf) -> (String, Arc<AtomicUsize>) {
+    serve_with_fault(root, None)
+}
+
+/// Serves `root`, misbehaving on one file as `fault` says.
+fn serve_with_fault(root: PathBuf, fault: Option<(&'static str, Fault)>) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let hits = Arc::new(AtomicUsize::new(0));
@@ -40,7 +54,20 @@ fn serve(root: PathBuf) -> (String, Arc<AtomicUsize>) {
                 }
             }
             let path = line.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_owned();
+            let fault = fault.filter(|(f, _)| *f == path).map(|(_, how)| how);
             match std::fs::read(root.join(&path)) {
+                Ok(body) if fault.is_some() => {
+                    let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                    let _ = s.write_all(&body[..body.len() / 2]);
+                    let _ = s.flush();
+                    if let Some(Fault::StallMidBody) = fault {
+                        // Held open on its own thread, so the other tiles are still served.
+                        std::thread::spawn(move || {
+                            std::thread::sleep(Duration::from_secs(30));
+                            drop(s);
+                        });
+                    }
+                }
                 Ok(body) => {
                     let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
                     let _ = s.write_all(&body);
@@ -113,4 +140,33 @@ fn a_server_that_never_answers_times_out() {
     let e = loader.load(&root).unwrap_err().to_string();
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
     assert!(e.contains("tileset.json") && e.to_lowercase().contains("time"), "{e}");
+}
+
+#[test]
+fn a_server_that_closes_or_stalls_mid_body_fails_that_tile_only() {
+    for (fault, what) in [(Fault::CloseMidBody, "closes"), (Fault::StallMidBody, "stalls")] {
+        let (url, _) = serve_with_fault(data("3dtiles/1.0/TilesetWithDiscreteLOD"), Some(("dragon_medium.b3dm", fault)));
+        let cache = std::env::temp_dir().join(format!("citytwin-http-fault-{}-{what}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&cache);
+        let (loader, root) =
+            HttpLoader::for_tileset(&format!("{url}tileset.json"), Some(cache.clone()), Duration::from_millis(1500));
+        let started = std::time::Instant::now();
+        let s = stream(&loader, &root, 0.5);
+        assert!(started.elapsed() < Duration::from_secs(20), "{what}: took {:?}", started.elapsed());
+        let failed: Vec<&str> = s.failures.iter().map(|f| f.1.as_str()).collect();
+        assert_eq!(failed.len(), 2, "{what}: the cut tile and the sample's missing one: {failed:?}");
+        assert!(failed.iter().any(|f| f.contains("dragon_medium.b3dm")), "{what}: {failed:?}");
+        assert!(failed.iter().any(|f| f.contains("dragon_high.b3dm") && f.contains("404")), "{what}: {failed:?}");
+        assert!(s.stats().loaded >= 1, "{what}: dragon_low still loads");
+        // Nothing half-received was cached: every cached file is a whole file of the sample.
+        let folder = data("3dtiles/1.0/TilesetWithDiscreteLOD");
+        let whole: Vec<Vec<u8>> =
+            std::fs::read_dir(&folder).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+        let cached: Vec<_> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
+        assert!(cached.len() >= 2, "{what}: the tileset and dragon_low are cached: {cached:?}");
+        for p in cached {
+            assert!(whole.contains(&std::fs::read(&p).unwrap()), "{what}: {} is not a whole file", p.display());
+        }
+        std::fs::remove_dir_all(&cache).unwrap();
+    }
 }
