@@ -8,7 +8,7 @@
 # when missing). Each target starts from a seed corpus: the bad-input corpus (tests/bad-input)
 # and the shared data's files of its kind ($CITYTWIN_DATA, default ../shared/data; large files
 # by their first 64 KiB). Prints one line per target (executions, seconds, crashes) and writes
-# them to fuzz/results.tsv; exits 1 when a target crashed, hung or ran out of memory (its input
+# them to fuzz/results.tsv (or $FUZZ_RESULTS); exits 1 when a target crashed, hung or ran out of memory (its input
 # is in fuzz/artifacts/<target>/: add it to tests/bad-input as a regression case).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,10 +46,10 @@ seeds() {
 }
 
 echo "== building the fuzz targets (nightly, AddressSanitizer)"
-cargo +nightly fuzz build --release $targets 2>&1 | grep -v '^\s*Compiling' || true
+cargo +nightly fuzz build --release 2>&1 | grep -v '^\s*Compiling' || true
 
-: > fuzz/results.tsv
-echo -e "target\texecutions\tseconds\texec_per_s\tcrashes" | tee fuzz/results.tsv
+results="${FUZZ_RESULTS:-fuzz/results.tsv}"
+echo -e "target\texecutions\tseconds\texec_per_s\tcrashes" | tee "$results"
 failed=0
 for t in $targets; do
   corpus="fuzz/corpus/$t"
@@ -71,7 +71,7 @@ for t in $targets; do
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   crashes=$(find "fuzz/artifacts/$t" -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' | wc -l)
   rate=$(( ${execs:-0} / seconds ))
-  echo -e "$t\t${execs:-0}\t$seconds\t$rate\t$crashes" | tee -a fuzz/results.tsv
+  echo -e "$t\t${execs:-0}\t$seconds\t$rate\t$crashes" | tee -a "$results"
   if [ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ]; then
     failed=1
     echo "   $t: exit $rc; see $log and fuzz/artifacts/$t/" >&2

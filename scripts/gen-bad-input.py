@@ -626,6 +626,10 @@ def gen_gltf_bim():
     blob = struct.pack("<9f", 0, 0, 0, float("nan"), 0, 0, 0, 1, 0)
     nan_doc["buffers"][0]["uri"] = "data:application/octet-stream;base64," + base64.b64encode(blob).decode()
     case(r, "positions-nan.gltf", pretty(nan_doc), "error .", "every element's triangle has a NaN corner")
+    no_acc = gltf_doc()
+    no_acc["accessors"] = []
+    case(r, "position-accessor-missing.gltf", pretty(no_acc), "error POSITION",
+         "a primitive's POSITION accessor is not there (a panic found by fuzzing)")
     glb_doc = gltf_doc()
     blob = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
     glb_doc["buffers"] = [{"byteLength": len(blob)}]
@@ -825,6 +829,13 @@ def gen_content():
     bad_idx["accessors"].append({"bufferView": 0, "byteOffset": 12, "componentType": 5125, "count": 3, "type": "SCALAR"})
     bad_idx["meshes"][0]["primitives"][0]["indices"] = 1
     case(r, "gltf-index-out.gltf", pretty(bad_idx), "error .", "indices that point past the vertices")
+    # Found by fuzzing (fuzz/, tile_content): the gltf crate indexed the accessors with POSITION
+    # before checking it, and panicked.
+    no_acc = gltf_doc(nodes=1)
+    no_acc["accessors"] = []
+    no_acc["buffers"] = [{"byteLength": len(blob)}]
+    case(r, "glb-position-accessor-missing.glb", glb_bytes(no_acc, blob), "error POSITION",
+         "a primitive's POSITION accessor is not there (a panic found by fuzzing)")
 
 
 # ---------------------------------------------------------------------------------------------

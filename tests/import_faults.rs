@@ -57,7 +57,10 @@ fn an_import_killed_part_way_leaves_the_earlier_tileset_whole_and_the_next_one_c
     let started = Instant::now();
     let partial = dir.join(format!(".city.partial-{}", child.id()));
     while !partial.join("tiles").read_dir().is_ok_and(|mut d| d.next().is_some()) {
-        assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed: make the city bigger");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import finished before it could be killed: make the city bigger"
+        );
         assert!(started.elapsed() < Duration::from_secs(300), "no tiles written after 5 minutes");
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -33,8 +33,9 @@ fn read_placed(path: &Path, place: Option<Placement>) -> Result<Imported, Import
     let fail = |reason: String| ImportError::Format { file: path.to_owned(), reason };
     let place = place.ok_or_else(|| ImportError::NoPlacement { file: path.to_owned(), what: "glTF", detail: "" })?;
     let bytes = std::fs::read(path).map_err(|source| ImportError::Io { file: path.to_owned(), source })?;
-    let gltf =
-        gltf::Gltf::from_slice(city_core::without_bom(&bytes)).map_err(|e| fail(format!("not glTF 2.0: {e}")))?;
+    let bytes = city_core::without_bom(&bytes);
+    city_tiles::check_gltf(bytes, "the glTF").map_err(|e| fail(format!("not glTF 2.0: {e}")))?;
+    let gltf = gltf::Gltf::from_slice(bytes).map_err(|e| fail(format!("not glTF 2.0: {e}")))?;
     // glTF 1.0 parses as 2.0 here (the schema is lenient) but means other things.
     if !gltf.as_json().asset.version.starts_with("2.") {
         return Err(fail(format!("asset.version {:?}: only glTF 2.0 is read", gltf.as_json().asset.version)));

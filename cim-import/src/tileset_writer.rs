@@ -168,7 +168,7 @@ fn sweep_stale_partials(parent: &Path, name: &str) {
             .find_map(|tag| file.strip_prefix(&format!(".{name}{tag}")))
             .and_then(|pid| pid.parse::<u32>().ok());
         let alive = |pid: u32| Path::new(&format!("/proc/{pid}")).exists();
-        if let Some(pid) = pid.filter(|&p| p != std::process::id() && !alive(p)) {
+        if pid.is_some_and(|p| p != std::process::id() && !alive(p)) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }

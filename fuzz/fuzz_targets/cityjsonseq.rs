@@ -1,2 +1,6 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| citytwin_fuzz::import_format(cim_import::Format::CityJsonSeq, ".city.jsonl", data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| citytwin_fuzz::import_format(
+    cim_import::Format::CityJsonSeq,
+    ".city.jsonl",
+    data
+));

@@ -23,8 +23,7 @@ pub fn import_format(format: cim_import::Format, ext: &str, data: &[u8]) {
     let fallback = city_core::Crs::from_epsg(28992).expect("RD New is in the CRS table");
     let mut store = cim_import::CityStore::new();
     with_file(ext, data, |path| {
-        let _ = format.read(path, &opts, &mut |crs, objects| {
-            store.add(path, crs.unwrap_or(&fallback), objects).map(|_| ())
-        });
+        let _ = format
+            .read(path, &opts, &mut |crs, objects| store.add(path, crs.unwrap_or(&fallback), objects).map(|_| ()));
     });
 }

@@ -37,8 +37,8 @@ mod tileset_streamer;
 mod view;
 
 pub use content::{
-    DecodedContent, FeatureProperties, MeshPart, PointCloud, PointProperty, PointSource, TextureImage, decode_content,
-    decode_glb, decode_gltf,
+    DecodedContent, FeatureProperties, MeshPart, PointCloud, PointProperty, PointSource, TextureImage, check_gltf,
+    decode_content, decode_glb, decode_gltf,
 };
 pub use error::TilesError;
 pub use http_loader::HttpLoader;

@@ -145,7 +145,8 @@ fn a_server_that_never_answers_times_out() {
 #[test]
 fn a_server_that_closes_or_stalls_mid_body_fails_that_tile_only() {
     for (fault, what) in [(Fault::CloseMidBody, "closes"), (Fault::StallMidBody, "stalls")] {
-        let (url, _) = serve_with_fault(data("3dtiles/1.0/TilesetWithDiscreteLOD"), Some(("dragon_medium.b3dm", fault)));
+        let (url, _) =
+            serve_with_fault(data("3dtiles/1.0/TilesetWithDiscreteLOD"), Some(("dragon_medium.b3dm", fault)));
         let cache = std::env::temp_dir().join(format!("citytwin-http-fault-{}-{what}", std::process::id()));
         let _ = std::fs::remove_dir_all(&cache);
         let (loader, root) =

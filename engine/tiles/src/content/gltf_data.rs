@@ -79,6 +79,7 @@ impl<'b> GltfData<'b> {
             // The `gltf` crate refuses required extensions it does not implement; we do.
             required.clear();
         }
+        positions_exist(&json).map_err(|why| TilesError::format(uri, "meshes", why))?;
         let patched = serde_json::to_vec(&json).unwrap_or_default();
         let doc = match gltf::Gltf::from_slice(&patched) {
             // Draco primitives' accessors have no buffer view (their data is in the stream),
@@ -215,6 +216,36 @@ fn draco_accessor(json: &Value, path: &gltf::json::Path, e: &gltf::json::validat
             .into_iter()
             .flatten()
             .any(|m| m["primitives"].as_array().into_iter().flatten().any(uses))
+}
+
+/// Whether every primitive's `POSITION` names an accessor there is. The `gltf` crate (1.4)
+/// indexes the accessors with it while validating, before checking it: a broken file would
+/// panic there (found by fuzzing, `fuzz/`).
+fn positions_exist(json: &Value) -> Result<(), String> {
+    let accessors = json["accessors"].as_array().map_or(0, Vec::len);
+    let meshes = json["meshes"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    for (m, mesh) in meshes.iter().enumerate() {
+        let primitives = mesh["primitives"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        for (p, prim) in primitives.iter().enumerate() {
+            if let Some(i) = prim["attributes"]["POSITION"].as_u64().filter(|&i| i as usize >= accessors) {
+                return Err(format!("meshes[{m}].primitives[{p}]: POSITION is accessor {i} of {accessors}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks a GLB or `.gltf` (named `uri`) before the `gltf` crate reads it: what that crate
+/// would panic on is an error here ([`positions_exist`]).
+pub fn check_gltf(bytes: &[u8], uri: &str) -> Result<(), TilesError> {
+    let (json, _) = split_glb(bytes, uri)?;
+    let json: Value = serde_json::from_slice(json).map_err(|e| TilesError::Json {
+        uri: uri.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    positions_exist(&json).map_err(|why| TilesError::format(uri, "meshes", why))
 }
 
 /// The JSON and the BIN chunk of a GLB; a `.gltf` is all JSON, with no BIN chunk.

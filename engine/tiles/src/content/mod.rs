@@ -11,6 +11,7 @@ pub use decoded_content::{
     DecodedContent, FeatureProperties, MeshPart, PointCloud, PointProperty, PointSource, TextureImage,
 };
 pub use gltf_content::{decode_glb, decode_gltf};
+pub use gltf_data::check_gltf;
 pub use legacy_formats::{decode_b3dm, decode_cmpt, decode_i3dm, decode_pnts};
 
 use crate::{ContentLoader, Mat4, TilesError};
