@@ -116,6 +116,16 @@ def cityjson_doc(n=3):
     }
 
 
+def json_variants(reader, ext, base):
+    """A case writer for `reader`: `variant(name, change, expect, why)` writes a copy of the JSON
+    document `base` changed by `change`."""
+    def variant(name, change, expect, why):
+        doc = json.loads(json.dumps(base))
+        change(doc)
+        case(reader, name + ext, pretty(doc), expect, why)
+    return variant
+
+
 def pretty(doc):
     return json.dumps(doc, indent=1) + "\n"
 
@@ -127,10 +137,7 @@ def gen_cityjson():
     case(r, "good" + ext, text, "ok 3", "the valid base")
     text_mutations(r, "cj", ext, text, 3, PLACE_JSON)
 
-    def variant(name, change, expect, why):
-        doc = json.loads(json.dumps(base))
-        change(doc)
-        case(r, name + ext, pretty(doc), expect, why)
+    variant = json_variants(r, ext, base)
 
     def set_vertex(doc, i, value):
         doc["vertices"][i] = value
@@ -339,10 +346,7 @@ def gen_geojson():
     case(r, "good" + ext, text, "ok 4", "the valid base")
     text_mutations(r, "gj", ext, text, 4, PLACE_JSON)
 
-    def variant(name, change, expect, why):
-        doc = json.loads(json.dumps(base))
-        change(doc)
-        case(r, name + ext, pretty(doc), expect, why)
+    variant = json_variants(r, ext, base)
 
     f = lambda d, k: d["features"][k]  # noqa: E731
     variant("height-huge", lambda d: f(d, 1)["properties"].__setitem__("height", 1e308), "ok 3 warn h2",
@@ -661,10 +665,7 @@ def gen_tileset():
     case(r, "good" + ext, text, "ok 4", "the valid base: root and 3 children")
     text_mutations(r, "ts", ext, text, 4, PLACE_JSON)
 
-    def variant(name, change, expect, why):
-        doc = json.loads(json.dumps(base))
-        change(doc)
-        case(r, name + ext, pretty(doc), expect, why)
+    variant = json_variants(r, ext, base)
 
     ch = lambda d, k: d["root"]["children"][k]  # noqa: E731
     variant("root-missing", lambda d: d.pop("root"), "error root", "no root")
