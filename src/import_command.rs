@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use cim_import::{ImportOptions, ImportReport, Placement, Progress, ReadOptions, Skipped, TilingOptions};
+use city_core::peak_resident_bytes;
 use city_core::{Crs, Lod};
-use citytwin::peak_memory::peak_memory;
 
 /// The options of `citytwin import`.
 #[derive(clap::Args, Debug, Clone)]
@@ -174,7 +174,7 @@ fn print_summary(r: &ImportReport, out: &Path) {
         summary.without_geometry,
         r.seconds,
         r.objects as f64 / r.seconds.max(1e-9),
-        peak_memory().map(|b| format!("{:.0} MiB", b as f64 / 1_048_576.0)).unwrap_or_else(|| "unknown".into()),
+        peak_resident_bytes().map(|b| format!("{:.0} MiB", b as f64 / 1_048_576.0)).unwrap_or_else(|| "unknown".into()),
         out.display()
     );
     if let Some(g) = &summary.ground {

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use city_core::Crs;
-use citytwin::peak_memory::peak_memory;
+use city_core::peak_resident_bytes;
 
 /// The options of `citytwin inspect`.
 #[derive(clap::Args, Debug, Clone)]
@@ -88,7 +88,7 @@ fn inspect_ifc(input: &Path, elements: Option<&Path>) -> Result<()> {
         model.skipped.len(),
         bytes as f64 / 1e6 / seconds,
         model.elements.len() as f64 / seconds,
-        peak_memory().map_or("null".into(), |b| format!("{:.0}", b as f64 / 1_048_576.0))
+        peak_resident_bytes().map_or("null".into(), |b| format!("{:.0}", b as f64 / 1_048_576.0))
     );
     Ok(())
 }
@@ -129,7 +129,7 @@ fn inspect(input: &Path, crs: Option<&str>) -> Result<()> {
         "{{\"bytes\":{bytes},\"objects\":{objects},\"seconds\":{seconds:.3},\"mb_per_s\":{:.1},\"objects_per_s\":{:.0},\"peak_mib\":{}}}",
         bytes as f64 / 1e6 / seconds,
         objects as f64 / seconds,
-        peak_memory().map_or("null".into(), |b| format!("{:.0}", b as f64 / 1_048_576.0))
+        peak_resident_bytes().map_or("null".into(), |b| format!("{:.0}", b as f64 / 1_048_576.0))
     );
     Ok(())
 }

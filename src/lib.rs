@@ -6,6 +6,5 @@
 
 pub mod data_dir;
 pub mod demo_city;
-pub mod peak_memory;
 pub mod query_io;
 pub mod sensor_buildings;

@@ -24,6 +24,9 @@ enum Command {
     /// Keys: W/A/S/D/Q/E fly, 1-9 fly to the scene's bookmarks, F12 saves a screenshot. Needs a
     /// display (or xvfb-run).
     View(view_args::ViewArgs),
+    /// The viewer's benchmark: record a camera path, replay it frame by frame, and print one
+    /// JSON line of frame times, tiles, memory and queries (with --duration, a soak).
+    Bench(bench_args::BenchArgs),
     /// Answer a batch of spatial queries over a set of objects, in parallel.
     ///
     /// Objects come from GeoJSON (Polygon/MultiPolygon features; `height` and `min_height`
@@ -86,6 +89,7 @@ fn error_chain(e: &anyhow::Error) -> String {
 fn run(cli: Cli) -> Result<()> {
     match cli.command.unwrap_or_else(|| Command::View(view_args::ViewArgs::default())) {
         Command::View(args) => view(args),
+        Command::Bench(args) => bench(args),
         Command::Query(args) => query_command::run(&args),
         Command::Generate(args) => generate_command::run(&args),
         Command::Impact(args) => impact_command::run(&args),
@@ -96,6 +100,7 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+mod bench_args;
 mod generate_command;
 mod impact_command;
 mod import_command;
@@ -109,6 +114,19 @@ mod simulate_command;
 mod view_args;
 #[cfg(feature = "viewer")]
 mod view_command;
+
+/// `citytwin bench`, when the viewer is built in.
+fn bench(args: bench_args::BenchArgs) -> Result<()> {
+    #[cfg(feature = "viewer")]
+    {
+        view_command::bench(args)
+    }
+    #[cfg(not(feature = "viewer"))]
+    {
+        let _ = args;
+        anyhow::bail!("this citytwin was built without the viewer (cargo feature \"viewer\")")
+    }
+}
 
 /// `citytwin view`, when the viewer is built in.
 fn view(args: view_args::ViewArgs) -> Result<()> {

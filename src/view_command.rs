@@ -12,6 +12,29 @@ pub use crate::view_args::ViewArgs;
 
 /// Opens the viewer and runs until the window closes (or the script exits).
 pub fn run(args: ViewArgs) -> Result<()> {
+    run_with(args, None)
+}
+
+/// `citytwin bench`: the viewer with a recording or a replay of its camera path.
+pub fn bench(args: crate::bench_args::BenchArgs) -> Result<()> {
+    use city_bevy::bench::{BenchMode, read_poses};
+    let mode = match (&args.record, &args.replay) {
+        (Some(path), _) => BenchMode::Record(path.clone()),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let poses = read_poses(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            if let Some(d) = args.duration.filter(|d| !(d.is_finite() && *d > 0.0)) {
+                bail!("--duration {d}: give a number of seconds above 0");
+            }
+            BenchMode::Replay { path: path.clone(), poses, duration_s: args.duration }
+        }
+        (None, None) => bail!("give --record FILE or --replay FILE"),
+    };
+    run_with(args.view(), Some(mode))
+}
+
+/// The viewer, with a bench run when `bench` is given.
+fn run_with(args: ViewArgs, bench: Option<city_bevy::bench::BenchMode>) -> Result<()> {
     // Without a display winit panics deep inside; say what is needed instead.
     if let Err(e) = x11rb::connect(None) {
         bail!(
@@ -105,6 +128,7 @@ pub fn run(args: ViewArgs) -> Result<()> {
             hidden: args.hide_class.clone(),
             xray: args.xray_class.clone(),
         },
+        bench,
     };
     let exit = App::new()
         .add_plugins(DefaultPlugins.set(WindowPlugin {

@@ -180,6 +180,7 @@ fn judge(
                 if got != &n {
                     why.push(format!("{got} good items, expected {n}; warnings: {warnings:?}"));
                 } else if let Some(re) = warn {
+                    // A tile's notes are logged under its URI by the streamer, so they need not name it.
                     match warnings.iter().find(|w| re.is_match(w)) {
                         Some(w) if !w.contains(stem) && reader != "content" => {
                             why.push(format!("the warning does not name {file}: {w}"))

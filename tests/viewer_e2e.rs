@@ -523,3 +523,43 @@ fn bim_elements_are_picked_and_storeys_and_classes_filtered() {
     assert!(!["IfcSlab", "IfcMember", "IfcWallStandardCase"].contains(&element(&inside).class.as_str()), "{inside}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_recorded_camera_path_replays_pose_for_pose_with_a_summary() {
+    let dir = temp("bench");
+    // A recording as `bench --record` writes it: 30 poses closing in on the demo city's centre.
+    let poses: Vec<String> = (0..30)
+        .map(|i| {
+            let d = 7000.0 - 6300.0 * f64::from(i) / 29.0;
+            format!(
+                "{{\"lon_deg\":113.57,\"lat_deg\":22.27,\"height_m\":0,\"distance_m\":{d},\"heading_deg\":{},\"pitch_deg\":45}}",
+                i * 3
+            )
+        })
+        .collect();
+    let rec = dir.join("path.jsonl");
+    std::fs::write(&rec, poses.join("\n") + "\n").unwrap();
+    // The soak's scene: the demo city with two incidents, whose buildings the engine finds.
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/soak/scene.toml");
+    let o = under_xvfb(
+        &["bench", scene.to_str().unwrap(), "--replay", rec.to_str().unwrap(), "--size", "480x270"],
+        &dir.join("cache"),
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let line = stdout.lines().find(|l| l.starts_with("{\"bench\"")).unwrap_or_else(|| panic!("no summary:\n{stdout}"));
+    let r: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(r["poses"], 30, "{line}");
+    assert_eq!(r["poses_flown"], 30, "each pose flown once, one per frame: {line}");
+    let ms = |k: &str| r["frame_ms"][k].as_f64().unwrap();
+    assert!(ms("p50") > 0.0 && ms("p50") <= ms("p95") && ms("p95") <= ms("p99") && ms("p99") <= ms("max"), "{line}");
+    assert!(r["tiles_loaded"].as_u64().unwrap() > 0 && r["bytes_loaded"].as_u64().unwrap() > 1000, "{line}");
+    assert!(r["peak_rss_mib"].as_f64().unwrap() > 10.0, "{line}");
+    // The incidents' zones and rings are queries on the engine's index.
+    assert!(r["queries"].as_u64().unwrap() > 0, "{line}");
+    // A recording that is not one is refused, naming the file and the line.
+    std::fs::write(&rec, "{\"lon_deg\": 1}\n").unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(["bench", "--replay"]).arg(&rec).output().unwrap();
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && err.contains("path.jsonl") && err.contains("line 1"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

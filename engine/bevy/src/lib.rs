@@ -21,6 +21,7 @@
 //! `iot_state`, `split_view`), then the systems of each feature, and `plugins` on top.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod bim_filter;
 pub mod bim_panel;
 pub mod camera_control;
@@ -92,6 +93,8 @@ pub struct ViewerStart {
     pub split: Option<split_view::SplitStart>,
     /// BIM buildings: the storeys and classes drawn at the start (the panel changes them).
     pub bim: bim_filter::BimFilter,
+    /// `citytwin bench`: record or replay the camera path.
+    pub bench: Option<bench::BenchMode>,
 }
 
 /// The viewer: every feature's plugin ([`ViewerBasePlugin`], [`TilesPlugin`], [`CameraPlugin`],
@@ -129,6 +132,9 @@ impl Plugin for CityViewerPlugin {
         }
         if let Some(incidents) = &start.incidents {
             app.add_plugins(IncidentsPlugin(incidents.clone()));
+        }
+        if let Some(mode) = &start.bench {
+            app.add_plugins(bench::BenchPlugin(mode.clone()));
         }
         app.insert_resource(FeatureColors {
             style: start.scene.style.clone(),

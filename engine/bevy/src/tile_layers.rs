@@ -56,6 +56,13 @@ pub struct TilesetLayer {
     pub loads: usize,
     /// See `loads`.
     pub distinct: HashSet<TileId>,
+    /// Tiles whose contents arrived and were drawn, and their decoded bytes (vertex data,
+    /// indices, properties), since the start: the bench's totals.
+    pub tiles_loaded: usize,
+    /// See `tiles_loaded`.
+    pub bytes_loaded: usize,
+    /// Tiles evicted since the start (over the memory budget, or no longer wanted).
+    pub evicted: usize,
 }
 
 impl TilesetLayer {
@@ -97,6 +104,9 @@ impl TilesetLayer {
             decoded: 0,
             loads: 0,
             distinct: HashSet::new(),
+            tiles_loaded: 0,
+            bytes_loaded: 0,
+            evicted: 0,
         })
     }
 
@@ -197,6 +207,8 @@ pub fn stream_layers(
             }
             if layer.streamer.finished(t, outcome) && !decoded.is_empty() {
                 layer.decoded += decoded.len();
+                layer.tiles_loaded += 1;
+                layer.bytes_loaded += decoded.iter().map(DecodedContent::byte_size).sum::<usize>();
                 let world_from_tile = layer.streamer.tree.get(t).world_from_tile;
                 let contents = Arc::new(decoded);
                 let mut entities = Vec::new();
@@ -232,6 +244,7 @@ pub fn stream_layers(
         for t in &update.cancel {
             layer.tasks.remove(t); // dropping a task cancels it
         }
+        layer.evicted += update.evict.len();
         for t in &update.evict {
             if let Some(l) = layer.loaded.remove(t) {
                 for e in l.entities {

@@ -34,6 +34,7 @@ mod now_ms;
 mod object_kind;
 mod occupancy_names;
 mod percent_decoding;
+mod resident_memory;
 mod scene;
 mod scene_emergency;
 mod scene_incident;
@@ -45,6 +46,7 @@ pub mod vec3;
 
 pub use data_uri::data_uri_bytes;
 pub use percent_decoding::percent_decoded;
+pub use resident_memory::{peak_resident_bytes, resident_bytes};
 pub use text_file::{UTF8_BOM, read_utf8, without_bom};
 
 pub use aabb::{Aabb2, Aabb3};

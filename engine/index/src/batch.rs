@@ -138,6 +138,14 @@ struct Worker {
     lens: Vec<u32>,
 }
 
+/// Queries answered by every batch of this process, for the viewer's bench summary.
+static ANSWERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many spatial queries this process has answered (every kind, every index).
+pub fn queries_answered() -> u64 {
+    ANSWERED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// At most this many queries per chunk: small enough to balance two threads on a skewed batch.
 const CHUNK: usize = 256;
 
@@ -194,5 +202,6 @@ where
         total += w.hits.ids.len();
         segments.push(w.hits);
     }
+    ANSWERED.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
     QueryResults { segments, spans, total }
 }

@@ -36,7 +36,7 @@ mod query;
 mod ray;
 mod synthetic_city;
 
-pub use batch::{BatchOptions, QueryResults};
+pub use batch::{BatchOptions, QueryResults, queries_answered};
 pub use city_index::{CityIndex, IndexBuilder};
 pub use dynamic_index::DynamicIndex;
 pub use error::IndexError;

@@ -33,6 +33,12 @@ impl DatastreamState {
     /// Adds an observation. Late ones (older than the newest) are kept in the history too; the
     /// "last" value is the newest by time.
     pub fn push(&mut self, time_ms: i64, value: f64) {
+        // The whole ring at the first observation: a datastream's memory is taken once, not
+        // grown over its first HISTORY observations (with 100,000 sensors that growth lasts
+        // minutes and looks like a leak; the soak test, benches/soak.sh, judges memory by it).
+        if self.ring.capacity() == 0 {
+            self.ring.reserve_exact(HISTORY);
+        }
         if self.ring.len() < HISTORY {
             self.ring.push((time_ms, value));
         } else {
@@ -95,5 +101,17 @@ mod tests {
         assert!((w.mean - 994.5).abs() < 1e-9);
         s.push(5, -1.0); // late
         assert_eq!(s.last(), Some((999_000, 999.0)));
+    }
+
+    #[test]
+    fn the_ring_takes_its_memory_at_the_first_observation() {
+        let mut s = DatastreamState::default();
+        assert_eq!(s.ring.capacity(), 0, "no memory before any observation");
+        s.push(0, 1.0);
+        assert_eq!(s.ring.capacity(), HISTORY);
+        for i in 1..10 * HISTORY as i64 {
+            s.push(i, 1.0);
+        }
+        assert_eq!(s.ring.capacity(), HISTORY, "never grown after");
     }
 }
