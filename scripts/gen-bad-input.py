@@ -126,6 +126,15 @@ def json_variants(reader, ext, base):
     return variant
 
 
+def json_reader(reader, ext, stem, base, n, why):
+    """A JSON reader's valid base (holding `n` good items), the mutations every text reader gets,
+    and a writer of its variants; returns the base's text and that writer."""
+    text = pretty(base)
+    case(reader, "good" + ext, text, f"ok {n}", why)
+    text_mutations(reader, stem, ext, text, n, PLACE_JSON)
+    return text, json_variants(reader, ext, base)
+
+
 def pretty(doc):
     return json.dumps(doc, indent=1) + "\n"
 
@@ -133,11 +142,7 @@ def pretty(doc):
 def gen_cityjson():
     r, ext = "cityjson", ".city.json"
     base = cityjson_doc()
-    text = pretty(base)
-    case(r, "good" + ext, text, "ok 3", "the valid base")
-    text_mutations(r, "cj", ext, text, 3, PLACE_JSON)
-
-    variant = json_variants(r, ext, base)
+    text, variant = json_reader(r, ext, "cj", base, 3, "the valid base")
 
     def set_vertex(doc, i, value):
         doc["vertices"][i] = value
@@ -342,11 +347,7 @@ def geojson_doc(n=4):
 def gen_geojson():
     r, ext = "geojson", ".geojson"
     base = geojson_doc()
-    text = pretty(base)
-    case(r, "good" + ext, text, "ok 4", "the valid base")
-    text_mutations(r, "gj", ext, text, 4, PLACE_JSON)
-
-    variant = json_variants(r, ext, base)
+    text, variant = json_reader(r, ext, "gj", base, 4, "the valid base")
 
     f = lambda d, k: d["features"][k]  # noqa: E731
     variant("height-huge", lambda d: f(d, 1)["properties"].__setitem__("height", 1e308), "ok 3 warn h2",
@@ -661,11 +662,7 @@ def tileset_doc(children=3):
 def gen_tileset():
     r, ext = "tileset", ".json"
     base = tileset_doc()
-    text = pretty(base)
-    case(r, "good" + ext, text, "ok 4", "the valid base: root and 3 children")
-    text_mutations(r, "ts", ext, text, 4, PLACE_JSON)
-
-    variant = json_variants(r, ext, base)
+    text, variant = json_reader(r, ext, "ts", base, 4, "the valid base: root and 3 children")
 
     ch = lambda d, k: d["root"]["children"][k]  # noqa: E731
     variant("root-missing", lambda d: d.pop("root"), "error root", "no root")
