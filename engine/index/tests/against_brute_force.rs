@@ -190,7 +190,12 @@ proptest! {
                 let mut hit = true;
                 for a in 0..3 {
                     let (lo, hi) = (bx.min[a] - eps, bx.max[a] + eps);
-                    if r.dir[a] == 0.0 {
+                    // A box of no thickness shrunk is no box: without this, the inverted slab
+                    // still gives an interval, and a ray through a zero-width box (a vertical
+                    // segment, which the generator makes) would count as a sure hit, not a graze.
+                    if lo > hi {
+                        hit = false;
+                    } else if r.dir[a] == 0.0 {
                         hit &= r.origin[a] >= lo && r.origin[a] <= hi;
                     } else {
                         let (u, v) = ((lo - r.origin[a]) / r.dir[a], (hi - r.origin[a]) / r.dir[a]);
