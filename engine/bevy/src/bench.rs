@@ -117,11 +117,6 @@ fn quantile(v: &[f64], q: f64) -> f64 {
     v[((v.len() - 1) as f64 * q).round() as usize]
 }
 
-/// This process's resident memory now (Linux VmRSS), bytes.
-fn resident_now() -> u64 {
-    city_core::resident_bytes().unwrap_or(0)
-}
-
 /// `citytwin bench`: the recording or the replay, run after the camera has been read and moved
 /// by the user (recording) and before it is applied (replay: the pose is set here).
 pub struct BenchPlugin(pub BenchMode);
@@ -175,7 +170,7 @@ pub fn run_bench(
     }
     if now >= b.next_sample_s {
         b.next_sample_s = now + 1.0;
-        let rss = resident_now();
+        let rss = city_core::resident_bytes().unwrap_or(0);
         if now - started >= WARM_UP_S && b.frame > poses.len() {
             b.rss_at_warm_up.get_or_insert(rss);
             b.rss_max_after = b.rss_max_after.max(rss);

@@ -59,4 +59,9 @@ impl TilesError {
     pub fn format(uri: &str, at: impl fmt::Display, reason: impl fmt::Display) -> Self {
         Self::Format { uri: uri.to_owned(), at: at.to_string(), reason: reason.to_string() }
     }
+
+    /// JSON that does not parse, with serde's line and column.
+    pub fn json(uri: &str, e: &serde_json::Error) -> Self {
+        Self::Json { uri: uri.to_owned(), line: e.line(), column: e.column(), message: e.to_string() }
+    }
 }

@@ -271,12 +271,7 @@ fn split_subtree<'a>(bytes: &'a [u8], uri: &str) -> Result<(&'a [u8], &'a [u8]),
 
 fn parse_subtree<'a>(bytes: &'a [u8], uri: &str, bits_needed: (u64, u64)) -> Result<Subtree<'a>, TilesError> {
     let (json, binary) = split_subtree(bytes, uri)?;
-    let sj: SubtreeJson = serde_json::from_slice(json).map_err(|e| TilesError::Json {
-        uri: uri.to_owned(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
+    let sj: SubtreeJson = serde_json::from_slice(json).map_err(|e| TilesError::json(uri, &e))?;
     if let Some(b) = sj.buffers.iter().position(|b| b.uri.is_some()) {
         return Err(TilesError::Unsupported {
             uri: uri.to_owned(),
@@ -335,12 +330,7 @@ pub fn inline_subtree_buffers<'b>(
 ) -> Result<std::borrow::Cow<'b, [u8]>, TilesError> {
     use std::borrow::Cow;
     let (json, binary) = split_subtree(bytes, uri)?;
-    let mut doc: serde_json::Value = serde_json::from_slice(json).map_err(|e| TilesError::Json {
-        uri: uri.to_owned(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
+    let mut doc: serde_json::Value = serde_json::from_slice(json).map_err(|e| TilesError::json(uri, &e))?;
     let buffers = doc["buffers"].as_array().cloned().unwrap_or_default();
     if buffers.iter().all(|b| b.get("uri").is_none()) {
         return Ok(Cow::Borrowed(bytes));

@@ -162,12 +162,7 @@ pub struct SubtreesJson {
 impl TilesetJson {
     /// Parses `tileset.json` bytes; `uri` names the file in errors.
     pub fn parse(bytes: &[u8], uri: &str) -> Result<Self, TilesError> {
-        let t: Self = serde_json::from_slice(city_core::without_bom(bytes)).map_err(|e| TilesError::Json {
-            uri: uri.to_owned(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+        let t: Self = serde_json::from_slice(city_core::without_bom(bytes)).map_err(|e| TilesError::json(uri, &e))?;
         if !matches!(t.asset.version.as_str(), "1.0" | "1.1" | "0.0") {
             return Err(TilesError::format(uri, "asset.version", format!("{:?} is not 1.0 or 1.1", t.asset.version)));
         }

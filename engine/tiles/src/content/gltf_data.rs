@@ -63,12 +63,7 @@ impl<'b> GltfData<'b> {
     /// `resources`, relative to `uri`.
     pub fn open(bytes: &'b [u8], uri: &str, resources: &dyn ContentLoader) -> Result<Self, TilesError> {
         let (json, blob) = split_glb(bytes, uri)?;
-        let mut json: Value = serde_json::from_slice(json).map_err(|e| TilesError::Json {
-            uri: uri.to_owned(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+        let mut json: Value = serde_json::from_slice(json).map_err(|e| TilesError::json(uri, &e))?;
         if let Some(required) = json.get_mut("extensionsRequired").and_then(Value::as_array_mut) {
             if let Some(other) = required.iter().filter_map(Value::as_str).find(|r| !TOLERATED.contains(r)) {
                 return Err(TilesError::Unsupported {
@@ -239,12 +234,7 @@ fn positions_exist(json: &Value) -> Result<(), String> {
 /// would panic on is an error here ([`positions_exist`]).
 pub fn check_gltf(bytes: &[u8], uri: &str) -> Result<(), TilesError> {
     let (json, _) = split_glb(bytes, uri)?;
-    let json: Value = serde_json::from_slice(json).map_err(|e| TilesError::Json {
-        uri: uri.to_owned(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
+    let json: Value = serde_json::from_slice(json).map_err(|e| TilesError::json(uri, &e))?;
     positions_exist(&json).map_err(|why| TilesError::format(uri, "meshes", why))
 }
 
