@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The viewer's soak test (issue 17): the demo city with two incidents (benches/soak/scene.toml)
-# and 100,000 live simulated sensors, its bookmark tour recorded once and replayed in a loop for
+# and 100,000 simulated sensors, its bookmark tour recorded once (poses and the sensor feeds'
+# ticks) and replayed in a loop (the feeds driven by the recorded ticks) for
 # SECONDS (default 600) under Xvfb with Mesa's software Vulkan (lavapipe), or on a GPU with
 # XVFB=0 and a display. Prints the replay's JSON line (citytwin bench) and checks it:
 #   - resident memory after warm-up (30 s) never grows more than 5% over its value then;
@@ -22,12 +23,13 @@ path="${RECORDING:-$(mktemp -d)/tour.jsonl}"
 
 if [ ! -s "$path" ]; then
   echo "== recording the bookmark tour to $path"
-  "${xvfb[@]}" "$bin" bench benches/soak/scene.toml --record "$path" --tour --size "$size" > /dev/null 2>&1
-  echo "   $(wc -l < "$path") poses"
+  "${xvfb[@]}" "$bin" bench benches/soak/scene.toml --record "$path" --tour --sensors "$sensors" --size "$size" \
+    > /dev/null 2>&1
+  echo "   $(wc -l < "$path") poses, $(grep -o tick_ms "$path" | wc -l) sensor ticks"
 fi
 echo "== replaying it for $seconds s with $sensors sensors"
 line=$("${xvfb[@]}" "$bin" bench benches/soak/scene.toml --replay "$path" --duration "$seconds" --sensors "$sensors" \
-  --size "$size" 2>/dev/null | grep '^{"bench"')
+  --size "$size" 2>/dev/null | grep '"bench":"replay"')
 echo "$line"
 python3 - "$line" <<'EOF'
 import json, sys
@@ -39,6 +41,9 @@ if after is None or most > after * 1.05:
     ok = False
 if r["over_4x_median"]:
     print(f"FAIL: {r['over_4x_median']} frames over 4x the median ({r['frame_ms']['p50']:.1f} ms); max {r['frame_ms']['max']:.1f} ms")
+    ok = False
+if not r.get("sensor_ticks"):
+    print("FAIL: the sensor feeds never ticked: the recording holds no ticks")
     ok = False
 print("soak: " + ("passed" if ok else "failed"))
 sys.exit(0 if ok else 1)

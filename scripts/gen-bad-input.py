@@ -1074,11 +1074,125 @@ def gen_mqtt():
     own("own-nul", b'{"sensor": "s1\x00", "t": 1765101600000, "value": 3}', "error JSON", "a NUL inside a string")
 
 
+# ---------------------------------------------------------------------------------------------
+# DEMs as GeoTIFF: a 4 x 3 float32 raster in RD New, written here tag by tag (TIFF 6.0 + GeoTIFF 1.1).
+
+def tiff_bytes(w=4, h=3, pixels=None, fmt="f", bits=32, sample_format=3, samples=1, compression=1,
+               georef="tiepoint", keys=None, nodata=None, strip=None, claimed=None):
+    """A little-endian baseline TIFF with one strip. `georef`: "tiepoint" (ModelTiepoint +
+    ModelPixelScale), "rotated" (a ModelTransformation with rotation), "zero-scale", or None.
+    `keys`: the GeoKeys as (id, value) pairs (default: projected, PixelIsArea, EPSG:28992)."""
+    if pixels is None:
+        pixels = [1.0 + 0.25 * i for i in range(w * h * samples)]
+    data = strip if strip is not None else struct.pack("<" + fmt * len(pixels), *pixels)
+    if keys is None:
+        keys = [(1024, 1), (1025, 1), (3072, 28992)]
+    cw, ch = claimed or (w, h)
+    entries = []  # (tag, type, count, payload bytes)
+    def short(tag, *v): entries.append((tag, 3, len(v), struct.pack("<" + "H" * len(v), *v)))
+    def long(tag, *v): entries.append((tag, 4, len(v), struct.pack("<" + "I" * len(v), *v)))
+    def double(tag, *v): entries.append((tag, 12, len(v), struct.pack("<" + "d" * len(v), *v)))
+    def ascii(tag, text): entries.append((tag, 2, len(text) + 1, text.encode() + b"\0"))
+    long(256, cw)
+    long(257, ch)
+    short(258, *([bits] * samples))
+    short(259, compression)
+    short(262, 1 if samples == 1 else 2)
+    long(273, 0)  # strip offset, patched below
+    short(277, samples)
+    long(278, ch)
+    long(279, len(data))
+    short(339, *([sample_format] * samples))
+    if georef == "tiepoint":
+        double(33550, 0.5, 0.5, 0.0)
+        double(33922, 0.0, 0.0, 0.0, 85000.0, 447500.0, 0.0)
+    elif georef == "zero-scale":
+        double(33550, 0.0, 0.5, 0.0)
+        double(33922, 0.0, 0.0, 0.0, 85000.0, 447500.0, 0.0)
+    elif georef == "rotated":
+        double(34264, 0.4, 0.3, 0.0, 85000.0, -0.3, 0.4, 0.0, 447500.0, 0, 0, 0, 0, 0, 0, 0, 1)
+    if keys:
+        short(34735, 1, 1, 0, len(keys), *[x for k, v in keys for x in (k, 0, 1, v)])
+    if nodata is not None:
+        ascii(42113, nodata)
+    entries.sort(key=lambda e: e[0])
+    # Header, then the IFD, then out-of-line values, then the strip.
+    ifd_at = 8
+    ifd_size = 2 + 12 * len(entries) + 4
+    extra = bytearray()
+    extra_at = ifd_at + ifd_size
+    fields = []
+    for tag, typ, count, payload in entries:
+        if len(payload) <= 4:
+            fields.append((tag, typ, count, payload.ljust(4, b"\0")))
+        else:
+            off = extra_at + len(extra)
+            extra += payload
+            if len(extra) % 2:
+                extra += b"\0"
+            fields.append((tag, typ, count, struct.pack("<I", off)))
+    strip_at = extra_at + len(extra)
+    out = bytearray(b"II*\0" + struct.pack("<I", ifd_at))
+    out += struct.pack("<H", len(fields))
+    for tag, typ, count, value in fields:
+        if tag == 273:
+            value = struct.pack("<I", strip_at)
+        out += struct.pack("<HHI", tag, typ, count) + value
+    out += struct.pack("<I", 0) + extra + data
+    return bytes(out)
+
+
+def gen_dem():
+    r = "dem"
+    n = 12
+    case(r, "good.tif", tiff_bytes(), f"ok {n}", "a 4 x 3 float32 DEM in RD New")
+    case(r, "good-pixel-is-point.tif", tiff_bytes(keys=[(1024, 1), (1025, 2), (3072, 28992)]), f"ok {n}",
+         "PixelIsPoint: the tiepoint is the first pixel's centre")
+    case(r, "good-int16.tif", tiff_bytes(pixels=list(range(n)), fmt="h", bits=16, sample_format=2), f"ok {n}",
+         "heights as signed 16-bit integers")
+    case(r, "good-uint16.tif", tiff_bytes(pixels=list(range(n)), fmt="H", bits=16, sample_format=1), f"ok {n}",
+         "heights as unsigned 16-bit integers")
+    case(r, "good-float64.tif", tiff_bytes(fmt="d", bits=64), f"ok {n}", "heights as 64-bit floats")
+    px = [1.0 + 0.25 * i for i in range(n)]
+    px[5] = px[9] = -9999.0
+    case(r, "nodata-tag.tif", tiff_bytes(pixels=px, nodata="-9999"), f"ok {n - 2}", "two pixels equal GDAL_NODATA")
+    px = [1.0 + 0.25 * i for i in range(n)]
+    px[3] = float("nan")
+    case(r, "nan-pixel.tif", tiff_bytes(pixels=px), f"ok {n - 1}", "a NaN height")
+    px = [1.0 + 0.25 * i for i in range(n)]
+    px[7] = 3.0e38
+    case(r, "absurd-height.tif", tiff_bytes(pixels=px), f"ok {n - 1}", "a height of 3e38 m is no height")
+    case(r, "all-nodata.tif", tiff_bytes(pixels=[-9999.0] * n, nodata="-9999"), "error nothing to mesh",
+         "every pixel is no data")
+    case(r, "one-pixel.tif", tiff_bytes(w=1, h=1, pixels=[2.0]), "error nothing to mesh", "a single pixel")
+    case(r, "no-georeference.tif", tiff_bytes(georef=None), "error no georeference", "a plain TIFF")
+    case(r, "rotated.tif", tiff_bytes(georef="rotated"), "error rotated", "a rotated ModelTransformation")
+    case(r, "zero-pixel-size.tif", tiff_bytes(georef="zero-scale"), "error pixel size", "a pixel 0 m wide")
+    case(r, "no-crs.tif", tiff_bytes(keys=[(1024, 1), (1025, 1)]), "error no CRS|--crs", "georeferenced, CRS unsaid")
+    case(r, "user-defined-crs.tif", tiff_bytes(keys=[(1024, 1), (3072, 32767)]), "error no CRS|--crs",
+         "a user-defined CRS (32767)")
+    case(r, "unknown-epsg.tif", tiff_bytes(keys=[(1024, 1), (3072, 9999)]), "error EPSG:9999", "EPSG:9999 does not exist")
+    case(r, "rgb.tif", tiff_bytes(pixels=[10] * (n * 3), fmt="B", bits=8, sample_format=1, samples=3),
+         "error bands", "an RGB image, not heights")
+    case(r, "lerc-compression.tif", tiff_bytes(compression=34887), "error compression|heights",
+         "LERC compression (not supported)")
+    case(r, "jpeg-compression.tif", tiff_bytes(compression=7), "error compression|heights", "JPEG-compressed heights")
+    case(r, "strip-cut.tif", tiff_bytes(strip=struct.pack("<5f", 1, 2, 3, 4, 5)), "error heights",
+         "the strip holds 5 of 12 heights")
+    case(r, "claims-huge.tif", tiff_bytes(claimed=(200000, 200000)), "error too large|heights",
+         "claims 200,000 x 200,000 pixels in a 48-byte strip")
+    good = tiff_bytes()
+    case(r, "truncated-half.tif", good[: len(good) // 2], "error .", "cut half way")
+    case(r, "empty.tif", b"", "error TIFF", "an empty file")
+    case(r, "garbage.tif", bytes(rng.randrange(256) for _ in range(600)), "error TIFF", "random bytes")
+    case(r, "big-endian-magic-only.tif", b"MM\0*", "error TIFF", "a header and nothing else")
+
+
 def main():
     if ROOT.exists():
         shutil.rmtree(ROOT)
     for gen in [gen_cityjson, gen_cityjsonseq, gen_citygml, gen_geojson, gen_osm, gen_ifc, gen_gltf_bim, gen_tileset,
-                gen_subtree, gen_content, gen_cap, gen_hazard, gen_scene, gen_query_csv, gen_objects, gen_mqtt]:
+                gen_subtree, gen_content, gen_cap, gen_hazard, gen_scene, gen_query_csv, gen_objects, gen_mqtt, gen_dem]:
         gen()
     names = [(c[0], c[1]) for c in CASES]
     assert len(names) == len(set(names)), "two cases with one name"

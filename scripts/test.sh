@@ -14,4 +14,12 @@ for marker in gltf-validator/node_modules/gltf-validator gltf-transform/node_mod
     npm ci --prefix "tools/$tool" --no-audit --no-fund
   fi
 done
+# The Python references the terrain tests compare against: GDAL (through rasterio, which bundles
+# it) and PROJ (pyproj), in a venv of their own, pinned.
+venv="${CITYTWIN_VENV:-$HOME/.cache/citytwin-venv}"
+if ! "$venv/bin/python" -c "import rasterio, pyproj" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q rasterio==1.4.4 pyproj==3.7.2
+fi
+export CITYTWIN_PYTHON="$venv/bin/python"
 exec cargo test --workspace --no-fail-fast "$@"

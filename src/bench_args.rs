@@ -3,20 +3,23 @@ use std::path::PathBuf;
 
 use crate::view_args::ViewArgs;
 
-/// The viewer's benchmark: record a camera path (`--record`, flown by hand or by `--tour`), then
-/// replay it frame by frame (`--replay`), deterministically: the same poses in the same order,
-/// whatever the machine. A replay ends with one JSON line: frame times (p50, p95, p99, max, and
-/// frames over 4x the median), tiles and bytes loaded, tiles evicted, resident memory (peak, after
-/// warm-up: 30 s and the path flown once, and the most after it) and the spatial queries the engine answered.
+/// The viewer's benchmark: record a camera path (`--record`, flown by hand or by `--tour`) with
+/// what the live layers took in on each frame (the sensor feeds' ticks and MQTT messages, the
+/// alerts that arrived), then replay it frame by frame (`--replay`), deterministically: the same
+/// poses and the same events on the same frames, whatever the machine (the feeds are driven by
+/// the recording, not the clock or the broker). A replay ends with one JSON line: frame times
+/// (p50, p95, p99, max, and frames over 4x the median), tiles and bytes loaded, tiles evicted,
+/// resident memory (peak, after warm-up: 30 s and the path flown once, and the most after it),
+/// the spatial queries the engine answered and the events replayed.
 /// `--duration` loops the path for that long: the soak test (benches/README.md).
 #[derive(clap::Parser, Debug, Clone)]
 pub struct BenchArgs {
     /// A scene (.toml), a tileset.json, or a folder holding one (none: the demo city).
     pub target: Option<PathBuf>,
-    /// Write the camera path to this file (JSON lines, one pose per frame).
+    /// Write the camera path and the live layers' inputs to this file (JSON lines, one per frame).
     #[arg(long, conflicts_with = "replay", required_unless_present = "replay")]
     pub record: Option<PathBuf>,
-    /// Fly the camera path of this recording, one pose per frame, then print the summary.
+    /// Replay this recording, one frame's pose and events per frame, then print the summary.
     #[arg(long)]
     pub replay: Option<PathBuf>,
     /// Loop the path for this many seconds instead of flying it once (a soak: 600).

@@ -16,7 +16,9 @@ pub struct ImportArgs {
     /// models (.ifc, element by element) and BIM as glTF (.glb, .gltf: a node per element,
     /// ids and properties in its extras; needs --place); footprints are extruded to LoD1.
     /// Zip archives (every such file inside) and gzipped files (.json.gz, .gml.gz...) are
-    /// unpacked beside the output first.
+    /// unpacked beside the output first. A DEM as GeoTIFF (.tif, .tiff: heights in one band,
+    /// any EPSG CRS) becomes a terrain tileset instead: a quadtree of meshes whose geometric
+    /// error is each level's measured height error; import it on its own.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Output folder (replaced when the import succeeds).
@@ -55,6 +57,10 @@ pub struct ImportArgs {
     /// model's outline is left out, the BIM building replacing it).
     #[arg(long)]
     pub keep_city_buildings: bool,
+    /// Terrain: cells along a tile's side (each level halves the cell size until a cell is
+    /// one pixel).
+    #[arg(long, default_value_t = 64)]
+    pub terrain_grid: usize,
 }
 
 impl ImportArgs {
@@ -90,11 +96,57 @@ impl ImportArgs {
 
 /// Runs `citytwin import`.
 pub fn run(args: &ImportArgs) -> Result<()> {
+    let dems = args.inputs.iter().filter(|p| cim_import::Dem::is_dem(p)).count();
+    if dems > 0 {
+        return run_terrain(args, dems);
+    }
     let opts = args.options()?;
     let bar = Bar::new(args.inputs.len());
     let report = cim_import::import(&args.inputs, &opts, &bar);
     bar.0.finish_and_clear();
     print_summary(&report?, &opts.out);
+    Ok(())
+}
+
+/// `citytwin import dem.tif -o DIR`: a terrain tileset.
+fn run_terrain(args: &ImportArgs, dems: usize) -> Result<()> {
+    if dems != args.inputs.len() || dems > 1 {
+        bail!(
+            "import one DEM on its own ({} given with {} other inputs): a terrain tileset is its own              tileset; list it beside the city's in a scene ([[tilesets]])",
+            dems,
+            args.inputs.len() - dems
+        );
+    }
+    if !(2..=1024).contains(&args.terrain_grid) {
+        bail!("--terrain-grid {}: give 2 to 1024 cells", args.terrain_grid);
+    }
+    let crs = args.crs.as_deref().map(Crs::parse).transpose().context("--crs")?;
+    let file = &args.inputs[0];
+    let bar = Bar::new(1);
+    bar.reading(file, 0);
+    let dem = cim_import::Dem::read(file, crs.as_ref())?;
+    let opts = cim_import::TerrainOptions { grid: args.terrain_grid };
+    let summary = cim_import::write_terrain(&dem, &args.out, &opts, &bar);
+    bar.0.finish_and_clear();
+    let s = summary?;
+    eprintln!(
+        "{} x {} DEM ({} pixels with a height) in {}: {} levels, {} tiles, {} triangles ({} at full          resolution), {:.1} MB of GLB; geometric error {:.3} m at the root, {:.3} m at the leaves; {:.2} s          ({:.2} Mpixels/s), peak memory {}; -> {}",
+        dem.width,
+        dem.height,
+        s.pixels,
+        dem.crs.as_ref().map(|c| format!("EPSG:{}", c.epsg())).unwrap_or_default(),
+        s.levels,
+        s.tiles,
+        s.triangles,
+        s.leaf_triangles,
+        s.glb_bytes as f64 / 1e6,
+        s.root_error_m,
+        s.leaf_error_m,
+        s.seconds,
+        s.pixels as f64 / 1e6 / s.seconds.max(1e-9),
+        peak_resident_bytes().map(|b| format!("{:.0} MiB", b as f64 / 1_048_576.0)).unwrap_or_else(|| "unknown".into()),
+        args.out.display()
+    );
     Ok(())
 }
 

@@ -119,5 +119,12 @@ pub fn incident_start(
     };
     let live =
         live.then(|| Arc::new(Mutex::new(start_cap_sources(&em.feeds, Duration::from_secs_f64(em.poll_s), mqtt))));
-    Ok(Some(city_bevy::incident_layer::IncidentStart { timeline, analysis, ecef_from_local, live, step: None }))
+    Ok(Some(city_bevy::incident_layer::IncidentStart {
+        timeline,
+        analysis,
+        ecef_from_local,
+        live,
+        log: None,
+        step: None,
+    }))
 }

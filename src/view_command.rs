@@ -17,16 +17,22 @@ pub fn run(args: ViewArgs) -> Result<()> {
 
 /// `citytwin bench`: the viewer with a recording or a replay of its camera path.
 pub fn bench(args: crate::bench_args::BenchArgs) -> Result<()> {
-    use city_bevy::bench::{BenchMode, read_poses};
+    use city_bevy::bench::{BenchMode, read_recording};
     let mode = match (&args.record, &args.replay) {
         (Some(path), _) => BenchMode::Record(path.clone()),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let poses = read_poses(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let frames = read_recording(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             if let Some(d) = args.duration.filter(|d| !(d.is_finite() && *d > 0.0)) {
                 bail!("--duration {d}: give a number of seconds above 0");
             }
-            BenchMode::Replay { path: path.clone(), poses, duration_s: args.duration }
+            if args.sensors.is_some() && frames.iter().all(|f| f.sensors.is_empty()) {
+                eprintln!(
+                    "warning: {} holds no sensor ticks, so the sensors will not update: record with --sensors too",
+                    path.display()
+                );
+            }
+            BenchMode::Replay { path: path.clone(), frames, duration_s: args.duration }
         }
         (None, None) => bail!("give --record FILE or --replay FILE"),
     };

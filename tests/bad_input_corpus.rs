@@ -67,6 +67,16 @@ fn read_case(reader: &str, path: &Path) -> Outcome {
             };
             city_layers::parse_observation(&topic, &payload).map(|_| (1, Vec::new())).map_err(|e| e.to_string())
         }
+        "dem" => {
+            // The whole terrain import: read, then tiled into a fresh folder.
+            let dem = cim_import::Dem::read(path, None).map_err(|e| e.to_string())?;
+            let out = std::env::temp_dir()
+                .join(format!("citytwin-corpus-{}", std::process::id()))
+                .join(path.file_name().expect("a case has a name"));
+            let written = cim_import::write_terrain(&dem, &out, &cim_import::TerrainOptions::default(), &());
+            let _ = std::fs::remove_dir_all(&out);
+            written.map(|s| (s.pixels, Vec::new())).map_err(|e| e.to_string())
+        }
         other => panic!("cases.tsv names a reader the harness does not know: {other}"),
     }
 }

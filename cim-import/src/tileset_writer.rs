@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::city_store::{CityStore, StoredObject};
 use crate::glb::{Column, NO_DATA, PropertyTable, TexturedPart, TileMesh, property_id, write_glb};
+use crate::output_folder::io;
 use crate::{ImportError, Progress, triangulate_face};
 
 /// How to tile.
@@ -98,49 +99,12 @@ pub fn write_tileset(
     // 2. Each object's box in that frame, and its weight, on every core.
     let placed: Vec<Placed> = store.objects.par_iter().map(|o| place(store, o, &frame)).collect();
 
-    // 3. Build in a temporary folder beside the target. The target is replaced only if it is
-    //    empty or an earlier tileset: `-o .` or `-o ~/work` must never delete someone's files.
-    if out_dir.exists() {
-        let empty = std::fs::read_dir(out_dir).map(|mut d| d.next().is_none()).unwrap_or(false);
-        if !empty && !out_dir.join("tileset.json").is_file() {
-            return Err(ImportError::NotATileset { out: out_dir.to_owned() });
-        }
-    }
-    let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "tileset".into());
-    sweep_stale_partials(parent, &name);
-    let tmp: PathBuf = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    std::fs::create_dir_all(tmp.join("tiles")).map_err(io(&tmp))?;
-
-    // Build; on any failure leave nothing half-written behind.
+    // 3. Build in a work folder beside the target, moved into place only when whole.
     let textures = crate::texture_limit::TextureLimit::new(opts.max_texture_px);
     let city = City { store, placed: &placed, frame: &frame, textures, atlas: opts.atlas };
-    let (tiles, glb_bytes, hazards) =
-        match city.build_into(&tmp, (opts.max_features_per_tile, opts.max_bytes_per_tile), progress) {
-            Ok(counts) => counts,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&tmp);
-                return Err(e);
-            }
-        };
-
-    // 4. Into place, by renames: at every instant `out_dir` is the earlier tileset, nothing, or
-    //    the new one whole. A kill between the two renames leaves the earlier one in `old`.
-    let old: PathBuf = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let replace = || -> Result<(), ImportError> {
-        if out_dir.exists() {
-            std::fs::rename(out_dir, &old).map_err(io(out_dir))?;
-        }
-        std::fs::rename(&tmp, out_dir).map_err(io(out_dir))
-    };
-    if let Err(e) = replace() {
-        let _ = std::fs::remove_dir_all(&tmp);
-        if old.exists() && !out_dir.exists() {
-            let _ = std::fs::rename(&old, out_dir);
-        }
-        return Err(e);
-    }
-    let _ = std::fs::remove_dir_all(&old);
+    let (tiles, glb_bytes, hazards) = crate::output_folder::build_in_place(out_dir, |tmp| {
+        city.build_into(tmp, (opts.max_features_per_tile, opts.max_bytes_per_tile), progress)
+    })?;
     Ok(TilingSummary {
         features: store.len(),
         without_geometry: store.without_geometry(),
@@ -150,34 +114,6 @@ pub fn write_tileset(
         ground,
         seconds: start.elapsed().as_secs_f64(),
     })
-}
-
-/// Removes the work folders (`.NAME.partial-PID`, `.NAME.old-PID`) that imports into `NAME`
-/// left behind when they were killed: those whose process is gone. A running import's folder
-/// (another process writing the same output) is left alone.
-fn sweep_stale_partials(parent: &Path, name: &str) {
-    // Whether a process lives is read from /proc: elsewhere nothing is swept.
-    if !cfg!(target_os = "linux") {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(parent) else { return };
-    for entry in entries.flatten() {
-        let file = entry.file_name().to_string_lossy().into_owned();
-        let pid = [".partial-", ".old-"]
-            .iter()
-            .find_map(|tag| file.strip_prefix(&format!(".{name}{tag}")))
-            .and_then(|pid| pid.parse::<u32>().ok());
-        let alive = |pid: u32| Path::new(&format!("/proc/{pid}")).exists();
-        if pid.is_some_and(|p| p != std::process::id() && !alive(p)) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-/// An I/O error naming `file`.
-fn io(file: &Path) -> impl FnOnce(std::io::Error) -> ImportError {
-    let file = file.to_owned();
-    move |source| ImportError::Io { file, source }
 }
 
 /// One object's box in the tileset's frame and its estimated GLB bytes.

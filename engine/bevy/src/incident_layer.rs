@@ -3,7 +3,8 @@
 //! and the timeline of alerts that an operator plays back (the panel is `incident_panel`).
 //! Live alerts (feeds, MQTT) arrive from their threads through a queue and become new steps;
 //! the analysis of a step (`city_layers::IncidentAnalysis`) runs when the step is first shown.
-use std::sync::{Arc, Mutex, mpsc::Receiver};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
 
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
@@ -31,6 +32,8 @@ pub struct IncidentStart {
     pub ecef_from_local: DMat4,
     /// Live alert sources, if any.
     pub live: Option<Arc<Mutex<Receiver<CapArrival>>>>,
+    /// Where to copy each arrival as it is taken in (a bench recording).
+    pub log: Option<Sender<CapArrival>>,
     /// Start on this step (default: the last).
     pub step: Option<usize>,
 }
@@ -131,6 +134,9 @@ impl IncidentState {
         let Some(rx) = self.start.live.clone() else { return };
         let Ok(rx) = rx.lock() else { return };
         while let Ok(a) = rx.try_recv() {
+            if let Some(log) = &self.start.log {
+                let _ = log.send(a.clone());
+            }
             match a {
                 CapArrival::Alert { source, alert } => self.timeline.push_alert(&source, alert, now_ms),
                 CapArrival::Message { topic, payload } => self.timeline.push_message(&topic, &payload, now_ms),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bevy::prelude::*;
 use city_core::{EnuFrame, Geodetic, Vec3 as DVec3, ecef_from_geodetic};
-use city_layers::{Feeds, IotLayer, LiveIot, MqttFeed, MqttSettings, Replay, Simulator, marker_colors};
+use city_layers::{FeedClock, Feeds, IotLayer, LiveIot, MqttFeed, MqttSettings, Replay, Simulator, marker_colors};
 
 /// The live layer as the viewer opens it.
 #[derive(Debug, Clone)]
@@ -73,11 +73,20 @@ pub fn marker_ecef(location: Geodetic) -> DVec3 {
 #[derive(Resource, Debug, Clone)]
 pub struct SensorsToStart(pub IotStart);
 
+/// What drives the feeds instead of the wall clock alone (a bench recording logs what they take
+/// in; a replay drives them), taken by [`start_sensors`].
+#[derive(Resource)]
+pub struct SensorClock(pub std::sync::Mutex<Option<FeedClock>>);
+
 /// Start-up: starts the feeds of the layer asked for and makes the [`IotState`] the other
 /// systems find. Exclusive, to take the layer (100,000 sensors, say) without copying it.
 pub fn start_sensors(world: &mut World) {
     if let Some(SensorsToStart(start)) = world.remove_resource::<SensorsToStart>() {
-        world.insert_resource(IotState::start(start));
+        let clock = world
+            .remove_resource::<SensorClock>()
+            .and_then(|c| c.0.into_inner().ok().flatten())
+            .unwrap_or(FeedClock::Live { tick: TICK, log: None });
+        world.insert_resource(IotState::start_with(start, clock));
     }
 }
 
@@ -88,6 +97,11 @@ impl IotState {
     /// Starts the feeds: the replay takes the datastreams it has series for, the simulator the
     /// rest; MQTT beside them when asked.
     pub fn start(start: IotStart) -> Self {
+        Self::start_with(start, FeedClock::Live { tick: TICK, log: None })
+    }
+
+    /// [`IotState::start`], the feeds driven by `clock`.
+    pub fn start_with(start: IotStart, clock: FeedClock) -> Self {
         let IotStart { layer, containers, simulator, mut replay, mqtt, error, selected } = start;
         let replayed = replay.as_mut().map(|r| r.assign(&layer.sensors)).unwrap_or_default();
         let simulator = simulator.then(|| {
@@ -104,9 +118,11 @@ impl IotState {
         let lat = layer.sensors.iter().map(|s| s.location.lat_deg).sum::<f64>() / n;
         let positions = layer.sensors.iter().map(|s| marker_ecef(s.location)).collect();
         let selected = selected.and_then(|id| layer.sensors.iter().position(|s| s.id == id));
+        // A driven clock replays what MQTT brought when it was recorded: no broker now.
+        let mqtt = mqtt.filter(|_| matches!(clock, FeedClock::Live { .. }));
         let feeds = Feeds { simulator, replay, mqtt: mqtt.map(MqttFeed::start), error };
         let holders = containers.clone();
-        let live = LiveIot::start(layer, feeds, TICK, move |layer: &IotLayer, tick| MarkerView {
+        let live = LiveIot::start_with(layer, feeds, clock, move |layer: &IotLayer, tick| MarkerView {
             colors: marker_colors(layer, tick % 2 == 1),
             alarmed_buildings: alarmed_buildings(layer, &holders),
         });

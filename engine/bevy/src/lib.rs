@@ -130,11 +130,13 @@ impl Plugin for CityViewerPlugin {
         if let Some(iot) = &start.iot {
             app.add_plugins(SensorsPlugin(iot.clone()));
         }
-        if let Some(incidents) = &start.incidents {
-            app.add_plugins(IncidentsPlugin(incidents.clone()));
-        }
+        // The bench first: a recording copies, and a replay replaces, the incidents' live sources.
+        let mut incidents = start.incidents.clone();
         if let Some(mode) = &start.bench {
-            app.add_plugins(bench::BenchPlugin(mode.clone()));
+            bench::add_bench(app, mode.clone(), incidents.as_mut());
+        }
+        if let Some(incidents) = incidents {
+            app.add_plugins(IncidentsPlugin(incidents));
         }
         app.insert_resource(FeatureColors {
             style: start.scene.style.clone(),

@@ -55,11 +55,13 @@ fn zones_highlights_live_cancels_and_playback() {
     let fire = CapAlert::parse(&alert("F", "Alert", info), "fire.xml").unwrap();
     let timeline = IncidentTimeline::from_sources(&[], Vec::new(), vec![("fire.xml".into(), Ok(fire))], 0);
     let (tx, rx) = channel();
+    let (log_tx, logged) = channel();
     let start = IncidentStart {
         timeline,
         analysis: Some(Arc::new(analysis)),
         ecef_from_local: city_tiles::Mat4::IDENTITY,
         live: Some(Arc::new(Mutex::new(rx))),
+        log: Some(log_tx),
         step: None,
     };
     let mut app = App::new();
@@ -101,6 +103,12 @@ fn zones_highlights_live_cancels_and_playback() {
         assert_eq!((state.timeline.steps.len(), state.shown), (2, 1));
         assert!(state.problems.iter().any(|p| p.contains("503")));
     }
+    // Both arrivals were copied to the log (a bench recording), in order.
+    let copied: Vec<CapArrival> = logged.try_iter().collect();
+    assert!(
+        matches!(&copied[..], [CapArrival::Alert { alert: Ok(a), .. }, CapArrival::Problem(p)] if a.identifier == "C" && p.contains("503")),
+        "{copied:?}"
+    );
     assert!(app.world().resource::<FeatureColors>().affected.is_empty());
     assert_eq!(zones(&mut app), 0);
 

@@ -10,7 +10,7 @@ use crate::LayerError;
 use crate::xml_tree::{XmlElement, parse_xml};
 
 /// CAP severity, most severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Severity {
     /// Extraordinary threat to life or property.
     Extreme,
@@ -38,7 +38,7 @@ impl Severity {
 }
 
 /// A circle: centre and radius.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CapCircle {
     /// Centre longitude, degrees.
     pub lon_deg: f64,
@@ -49,7 +49,7 @@ pub struct CapCircle {
 }
 
 /// One `area`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CapArea {
     /// `areaDesc`.
     pub description: String,
@@ -62,7 +62,7 @@ pub struct CapArea {
 }
 
 /// One `info` block.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CapInfo {
     /// `event` (`Tsunami Warning`).
     pub event: String,
@@ -82,8 +82,8 @@ pub struct CapInfo {
     pub areas: Vec<CapArea>,
 }
 
-/// An alert.
-#[derive(Debug, Clone, PartialEq)]
+/// An alert. Serialisable as read, so a bench recording replays the alerts that arrived.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CapAlert {
     /// `1.0`, `1.1` or `1.2`, from the namespace.
     pub version: String,

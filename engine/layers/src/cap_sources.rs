@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::{CapAlert, CapFeedPoller, FeedEvent, LayerError, MqttFeed, MqttSettings};
 
 /// What a live source brought.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum CapArrival {
     /// An alert from a feed entry (or why its entry could not be read).
     Alert {

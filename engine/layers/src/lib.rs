@@ -64,7 +64,7 @@ pub use incident::{Incident, Incidents, ZoneShape};
 pub use incident_analysis::{IncidentAnalysis, IncidentSummary};
 pub use incident_timeline::{HazardRead, IncidentTimeline, TimelineStep};
 pub use iot_layer::{IngestCounts, IotLayer};
-pub use live_iot::{Feeds, LiveIot, LiveStatus};
+pub use live_iot::{FeedClock, FeedInput, Feeds, LiveIot, LiveStatus};
 pub use marker_color::{NO_VALUE_COLOR, marker_color, marker_colors};
 pub use mqtt_feed::{FeedEvent, FeedStatus, MAX_MESSAGE_BYTES, MqttFeed, MqttSettings};
 pub use mqtt_publisher::{MqttPublisher, sensorthings_message};

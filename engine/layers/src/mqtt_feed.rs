@@ -107,17 +107,17 @@ impl MqttFeed {
 
     /// Applies everything received so far to `layer`; returns the alarm changes.
     pub fn drain(&mut self, layer: &mut IotLayer) -> Vec<AlarmEvent> {
+        self.pending().into_iter().filter_map(|e| Self::apply(e, layer)).collect()
+    }
+
+    /// The events queued now, counted in the status, not yet applied.
+    pub fn pending(&mut self) -> Vec<FeedEvent> {
         let pending: Vec<FeedEvent> = match self.rx.lock() {
             Ok(rx) => rx.try_iter().collect(),
             Err(_) => Vec::new(),
         };
+        pending.iter().for_each(|e| self.note(e));
         pending
-            .into_iter()
-            .filter_map(|e| {
-                self.note(&e);
-                Self::apply(e, layer)
-            })
-            .collect()
     }
 
     /// Applies an event from [`MqttFeed::next_event`] (which has counted it in the status) to

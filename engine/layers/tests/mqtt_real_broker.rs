@@ -451,3 +451,77 @@ fn an_oversized_retained_message_is_refused_without_a_reconnect() {
     b.wait().unwrap();
     let _ = std::fs::remove_file(&file);
 }
+
+/// A bench recording's promise (`citytwin bench --record/--replay`): the inputs a live feed
+/// thread logged (each tick's time, every MQTT message from a real broker), driven into a fresh
+/// layer, leave it exactly as the live run left it: the simulator's observations and the
+/// broker's, value for value.
+#[test]
+fn a_logged_live_feed_replays_to_the_same_layer() {
+    use city_layers::{FeedClock, FeedInput, Feeds, LiveIot, Simulator};
+    use std::sync::mpsc::channel;
+
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut b = broker(port);
+    let at = Geodetic::from_deg(113.57, 22.27, 0.0);
+    let air: Vec<Sensor> =
+        (0..200).map(|i| Sensor::single(&format!("air-{i}"), at, "air_temperature", "Cel")).collect();
+    let river: Vec<Sensor> = (0..5).map(|i| Sensor::single(&format!("river-{i}"), at, "water_level", "m")).collect();
+    let all: Vec<Sensor> = air.iter().chain(&river).cloned().collect();
+    let settings = MqttSettings {
+        host: "127.0.0.1".into(),
+        port,
+        client_id: format!("citytwin-replay-test-{}", std::process::id()),
+        topics: vec!["city/#".into()],
+        credentials: None,
+        tls_ca: None,
+        websocket_url: None,
+    };
+    let (log, logged) = channel();
+    let feeds = Feeds {
+        simulator: Some(Simulator::new(&air, 11)),
+        mqtt: Some(MqttFeed::start(settings)),
+        ..Default::default()
+    };
+    let clock = FeedClock::Live { tick: Duration::from_millis(40), log: Some(log) };
+    let live = LiveIot::start_with(IotLayer::new(all.clone(), vec![]).unwrap(), feeds, clock, |_: &IotLayer, t| t);
+    let start = Instant::now();
+    while !live.status().mqtt.is_some_and(|m| m.connected) {
+        assert!(start.elapsed() < Duration::from_secs(20), "no connection: {:?}", live.status());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for i in 0..5 {
+        let t = 1_764_482_400_000_i64 + i * 60_000;
+        publish(port, "city/river", &format!(r#"{{"sensor":"river-{i}","t":{t},"value":{}.25}}"#, i + 1));
+    }
+    publish(port, "city/river", "{not json");
+    while live.layer().state("river-4").is_none_or(|s| s.count == 0) || live.status().ticks < 5 {
+        assert!(start.elapsed() < Duration::from_secs(30), "the messages did not arrive: {:?}", live.status());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let recorded = live.stop();
+    let inputs: Vec<FeedInput> = logged.try_iter().collect();
+    let ticks = inputs.iter().filter(|i| matches!(i, FeedInput::Tick { .. })).count() as u64;
+    assert_eq!(inputs.len() as u64 - ticks, 6, "five observations and the bad payload were logged");
+
+    let (drive, driven) = channel();
+    let feeds = Feeds { simulator: Some(Simulator::new(&air, 11)), ..Default::default() };
+    let replay =
+        LiveIot::start_with(IotLayer::new(all, vec![]).unwrap(), feeds, FeedClock::Driven(driven), |_: &IotLayer, t| t);
+    for i in inputs {
+        drive.send(i).unwrap();
+    }
+    while replay.status().ticks < ticks || replay.layer().counts.malformed < 1 {
+        assert!(start.elapsed() < Duration::from_secs(40), "the replay stalled: {:?}", replay.status());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let replayed = replay.stop();
+    assert_eq!(replayed.counts, recorded.counts);
+    for s in recorded.sensors.iter() {
+        let (a, b) = (recorded.state(&s.id).unwrap(), replayed.state(&s.id).unwrap());
+        assert_eq!((a.count, a.last()), (b.count, b.last()), "{}", s.id);
+    }
+    assert_eq!(replayed.state("river-3").unwrap().last().map(|(_, v)| v), Some(4.25));
+    b.kill().unwrap();
+    b.wait().unwrap();
+}

@@ -1,0 +1,221 @@
+//! Digital elevation models from GeoTIFF: one band of heights, integer or float, striped or
+//! tiled, uncompressed, deflate or LZW, with its georeference read from the GeoTIFF tags
+//! (GeoTIFF 1.1, OGC 19-008r4):
+//!
+//! - where pixels are: `ModelTiepointTag` + `ModelPixelScaleTag`, or a `ModelTransformationTag`
+//!   without rotation;
+//! - what a pixel's coordinate means: `GTRasterTypeGeoKey` says PixelIsArea (the tiepoint is the
+//!   pixel's corner, the default) or PixelIsPoint (the tiepoint is its centre). Here every
+//!   position is a pixel *centre*, so heights are samples at points, as GDAL reads both;
+//! - the CRS: `ProjectedCSTypeGeoKey` or `GeographicTypeGeoKey` (an EPSG code). Coordinates in a
+//!   GeoTIFF are always easting (longitude) first, whatever EPSG's axis order;
+//! - missing heights: GDAL's `GDAL_NODATA` tag, and NaN.
+//!
+//! The raster is read whole (4 bytes a pixel): a 10,000 x 10,000 DEM takes 400 MB; above 2 GiB
+//! of heights it is refused.
+use std::path::{Path, PathBuf};
+
+use city_core::{AxisOrder, Crs};
+use tiff::decoder::{Decoder, DecodingResult};
+use tiff::tags::Tag;
+
+use crate::ImportError;
+
+/// A DEM: heights on a regular grid of pixel centres in a CRS.
+#[derive(Debug, Clone)]
+pub struct Dem {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Columns.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// CRS coordinates (easting first) of the centre of pixel (0, 0).
+    pub origin: [f64; 2],
+    /// CRS units from one pixel centre to the next along a row and down a column (the second is
+    /// negative for the usual north-up raster).
+    pub step: [f64; 2],
+    /// The CRS, easting first; `None` when the file declares none (`--crs` then says).
+    pub crs: Option<Crs>,
+    /// Heights row by row from the top; NaN where there is none.
+    pub heights: Vec<f32>,
+}
+
+/// The most bytes of heights read at once: a 23,000 x 23,000 float32 DEM.
+const MAX_DEM_BYTES: usize = 2 << 30;
+
+/// GeoKey ids (GeoTIFF 1.1, section 7).
+const GT_MODEL_TYPE: u16 = 1024;
+const GT_RASTER_TYPE: u16 = 1025;
+const GEOGRAPHIC_TYPE: u16 = 2048;
+const PROJECTED_CS_TYPE: u16 = 3072;
+/// `GTRasterTypeGeoKey` = PixelIsPoint.
+const RASTER_PIXEL_IS_POINT: u16 = 2;
+/// A key value meaning "user-defined": not an EPSG code.
+const USER_DEFINED: u16 = 32767;
+
+impl Dem {
+    /// Whether `path` names a GeoTIFF (by its extension), which the importer reads as a DEM.
+    pub fn is_dem(path: &Path) -> bool {
+        path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tif") || e.eq_ignore_ascii_case("tiff"))
+    }
+
+    /// Reads `file`; `crs` is used when the file declares none, and must agree with the
+    /// file's when it does not say "user-defined".
+    pub fn read(file: &Path, crs: Option<&Crs>) -> Result<Self, ImportError> {
+        let bad = |reason: String| ImportError::Format { file: file.to_owned(), reason };
+        let tiff_err = |what: &str, e: tiff::TiffError| bad(format!("{what}: {e}"));
+        let f = std::fs::File::open(file).map_err(|source| ImportError::Io { file: file.to_owned(), source })?;
+        let mut d = Decoder::new(std::io::BufReader::new(f)).map_err(|e| tiff_err("not a TIFF file", e))?;
+        let (w, h) = d.dimensions().map_err(|e| tiff_err("image size", e))?;
+        let samples: u16 = d.find_tag_unsigned(Tag::SamplesPerPixel).ok().flatten().unwrap_or(1);
+        if samples != 1 {
+            return Err(bad(format!("{samples} bands per pixel: a DEM has one (heights)")));
+        }
+
+        // Georeference.
+        let f64s = |d: &mut Decoder<_>, tag: Tag| d.find_tag(tag).ok().flatten().and_then(|v| v.into_f64_vec().ok());
+        let keys: Vec<u16> =
+            d.find_tag(Tag::GeoKeyDirectoryTag).ok().flatten().and_then(|v| v.into_u16_vec().ok()).unwrap_or_default();
+        let key = |id: u16| -> Option<u16> {
+            // Header (version, revision, minor, count), then (id, location, count, value) each;
+            // location 0 means the value is the short itself.
+            keys.get(4..)?.chunks_exact(4).find(|k| k[0] == id && k[1] == 0).map(|k| k[3])
+        };
+        let pixel_is_point = key(GT_RASTER_TYPE) == Some(RASTER_PIXEL_IS_POINT);
+        // The model coordinates of raster point (i, j) = (a + i sx, b - j sy).
+        let (a, b, sx, sy) = match (f64s(&mut d, Tag::ModelTiepointTag), f64s(&mut d, Tag::ModelPixelScaleTag)) {
+            (Some(tie), Some(scale)) if tie.len() >= 6 && scale.len() >= 2 => {
+                (tie[3] - tie[0] * scale[0], tie[4] + tie[1] * scale[1], scale[0], scale[1])
+            }
+            _ => match f64s(&mut d, Tag::ModelTransformationTag) {
+                Some(m) if m.len() >= 16 => {
+                    if m[1] != 0.0 || m[4] != 0.0 {
+                        return Err(bad(
+                            "a rotated or sheared raster (ModelTransformationTag): warp it north-up first \
+                             (gdalwarp)"
+                                .into(),
+                        ));
+                    }
+                    (m[3], m[7], m[0], -m[5])
+                }
+                _ => {
+                    return Err(bad("no georeference (no ModelTiepointTag with ModelPixelScaleTag, no \
+                                    ModelTransformationTag): not a GeoTIFF"
+                        .into()));
+                }
+            },
+        };
+        if ![a, b, sx, sy].iter().all(|v| v.is_finite()) || sx <= 0.0 || sy == 0.0 {
+            return Err(bad(format!("pixel size {sx} x {sy} at ({a}, {b}): not a usable georeference")));
+        }
+        // Pixel centres: PixelIsArea puts the raster point (0, 0) on the first pixel's corner.
+        let half = if pixel_is_point { 0.0 } else { 0.5 };
+        let origin = [a + half * sx, b - half * sy];
+        let step = [sx, -sy];
+
+        // CRS: the file's EPSG code, else the caller's.
+        let geographic = key(GT_MODEL_TYPE) == Some(2);
+        let code = if geographic { key(GEOGRAPHIC_TYPE) } else { key(PROJECTED_CS_TYPE).or(key(GEOGRAPHIC_TYPE)) };
+        let own = match code {
+            Some(c) if c != USER_DEFINED => Some(
+                Crs::from_epsg(u32::from(c))
+                    .map_err(|e| bad(format!("CRS EPSG:{c} from its GeoKeys: {e} (pass --crs to override)")))?,
+            ),
+            _ => None,
+        };
+        let crs = match (crs, own) {
+            (Some(given), _) => Some(given.clone()),
+            (None, own) => own,
+        }
+        .map(|c| c.with_axis_order(AxisOrder::EastNorth));
+
+        // Heights, whatever the sample type, as f32 with NaN for no data.
+        let nodata: Option<f64> = d
+            .find_tag(Tag::GdalNodata)
+            .ok()
+            .flatten()
+            .and_then(|v| v.into_string().ok())
+            .and_then(|s| s.trim().trim_end_matches('\0').parse().ok());
+        // The whole raster in one buffer, up to MAX_DEM_BYTES (a file can claim any size).
+        let mut limits = tiff::decoder::Limits::default();
+        limits.decoding_buffer_size = MAX_DEM_BYTES;
+        d = d.with_limits(limits);
+        let image = d.read_image().map_err(|e| match e {
+            tiff::TiffError::LimitsExceeded => {
+                bad(format!("{w} x {h} pixels: too large to read whole (over {} GiB of heights)", MAX_DEM_BYTES >> 30))
+            }
+            e => tiff_err("reading the heights", e),
+        })?;
+        let mut heights: Vec<f32> = match image {
+            DecodingResult::F32(v) => v,
+            DecodingResult::F64(v) => v.into_iter().map(|x| x as f32).collect(),
+            DecodingResult::I16(v) => v.into_iter().map(f32::from).collect(),
+            DecodingResult::U16(v) => v.into_iter().map(f32::from).collect(),
+            DecodingResult::I32(v) => v.into_iter().map(|x| x as f32).collect(),
+            DecodingResult::U32(v) => v.into_iter().map(|x| x as f32).collect(),
+            DecodingResult::I8(v) => v.into_iter().map(f32::from).collect(),
+            DecodingResult::U8(v) => v.into_iter().map(f32::from).collect(),
+            other => return Err(bad(format!("heights stored as {}: not supported", sample_type(&other)))),
+        };
+        let (width, height) = (w as usize, h as usize);
+        if heights.len() != width * height {
+            return Err(bad(format!("{} heights for {width} x {height} pixels", heights.len())));
+        }
+        for v in &mut heights {
+            // Heights beyond 20 km of the geoid are no data however the file spells it.
+            if nodata.is_some_and(|n| f64::from(*v) == n || (n.is_nan() && v.is_nan())) || v.abs() > 20_000.0 {
+                *v = f32::NAN;
+            }
+        }
+        Ok(Self { file: file.to_owned(), width, height, origin, step, crs, heights })
+    }
+
+    /// The height at pixel (col, row), if there is one.
+    pub fn at(&self, col: usize, row: usize) -> Option<f64> {
+        let v = *self.heights.get(row * self.width + col)?;
+        (col < self.width && v.is_finite()).then_some(f64::from(v))
+    }
+
+    /// CRS coordinates of a (fractional) pixel position, centre-based.
+    pub fn coords(&self, col: f64, row: f64) -> [f64; 2] {
+        [self.origin[0] + col * self.step[0], self.origin[1] + row * self.step[1]]
+    }
+
+    /// The (fractional) pixel position of CRS coordinates.
+    pub fn pixel(&self, x: f64, y: f64) -> [f64; 2] {
+        [(x - self.origin[0]) / self.step[0], (y - self.origin[1]) / self.step[1]]
+    }
+
+    /// The height at a fractional pixel position by bilinear interpolation between the four
+    /// pixel centres around it (GDAL's bilinear); `None` outside the grid or where one of the
+    /// four has no height.
+    pub fn bilinear(&self, col: f64, row: f64) -> Option<f64> {
+        let max = [(self.width - 1) as f64, (self.height - 1) as f64];
+        if !(col >= 0.0 && row >= 0.0 && col <= max[0] && row <= max[1]) {
+            return None;
+        }
+        let (c0, r0) = (
+            (col.floor() as usize).min(self.width.saturating_sub(2)),
+            (row.floor() as usize).min(self.height.saturating_sub(2)),
+        );
+        let (c1, r1) = ((c0 + 1).min(self.width - 1), (r0 + 1).min(self.height - 1));
+        let (fx, fy) = (col - c0 as f64, row - r0 as f64);
+        let top = self.at(c0, r0)? * (1.0 - fx) + self.at(c1, r0)? * fx;
+        let bottom = self.at(c0, r1)? * (1.0 - fx) + self.at(c1, r1)? * fx;
+        Some(top * (1.0 - fy) + bottom * fy)
+    }
+
+    /// Pixels that hold a height.
+    pub fn valid_pixels(&self) -> usize {
+        self.heights.iter().filter(|v| v.is_finite()).count()
+    }
+}
+
+fn sample_type(r: &DecodingResult) -> &'static str {
+    match r {
+        DecodingResult::F16(_) => "16-bit floats",
+        DecodingResult::U64(_) | DecodingResult::I64(_) => "64-bit integers",
+        _ => "this sample type",
+    }
+}

@@ -1,0 +1,269 @@
+//! `citytwin import dem.tif -o DIR` on the real DEMs of the shared data (Delft's AHN3 DTM in
+//! RD New, Helsinki's city DEM in WGS84), checked against GDAL and PROJ: heights sampled from
+//! the terrain tiles at 1,000 random points equal GDAL's bilinear samples of the source (rasterio,
+//! `scripts/dem-reference.py`) within each tile's declared geometric error, at the leaves and at
+//! the root; the raster's corner pixels land where PROJ (pyproj) puts them; every tile passes the
+//! Khronos glTF-Validator. Broken GeoTIFFs are in the bad-input corpus.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use city_core::{Geodetic, ecef_from_geodetic, geodetic_from_ecef};
+use serde_json::Value;
+
+fn data(rel: &str) -> PathBuf {
+    citytwin::data_dir::data_file(rel).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// The Python with rasterio and pyproj: `CITYTWIN_PYTHON`, else the venv `.ci/run` makes.
+fn python() -> PathBuf {
+    let p = std::env::var_os("CITYTWIN_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/citytwin-venv/bin/python")
+    });
+    assert!(
+        p.is_file(),
+        "{}: no Python with rasterio and pyproj; make it with python3 -m venv ~/.cache/citytwin-venv && \
+         ~/.cache/citytwin-venv/bin/pip install rasterio pyproj (.ci/run does), or set CITYTWIN_PYTHON",
+        p.display()
+    );
+    p
+}
+
+/// GDAL's and PROJ's view of `dem`: random points with bilinear heights, and the corners.
+fn reference(dem: &Path, n: usize) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/dem-reference.py");
+    let o = Command::new(python()).arg(script).arg(dem).args([&n.to_string(), "17"]).output().unwrap();
+    assert!(o.status.success(), "dem-reference.py: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// A tile's triangles, in the root's frame (metres, z up), and its geometric error.
+struct TileMesh {
+    depth: usize,
+    error: f64,
+    triangles: Vec<[[f64; 3]; 3]>,
+    /// West, south, east, north in the root's frame.
+    bounds: [f64; 4],
+}
+
+/// The GLB's first primitive: positions (glTF y-up) and indices, read by hand.
+fn glb_triangles(bytes: &[u8]) -> Vec<[[f32; 3]; 3]> {
+    let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap()) as usize;
+    assert_eq!(&bytes[0..4], b"glTF");
+    let json_len = u32_at(12);
+    let json: Value = serde_json::from_slice(&bytes[20..20 + json_len]).unwrap();
+    let bin = &bytes[20 + json_len + 8..];
+    let view = |accessor: &Value| -> (usize, usize) {
+        let v = &json["bufferViews"][accessor["bufferView"].as_u64().unwrap() as usize];
+        (v["byteOffset"].as_u64().unwrap_or(0) as usize, accessor["count"].as_u64().unwrap() as usize)
+    };
+    let prim = &json["meshes"][0]["primitives"][0];
+    let (po, pn) = view(&json["accessors"][prim["attributes"]["POSITION"].as_u64().unwrap() as usize]);
+    let f = |o: usize| f32::from_le_bytes(bin[o..o + 4].try_into().unwrap());
+    let pos: Vec<[f32; 3]> = (0..pn).map(|i| [f(po + 12 * i), f(po + 12 * i + 4), f(po + 12 * i + 8)]).collect();
+    let acc = &json["accessors"][prim["indices"].as_u64().unwrap() as usize];
+    let (io, n) = view(acc);
+    let idx: Vec<usize> = match acc["componentType"].as_u64() {
+        Some(5123) => {
+            (0..n).map(|i| u16::from_le_bytes(bin[io + 2 * i..io + 2 * i + 2].try_into().unwrap()) as usize).collect()
+        }
+        Some(5125) => {
+            (0..n).map(|i| u32::from_le_bytes(bin[io + 4 * i..io + 4 * i + 4].try_into().unwrap()) as usize).collect()
+        }
+        other => panic!("indices of component type {other:?}"),
+    };
+    idx.chunks_exact(3).map(|t| [pos[t[0]], pos[t[1]], pos[t[2]]]).collect()
+}
+
+/// Every tile of the tileset at `dir`, its triangles moved into the root's frame (the tiles'
+/// transforms below the root are translations), and the root's transform.
+fn tiles(dir: &Path) -> (Vec<TileMesh>, [f64; 16]) {
+    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
+    let root = &tileset["root"];
+    let m: Vec<f64> = root["transform"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let mut out = Vec::new();
+    fn walk(t: &Value, depth: usize, offset: [f64; 3], dir: &Path, out: &mut Vec<TileMesh>) {
+        let mut offset = offset;
+        if depth > 0 {
+            let tr: Vec<f64> = t["transform"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            assert!(tr[..12] == [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0], "{tr:?}");
+            offset = [offset[0] + tr[12], offset[1] + tr[13], offset[2] + tr[14]];
+        }
+        let bytes = std::fs::read(dir.join(t["content"]["uri"].as_str().unwrap())).unwrap();
+        // glTF y-up to the frame's z-up: (x, y, z) -> (x, -z, y).
+        let triangles = glb_triangles(&bytes)
+            .into_iter()
+            .map(|tri| {
+                tri.map(|p| [offset[0] + f64::from(p[0]), offset[1] - f64::from(p[2]), offset[2] + f64::from(p[1])])
+            })
+            .collect::<Vec<[[f64; 3]; 3]>>();
+        let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        for v in triangles.iter().flatten() {
+            bounds = [bounds[0].min(v[0]), bounds[1].min(v[1]), bounds[2].max(v[0]), bounds[3].max(v[1])];
+        }
+        out.push(TileMesh { depth, error: t["geometricError"].as_f64().unwrap(), triangles, bounds });
+        for c in t["children"].as_array().into_iter().flatten() {
+            walk(c, depth + 1, offset, dir, out);
+        }
+    }
+    walk(root, 0, [0.0; 3], dir, &mut out);
+    (out, m.try_into().unwrap())
+}
+
+/// The root frame's coordinates of an ECEF point (the root transform is a rotation and a
+/// translation).
+fn local(m: &[f64; 16], ecef: [f64; 3]) -> [f64; 3] {
+    let d = [ecef[0] - m[12], ecef[1] - m[13], ecef[2] - m[14]];
+    std::array::from_fn(|c| m[4 * c] * d[0] + m[4 * c + 1] * d[1] + m[4 * c + 2] * d[2])
+}
+
+fn ecef(m: &[f64; 16], p: [f64; 3]) -> [f64; 3] {
+    std::array::from_fn(|r| m[r] * p[0] + m[4 + r] * p[1] + m[8 + r] * p[2] + m[12 + r])
+}
+
+/// The mesh's point above or below (x, y) among `tiles`: the first upward-facing triangle
+/// holding it.
+fn surface_at(tiles: &[&TileMesh], x: f64, y: f64) -> Option<([f64; 3], f64)> {
+    let inside = |t: &&&TileMesh| {
+        x >= t.bounds[0] - 1e-6 && y >= t.bounds[1] - 1e-6 && x <= t.bounds[2] + 1e-6 && y <= t.bounds[3] + 1e-6
+    };
+    for t in tiles.iter().filter(inside) {
+        for [a, b, c] in &t.triangles {
+            let det = (b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]);
+            if det.abs() < 1e-9 {
+                continue; // a skirt: vertical
+            }
+            let u = ((x - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (y - a[1])) / det;
+            let v = ((b[0] - a[0]) * (y - a[1]) - (x - a[0]) * (b[1] - a[1])) / det;
+            if u >= -1e-9 && v >= -1e-9 && u + v <= 1.0 + 1e-9 {
+                let z = a[2] + u * (b[2] - a[2]) + v * (c[2] - a[2]);
+                return Some(([x, y, z], t.error));
+            }
+        }
+    }
+    None
+}
+
+fn import(dem: &Path, name: &str) -> PathBuf {
+    let out = std::env::temp_dir().join(format!("citytwin-terrain-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin")).arg("import").arg(dem).arg("-o").arg(&out).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "citytwin import {}: {err}", dem.display());
+    assert!(err.contains("levels") && err.contains("geometric error"), "{err}");
+    out
+}
+
+fn check_against_gdal(rel: &str, name: &str) {
+    let dem = data(rel);
+    let out = import(&dem, name);
+    let r = reference(&dem, 1000);
+    let (all, m) = tiles(&out);
+    let deepest = all.iter().map(|t| t.depth).max().unwrap();
+    assert!(deepest >= 2, "{name}: a quadtree, not one tile ({deepest})");
+    // Georeference: each corner pixel's vertex where PROJ puts the pixel centre.
+    let leaves: Vec<&TileMesh> = all.iter().filter(|t| t.depth == deepest).collect();
+    for c in r["corners"].as_array().unwrap() {
+        let g = Geodetic::from_deg(c["lon"].as_f64().unwrap(), c["lat"].as_f64().unwrap(), c["h"].as_f64().unwrap());
+        let want = local(&m, ecef_from_geodetic(g));
+        let nearest = leaves
+            .iter()
+            .flat_map(|t| t.triangles.iter().flatten())
+            .map(|v| ((v[0] - want[0]).hypot(v[1] - want[1]), v[2] - want[2]))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .unwrap();
+        assert!(nearest.0 < 0.01 && nearest.1.abs() < 0.01, "{name}: corner {c} is {nearest:?} m from its vertex");
+    }
+    for (level, what) in [(deepest, "leaves"), (0, "root")] {
+        let level_tiles: Vec<&TileMesh> = all.iter().filter(|t| t.depth == level).collect();
+        let mut worst: f64 = 0.0;
+        for p in r["points"].as_array().unwrap() {
+            let g =
+                Geodetic::from_deg(p["lon"].as_f64().unwrap(), p["lat"].as_f64().unwrap(), p["h"].as_f64().unwrap());
+            let want = local(&m, ecef_from_geodetic(g));
+            let (hit, error) = surface_at(&level_tiles, want[0], want[1])
+                .unwrap_or_else(|| panic!("{name} {what}: no terrain at {p}"));
+            let got = geodetic_from_ecef(ecef(&m, hit)).height_m;
+            let off = (got - g.height_m).abs();
+            assert!(
+                off <= error + 2e-3,
+                "{name} {what}: at {p} the terrain is {got:.4} m, GDAL says {:.4} m: {off:.4} m off, the tile \
+                 declares {error} m",
+                g.height_m
+            );
+            worst = worst.max(off);
+        }
+        eprintln!("{name} {what}: largest difference from GDAL over 1000 points {worst:.4} m");
+    }
+    // Every tile passes the glTF-Validator.
+    let validator = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gltf-validator/validate.mjs");
+    let glbs: Vec<PathBuf> = walkdir(&out.join("tiles"));
+    assert_eq!(glbs.len(), all.len(), "a GLB per tile");
+    let v = Command::new("node").arg(&validator).args(&glbs).output().expect("running node");
+    assert!(v.status.success(), "{name}: glTF-Validator: {}", String::from_utf8_lossy(&v.stdout));
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+fn walkdir(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walkdir(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+#[test]
+fn delft_dtm_in_rd_new_matches_gdal_and_proj() {
+    check_against_gdal("terrain/delft-ahn3/delft_ahn3_dtm_0p5m.tif", "delft");
+}
+
+#[test]
+fn helsinki_dem_in_wgs84_matches_gdal_and_proj() {
+    check_against_gdal("terrain/helsinki-dem/elevation_model_2021_lapinlahti.tif", "helsinki");
+}
+
+#[test]
+fn a_dem_with_city_inputs_or_without_a_crs_is_refused_clearly() {
+    let out = std::env::temp_dir().join(format!("citytwin-terrain-refused-{}", std::process::id()));
+    let dem = data("terrain/delft-ahn3/delft_ahn3_dtm_0p5m.tif");
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .arg("import")
+        .arg(&dem)
+        .arg(data("cityjson/delft.json"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("on its own"), "{err}");
+    assert!(!out.exists(), "nothing written");
+}
+
+/// Pixel-is-area and pixel-is-point GeoTIFFs (our own, from the bad-input corpus) put their
+/// pixel centres where GDAL does: the tiepoint is a pixel's corner in one, its centre in the other.
+#[test]
+fn pixel_is_area_and_pixel_is_point_agree_with_gdal() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-input/dem");
+    for name in ["good.tif", "good-pixel-is-point.tif"] {
+        let file = corpus.join(name);
+        let dem = cim_import::Dem::read(&file, None).unwrap();
+        let code = "import rasterio, sys, json; d = rasterio.open(sys.argv[1]); \
+                    print(json.dumps([list(d.transform * (c + 0.5, r + 0.5)) for c, r in [(0, 0), (3, 2)]]))";
+        let o = Command::new(python()).args(["-c", code]).arg(&file).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let gdal: Vec<[f64; 2]> = serde_json::from_slice(&o.stdout).unwrap();
+        for (k, (c, r)) in [(0.0, 0.0), (3.0, 2.0)].into_iter().enumerate() {
+            let ours = dem.coords(c, r);
+            assert!(
+                (ours[0] - gdal[k][0]).abs() < 1e-9 && (ours[1] - gdal[k][1]).abs() < 1e-9,
+                "{name}: pixel ({c}, {r}) centre: ours {ours:?}, GDAL {:?}",
+                gdal[k]
+            );
+        }
+    }
+}
