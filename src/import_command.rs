@@ -57,6 +57,14 @@ pub struct ImportArgs {
     /// model's outline is left out, the BIM building replacing it).
     #[arg(long)]
     pub keep_city_buildings: bool,
+    /// A DEM (GeoTIFF) to check the buildings' bases against: the summary counts those that
+    /// float or are buried (more than 1 m from the ground under them).
+    #[arg(long, value_name = "DEM")]
+    pub terrain: Option<PathBuf>,
+    /// With --terrain: set each building that floats or is buried on the ground (moved
+    /// vertically, whole).
+    #[arg(long, requires = "terrain")]
+    pub fix_ground: bool,
     /// Terrain: cells along a tile's side (each level halves the cell size until a cell is
     /// one pixel).
     #[arg(long, default_value_t = 64)]
@@ -90,6 +98,8 @@ impl ImportArgs {
             },
             tiling: TilingOptions { max_texture_px: self.max_texture, atlas: !self.no_atlas, ..Default::default() },
             keep_city_buildings: self.keep_city_buildings,
+            terrain: self.terrain.clone(),
+            fix_ground: self.fix_ground,
         })
     }
 }
@@ -130,7 +140,9 @@ fn run_terrain(args: &ImportArgs, dems: usize) -> Result<()> {
     bar.0.finish_and_clear();
     let s = summary?;
     eprintln!(
-        "{} x {} DEM ({} pixels with a height) in {}: {} levels, {} tiles, {} triangles ({} at full          resolution), {:.1} MB of GLB; geometric error {:.3} m at the root, {:.3} m at the leaves; {:.2} s          ({:.2} Mpixels/s), peak memory {}; -> {}",
+        "{} x {} DEM ({} pixels with a height) in {}: {} levels, {} tiles, {} triangles ({} at full \
+         resolution), {:.1} MB of GLB; geometric error {:.3} m at the root, {:.3} m at the leaves; {:.2} s \
+         ({:.2} Mpixels/s), peak memory {}; -> {}",
         dem.width,
         dem.height,
         s.pixels,
@@ -229,17 +241,25 @@ fn print_summary(r: &ImportReport, out: &Path) {
         peak_resident_bytes().map(|b| format!("{:.0} MiB", b as f64 / 1_048_576.0)).unwrap_or_else(|| "unknown".into()),
         out.display()
     );
-    if let Some(g) = &summary.ground {
+    let ground_line = |g: &cim_import::GroundCheck| {
         let worst =
             g.worst.as_ref().map(|(id, d)| format!("; the largest difference {d:+.2} m ({id})")).unwrap_or_default();
-        eprintln!(
-            "buildings on the terrain: {} within {} m, {} above it, {} below it, {} without terrain below{worst}",
+        format!(
+            "{} within {} m ({} within 0.5 m), {} above it, {} below it, {} without terrain below{worst}",
             g.on_ground,
             cim_import::ON_GROUND_M,
+            g.within_half_m,
             g.above,
             g.below,
             g.outside
-        );
+        )
+    };
+    if let Some(g) = &r.ground_before_fix {
+        eprintln!("buildings on the terrain before --fix-ground: {}", ground_line(g));
+        eprintln!("--fix-ground set {} buildings on the ground", r.ground_fixed);
+    }
+    if let Some(g) = &summary.ground {
+        eprintln!("buildings on the terrain: {}", ground_line(g));
     }
     if summary.hazards > 0 {
         eprintln!(

@@ -267,3 +267,65 @@ fn pixel_is_area_and_pixel_is_point_agree_with_gdal() {
         }
     }
 }
+
+/// The numbers of the summary's ground line: (within 1 m, within 0.5 m, above, below, outside).
+fn ground_line(stderr: &str, prefix: &str) -> [usize; 5] {
+    let line = stderr.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix:?} in:\n{stderr}"));
+    let re = regex::Regex::new(r"(\d+) within 1 m \((\d+) within 0.5 m\), (\d+) above it, (\d+) below it, (\d+) without").unwrap();
+    let c = re.captures(line).unwrap_or_else(|| panic!("{line}"));
+    std::array::from_fn(|i| c[i + 1].parse().unwrap())
+}
+
+fn import_with_terrain(dem: &Path, extra: &[&str], name: &str) -> String {
+    let out = std::env::temp_dir().join(format!("citytwin-ground-{name}-{}", std::process::id()));
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .arg("import")
+        .arg(data("cityjson/delft.json"))
+        .arg("-o")
+        .arg(&out)
+        .arg("--terrain")
+        .arg(dem)
+        .args(extra)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    std::fs::remove_dir_all(&out).unwrap();
+    err
+}
+
+/// Delft's buildings (3dfier, from this very AHN3) stand within 0.5 m of the DTM made from it.
+#[test]
+fn delft_buildings_stand_on_the_ahn3_dtm() {
+    let err = import_with_terrain(&data("terrain/delft-ahn3/delft_ahn3_dtm_0p5m.tif"), &[], "ahn3");
+    let [on, half, above, below, _outside] = ground_line(&err, "buildings on the terrain:");
+    assert!(on > 100, "{err}");
+    assert_eq!((half, above, below), (on, 0, 0), "every building within 0.5 m: {err}");
+}
+
+/// On ground 5 m higher (the DTM raised, written by rasterio) every building is buried;
+/// `--fix-ground` sets each on it.
+#[test]
+fn fix_ground_sets_buried_buildings_on_the_ground() {
+    let raised = std::env::temp_dir().join(format!("citytwin-raised-dtm-{}.tif", std::process::id()));
+    let code = "import rasterio, sys\n\
+                with rasterio.open(sys.argv[1]) as s:\n    p = s.profile; a = s.read(1) + 5.0\n\
+                with rasterio.open(sys.argv[2], 'w', **p) as d:\n    d.write(a, 1)\n";
+    let o = Command::new(python())
+        .args(["-c", code])
+        .arg(data("terrain/delft-ahn3/delft_ahn3_dtm_0p5m.tif"))
+        .arg(&raised)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = import_with_terrain(&raised, &[], "raised");
+    let [on, _, above, below, _] = ground_line(&err, "buildings on the terrain:");
+    assert!(below > 100 && on == 0 && above == 0, "all buried: {err}");
+    let err = import_with_terrain(&raised, &["--fix-ground"], "fixed");
+    let before = ground_line(&err, "buildings on the terrain before --fix-ground:");
+    assert_eq!(before[3], below, "{err}");
+    assert!(err.contains(&format!("--fix-ground set {below} buildings")), "{err}");
+    let [on, half, above, below_after, _] = ground_line(&err, "buildings on the terrain:");
+    assert_eq!((on, half, above, below_after), (below, below, 0, 0), "all set on the ground: {err}");
+    std::fs::remove_file(&raised).unwrap();
+}

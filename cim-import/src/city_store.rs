@@ -346,6 +346,20 @@ impl CityStore {
     }
 
     /// The ECEF position of every vertex of `o`.
+    /// Moves object `i` up by `metres` (down when negative) along the vertical at its anchor:
+    /// its vertices are offsets from the anchor, so the anchor alone moves.
+    pub fn lift(&mut self, i: usize, metres: f64) {
+        if let Some(o) = self.objects.get_mut(i) {
+            let g = city_core::geodetic_from_ecef(o.anchor);
+            let (sin_lat, cos_lat) = g.lat().sin_cos();
+            let (sin_lon, cos_lon) = g.lon().sin_cos();
+            let up = [cos_lat * cos_lon, cos_lat * sin_lon, sin_lat];
+            for k in 0..3 {
+                o.anchor[k] += up[k] * metres;
+            }
+        }
+    }
+
     pub(crate) fn ecef(&self, o: &StoredObject) -> impl Iterator<Item = Vec3> + '_ {
         let a = o.anchor;
         self.offsets[o.vertices.start as usize..o.vertices.end as usize]

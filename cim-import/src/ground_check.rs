@@ -5,10 +5,13 @@
 //! or a wrong CRS, shows here first).
 //!
 //! The terrain's triangles go into a uniform grid in the tileset's east-north-up frame; a
-//! building's question is one cell's triangles.
-use city_core::{EnuFrame, ObjectKind, Vec3};
+//! building's question is one cell's triangles. A DEM given with the import (`--terrain`) answers
+//! instead, bilinearly between its pixels, and `--fix-ground` sets each building that floats or
+//! is buried on it ([`CityStore::lift`]).
+use city_core::{EnuFrame, Geodetic, ObjectKind, Vec3, geodetic_from_ecef};
 
 use crate::city_store::CityStore;
+use crate::{Dem, ImportError};
 
 /// How far a building's lowest point may be from the terrain below and still stand on it.
 pub const ON_GROUND_M: f64 = 1.0;
@@ -24,6 +27,8 @@ pub struct GroundCheck {
     pub below: usize,
     /// Buildings with no terrain under their base.
     pub outside: usize,
+    /// Of those with terrain under them, the buildings within 0.5 m of it.
+    pub within_half_m: usize,
     /// The largest difference found, metres (building minus terrain), with the building's id.
     pub worst: Option<(String, f64)>,
 }
@@ -102,10 +107,13 @@ impl TerrainGrid {
     }
 }
 
+fn is_building(k: ObjectKind) -> bool {
+    matches!(k, ObjectKind::Building | ObjectKind::BuildingPart)
+}
+
 /// Checks every building and part of `store` against its terrain, in `frame`; `None` when the
 /// store has no terrain or no buildings.
 pub fn check_ground(store: &CityStore, frame: &EnuFrame) -> Option<GroundCheck> {
-    let is_building = |k: ObjectKind| matches!(k, ObjectKind::Building | ObjectKind::BuildingPart);
     if !store.objects.iter().any(|o| is_building(o.kind)) {
         return None;
     }
@@ -122,26 +130,60 @@ pub fn check_ground(store: &CityStore, frame: &EnuFrame) -> Option<GroundCheck> 
         }
     }
     let grid = TerrainGrid::new(triangles)?;
+    Some(check_with(store, frame, |p| grid.height_at(p[0], p[1])).0)
+}
+
+/// Checks every building and part of `store` against a DEM (its heights interpolated
+/// bilinearly); also returns each building's difference (its lowest point minus the ground),
+/// by object number, for [`CityStore::lift`]. `None` when the store has no buildings.
+pub fn check_against_dem(store: &CityStore, dem: &Dem) -> Result<Option<(GroundCheck, Vec<(usize, f64)>)>, ImportError> {
+    if !store.objects.iter().any(|o| is_building(o.kind)) {
+        return Ok(None);
+    }
+    let crs = dem.crs.clone().ok_or_else(|| ImportError::NoCrs { file: dem.file.clone() })?;
+    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+    for o in &store.objects {
+        for i in 0..3 {
+            lo[i] = lo[i].min(o.anchor[i]);
+            hi[i] = hi[i].max(o.anchor[i]);
+        }
+    }
+    let centre = geodetic_from_ecef(std::array::from_fn(|i| (lo[i] + hi[i]) * 0.5));
+    let frame = EnuFrame::at(Geodetic { height_m: 0.0, ..centre });
+    // The ground under a point: the DEM's height there, as a point in the frame.
+    let ground = |p: Vec3| -> Option<f64> {
+        let xy = crs.from_geodetic(geodetic_from_ecef(frame.ecef_from_enu(p))).ok()?;
+        let [c, r] = dem.pixel(xy[0], xy[1]);
+        let h = dem.bilinear(c, r)?;
+        Some(frame.enu_from_ecef(crs.to_ecef([xy[0], xy[1], h]).ok()?)[2])
+    };
+    Ok(Some(check_with(store, &frame, ground)))
+}
+
+/// The check of every building against `ground` (the terrain's height in the frame under a
+/// point of the frame), with each building's difference by object number.
+fn check_with(
+    store: &CityStore,
+    frame: &EnuFrame,
+    ground: impl Fn(Vec3) -> Option<f64> + Sync,
+) -> (GroundCheck, Vec<(usize, f64)>) {
     let mut check = GroundCheck::default();
-    for o in store.objects.iter().filter(|o| is_building(o.kind)) {
+    let mut differences = Vec::new();
+    for (i, o) in store.objects.iter().enumerate().filter(|(_, o)| is_building(o.kind)) {
         let v: Vec<Vec3> = store.ecef(o).map(|e| frame.enu_from_ecef(e)).collect();
         if v.is_empty() {
             continue;
         }
-        let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
-        for p in &v {
-            for k in 0..3 {
-                (lo[k], hi[k]) = (lo[k].min(p[k]), hi[k].max(p[k]));
-            }
-        }
+        let lowest = v.iter().map(|p| p[2]).fold(f64::INFINITY, f64::min);
         // The lowest ground under the building's base (its vertices within 0.5 m of its lowest
         // point): on a slope a building is set at the low side.
-        let under = v.iter().filter(|p| p[2] < lo[2] + 0.5).filter_map(|p| grid.height_at(p[0], p[1]));
+        let under = v.iter().filter(|p| p[2] < lowest + 0.5).filter_map(|&p| ground(p));
         let Some(ground) = under.reduce(f64::min) else {
             check.outside += 1;
             continue;
         };
-        let d = lo[2] - ground;
+        let d = lowest - ground;
+        differences.push((i, d));
         if d.abs() <= ON_GROUND_M {
             check.on_ground += 1;
         } else if d > 0.0 {
@@ -149,11 +191,14 @@ pub fn check_ground(store: &CityStore, frame: &EnuFrame) -> Option<GroundCheck> 
         } else {
             check.below += 1;
         }
+        if d.abs() <= 0.5 {
+            check.within_half_m += 1;
+        }
         if check.worst.as_ref().is_none_or(|(_, w)| d.abs() > w.abs()) {
             check.worst = Some((o.id.to_string(), d));
         }
     }
-    Some(check)
+    (check, differences)
 }
 
 #[cfg(test)]

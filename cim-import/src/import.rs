@@ -37,6 +37,11 @@ pub struct ImportOptions {
     pub tiling: TilingOptions,
     /// With a city and a BIM model together: keep the city buildings the BIM building stands on.
     pub keep_city_buildings: bool,
+    /// A DEM (GeoTIFF) the buildings are checked against instead of the terrain in the inputs.
+    pub terrain: Option<PathBuf>,
+    /// Set the buildings whose base floats or is buried (over [`crate::ON_GROUND_M`] from the
+    /// ground) on the ground.
+    pub fix_ground: bool,
 }
 
 impl ImportOptions {
@@ -47,6 +52,8 @@ impl ImportOptions {
             read: ReadOptions::default(),
             tiling: TilingOptions::default(),
             keep_city_buildings: false,
+            terrain: None,
+            fix_ground: false,
         }
     }
 }
@@ -62,8 +69,13 @@ pub struct ImportReport {
     pub warnings: Vec<Skipped>,
     /// Ids of the city buildings left out because a BIM building stands there.
     pub replaced: Vec<String>,
-    /// What the tiler wrote.
+    /// What the tiler wrote (its ground check against the DEM when one was given, after any
+    /// fix).
     pub tiling: TilingSummary,
+    /// The ground check against the DEM before `fix_ground` moved anything.
+    pub ground_before_fix: Option<crate::GroundCheck>,
+    /// Buildings set on the ground by `fix_ground`.
+    pub ground_fixed: usize,
     /// Wall time of the whole import, seconds.
     pub seconds: f64,
 }
@@ -105,6 +117,8 @@ pub fn import(inputs: &[PathBuf], opts: &ImportOptions, progress: &dyn Progress)
         warnings: Vec::new(),
         replaced: Vec::new(),
         tiling: TilingSummary::default(),
+        ground_before_fix: None,
+        ground_fixed: 0,
         seconds: 0.0,
     };
     for (n, (path, format)) in ordered.into_iter().enumerate() {
@@ -146,6 +160,17 @@ pub fn import(inputs: &[PathBuf], opts: &ImportOptions, progress: &dyn Progress)
     if !report.replaced.is_empty() {
         progress.replaced(&report.replaced);
     }
+    // The buildings against the DEM given (and set on it when asked).
+    let dem = opts.terrain.as_deref().map(|t| crate::Dem::read(t, None)).transpose()?;
+    if let (Some(dem), true) = (&dem, opts.fix_ground)
+        && let Some((check, differences)) = crate::ground_check::check_against_dem(&store, dem)?
+    {
+        for &(i, d) in differences.iter().filter(|(_, d)| d.abs() > crate::ON_GROUND_M) {
+            store.lift(i, -d);
+            report.ground_fixed += 1;
+        }
+        report.ground_before_fix = Some(check);
+    }
     report.tiling = write_tileset(&store, &opts.out, &opts.tiling, progress).map_err(|e| match e {
         // Named by the inputs, where the user will look.
         ImportError::NothingToTile { out, .. } => ImportError::NothingToTile {
@@ -155,6 +180,9 @@ pub fn import(inputs: &[PathBuf], opts: &ImportOptions, progress: &dyn Progress)
         },
         other => other,
     })?;
+    if let Some(dem) = &dem {
+        report.tiling.ground = crate::ground_check::check_against_dem(&store, dem)?.map(|(check, _)| check);
+    }
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -23,9 +23,12 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
 
-use crate::glb::{Column, PropertyTable, TileMesh, write_glb};
+use crate::glb::{Column, PropertyTable, TexturedPart, TileMesh, write_glb};
 use crate::output_folder::{build_in_place, io};
 use crate::{Dem, ImportError, Progress};
+
+/// The ground's colour (linear RGBA): sRGB (150, 160, 120), a map's muted olive.
+pub const GROUND_COLOR: [f32; 4] = [0.305, 0.352, 0.188, 1.0];
 
 /// How to tile a DEM.
 #[derive(Debug, Clone, Copy)]
@@ -467,7 +470,12 @@ impl Tree<'_> {
             mesh.normals.push([n[0] as f32, n[2] as f32, -n[1] as f32]);
             mesh.feature_ids.push(0.0);
         }
-        mesh.indices = indices.iter().map(|&i| new_index[i as usize]).collect();
+        // One colour-only part: ground in a muted olive (linear RGB), told apart from buildings.
+        mesh.textured = vec![TexturedPart {
+            color: GROUND_COLOR,
+            indices: indices.iter().map(|&i| new_index[i as usize]).collect(),
+            ..Default::default()
+        }];
         let name = self.dem.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut table = PropertyTable { count: 1, ..Default::default() };
         table.columns.insert("layer".into(), ("layer".into(), Column::Text(vec!["terrain".into()])));
