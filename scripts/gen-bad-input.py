@@ -1188,11 +1188,67 @@ def gen_dem():
     case(r, "big-endian-magic-only.tif", b"MM\0*", "error TIFF", "a header and nothing else")
 
 
+# ---------------------------------------------------------------------------------------------
+# Point clouds: LAS 1.2, point format 0, written here field by field (ASPRS LAS 1.2, section 2).
+
+def las_bytes(points, epsg=None, scale=0.01, bounds=None, claimed=None, record_len=20):
+    """`points`: (x, y, z, class). `epsg`: a GeoKeyDirectory VLR naming it (projected)."""
+    vlrs = b""
+    n_vlrs = 0
+    if epsg is not None:
+        keys = struct.pack("<16H", 1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, epsg)
+        vlrs = struct.pack("<H16sHH32s", 0, b"LASF_Projection", 34735, len(keys), b"GeoKeyDirectoryTag") + keys
+        n_vlrs = 1
+    xs, ys, zs = [p[0] for p in points], [p[1] for p in points], [p[2] for p in points]
+    lo_hi = bounds or (min(xs), max(xs), min(ys), max(ys), min(zs), max(zs))
+    off = (85000.0, 447500.0, 0.0)
+    header_size = 227
+    offset = header_size + len(vlrs)
+    count = claimed if claimed is not None else len(points)
+    h = b"LASF" + struct.pack("<HH", 0, 0) + bytes(16) + bytes([1, 2]) + b"CityTwin corpus".ljust(32, b"\0")
+    h += b"gen-bad-input.py".ljust(32, b"\0") + struct.pack("<HHHIIBHI", 1, 2026, header_size, offset, n_vlrs, 0,
+                                                               record_len, count)
+    h += struct.pack("<5I", count, 0, 0, 0, 0)
+    h += struct.pack("<3d", scale, scale, scale) + struct.pack("<3d", *off)
+    h += struct.pack("<6d", lo_hi[1], lo_hi[0], lo_hi[3], lo_hi[2], lo_hi[5], lo_hi[4])
+    assert len(h) == header_size, len(h)
+    body = b""
+    for x, y, z, c in points:
+        body += struct.pack("<iiiHBBbBH", round((x - off[0]) / scale), round((y - off[1]) / scale),
+                            round((z - off[2]) / scale), 0, 0x09, c, 0, 0, 0)
+    return h + vlrs + body
+
+
+def gen_pointcloud():
+    r = "pointcloud"
+    # 2 x 2 m at 1 m cells: ground points in three cells, a building point (class 6) in the fourth.
+    pts = [(85000.2, 447500.2, 1.0, 2), (85001.2, 447500.3, 1.5, 2), (85000.4, 447501.6, 2.0, 2),
+           (85000.6, 447501.4, 2.5, 2), (85001.5, 447501.5, 9.0, 6)]
+    # The grid: x from 85000 to 85002, y from 447500 to 447502 (rounded up): 2 x 2 cells, all with a height.
+    case(r, "good.las", las_bytes(pts, epsg=28992), "ok 4", "three cells of ground points, one filled")
+    case(r, "good-no-crs-record.las", las_bytes(pts), "error no CRS|--crs", "no CRS record: --crs needed")
+    case(r, "unknown-epsg.las", las_bytes(pts, epsg=9999), "error EPSG:9999", "a CRS record naming EPSG:9999")
+    case(r, "no-ground.las", las_bytes([(85000.5, 447500.5, 9.0, 6), (85001.5, 447501.5, 9.0, 1)], epsg=28992),
+         "error class 2", "no point classified ground")
+    case(r, "no-points.las", las_bytes([], epsg=28992, bounds=(0, 0, 0, 0, 0, 0)), "error no points|class 2",
+         "a header and no points")
+    case(r, "claims-more-points.las", las_bytes(pts, epsg=28992, claimed=1000), "error .",
+         "the header claims 1,000 points; 5 follow")
+    case(r, "nan-bounds.las", las_bytes(pts, epsg=28992, bounds=(float("nan"),) * 6), "error bounds",
+         "header bounds NaN")
+    good = las_bytes(pts, epsg=28992)
+    case(r, "truncated-header.las", good[:100], "error .", "cut inside the header")
+    case(r, "truncated-points.las", good[: len(good) - 30], "error .", "the last points cut off")
+    case(r, "empty.las", b"", "error .", "an empty file")
+    case(r, "garbage.laz", bytes(rng.randrange(256) for _ in range(600)), "error .", "random bytes named .laz")
+    case(r, "not-lasf.las", b"LASX" + good[4:], "error .", "the wrong signature")
+
+
 def main():
     if ROOT.exists():
         shutil.rmtree(ROOT)
     for gen in [gen_cityjson, gen_cityjsonseq, gen_citygml, gen_geojson, gen_osm, gen_ifc, gen_gltf_bim, gen_tileset,
-                gen_subtree, gen_content, gen_cap, gen_hazard, gen_scene, gen_query_csv, gen_objects, gen_mqtt, gen_dem]:
+                gen_subtree, gen_content, gen_cap, gen_hazard, gen_scene, gen_query_csv, gen_objects, gen_mqtt, gen_dem, gen_pointcloud]:
         gen()
     names = [(c[0], c[1]) for c in CASES]
     assert len(names) == len(set(names)), "two cases with one name"

@@ -18,7 +18,9 @@ pub struct ImportArgs {
     /// Zip archives (every such file inside) and gzipped files (.json.gz, .gml.gz...) are
     /// unpacked beside the output first. A DEM as GeoTIFF (.tif, .tiff: heights in one band,
     /// any EPSG CRS) becomes a terrain tileset instead: a quadtree of meshes whose geometric
-    /// error is each level's measured height error; import it on its own.
+    /// error is each level's measured height error; import it on its own. So do LAS/LAZ
+    /// point clouds (.las, .laz; several make one terrain): their ground points (class 2)
+    /// averaged per --cell, the cells between filled from around them.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Output folder (replaced when the import succeeds).
@@ -65,6 +67,9 @@ pub struct ImportArgs {
     /// vertically, whole).
     #[arg(long, requires = "terrain")]
     pub fix_ground: bool,
+    /// Point clouds: the DTM's cell size, in CRS units (metres).
+    #[arg(long, default_value_t = 1.0)]
+    pub cell: f64,
     /// Terrain: cells along a tile's side (each level halves the cell size until a cell is
     /// one pixel).
     #[arg(long, default_value_t = 64)]
@@ -107,8 +112,9 @@ impl ImportArgs {
 /// Runs `citytwin import`.
 pub fn run(args: &ImportArgs) -> Result<()> {
     let dems = args.inputs.iter().filter(|p| cim_import::Dem::is_dem(p)).count();
-    if dems > 0 {
-        return run_terrain(args, dems);
+    let clouds = args.inputs.iter().filter(|p| cim_import::is_point_cloud(p)).count();
+    if dems + clouds > 0 {
+        return run_terrain(args, dems, clouds);
     }
     let opts = args.options()?;
     let bar = Bar::new(args.inputs.len());
@@ -118,13 +124,13 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// `citytwin import dem.tif -o DIR`: a terrain tileset.
-fn run_terrain(args: &ImportArgs, dems: usize) -> Result<()> {
-    if dems != args.inputs.len() || dems > 1 {
+/// `citytwin import dem.tif -o DIR` or `citytwin import cloud.laz... -o DIR`: a terrain tileset.
+fn run_terrain(args: &ImportArgs, dems: usize, clouds: usize) -> Result<()> {
+    if dems + clouds != args.inputs.len() || dems > 1 || (dems > 0 && clouds > 0) {
         bail!(
-            "import one DEM on its own ({} given with {} other inputs): a terrain tileset is its own              tileset; list it beside the city's in a scene ([[tilesets]])",
-            dems,
-            args.inputs.len() - dems
+            "import one DEM, or point clouds, on their own ({dems} DEMs and {clouds} point clouds given with {} \
+             other inputs): a terrain tileset is its own tileset; list it beside the city's in a scene ([[tilesets]])",
+            args.inputs.len() - dems - clouds
         );
     }
     if !(2..=1024).contains(&args.terrain_grid) {
@@ -134,7 +140,16 @@ fn run_terrain(args: &ImportArgs, dems: usize) -> Result<()> {
     let file = &args.inputs[0];
     let bar = Bar::new(1);
     bar.reading(file, 0);
-    let dem = cim_import::Dem::read(file, crs.as_ref())?;
+    let dem = if clouds > 0 {
+        let (dem, st) = cim_import::dtm_from_point_clouds(&args.inputs, crs.as_ref(), args.cell)?;
+        bar.say(format!(
+            "{} points, {} ground (class 2): {} x {} cells of {} m, {} measured, {} filled from around them",
+            st.points, st.ground_points, dem.width, dem.height, args.cell, st.cells_measured, st.cells_filled
+        ));
+        dem
+    } else {
+        cim_import::Dem::read(file, crs.as_ref())?
+    };
     let opts = cim_import::TerrainOptions { grid: args.terrain_grid };
     let summary = cim_import::write_terrain(&dem, &args.out, &opts, &bar);
     bar.0.finish_and_clear();

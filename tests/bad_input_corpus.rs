@@ -77,6 +77,12 @@ fn read_case(reader: &str, path: &Path) -> Outcome {
             let _ = std::fs::remove_dir_all(&out);
             written.map(|s| (s.pixels, Vec::new())).map_err(|e| e.to_string())
         }
+        "pointcloud" => {
+            // The DTM of the ground points at 1 m cells: its cells with a height.
+            let (dem, _) =
+                cim_import::dtm_from_point_clouds(&[path.to_owned()], None, 1.0).map_err(|e| e.to_string())?;
+            Ok((dem.valid_pixels(), Vec::new()))
+        }
         other => panic!("cases.tsv names a reader the harness does not know: {other}"),
     }
 }

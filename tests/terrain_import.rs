@@ -240,7 +240,7 @@ fn a_dem_with_city_inputs_or_without_a_crs_is_refused_clearly() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("on its own"), "{err}");
+    assert!(!o.status.success() && err.contains("on their own"), "{err}");
     assert!(!out.exists(), "nothing written");
 }
 
@@ -271,7 +271,9 @@ fn pixel_is_area_and_pixel_is_point_agree_with_gdal() {
 /// The numbers of the summary's ground line: (within 1 m, within 0.5 m, above, below, outside).
 fn ground_line(stderr: &str, prefix: &str) -> [usize; 5] {
     let line = stderr.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix:?} in:\n{stderr}"));
-    let re = regex::Regex::new(r"(\d+) within 1 m \((\d+) within 0.5 m\), (\d+) above it, (\d+) below it, (\d+) without").unwrap();
+    let re =
+        regex::Regex::new(r"(\d+) within 1 m \((\d+) within 0.5 m\), (\d+) above it, (\d+) below it, (\d+) without")
+            .unwrap();
     let c = re.captures(line).unwrap_or_else(|| panic!("{line}"));
     std::array::from_fn(|i| c[i + 1].parse().unwrap())
 }
@@ -328,4 +330,64 @@ fn fix_ground_sets_buried_buildings_on_the_ground() {
     let [on, half, above, below_after, _] = ground_line(&err, "buildings on the terrain:");
     assert_eq!((on, half, above, below_after), (below, below, 0, 0), "all set on the ground: {err}");
     std::fs::remove_file(&raised).unwrap();
+}
+
+/// The DTM made here from the AHN3 LAZ files matches the shared DTM (made from the same points
+/// by laspy and numpy, `rasterize_ahn.py` beside the data) in every cell where both have ground
+/// points: the same grid, the same mean.
+#[test]
+fn the_laz_made_dtm_matches_the_shared_dtm_where_both_have_ground() {
+    let clouds = [data("terrain/delft-ahn3/ahn3_cropped_1.laz"), data("terrain/delft-ahn3/ahn3_cropped_2.laz")];
+    let rd = city_core::Crs::from_epsg(28992).unwrap();
+    let (ours, stats) = cim_import::dtm_from_point_clouds(&clouds, Some(&rd), 0.5).unwrap();
+    let shared = cim_import::Dem::read(&data("terrain/delft-ahn3/delft_ahn3_dtm_0p5m.tif"), None).unwrap();
+    assert_eq!((ours.width, ours.height), (shared.width, shared.height), "the same grid");
+    assert_eq!(ours.origin, shared.origin);
+    assert_eq!(stats.points, 848_942, "every point read");
+    let mut compared = 0;
+    let mut worst: f64 = 0.0;
+    for (i, &m) in stats.measured.iter().enumerate() {
+        if m {
+            let (a, b) = (f64::from(ours.heights[i]), f64::from(shared.heights[i]));
+            worst = worst.max((a - b).abs());
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, stats.cells_measured);
+    assert!(compared > 100_000, "{compared} cells with ground");
+    assert!(worst < 1e-4, "the largest difference where both have ground: {worst} m");
+    // Where we filled, the two fillings (ours from the neighbours, theirs by Delaunay) agree
+    // within the terrain's own roughness.
+    let filled: Vec<f64> = (0..ours.heights.len())
+        .filter(|&i| !stats.measured[i])
+        .map(|i| (f64::from(ours.heights[i]) - f64::from(shared.heights[i])).abs())
+        .collect();
+    let mean = filled.iter().sum::<f64>() / filled.len() as f64;
+    eprintln!("filled cells: {} (mean difference from the shared DTM's filling {mean:.3} m)", filled.len());
+    assert!(mean < 0.25, "{mean}");
+}
+
+/// A LAZ without a CRS record needs `--crs`, and says so; with it, it becomes a terrain tileset.
+#[test]
+fn a_laz_without_a_crs_asks_for_one_then_imports() {
+    let laz = data("terrain/delft-ahn3/ahn3_cropped_2.laz");
+    let out = std::env::temp_dir().join(format!("citytwin-laz-{}", std::process::id()));
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_citytwin"))
+            .arg("import")
+            .arg(&laz)
+            .arg("-o")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("ahn3_cropped_2.laz") && err.contains("--crs"), "{err}");
+    let o = run(&["--crs", "EPSG:28992", "--cell", "0.5"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && err.contains("ground (class 2)") && err.contains("levels"), "{err}");
+    assert!(out.join("tileset.json").is_file());
+    std::fs::remove_dir_all(&out).unwrap();
 }

@@ -136,7 +136,10 @@ pub fn check_ground(store: &CityStore, frame: &EnuFrame) -> Option<GroundCheck> 
 /// Checks every building and part of `store` against a DEM (its heights interpolated
 /// bilinearly); also returns each building's difference (its lowest point minus the ground),
 /// by object number, for [`CityStore::lift`]. `None` when the store has no buildings.
-pub fn check_against_dem(store: &CityStore, dem: &Dem) -> Result<Option<(GroundCheck, Vec<(usize, f64)>)>, ImportError> {
+pub fn check_against_dem(
+    store: &CityStore,
+    dem: &Dem,
+) -> Result<Option<(GroundCheck, Vec<(usize, f64)>)>, ImportError> {
     if !store.objects.iter().any(|o| is_building(o.kind)) {
         return Ok(None);
     }
