@@ -70,6 +70,11 @@ pub struct ImportArgs {
     /// Point clouds: the DTM's cell size, in CRS units (metres).
     #[arg(long, default_value_t = 1.0)]
     pub cell: f64,
+    /// Terrain: the leaves' largest height difference from the DEM at its pixels, metres (each
+    /// level up doubles it); the meshes are TINs, dense where the ground is rough. 0 keeps
+    /// every pixel.
+    #[arg(long, default_value_t = 0.1)]
+    pub max_error: f64,
     /// Terrain: cells along a tile's side (each level halves the cell size until a cell is
     /// one pixel).
     #[arg(long, default_value_t = 64)]
@@ -150,7 +155,10 @@ fn run_terrain(args: &ImportArgs, dems: usize, clouds: usize) -> Result<()> {
     } else {
         cim_import::Dem::read(file, crs.as_ref())?
     };
-    let opts = cim_import::TerrainOptions { grid: args.terrain_grid };
+    if !(args.max_error.is_finite() && args.max_error >= 0.0) {
+        bail!("--max-error {}: give metres, 0 or more", args.max_error);
+    }
+    let opts = cim_import::TerrainOptions { grid: args.terrain_grid, max_error: args.max_error };
     let summary = cim_import::write_terrain(&dem, &args.out, &opts, &bar);
     bar.0.finish_and_clear();
     let s = summary?;

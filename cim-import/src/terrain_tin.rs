@@ -1,0 +1,363 @@
+//! A triangulated irregular network of a height grid at a maximum error, by greedy insertion
+//! (Garland and Heckbert, "Fast polygonal approximation of terrains and height fields", 1995):
+//! start from the grid's two corner triangles; repeatedly take the triangle whose worst pixel
+//! (the largest difference between the pixel's height and the triangle's plane there) is the
+//! worst of all, insert that pixel as a vertex, and restore the Delaunay property by flipping
+//! edges; stop when no pixel is off by more than the maximum error. Few triangles where the
+//! ground is flat, many where it is rough: for the same error, far fewer than a regular grid.
+//!
+//! Triangles are kept as half-edges (a triangle `t` is the half-edges `3t`, `3t + 1`, `3t + 2`,
+//! each going from its vertex to the next, counter-clockwise in (column, row) coordinates); each
+//! half-edge knows its twin in the neighbouring triangle. A triangle's worst pixel is found by
+//! walking the pixels inside it. The queue holds (error, triangle, version) and skips entries of
+//! triangles changed since they were queued.
+use std::collections::BinaryHeap;
+
+/// No twin: a half-edge on the grid's border.
+const NONE: u32 = u32::MAX;
+
+/// A height grid, row by row, with no missing heights.
+pub struct HeightGrid<'a> {
+    /// Columns.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// Heights, `width * height` of them.
+    pub heights: &'a [f32],
+}
+
+impl HeightGrid<'_> {
+    fn at(&self, x: u32, y: u32) -> f64 {
+        f64::from(self.heights[y as usize * self.width + x as usize])
+    }
+}
+
+/// A TIN: vertices as (column, row) of the grid, triangles as three vertex numbers each,
+/// counter-clockwise in (column, row).
+#[derive(Debug, Clone, Default)]
+pub struct Tin {
+    /// Vertices.
+    pub vertices: Vec<[u32; 2]>,
+    /// Vertex numbers, three a triangle.
+    pub triangles: Vec<u32>,
+    /// The largest difference at a pixel centre between the grid and the TIN, in height units.
+    pub max_error: f64,
+}
+
+struct Mesher<'a> {
+    grid: &'a HeightGrid<'a>,
+    vertices: Vec<[u32; 2]>,
+    /// Vertex number of each half-edge's start.
+    corners: Vec<u32>,
+    /// Twin of each half-edge.
+    twins: Vec<u32>,
+    /// Per triangle: its worst pixel and that pixel's error.
+    candidates: Vec<([u32; 2], f64)>,
+    /// Per triangle: bumped whenever it changes, so stale queue entries are skipped.
+    versions: Vec<u32>,
+    queue: BinaryHeap<(u64, u32, u32)>,
+    /// Triangles changed since the last refresh of the queue.
+    dirty: Vec<u32>,
+}
+
+/// (b - a) x (c - a): positive when a, b, c turn counter-clockwise.
+fn orient(a: [u32; 2], b: [u32; 2], c: [u32; 2]) -> i64 {
+    let (ax, ay, bx, by, cx, cy) = (a[0] as i64, a[1] as i64, b[0] as i64, b[1] as i64, c[0] as i64, c[1] as i64);
+    (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+}
+
+/// Whether `d` is strictly inside the circle through the counter-clockwise `a`, `b`, `c`
+/// (exact: integer coordinates below 2^20 keep every product within i128).
+fn in_circle(a: [u32; 2], b: [u32; 2], c: [u32; 2], d: [u32; 2]) -> bool {
+    let r = |p: [u32; 2]| (p[0] as i128 - d[0] as i128, p[1] as i128 - d[1] as i128);
+    let ((ax, ay), (bx, by), (cx, cy)) = (r(a), r(b), r(c));
+    let (a2, b2, c2) = (ax * ax + ay * ay, bx * bx + by * by, cx * cx + cy * cy);
+    ax * (by * c2 - b2 * cy) - ay * (bx * c2 - b2 * cx) + a2 * (bx * cy - by * cx) > 0
+}
+
+fn next(e: u32) -> u32 {
+    if e % 3 == 2 { e - 2 } else { e + 1 }
+}
+
+fn prev(e: u32) -> u32 {
+    if e % 3 == 0 { e + 2 } else { e - 1 }
+}
+
+impl<'a> Mesher<'a> {
+    fn link(&mut self, a: u32, b: u32) {
+        self.twins[a as usize] = b;
+        if b != NONE {
+            self.twins[b as usize] = a;
+        }
+    }
+
+    fn vertex(&mut self, p: [u32; 2]) -> u32 {
+        self.vertices.push(p);
+        (self.vertices.len() - 1) as u32
+    }
+
+    /// Writes triangle `t` (a new one when `t` is the count) as (a, b, c) with the twins of
+    /// its edges a->b, b->c, c->a.
+    fn set(&mut self, t: u32, [a, b, c]: [u32; 3], [ta, tb, tc]: [u32; 3]) {
+        let e = 3 * t as usize;
+        if e == self.corners.len() {
+            self.corners.extend([a, b, c]);
+            self.twins.extend([NONE; 3]);
+            self.candidates.push(([0, 0], 0.0));
+            self.versions.push(0);
+        } else {
+            self.corners[e..e + 3].copy_from_slice(&[a, b, c]);
+        }
+        self.link(3 * t, ta);
+        self.link(3 * t + 1, tb);
+        self.link(3 * t + 2, tc);
+        self.versions[t as usize] += 1;
+        self.dirty.push(t);
+    }
+
+    fn triangles(&self) -> u32 {
+        (self.corners.len() / 3) as u32
+    }
+
+    /// The worst pixel inside triangle `t` (its vertices excluded) and its error.
+    fn worst_pixel(&self, t: u32) -> ([u32; 2], f64) {
+        let e = 3 * t as usize;
+        let [a, b, c] = [0, 1, 2].map(|k| self.vertices[self.corners[e + k] as usize]);
+        let [za, zb, zc] = [a, b, c].map(|p| self.grid.at(p[0], p[1]));
+        let area = orient(a, b, c) as f64;
+        let (x0, x1) = (a[0].min(b[0]).min(c[0]), a[0].max(b[0]).max(c[0]));
+        let (y0, y1) = (a[1].min(b[1]).min(c[1]), a[1].max(b[1]).max(c[1]));
+        let mut best = ([0, 0], 0.0);
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                let p = [x, y];
+                let (w0, w1, w2) = (orient(b, c, p), orient(c, a, p), orient(a, b, p));
+                if w0 < 0 || w1 < 0 || w2 < 0 || p == a || p == b || p == c {
+                    continue;
+                }
+                let z = (w0 as f64 * za + w1 as f64 * zb + w2 as f64 * zc) / area;
+                let err = (z - self.grid.at(x, y)).abs();
+                if err > best.1 {
+                    best = (p, err);
+                }
+            }
+        }
+        best
+    }
+
+    /// Computes the candidates of the triangles changed and queues them.
+    fn refresh(&mut self) {
+        let dirty = std::mem::take(&mut self.dirty);
+        for t in dirty {
+            let c = self.worst_pixel(t);
+            self.candidates[t as usize] = c;
+            if c.1 > 0.0 {
+                self.queue.push((c.1.to_bits(), t, self.versions[t as usize]));
+            }
+        }
+    }
+
+    /// Restores the Delaunay property across edge `3t` of triangle `t` = (a, b, p), `p` the
+    /// point just inserted: when the vertex beyond the edge lies inside the triangle's
+    /// circumcircle, the edge is flipped and the two edges beyond are checked in turn.
+    fn legalize(&mut self, t: u32) {
+        let e = 3 * t;
+        let f = self.twins[e as usize];
+        if f == NONE {
+            return;
+        }
+        let u = f / 3;
+        let (a, b, p) = (self.corners[e as usize], self.corners[e as usize + 1], self.corners[e as usize + 2]);
+        let d = self.corners[prev(f) as usize];
+        let pos = |v: u32| self.vertices[v as usize];
+        if !in_circle(pos(a), pos(b), pos(p), pos(d)) {
+            return;
+        }
+        // (a, b, p) and (b, a, d) become (a, d, p) and (d, b, p).
+        let (x_ad, x_db) = (self.twins[next(f) as usize], self.twins[prev(f) as usize]);
+        let (x_bp, x_pa) = (self.twins[e as usize + 1], self.twins[e as usize + 2]);
+        self.set(t, [a, d, p], [x_ad, 3 * u + 2, x_pa]);
+        self.set(u, [d, b, p], [x_db, x_bp, 3 * t + 1]);
+        self.legalize(t);
+        self.legalize(u);
+    }
+
+    /// Inserts the worst pixel `p` of triangle `t`.
+    fn insert(&mut self, t: u32, p: [u32; 2]) {
+        let e = 3 * t as usize;
+        let [a, b, c] = [self.corners[e], self.corners[e + 1], self.corners[e + 2]];
+        let pos = |v: u32| self.vertices[v as usize];
+        let (w_ab, w_bc, w_ca) = (orient(pos(a), pos(b), p), orient(pos(b), pos(c), p), orient(pos(c), pos(a), p));
+        let twins = [self.twins[e], self.twins[e + 1], self.twins[e + 2]];
+        let v = self.vertex(p);
+        // On an edge: rotate so that it is a->b.
+        let on_edge = [w_ab, w_bc, w_ca].iter().position(|&w| w == 0);
+        let Some(k) = on_edge else {
+            // Inside: three triangles (a, b, p), (b, c, p), (c, a, p).
+            let (t1, t2) = (self.triangles(), self.triangles() + 1);
+            self.set(t, [a, b, v], [twins[0], NONE, NONE]);
+            self.set(t1, [b, c, v], [twins[1], NONE, 3 * t + 1]);
+            self.set(t2, [c, a, v], [twins[2], 3 * t + 2, 3 * t1 + 1]);
+            for tri in [t, t1, t2] {
+                self.legalize(tri);
+            }
+            return;
+        };
+        let [a, b, c] = [[a, b, c], [b, c, a], [c, a, b]][k];
+        let [t_ab, t_bc, t_ca] =
+            [[twins[0], twins[1], twins[2]], [twins[1], twins[2], twins[0]], [twins[2], twins[0], twins[1]]][k];
+        let f = t_ab;
+        if f == NONE {
+            // On the border: (b, c, p) and (c, a, p).
+            let t1 = self.triangles();
+            self.set(t, [b, c, v], [t_bc, NONE, NONE]);
+            self.set(t1, [c, a, v], [t_ca, NONE, 3 * t + 1]);
+            self.legalize(t);
+            self.legalize(t1);
+            return;
+        }
+        // Between t = (a, b, c) and u = (b, a, d): four triangles around p.
+        let u = f / 3;
+        let d = self.corners[prev(f) as usize];
+        let (x_ad, x_db) = (self.twins[next(f) as usize], self.twins[prev(f) as usize]);
+        let (t1, t2) = (self.triangles(), self.triangles() + 1);
+        self.set(t, [b, c, v], [t_bc, NONE, NONE]);
+        self.set(t1, [c, a, v], [t_ca, NONE, 3 * t + 1]);
+        self.set(u, [a, d, v], [x_ad, NONE, 3 * t1 + 1]);
+        self.set(t2, [d, b, v], [x_db, 3 * t + 2, 3 * u + 1]);
+        for tri in [t, t1, u, t2] {
+            self.legalize(tri);
+        }
+    }
+}
+
+/// The TIN of `grid` within `max_error` at every pixel centre. A grid of one row or column has
+/// no triangles.
+pub fn tin(grid: &HeightGrid<'_>, max_error: f64) -> Tin {
+    let (w, h) = (grid.width as u32, grid.height as u32);
+    if w < 2 || h < 2 {
+        return Tin::default();
+    }
+    let mut m = Mesher {
+        grid,
+        vertices: Vec::new(),
+        corners: Vec::new(),
+        twins: Vec::new(),
+        candidates: Vec::new(),
+        versions: Vec::new(),
+        queue: BinaryHeap::new(),
+        dirty: Vec::new(),
+    };
+    // Two triangles over the grid; rows run down, so (0,0) -> (0,h) -> (w,h) is counter-clockwise
+    // in (column, row) as `orient` counts it.
+    let (nw, ne, se, sw) = (m.vertex([0, 0]), m.vertex([w - 1, 0]), m.vertex([w - 1, h - 1]), m.vertex([0, h - 1]));
+    let (p, q) = ([0, 0], [w - 1, h - 1]);
+    let first = if orient(p, [0, h - 1], q) > 0 { [nw, sw, se] } else { [nw, se, sw] };
+    m.set(0, first, [NONE, NONE, NONE]);
+    let second = if orient(p, q, [w - 1, 0]) > 0 { [nw, se, ne] } else { [nw, ne, se] };
+    m.set(1, second, [NONE, NONE, NONE]);
+    // The diagonal nw-se is shared: find its half-edges and link them.
+    let diag = |m: &Mesher<'_>, t: u32| {
+        (0..3).map(|k| 3 * t + k).find(|&e| {
+            let (s, x) = (m.corners[e as usize], m.corners[next(e) as usize]);
+            (s == nw && x == se) || (s == se && x == nw)
+        })
+    };
+    if let (Some(a), Some(b)) = (diag(&m, 0), diag(&m, 1)) {
+        m.link(a, b);
+    }
+    m.refresh();
+    let mut worst = 0.0;
+    while let Some((bits, t, version)) = m.queue.pop() {
+        if m.versions[t as usize] != version {
+            continue;
+        }
+        let err = f64::from_bits(bits);
+        if err <= max_error {
+            worst = err;
+            break;
+        }
+        let p = m.candidates[t as usize].0;
+        m.insert(t, p);
+        m.refresh();
+    }
+    Tin { vertices: m.vertices, triangles: m.corners, max_error: worst }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid_of(w: usize, h: usize, f: impl Fn(usize, usize) -> f32) -> Vec<f32> {
+        (0..h).flat_map(|y| (0..w).map(move |x| (x, y))).map(|(x, y)| f(x, y)).collect()
+    }
+
+    /// The TIN's height at pixel (x, y): the plane of the triangle holding it.
+    fn tin_at(tin: &Tin, g: &HeightGrid<'_>, x: u32, y: u32) -> Option<f64> {
+        for t in tin.triangles.chunks_exact(3) {
+            let [a, b, c] = [0, 1, 2].map(|k| tin.vertices[t[k] as usize]);
+            let p = [x, y];
+            let (w0, w1, w2) = (orient(b, c, p), orient(c, a, p), orient(a, b, p));
+            if w0 >= 0 && w1 >= 0 && w2 >= 0 {
+                let area = orient(a, b, c) as f64;
+                return Some(
+                    (w0 as f64 * g.at(a[0], a[1]) + w1 as f64 * g.at(b[0], b[1]) + w2 as f64 * g.at(c[0], c[1])) / area,
+                );
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn a_plane_needs_two_triangles_and_a_bump_more() {
+        let plane = grid_of(33, 17, |x, y| (0.5 * x as f64 + 0.25 * y as f64) as f32);
+        let g = HeightGrid { width: 33, height: 17, heights: &plane };
+        let t = tin(&g, 1e-6);
+        assert_eq!(t.triangles.len() / 3, 2);
+        // A bump: every pixel within the error, every triangle counter-clockwise, and far fewer
+        // triangles than the grid's 2 * 32 * 16.
+        let bump = grid_of(33, 17, |x, y| {
+            let (dx, dy) = (x as f64 - 16.0, y as f64 - 8.0);
+            (10.0 * (-(dx * dx + dy * dy) / 20.0).exp()) as f32
+        });
+        let g = HeightGrid { width: 33, height: 17, heights: &bump };
+        for max_error in [0.5, 0.1, 0.01] {
+            let t = tin(&g, max_error);
+            let n = t.triangles.len() / 3;
+            assert!(n > 2 && n < 1024, "{n} triangles at {max_error}");
+            // Counter-clockwise, and tiling the grid exactly: the areas add up to the grid's.
+            let mut area = 0;
+            for tri in t.triangles.chunks_exact(3) {
+                let [a, b, c] = [0, 1, 2].map(|k| t.vertices[tri[k] as usize]);
+                assert!(orient(a, b, c) > 0, "{a:?} {b:?} {c:?}");
+                area += orient(a, b, c);
+            }
+            assert_eq!(area, 2 * 32 * 16, "no overlap, no gap");
+            let mut worst: f64 = 0.0;
+            for y in 0..17 {
+                for x in 0..33 {
+                    let z = tin_at(&t, &g, x, y).expect("every pixel covered");
+                    worst = worst.max((z - g.at(x, y)).abs());
+                }
+            }
+            assert!(worst <= max_error + 1e-9, "{worst} over {max_error}");
+            assert!((worst - t.max_error).abs() < 1e-9 || t.max_error <= max_error, "{worst} vs {}", t.max_error);
+        }
+    }
+
+    #[test]
+    fn the_triangulation_stays_delaunay() {
+        let rough = grid_of(40, 30, |x, y| ((x * 7 + y * 13) % 11) as f32 * 0.3);
+        let g = HeightGrid { width: 40, height: 30, heights: &rough };
+        let t = tin(&g, 0.2);
+        let tris: Vec<[[u32; 2]; 3]> =
+            t.triangles.chunks_exact(3).map(|c| [0, 1, 2].map(|k| t.vertices[c[k] as usize])).collect();
+        for tri in &tris {
+            for v in &t.vertices {
+                if !tri.contains(v) {
+                    assert!(!in_circle(tri[0], tri[1], tri[2], *v), "{v:?} inside the circle of {tri:?}");
+                }
+            }
+        }
+    }
+}
