@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 
 use crate::glb::{Column, PropertyTable, TexturedPart, TileMesh, write_glb};
 use crate::output_folder::{build_in_place, io};
+use crate::terrain_tin::{Plane, scan_triangle};
 use crate::{Dem, ImportError, Progress};
 
 /// The ground's colour (linear RGBA): sRGB (150, 160, 120), a map's muted olive.
@@ -110,7 +111,7 @@ fn lines(start: usize, step: usize, end: usize, last: usize) -> Vec<usize> {
 
 /// Meshes tile `t`: a TIN of its samples within `target` when they all have a height, else the
 /// grid of its samples without the triangles touching a hole.
-fn mesh_tile(dem: &Dem, t: &mut Tile, target: f64) {
+fn mesh_tile(dem: &Dem, t: &mut Tile, target: f64) -> Option<f64> {
     let (nc, nr) = (t.cols.len(), t.rows.len());
     let samples: Vec<f32> = t
         .rows
@@ -122,7 +123,7 @@ fn mesh_tile(dem: &Dem, t: &mut Tile, target: f64) {
         let tin = crate::tin(&crate::HeightGrid { width: nc, height: nr, heights: &samples }, target);
         t.vertices = tin.vertices.iter().map(|v| [t.cols[v[0] as usize], t.rows[v[1] as usize]]).collect();
         t.triangles = tin.triangles;
-        return;
+        return Some(tin.max_error);
     }
     t.vertices = t.rows.iter().flat_map(|&r| t.cols.iter().map(move |&c| [c, r])).collect();
     let ok = |i: usize, j: usize| samples[j * nc + i].is_finite();
@@ -137,6 +138,7 @@ fn mesh_tile(dem: &Dem, t: &mut Tile, target: f64) {
             }
         }
     }
+    None
 }
 
 /// The largest difference between the tile's mesh and the bilinear source surface anywhere on
@@ -145,37 +147,34 @@ fn mesh_tile(dem: &Dem, t: &mut Tile, target: f64) {
 /// quadratic along the triangle's. So its extremes are at pixel centres inside the triangle and
 /// on the triangle's edges, where each piece between two grid lines is a quadratic whose peak is
 /// found exactly ([`edge_error`]).
-fn measure(dem: &Dem, t: &Tile) -> f64 {
-    let mut worst = 0.0f64;
+fn measure(dem: &Dem, t: &Tile, pixel_error: Option<f64>) -> f64 {
+    let mut worst = pixel_error.unwrap_or(0.0);
+    let mut scratch = Vec::new();
+    let (c0, c1, r0, r1) = (t.cols[0], t.cols[t.cols.len() - 1], t.rows[0], t.rows[t.rows.len() - 1]);
+    let on_border = |p: [usize; 2], q: [usize; 2]| {
+        (p[0] == q[0] && (p[0] == c0 || p[0] == c1)) || (p[1] == q[1] && (p[1] == r0 || p[1] == r1))
+    };
     for tri in t.triangles.chunks_exact(3) {
         let [a, b, c] = [0, 1, 2].map(|k| t.vertices[tri[k] as usize]);
         let (Some(za), Some(zb), Some(zc)) = (dem.at(a[0], a[1]), dem.at(b[0], b[1]), dem.at(c[0], c[1])) else {
             continue;
         };
         let p = [a, b, c].map(|v| [v[0] as f64, v[1] as f64]);
-        let orient =
-            |u: [f64; 2], v: [f64; 2], w: [f64; 2]| (v[0] - u[0]) * (w[1] - u[1]) - (v[1] - u[1]) * (w[0] - u[0]);
-        let area = orient(p[0], p[1], p[2]);
-        if area == 0.0 {
-            continue;
+        if pixel_error.is_none() {
+            let plane = Plane::through([[p[0][0], p[0][1], za], [p[1][0], p[1][1], zb], [p[2][0], p[2][1], zc]]);
+            scan_triangle(p, |x, y| {
+                if let Some(h) = dem.at(x as usize, y as usize) {
+                    worst = worst.max((plane.at(x as f64, y as f64) - h).abs());
+                }
+            });
         }
-        let (x0, x1) = (a[0].min(b[0]).min(c[0]), a[0].max(b[0]).max(c[0]));
-        let (y0, y1) = (a[1].min(b[1]).min(c[1]), a[1].max(b[1]).max(c[1]));
-        for y in y0..=y1 {
-            for x in x0..=x1 {
-                let q = [x as f64, y as f64];
-                let (w0, w1, w2) =
-                    (orient(p[1], p[2], q) / area, orient(p[2], p[0], q) / area, orient(p[0], p[1], q) / area);
-                if w0 < -1e-9 || w1 < -1e-9 || w2 < -1e-9 {
-                    continue;
-                }
-                if let Some(h) = dem.at(x, y) {
-                    worst = worst.max((w0 * za + w1 * zb + w2 * zc - h).abs());
-                }
+        // Each inner edge once (two triangles share it, one each way round), border edges too.
+        let z = [za, zb, zc];
+        for k in 0..3 {
+            let (i, j) = (k, (k + 1) % 3);
+            if tri[i] < tri[j] || on_border(t.vertices[tri[i] as usize], t.vertices[tri[j] as usize]) {
+                worst = worst.max(edge_error(dem, p[i], p[j], z[i], z[j], &mut scratch));
             }
-        }
-        for (u, v, zu, zv) in [(p[0], p[1], za, zb), (p[1], p[2], zb, zc), (p[2], p[0], zc, za)] {
-            worst = worst.max(edge_error(dem, u, v, zu, zv));
         }
     }
     worst
@@ -184,8 +183,9 @@ fn measure(dem: &Dem, t: &Tile) -> f64 {
 /// The largest difference along the mesh edge from `a` to `b` (pixel positions, heights `za`,
 /// `zb`) and the bilinear surface: between two grid lines the difference is a quadratic of the
 /// position, fitted through three points and its peak taken.
-fn edge_error(dem: &Dem, a: [f64; 2], b: [f64; 2], za: f64, zb: f64) -> f64 {
-    let mut ts = vec![0.0, 1.0];
+fn edge_error(dem: &Dem, a: [f64; 2], b: [f64; 2], za: f64, zb: f64, ts: &mut Vec<f64>) -> f64 {
+    ts.clear();
+    ts.extend([0.0, 1.0]);
     for k in 0..2 {
         let (lo, hi) = (a[k].min(b[k]), a[k].max(b[k]));
         for line in (lo.floor() as i64 + 1)..=(hi.ceil() as i64 - 1) {
@@ -196,12 +196,20 @@ fn edge_error(dem: &Dem, a: [f64; 2], b: [f64; 2], za: f64, zb: f64) -> f64 {
     let diff =
         |t: f64| dem.bilinear(a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])).map(|s| za + t * (zb - za) - s);
     let mut worst = 0.0f64;
+    let mut last: Option<(f64, Option<f64>)> = None;
     for w in ts.windows(2) {
         let (t0, t1) = (w[0], w[1]);
         if t1 - t0 < 1e-12 {
             continue;
         }
-        let (Some(d0), Some(dm), Some(d1)) = (diff(t0), diff((t0 + t1) / 2.0), diff(t1)) else { continue };
+        // The piece's start is the last piece's end.
+        let d0 = match last {
+            Some((t, d)) if t == t0 => d,
+            _ => diff(t0),
+        };
+        let d1 = diff(t1);
+        last = Some((t1, d1));
+        let (Some(d0), Some(dm), Some(d1)) = (d0, diff((t0 + t1) / 2.0), d1) else { continue };
         worst = worst.max(d0.abs()).max(d1.abs()).max(dm.abs());
         let gamma = 2.0 * (d0 + d1 - 2.0 * dm);
         let beta = d1 - d0 - gamma;
@@ -274,8 +282,10 @@ pub fn write_terrain(
     // Mesh and measure every tile; the target error doubles with each level up.
     tiles.par_iter_mut().flatten().for_each(|t| {
         let target = opts.max_error * f64::from(1u32 << (levels - 1 - t.level).min(31));
-        mesh_tile(dem, t, target);
-        t.own_error = measure(dem, t);
+        // A TIN of every pixel knows its largest error at the pixels already.
+        let tin_error = mesh_tile(dem, t, target);
+        let every_pixel = t.cols.windows(2).all(|w| w[1] - w[0] == 1) && t.rows.windows(2).all(|w| w[1] - w[0] == 1);
+        t.own_error = measure(dem, t, tin_error.filter(|_| every_pixel));
     });
     let total: usize = tiles.iter().map(Vec::len).sum();
     // Where each tile is in its level's list; errors from the leaves up.
@@ -571,8 +581,8 @@ mod tests {
                 own_error: 0.0,
                 error: 0.0,
             };
-            mesh_tile(&dem, &mut t, target);
-            let declared = measure(&dem, &t);
+            let tin_error = mesh_tile(&dem, &mut t, target);
+            let declared = measure(&dem, &t, tin_error);
             let mut seen: f64 = 0.0;
             for _ in 0..4_000 {
                 let q = [rng.unit() * (w - 1) as f64, rng.unit() * (h - 1) as f64];

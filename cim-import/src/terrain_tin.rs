@@ -75,6 +75,75 @@ fn in_circle(a: [u32; 2], b: [u32; 2], c: [u32; 2], d: [u32; 2]) -> bool {
     ax * (by * c2 - b2 * cy) - ay * (bx * c2 - b2 * cx) + a2 * (bx * cy - by * cx) > 0
 }
 
+/// A triangle's plane: height = `z0 + gx (x - x0) + gy (y - y0)`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Plane {
+    x0: f64,
+    y0: f64,
+    z0: f64,
+    gx: f64,
+    gy: f64,
+}
+
+impl Plane {
+    /// The plane through three points (x, y, height) that are not on one line (else flat at
+    /// the first's height).
+    pub(crate) fn through([a, b, c]: [[f64; 3]; 3]) -> Self {
+        let (u, v) = ([b[0] - a[0], b[1] - a[1], b[2] - a[2]], [c[0] - a[0], c[1] - a[1], c[2] - a[2]]);
+        let n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+        let (gx, gy) = if n[2] == 0.0 { (0.0, 0.0) } else { (-n[0] / n[2], -n[1] / n[2]) };
+        Self { x0: a[0], y0: a[1], z0: a[2], gx, gy }
+    }
+
+    /// The height at (x, y).
+    pub(crate) fn at(&self, x: f64, y: f64) -> f64 {
+        self.z0 + self.gx * (x - self.x0) + self.gy * (y - self.y0)
+    }
+}
+
+/// `v.floor()` for the small numbers of pixel positions (`as` truncates towards zero; this
+/// rounds down), without the library call `f64::floor` is on a baseline x86-64.
+pub(crate) fn floor(v: f64) -> i64 {
+    let t = v as i64;
+    if (t as f64) > v { t - 1 } else { t }
+}
+
+/// `v.ceil()`, as [`floor`].
+pub(crate) fn ceil(v: f64) -> i64 {
+    let t = v as i64;
+    if (t as f64) < v { t + 1 } else { t }
+}
+
+/// Calls `f(x, y)` for every integer point inside the triangle or on its edges, row by row:
+/// each row's span comes from where the edges cross it, so no point outside is visited.
+pub(crate) fn scan_triangle(p: [[f64; 2]; 3], mut f: impl FnMut(i64, i64)) {
+    const EPS: f64 = 1e-9;
+    let ys = p.map(|q| q[1]);
+    let (y0, y1) = (ys[0].min(ys[1]).min(ys[2]), ys[0].max(ys[1]).max(ys[2]));
+    for y in ceil(y0 - EPS)..=floor(y1 + EPS) {
+        let yf = y as f64;
+        let (mut xl, mut xr) = (f64::INFINITY, f64::NEG_INFINITY);
+        for k in 0..3 {
+            let (a, b) = (p[k], p[(k + 1) % 3]);
+            if (a[1] - EPS <= yf && yf <= b[1] + EPS) || (b[1] - EPS <= yf && yf <= a[1] + EPS) {
+                if (b[1] - a[1]).abs() < EPS {
+                    xl = xl.min(a[0].min(b[0]));
+                    xr = xr.max(a[0].max(b[0]));
+                } else {
+                    let x = a[0] + (yf - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
+                    xl = xl.min(x);
+                    xr = xr.max(x);
+                }
+            }
+        }
+        if xl <= xr {
+            for x in ceil(xl - EPS)..=floor(xr + EPS) {
+                f(x, y);
+            }
+        }
+    }
+}
+
 fn next(e: u32) -> u32 {
     if e % 3 == 2 { e - 2 } else { e + 1 }
 }
@@ -123,25 +192,15 @@ impl<'a> Mesher<'a> {
     fn worst_pixel(&self, t: u32) -> ([u32; 2], f64) {
         let e = 3 * t as usize;
         let [a, b, c] = [0, 1, 2].map(|k| self.vertices[self.corners[e + k] as usize]);
-        let [za, zb, zc] = [a, b, c].map(|p| self.grid.at(p[0], p[1]));
-        let area = orient(a, b, c) as f64;
-        let (x0, x1) = (a[0].min(b[0]).min(c[0]), a[0].max(b[0]).max(c[0]));
-        let (y0, y1) = (a[1].min(b[1]).min(c[1]), a[1].max(b[1]).max(c[1]));
+        let plane = Plane::through([a, b, c].map(|p| [f64::from(p[0]), f64::from(p[1]), self.grid.at(p[0], p[1])]));
         let mut best = ([0, 0], 0.0);
-        for y in y0..=y1 {
-            for x in x0..=x1 {
-                let p = [x, y];
-                let (w0, w1, w2) = (orient(b, c, p), orient(c, a, p), orient(a, b, p));
-                if w0 < 0 || w1 < 0 || w2 < 0 || p == a || p == b || p == c {
-                    continue;
-                }
-                let z = (w0 as f64 * za + w1 as f64 * zb + w2 as f64 * zc) / area;
-                let err = (z - self.grid.at(x, y)).abs();
-                if err > best.1 {
-                    best = (p, err);
-                }
+        scan_triangle([a, b, c].map(|p| [f64::from(p[0]), f64::from(p[1])]), |x, y| {
+            let p = [x as u32, y as u32];
+            let err = (plane.at(x as f64, y as f64) - self.grid.at(p[0], p[1])).abs();
+            if err > best.1 && p != a && p != b && p != c {
+                best = (p, err);
             }
-        }
+        });
         best
     }
 
