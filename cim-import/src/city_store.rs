@@ -354,8 +354,8 @@ impl CityStore {
             let (sin_lat, cos_lat) = g.lat().sin_cos();
             let (sin_lon, cos_lon) = g.lon().sin_cos();
             let up = [cos_lat * cos_lon, cos_lat * sin_lon, sin_lat];
-            for k in 0..3 {
-                o.anchor[k] += up[k] * metres;
+            for (a, u) in o.anchor.iter_mut().zip(up) {
+                *a += u * metres;
             }
         }
     }

@@ -107,6 +107,10 @@ impl TerrainGrid {
     }
 }
 
+/// Each building's difference from the ground (its lowest point minus the ground), metres, by
+/// object number.
+pub type Differences = Vec<(usize, f64)>;
+
 fn is_building(k: ObjectKind) -> bool {
     matches!(k, ObjectKind::Building | ObjectKind::BuildingPart)
 }
@@ -136,10 +140,7 @@ pub fn check_ground(store: &CityStore, frame: &EnuFrame) -> Option<GroundCheck> 
 /// Checks every building and part of `store` against a DEM (its heights interpolated
 /// bilinearly); also returns each building's difference (its lowest point minus the ground),
 /// by object number, for [`CityStore::lift`]. `None` when the store has no buildings.
-pub fn check_against_dem(
-    store: &CityStore,
-    dem: &Dem,
-) -> Result<Option<(GroundCheck, Vec<(usize, f64)>)>, ImportError> {
+pub fn check_against_dem(store: &CityStore, dem: &Dem) -> Result<Option<(GroundCheck, Differences)>, ImportError> {
     if !store.objects.iter().any(|o| is_building(o.kind)) {
         return Ok(None);
     }
@@ -169,7 +170,7 @@ fn check_with(
     store: &CityStore,
     frame: &EnuFrame,
     ground: impl Fn(Vec3) -> Option<f64> + Sync,
-) -> (GroundCheck, Vec<(usize, f64)>) {
+) -> (GroundCheck, Differences) {
     let mut check = GroundCheck::default();
     let mut differences = Vec::new();
     for (i, o) in store.objects.iter().enumerate().filter(|(_, o)| is_building(o.kind)) {

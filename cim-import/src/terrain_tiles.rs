@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 
 use crate::glb::{Column, PropertyTable, TexturedPart, TileMesh, write_glb};
 use crate::output_folder::{build_in_place, io};
-use crate::terrain_tin::{Plane, scan_triangle};
+use crate::terrain_tin::{Plane, ceil, floor, scan_rows};
 use crate::{Dem, ImportError, Progress};
 
 /// The ground's colour (linear RGBA): sRGB (150, 160, 120), a map's muted olive.
@@ -162,9 +162,14 @@ fn measure(dem: &Dem, t: &Tile, pixel_error: Option<f64>) -> f64 {
         let p = [a, b, c].map(|v| [v[0] as f64, v[1] as f64]);
         if pixel_error.is_none() {
             let plane = Plane::through([[p[0][0], p[0][1], za], [p[1][0], p[1][1], zb], [p[2][0], p[2][1], zc]]);
-            scan_triangle(p, |x, y| {
-                if let Some(h) = dem.at(x as usize, y as usize) {
-                    worst = worst.max((plane.at(x as f64, y as f64) - h).abs());
+            scan_rows(p, |y, x0, x1| {
+                let row = &dem.heights[y as usize * dem.width..][..dem.width];
+                let mut z = plane.at(x0 as f64, y as f64);
+                for &h in &row[x0 as usize..=x1 as usize] {
+                    if h.is_finite() {
+                        worst = worst.max((z - f64::from(h)).abs());
+                    }
+                    z += plane.gx;
                 }
             });
         }
@@ -181,39 +186,63 @@ fn measure(dem: &Dem, t: &Tile, pixel_error: Option<f64>) -> f64 {
 }
 
 /// The largest difference along the mesh edge from `a` to `b` (pixel positions, heights `za`,
-/// `zb`) and the bilinear surface: between two grid lines the difference is a quadratic of the
-/// position, fitted through three points and its peak taken.
+/// `zb`) and the bilinear surface. The grid lines cut the edge into pieces, each inside one
+/// pixel cell, where the difference is a quadratic of the position whose second-order term is
+/// the cell's twist (`h00 - h10 - h01 + h11`) times the piece's extents: so its ends and the
+/// cell give its peak exactly. `ts` is scratch space.
 fn edge_error(dem: &Dem, a: [f64; 2], b: [f64; 2], za: f64, zb: f64, ts: &mut Vec<f64>) -> f64 {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    // Where the edge crosses the grid lines, in t (0 at a, 1 at b), merged in order.
     ts.clear();
-    ts.extend([0.0, 1.0]);
-    for k in 0..2 {
+    let crossings = |k: usize, out: &mut Vec<f64>| {
         let (lo, hi) = (a[k].min(b[k]), a[k].max(b[k]));
-        for line in (lo.floor() as i64 + 1)..=(hi.ceil() as i64 - 1) {
-            ts.push((line as f64 - a[k]) / (b[k] - a[k]));
+        let d = b[k] - a[k];
+        let lines = (floor(lo) + 1)..=(ceil(hi) - 1);
+        if d > 0.0 {
+            out.extend(lines.map(|l| (l as f64 - a[k]) / d));
+        } else {
+            out.extend(lines.rev().map(|l| (l as f64 - a[k]) / d));
         }
+    };
+    ts.push(0.0);
+    crossings(0, ts);
+    let split = ts.len();
+    crossings(1, ts);
+    ts.push(1.0);
+    // Both runs are ascending; interleave them when both have crossings.
+    if split > 1 && ts.len() > split + 1 {
+        ts.sort_by(f64::total_cmp);
     }
-    ts.sort_by(f64::total_cmp);
-    let diff =
-        |t: f64| dem.bilinear(a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])).map(|s| za + t * (zb - za) - s);
     let mut worst = 0.0f64;
-    let mut last: Option<(f64, Option<f64>)> = None;
+    let (wmax, hmax) = (dem.width.saturating_sub(2), dem.height.saturating_sub(2));
     for w in ts.windows(2) {
         let (t0, t1) = (w[0], w[1]);
         if t1 - t0 < 1e-12 {
             continue;
         }
-        // The piece's start is the last piece's end.
-        let d0 = match last {
-            Some((t, d)) if t == t0 => d,
-            _ => diff(t0),
+        // The piece's cell, from its middle.
+        let tm = (t0 + t1) / 2.0;
+        let (xm, ym) = (a[0] + tm * dx, a[1] + tm * dy);
+        if xm < 0.0 || ym < 0.0 {
+            continue;
+        }
+        let (c, r) = ((xm as usize).min(wmax), (ym as usize).min(hmax));
+        let (Some(h00), Some(h10), Some(h01), Some(h11)) =
+            (dem.at(c, r), dem.at(c + 1, r), dem.at(c, r + 1), dem.at(c + 1, r + 1))
+        else {
+            continue;
         };
-        let d1 = diff(t1);
-        last = Some((t1, d1));
-        let (Some(d0), Some(dm), Some(d1)) = (d0, diff((t0 + t1) / 2.0), d1) else { continue };
-        worst = worst.max(d0.abs()).max(d1.abs()).max(dm.abs());
-        let gamma = 2.0 * (d0 + d1 - 2.0 * dm);
-        let beta = d1 - d0 - gamma;
+        let diff = |t: f64| {
+            let (u, v) = (a[0] + t * dx - c as f64, a[1] + t * dy - r as f64);
+            let s = (h00 * (1.0 - u) + h10 * u) * (1.0 - v) + (h01 * (1.0 - u) + h11 * u) * v;
+            za + t * (zb - za) - s
+        };
+        let (d0, d1) = (diff(t0), diff(t1));
+        worst = worst.max(d0.abs()).max(d1.abs());
+        // d(s) = d0 + beta s + gamma s^2 over the piece, s from 0 to 1.
+        let gamma = -(h00 - h10 - h01 + h11) * (t1 - t0) * dx * (t1 - t0) * dy;
         if gamma != 0.0 {
+            let beta = d1 - d0 - gamma;
             let s = -beta / (2.0 * gamma);
             if s > 0.0 && s < 1.0 {
                 worst = worst.max((d0 + beta * s + gamma * s * s).abs());

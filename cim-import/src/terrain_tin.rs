@@ -81,7 +81,8 @@ pub(crate) struct Plane {
     x0: f64,
     y0: f64,
     z0: f64,
-    gx: f64,
+    /// Height gained per column.
+    pub(crate) gx: f64,
     gy: f64,
 }
 
@@ -114,31 +115,40 @@ pub(crate) fn ceil(v: f64) -> i64 {
     if (t as f64) < v { t + 1 } else { t }
 }
 
-/// Calls `f(x, y)` for every integer point inside the triangle or on its edges, row by row:
-/// each row's span comes from where the edges cross it, so no point outside is visited.
-pub(crate) fn scan_triangle(p: [[f64; 2]; 3], mut f: impl FnMut(i64, i64)) {
+/// Calls `f(y, x0, x1)` for every row of integer points inside the triangle or on its edges,
+/// with the row's first and last: each row's span comes from where the edges cross it, so no
+/// point outside is visited.
+pub(crate) fn scan_rows(p: [[f64; 2]; 3], mut f: impl FnMut(i64, i64, i64)) {
     const EPS: f64 = 1e-9;
     let ys = p.map(|q| q[1]);
     let (y0, y1) = (ys[0].min(ys[1]).min(ys[2]), ys[0].max(ys[1]).max(ys[2]));
+    // Each edge: its rows, and x as a function of y.
+    let edges = [0, 1, 2].map(|k| {
+        let (a, b) = (p[k], p[(k + 1) % 3]);
+        let (lo, hi) = (a[1].min(b[1]), a[1].max(b[1]));
+        let slope = if hi - lo < EPS { f64::NAN } else { (b[0] - a[0]) / (b[1] - a[1]) };
+        (a, b, lo - EPS, hi + EPS, slope)
+    });
     for y in ceil(y0 - EPS)..=floor(y1 + EPS) {
         let yf = y as f64;
         let (mut xl, mut xr) = (f64::INFINITY, f64::NEG_INFINITY);
-        for k in 0..3 {
-            let (a, b) = (p[k], p[(k + 1) % 3]);
-            if (a[1] - EPS <= yf && yf <= b[1] + EPS) || (b[1] - EPS <= yf && yf <= a[1] + EPS) {
-                if (b[1] - a[1]).abs() < EPS {
-                    xl = xl.min(a[0].min(b[0]));
-                    xr = xr.max(a[0].max(b[0]));
-                } else {
-                    let x = a[0] + (yf - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
-                    xl = xl.min(x);
-                    xr = xr.max(x);
-                }
+        for &(a, b, lo, hi, slope) in &edges {
+            if yf < lo || yf > hi {
+                continue;
+            }
+            if slope.is_nan() {
+                xl = xl.min(a[0].min(b[0]));
+                xr = xr.max(a[0].max(b[0]));
+            } else {
+                let x = a[0] + (yf - a[1]) * slope;
+                xl = xl.min(x);
+                xr = xr.max(x);
             }
         }
         if xl <= xr {
-            for x in ceil(xl - EPS)..=floor(xr + EPS) {
-                f(x, y);
+            let (x0, x1) = (ceil(xl - EPS), floor(xr + EPS));
+            if x0 <= x1 {
+                f(y, x0, x1);
             }
         }
     }
@@ -149,7 +159,7 @@ fn next(e: u32) -> u32 {
 }
 
 fn prev(e: u32) -> u32 {
-    if e % 3 == 0 { e + 2 } else { e - 1 }
+    if e.is_multiple_of(3) { e + 2 } else { e - 1 }
 }
 
 impl<'a> Mesher<'a> {
@@ -188,25 +198,37 @@ impl<'a> Mesher<'a> {
         (self.corners.len() / 3) as u32
     }
 
-    /// The worst pixel inside triangle `t` (its vertices excluded) and its error.
+    /// The worst pixel inside triangle `t` (its vertices excluded) and its error: row by row,
+    /// the plane's height stepped along the row.
     fn worst_pixel(&self, t: u32) -> ([u32; 2], f64) {
         let e = 3 * t as usize;
         let [a, b, c] = [0, 1, 2].map(|k| self.vertices[self.corners[e + k] as usize]);
         let plane = Plane::through([a, b, c].map(|p| [f64::from(p[0]), f64::from(p[1]), self.grid.at(p[0], p[1])]));
-        let mut best = ([0, 0], 0.0);
-        scan_triangle([a, b, c].map(|p| [f64::from(p[0]), f64::from(p[1])]), |x, y| {
-            let p = [x as u32, y as u32];
-            let err = (plane.at(x as f64, y as f64) - self.grid.at(p[0], p[1])).abs();
-            if err > best.1 && p != a && p != b && p != c {
-                best = (p, err);
+        let (mut best, mut best_err) = ([0u32, 0], 0.0f64);
+        let w = self.grid.width;
+        scan_rows([a, b, c].map(|p| [f64::from(p[0]), f64::from(p[1])]), |y, x0, x1| {
+            let row = &self.grid.heights[y as usize * w..][..w];
+            let mut z = plane.at(x0 as f64, y as f64);
+            for x in x0..=x1 {
+                let err = (z - f64::from(row[x as usize])).abs();
+                if err > best_err {
+                    let p = [x as u32, y as u32];
+                    if p != a && p != b && p != c {
+                        (best, best_err) = (p, err);
+                    }
+                }
+                z += plane.gx;
             }
         });
-        best
+        (best, best_err)
     }
 
     /// Computes the candidates of the triangles changed and queues them.
     fn refresh(&mut self) {
-        let dirty = std::mem::take(&mut self.dirty);
+        let mut dirty = std::mem::take(&mut self.dirty);
+        // A triangle set twice (inserted, then flipped) is measured once.
+        dirty.sort_unstable();
+        dirty.dedup();
         for t in dirty {
             let c = self.worst_pixel(t);
             self.candidates[t as usize] = c;
