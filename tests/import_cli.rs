@@ -900,7 +900,7 @@ fn the_import_says_whether_buildings_stand_on_the_terrain() {
         stderr
     };
     let far = run(&[&bldg, &dem]);
-    assert!(far.contains("0 within 1 m, 0 above it, 0 below it, 14 without terrain below"), "{far}");
+    assert!(far.contains("0 within 1 m (0 within 0.5 m), 0 above it, 0 below it, 14 without terrain below"), "{far}");
 
     let text = std::fs::read_to_string(&dem).unwrap();
     // The three widest triangles (largest inscribed circle) of the first 2,000: the probes'
@@ -961,7 +961,7 @@ fn the_import_says_whether_buildings_stand_on_the_terrain() {
     .unwrap();
     let near = run(&[&probes, &dem]);
     let _ = std::fs::remove_file(&probes);
-    assert!(near.contains("1 within 1 m, 1 above it, 1 below it, 0 without terrain below"), "{near}");
+    assert!(near.contains("1 within 1 m (1 within 0.5 m), 1 above it, 1 below it, 0 without terrain below"), "{near}");
     // The largest is the floating one, by 5 m (within the few millimetres the triangle's plane
     // differs between latitude-longitude-height and the tileset's east-north-up frame).
     let worst: f64 =
