@@ -299,6 +299,11 @@ def gen_citygml():
                   "g2 has infinite coordinates: those polygons are dropped")
     with_building("poslist-huge", 1, g2.replace("85020 447000 0", "1e300 447000 0"), r"ok 2 warn g2",
                   "g2 has a coordinate of 1e300")
+    # Corners at x = 1e300 and -1e300, far apart: the building is skipped and named (the input
+    # the fuzzer crashed on this way is a case of its own, fuzz-hull-overflow.gml).
+    with_building("poslist-huge-spread", 1,
+                  g2.replace("85020 447000 0", "1e300 447000 0").replace("85030 447008 0", "-1e300 447080050 0"),
+                  r"ok 2 warn g2", "g2 has corners at x = 1e300 and -1e300")
     with_building("poslist-odd-count", 1, g2.replace("85020 447000 0 ", "85020 447000 ", 1), "ok 3 warn g2",
                   "a posList whose count is not a multiple of 3")
     with_building("no-geometry", 2, '<core:cityObjectMember><bldg:Building gml:id="g3"/></core:cityObjectMember>\n',
@@ -1244,11 +1249,27 @@ def gen_pointcloud():
     case(r, "not-lasf.las", b"LASX" + good[4:], "error .", "the wrong signature")
 
 
+# ---------------------------------------------------------------------------------------------
+# Inputs the fuzzer crashed on (tests/fuzz-crashes/READER/NAME, kept as found), each with what
+# it should give now.
+FUZZ_CRASHES = [
+    ("citygml", "hull-overflow.gml", r"ok 2 warn g2",
+     "fuzz round 4: g2's corners at x = 1e300 far apart overflowed geo's quickhull (a panic); g3 has a "
+     "coordinate '4+7000' (its polygon dropped), g1 is whole"),
+]
+
+
+def gen_fuzz_crashes():
+    crashes = Path(__file__).resolve().parent.parent / "tests" / "fuzz-crashes"
+    for reader, name, expect, why in FUZZ_CRASHES:
+        case(reader, "fuzz-" + name, (crashes / reader / name).read_bytes(), expect, why)
+
+
 def main():
     if ROOT.exists():
         shutil.rmtree(ROOT)
     for gen in [gen_cityjson, gen_cityjsonseq, gen_citygml, gen_geojson, gen_osm, gen_ifc, gen_gltf_bim, gen_tileset,
-                gen_subtree, gen_content, gen_cap, gen_hazard, gen_scene, gen_query_csv, gen_objects, gen_mqtt, gen_dem, gen_pointcloud]:
+                gen_subtree, gen_content, gen_cap, gen_hazard, gen_scene, gen_query_csv, gen_objects, gen_mqtt, gen_dem, gen_pointcloud, gen_fuzz_crashes]:
         gen()
     names = [(c[0], c[1]) for c in CASES]
     assert len(names) == len(set(names)), "two cases with one name"
