@@ -11,7 +11,7 @@ use bevy::camera::visibility::RenderLayers;
 use bevy::ecs::system::EntityCommands;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
-use city_core::SceneTileset;
+use city_core::{AttributeValue, SceneTileset};
 use city_tiles::{
     ContentLoader, DecodedContent, FileLoader, FrameUpdate, HttpLoader, LoadOutcome, Mat4 as DMat4, StreamOptions,
     TileId, TileTree, TilesError, TilesetJson, TilesetStreamer, View, run_job,
@@ -294,6 +294,8 @@ fn spawn_tile(
     };
     let mut entities = Vec::new();
     for (ci, content) in contents.iter().enumerate() {
+        // Terrain tiles (`citytwin import DEM`) say so in their one feature's `layer`.
+        let ground = matches!(content.properties.get(0, "layer"), Some(AttributeValue::Text(t)) if t == "terrain");
         for (mi, part) in content.meshes.iter().enumerate() {
             let color_of = |f: Option<u32>| colors.color(right, layer, tile, &content.properties, f, part.base_color);
             let mesh = meshes.add(triangle_mesh(part, &color_of));
@@ -301,6 +303,7 @@ fn spawn_tile(
             // with a BIM filter on, the others the one their alphas need.
             let material = match &part.texture {
                 Some(t) if part.uvs.is_some() => textured_material(t, images, std_materials),
+                _ if ground => materials.ground.clone(),
                 _ if colors.bim.is_active() => materials.for_alphas(&vertex_colors(part, &color_of)),
                 _ => materials.surfaces.clone(),
             };
