@@ -346,6 +346,20 @@ impl CityStore {
     }
 
     /// The ECEF position of every vertex of `o`.
+    /// The frame a tileset of the store is built in: east-north-up at the centre of the
+    /// objects' anchors, on the ellipsoid.
+    pub(crate) fn centre_frame(&self) -> city_core::EnuFrame {
+        let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+        for o in &self.objects {
+            for i in 0..3 {
+                lo[i] = lo[i].min(o.anchor[i]);
+                hi[i] = hi[i].max(o.anchor[i]);
+            }
+        }
+        let centre = city_core::geodetic_from_ecef(std::array::from_fn(|i| (lo[i] + hi[i]) * 0.5));
+        city_core::EnuFrame::at(city_core::Geodetic { height_m: 0.0, ..centre })
+    }
+
     /// Moves object `i` up by `metres` (down when negative) along the vertical at its anchor:
     /// its vertices are offsets from the anchor, so the anchor alone moves.
     pub fn lift(&mut self, i: usize, metres: f64) {

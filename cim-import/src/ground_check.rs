@@ -8,7 +8,7 @@
 //! building's question is one cell's triangles. A DEM given with the import (`--terrain`) answers
 //! instead, bilinearly between its pixels, and `--fix-ground` sets each building that floats or
 //! is buried on it ([`CityStore::lift`]).
-use city_core::{EnuFrame, Geodetic, ObjectKind, Vec3, geodetic_from_ecef};
+use city_core::{EnuFrame, ObjectKind, Vec3, geodetic_from_ecef};
 
 use crate::city_store::CityStore;
 use crate::{Dem, ImportError};
@@ -145,15 +145,7 @@ pub fn check_against_dem(store: &CityStore, dem: &Dem) -> Result<Option<(GroundC
         return Ok(None);
     }
     let crs = dem.crs.clone().ok_or_else(|| ImportError::NoCrs { file: dem.file.clone() })?;
-    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
-    for o in &store.objects {
-        for i in 0..3 {
-            lo[i] = lo[i].min(o.anchor[i]);
-            hi[i] = hi[i].max(o.anchor[i]);
-        }
-    }
-    let centre = geodetic_from_ecef(std::array::from_fn(|i| (lo[i] + hi[i]) * 0.5));
-    let frame = EnuFrame::at(Geodetic { height_m: 0.0, ..centre });
+    let frame = store.centre_frame();
     // The ground under a point: the DEM's height there, as a point in the frame.
     let ground = |p: Vec3| -> Option<f64> {
         let xy = crs.from_geodetic(geodetic_from_ecef(frame.ecef_from_enu(p))).ok()?;

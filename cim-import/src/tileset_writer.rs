@@ -84,15 +84,7 @@ pub fn write_tileset(
         return Err(ImportError::NothingToTile { inputs: "the input".into(), skipped: 0, out: out_dir.to_owned() });
     }
     // 1. The local frame: ENU at the centre of the objects' anchors, on the ellipsoid.
-    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
-    for o in &store.objects {
-        for i in 0..3 {
-            lo[i] = lo[i].min(o.anchor[i]);
-            hi[i] = hi[i].max(o.anchor[i]);
-        }
-    }
-    let centre = geodetic_from_ecef(std::array::from_fn(|i| (lo[i] + hi[i]) * 0.5));
-    let frame = EnuFrame::at(city_core::Geodetic { height_m: 0.0, ..centre });
+    let frame = store.centre_frame();
 
     let ground = crate::ground_check::check_ground(store, &frame);
 
