@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The reference a terrain test compares against: N random points inside a DEM, each with its
 CRS coordinates, its longitude and latitude (pyproj, EPSG:4326) and the DEM's height there by
-GDAL's bilinear resampling (rasterio); and the four corner pixels' centres and heights. Prints one
-JSON object.
+GDAL's bilinear resampling (rasterio); and the four corner pixels' centres and heights (null where
+the pixel has none). Prints one JSON object.
 
     dem-reference.py DEM N SEED
 
@@ -50,7 +50,8 @@ def main():
         for col, row in [(0, 0), (d.width - 1, 0), (0, d.height - 1), (d.width - 1, d.height - 1)]:
             x, y = d.transform * (col + 0.5, row + 0.5)
             lon, lat = to_lonlat.transform(x, y)
-            corners.append({"col": col, "row": row, "lon": lon, "lat": lat, "h": float(band[row, col])})
+            h = float(band[row, col])
+            corners.append({"col": col, "row": row, "lon": lon, "lat": lat, "h": None if np.isnan(h) else h})
         out = {"crs": d.crs.to_string(), "width": d.width, "height": d.height, "points": points, "corners": corners}
         print(json.dumps(out))
 
