@@ -173,8 +173,11 @@ impl Dem {
 
     /// The height at pixel (col, row), if there is one.
     pub fn at(&self, col: usize, row: usize) -> Option<f64> {
+        if col >= self.width {
+            return None;
+        }
         let v = *self.heights.get(row * self.width + col)?;
-        (col < self.width && v.is_finite()).then_some(f64::from(v))
+        v.is_finite().then_some(f64::from(v))
     }
 
     /// CRS coordinates of a (fractional) pixel position, centre-based.
