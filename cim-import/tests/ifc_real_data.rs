@@ -559,3 +559,23 @@ fn a_map_conversion_of_a_millimetre_model_lands_in_metres() {
     let span = xs.iter().copied().fold(f64::MIN, f64::max) - xs.iter().copied().fold(f64::MAX, f64::min);
     assert!(span > 5.0 && span < 100.0, "{span} m across");
 }
+
+/// Opening cuts run IFClite's exact CSG, whose cost some inputs blow up: the fuzzer found a
+/// 63 KB model whose cuts took 4.9 s (release). The per-element budget makes such cuts as boxes
+/// and names each element; no element of the real models comes near it, so they keep their
+/// exact cuts.
+#[test]
+fn opening_cuts_past_the_budget_are_boxes_and_named_and_real_models_keep_theirs() {
+    let cut_as_boxes = |m: &IfcModel| m.warnings.iter().filter(|w| w.reason.contains("cut as boxes")).count();
+    let slow = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fuzz-crashes/ifc/slow-opening-cut.ifc");
+    let model = read_ifc_model(&slow).unwrap();
+    assert!(cut_as_boxes(&model) > 0, "no element's cuts were bounded: {:?}", model.warnings);
+    for w in model.warnings.iter().filter(|w| w.reason.contains("cut as boxes")) {
+        assert!(w.reason.starts_with('#') && w.reason.contains("Ifc"), "the warning names no element: {w:?}");
+        assert!(model.elements.iter().any(|e| e.id == w.id), "the element of {w:?} was not kept");
+    }
+    for name in ["ifc/AC20-FZK-Haus.ifc", "ifc/IfcOpenHouse_IFC4.ifc", "ifc/duplex.ifc"] {
+        let model = read_ifc_model(&data(name)).unwrap();
+        assert_eq!(cut_as_boxes(&model), 0, "{name}: a real element lost its exact cuts");
+    }
+}
