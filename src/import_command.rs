@@ -79,6 +79,21 @@ pub struct ImportArgs {
     /// one pixel).
     #[arg(long, default_value_t = 64)]
     pub terrain_grid: usize,
+    /// Terrain: imagery draped on it, baked into each tile as a texture. An RGB GeoTIFF (any
+    /// EPSG CRS, reprojected), an MBTiles file (.mbtiles, PNG or JPEG tiles), or a tile URL
+    /// template: XYZ `https://host/{z}/{x}/{y}.png`, TMS with `{-y}`, or WMTS's RESTful
+    /// `{TileMatrix}/{TileRow}/{TileCol}` on GoogleMapsCompatible. Fetched tiles are cached
+    /// (in `imagery/` of the cache folder). Repeat it to layer sources, the last on top; tiles
+    /// that fail (404, not an image) are counted and show the ground.
+    #[arg(long, value_name = "SOURCE")]
+    pub imagery: Vec<String>,
+    /// The credit the imagery's licence asks for (for URL sources; an MBTiles file's own is
+    /// used too): kept in the tileset and each tile's glTF `asset.copyright`, shown by viewers.
+    #[arg(long, value_name = "TEXT", requires = "imagery")]
+    pub imagery_attribution: Option<String>,
+    /// The deepest zoom level a URL source's server has (tiles deeper are drawn from it).
+    #[arg(long, value_name = "Z", default_value_t = 19, value_parser = clap::value_parser!(u8).range(0..=30))]
+    pub imagery_max_zoom: u8,
 }
 
 impl ImportArgs {
@@ -121,6 +136,9 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     if dems + clouds > 0 {
         return run_terrain(args, dems, clouds);
     }
+    if !args.imagery.is_empty() {
+        bail!("--imagery drapes terrain: give it with a DEM or point clouds (import the city on its own)");
+    }
     let opts = args.options()?;
     let bar = Bar::new(args.inputs.len());
     let report = cim_import::import(&args.inputs, &opts, &bar);
@@ -160,9 +178,22 @@ fn run_terrain(args: &ImportArgs, dems: usize, clouds: usize) -> Result<()> {
         bail!("--max-error {}: give metres, 0 or more", args.max_error);
     }
     let opts = cim_import::TerrainOptions { grid: args.terrain_grid, max_error: args.max_error };
-    let summary = cim_import::write_terrain(&dem, &args.out, &opts, &bar);
+    let imagery_opts = cim_import::ImageryOptions {
+        attribution: args.imagery_attribution.clone(),
+        cache: None,
+        max_zoom: Some(args.imagery_max_zoom),
+    };
+    let imagery = args
+        .imagery
+        .iter()
+        .map(|source| cim_import::open_imagery(source, &imagery_opts).with_context(|| format!("--imagery {source}")))
+        .collect::<Result<Vec<_>>>()?;
+    let summary = cim_import::write_terrain(&dem, &args.out, &opts, &imagery, &bar);
     bar.0.finish_and_clear();
     let s = summary?;
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
     // Reading included: the whole import's time.
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
@@ -185,6 +216,10 @@ fn run_terrain(args: &ImportArgs, dems: usize, clouds: usize) -> Result<()> {
         peak_resident_bytes().map(|b| format!("{:.0} MiB", b as f64 / 1_048_576.0)).unwrap_or_else(|| "unknown".into()),
         args.out.display()
     );
+    if !imagery.is_empty() {
+        let tiles = if s.imagery_tiles > 0 { format!(" ({} tiles read)", s.imagery_tiles) } else { String::new() };
+        eprintln!("imagery draped from {}{tiles}", args.imagery.join(", "));
+    }
     Ok(())
 }
 

@@ -73,7 +73,7 @@ fn read_case(reader: &str, path: &Path) -> Outcome {
             let out = std::env::temp_dir()
                 .join(format!("citytwin-corpus-{}", std::process::id()))
                 .join(path.file_name().expect("a case has a name"));
-            let written = cim_import::write_terrain(&dem, &out, &cim_import::TerrainOptions::default(), &());
+            let written = cim_import::write_terrain(&dem, &out, &cim_import::TerrainOptions::default(), &[], &());
             let _ = std::fs::remove_dir_all(&out);
             written.map(|s| (s.pixels, Vec::new())).map_err(|e| e.to_string())
         }

@@ -76,14 +76,15 @@ fn glb_triangles(bytes: &[u8]) -> Vec<[[f32; 3]; 3]> {
     idx.chunks_exact(3).map(|t| [pos[t[0]], pos[t[1]], pos[t[2]]]).collect()
 }
 
-/// Every tile of the tileset at `dir`, its triangles moved into the root's frame (the tiles'
-/// transforms below the root are translations), and the root's transform.
-fn tiles(dir: &Path) -> (Vec<TileMesh>, [f64; 16]) {
+/// Every tile of the tileset at `dir` with its depth, its offset from the root (the tiles'
+/// transforms below the root are translations) and its GLB; and the root's transform.
+fn walk_tiles(dir: &Path) -> (Vec<(usize, f64, [f64; 3], Vec<u8>)>, [f64; 16]) {
     let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
     let root = &tileset["root"];
     let m: Vec<f64> = root["transform"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     let mut out = Vec::new();
-    fn walk(t: &Value, depth: usize, offset: [f64; 3], dir: &Path, out: &mut Vec<TileMesh>) {
+    type Out = Vec<(usize, f64, [f64; 3], Vec<u8>)>;
+    fn walk(t: &Value, depth: usize, offset: [f64; 3], dir: &Path, out: &mut Out) {
         let mut offset = offset;
         if depth > 0 {
             let tr: Vec<f64> = t["transform"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
@@ -91,24 +92,37 @@ fn tiles(dir: &Path) -> (Vec<TileMesh>, [f64; 16]) {
             offset = [offset[0] + tr[12], offset[1] + tr[13], offset[2] + tr[14]];
         }
         let bytes = std::fs::read(dir.join(t["content"]["uri"].as_str().unwrap())).unwrap();
-        // glTF y-up to the frame's z-up: (x, y, z) -> (x, -z, y).
-        let triangles = glb_triangles(&bytes)
-            .into_iter()
-            .map(|tri| {
-                tri.map(|p| [offset[0] + f64::from(p[0]), offset[1] - f64::from(p[2]), offset[2] + f64::from(p[1])])
-            })
-            .collect::<Vec<[[f64; 3]; 3]>>();
-        let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-        for v in triangles.iter().flatten() {
-            bounds = [bounds[0].min(v[0]), bounds[1].min(v[1]), bounds[2].max(v[0]), bounds[3].max(v[1])];
-        }
-        out.push(TileMesh { depth, error: t["geometricError"].as_f64().unwrap(), triangles, bounds });
+        out.push((depth, t["geometricError"].as_f64().unwrap(), offset, bytes));
         for c in t["children"].as_array().into_iter().flatten() {
             walk(c, depth + 1, offset, dir, out);
         }
     }
     walk(root, 0, [0.0; 3], dir, &mut out);
     (out, m.try_into().unwrap())
+}
+
+/// glTF y-up, relative to a tile, to the root frame's z-up: (x, y, z) -> (x, -z, y).
+fn in_root_frame(offset: [f64; 3], p: [f32; 3]) -> [f64; 3] {
+    [offset[0] + f64::from(p[0]), offset[1] - f64::from(p[2]), offset[2] + f64::from(p[1])]
+}
+
+/// Every tile of the tileset at `dir`, its triangles moved into the root's frame, and the
+/// root's transform.
+fn tiles(dir: &Path) -> (Vec<TileMesh>, [f64; 16]) {
+    let (all, m) = walk_tiles(dir);
+    let out = all
+        .into_iter()
+        .map(|(depth, error, offset, bytes)| {
+            let triangles: Vec<[[f64; 3]; 3]> =
+                glb_triangles(&bytes).into_iter().map(|tri| tri.map(|p| in_root_frame(offset, p))).collect();
+            let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+            for v in triangles.iter().flatten() {
+                bounds = [bounds[0].min(v[0]), bounds[1].min(v[1]), bounds[2].max(v[0]), bounds[3].max(v[1])];
+            }
+            TileMesh { depth, error, triangles, bounds }
+        })
+        .collect();
+    (out, m)
 }
 
 /// The root frame's coordinates of an ECEF point (the root transform is a rotation and a
@@ -391,4 +405,294 @@ fn a_laz_without_a_crs_asks_for_one_then_imports() {
     assert!(o.status.success() && err.contains("ground (class 2)") && err.contains("levels"), "{err}");
     assert!(out.join("tileset.json").is_file());
     std::fs::remove_dir_all(&out).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Imagery draped on terrain (`--imagery`): a shaded relief of Delft's DSM made by GDAL
+// (`scripts/imagery-reference.py`) as a GeoTIFF in EPSG:4326, as MBTiles and as an XYZ folder
+// served over HTTP, draped on the DTM in RD New.
+
+/// The imagery files, made once per test run: the script's JSON (paths, zooms, attribution).
+fn imagery() -> &'static Value {
+    static MADE: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    MADE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("citytwin-imagery-{}", std::process::id()));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/imagery-reference.py");
+        let dsm = data("terrain/delft-ahn3/delft_ahn3_dsm_0p5m.tif");
+        let o = Command::new(python()).arg(&script).arg("make").arg(dsm).arg(&dir).output().unwrap();
+        assert!(o.status.success(), "imagery-reference.py make: {}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    })
+}
+
+/// A textured tile's vertices (root frame) with their texture coordinates, and its texture.
+struct Draped {
+    depth: usize,
+    vertices: Vec<([f64; 3], [f32; 2])>,
+    texture: image::RgbImage,
+    copyright: Option<String>,
+}
+
+/// The textured tiles of the tileset at `dir` (tiles without imagery left out), and the root's
+/// transform.
+fn draped(dir: &Path) -> (Vec<Draped>, [f64; 16]) {
+    let (all, m) = walk_tiles(dir);
+    let mut out = Vec::new();
+    for (depth, _, offset, bytes) in all {
+        let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap()) as usize;
+        let json_len = u32_at(12);
+        let json: Value = serde_json::from_slice(&bytes[20..20 + json_len]).unwrap();
+        let bin = &bytes[20 + json_len + 8..];
+        let view = |i: usize| -> &[u8] {
+            let v = &json["bufferViews"][i];
+            let o = v["byteOffset"].as_u64().unwrap_or(0) as usize;
+            &bin[o..o + v["byteLength"].as_u64().unwrap() as usize]
+        };
+        let floats = |accessor: usize, k: usize| -> Vec<f32> {
+            let a = &json["accessors"][accessor];
+            let b = view(a["bufferView"].as_u64().unwrap() as usize);
+            let o = a["byteOffset"].as_u64().unwrap_or(0) as usize;
+            (0..a["count"].as_u64().unwrap() as usize * k)
+                .map(|i| f32::from_le_bytes(b[o + 4 * i..o + 4 * i + 4].try_into().unwrap()))
+                .collect()
+        };
+        let textured = json["meshes"][0]["primitives"].as_array().unwrap().iter().find(|p| {
+            json["materials"][p["material"].as_u64().unwrap_or(0) as usize]["pbrMetallicRoughness"]["baseColorTexture"]
+                .is_object()
+        });
+        let Some(prim) = textured else { continue };
+        let pos = floats(prim["attributes"]["POSITION"].as_u64().unwrap() as usize, 3);
+        let uv = floats(prim["attributes"]["TEXCOORD_0"].as_u64().unwrap() as usize, 2);
+        let vertices = (0..pos.len() / 3)
+            .map(|i| (in_root_frame(offset, [pos[3 * i], pos[3 * i + 1], pos[3 * i + 2]]), [uv[2 * i], uv[2 * i + 1]]))
+            .collect();
+        let image = view(json["images"][0]["bufferView"].as_u64().unwrap() as usize);
+        let texture = image::load_from_memory(image).unwrap().to_rgb8();
+        let copyright = json["asset"]["copyright"].as_str().map(str::to_owned);
+        out.push(Draped { depth, vertices, texture, copyright });
+    }
+    (out, m)
+}
+
+/// The texture's colour at a texture coordinate, bilinear between texel centres.
+fn texel(img: &image::RgbImage, [u, v]: [f32; 2]) -> [f64; 3] {
+    let (w, h) = (img.width() as f64, img.height() as f64);
+    let (x, y) = ((f64::from(u) * w - 0.5).clamp(0.0, w - 1.0), (f64::from(v) * h - 0.5).clamp(0.0, h - 1.0));
+    let (x0, y0) = ((x.floor() as u32).min(img.width() - 2), (y.floor() as u32).min(img.height() - 2));
+    let (fx, fy) = (x - f64::from(x0), y - f64::from(y0));
+    let p = |x: u32, y: u32, k: usize| f64::from(img.get_pixel(x, y)[k]);
+    std::array::from_fn(|k| {
+        let top = p(x0, y0, k) * (1.0 - fx) + p(x0 + 1, y0, k) * fx;
+        let bottom = p(x0, y0 + 1, k) * (1.0 - fx) + p(x0 + 1, y0 + 1, k) * fx;
+        top * (1.0 - fy) + bottom * fy
+    })
+}
+
+/// GDAL's colours of the imagery GeoTIFF at longitude/latitude points.
+fn gdal_colours(tif: &str, points: &[[f64; 2]]) -> Vec<Option<[f64; 3]>> {
+    use std::io::Write;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/imagery-reference.py");
+    let mut child = Command::new(python())
+        .arg(script)
+        .arg("sample")
+        .arg(tif)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(serde_json::to_string(points).unwrap().as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "imagery-reference.py sample failed");
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// Imports the Delft DTM with `--imagery` args; returns the output folder and stderr.
+fn import_draped(args: &[&str], name: &str, env: &[(&str, &Path)]) -> (PathBuf, String) {
+    let out = std::env::temp_dir().join(format!("citytwin-draped-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let dtm = data("terrain/delft-ahn3/delft_ahn3_dtm_0p5m.tif");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_citytwin"));
+    cmd.arg("import").arg(&dtm).args(args).arg("-o").arg(&out);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "citytwin import --imagery {args:?}: {err}");
+    (out, err)
+}
+
+/// The leaves' texture colours at 1,000 vertices equal GDAL's colours of the imagery GeoTIFF
+/// there (mean difference under `tolerance` levels of 255), and differ clearly from GDAL's 2 m
+/// away: the imagery is where it belongs, not just similar.
+fn check_draped(out: &Path, name: &str, tolerance: f64) {
+    let (tiles, m) = draped(out);
+    let deepest = tiles.iter().map(|t| t.depth).max().unwrap_or_else(|| panic!("{name}: no textured tile"));
+    let leaves: Vec<&Draped> = tiles.iter().filter(|t| t.depth == deepest).collect();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut ours, mut at, mut shifted) = (Vec::new(), Vec::new(), Vec::new());
+    while ours.len() < 1000 {
+        let t = leaves[next() as usize % leaves.len()];
+        let (p, uv) = t.vertices[next() as usize % t.vertices.len()];
+        let g = geodetic_from_ecef(ecef(&m, p));
+        // 2 m to the north-east.
+        let (dlat, dlon) = (1.414 / 111_320.0, 1.414 / (111_320.0 * g.lat_deg.to_radians().cos()));
+        ours.push(texel(&t.texture, uv));
+        at.push([g.lon_deg, g.lat_deg]);
+        shifted.push([g.lon_deg + dlon, g.lat_deg + dlat]);
+    }
+    let tif = imagery()["tif"].as_str().unwrap();
+    let mean_diff = |reference: Vec<Option<[f64; 3]>>| {
+        let d: Vec<f64> = ours
+            .iter()
+            .zip(reference)
+            .filter_map(|(a, b)| b.map(|b| (0..3).map(|k| (a[k] - b[k]).abs()).sum::<f64>() / 3.0))
+            .collect();
+        assert!(d.len() > 900, "{name}: GDAL has colour at only {} of the points", d.len());
+        d.iter().sum::<f64>() / d.len() as f64
+    };
+    let (here, away) = (mean_diff(gdal_colours(tif, &at)), mean_diff(gdal_colours(tif, &shifted)));
+    eprintln!("{name}: mean colour difference from GDAL {here:.2} at the vertices, {away:.2} 2 m away");
+    assert!(here < tolerance, "{name}: the texture differs from GDAL's imagery by {here:.2} on average");
+    assert!(here * 3.0 < away, "{name}: 2 m away matches nearly as well ({away:.2} vs {here:.2}): misplaced?");
+}
+
+#[test]
+fn imagery_from_a_geotiff_in_another_crs_lands_where_gdal_puts_it() {
+    let tif = imagery()["tif"].as_str().unwrap();
+    let (out, err) = import_draped(&["--imagery", tif], "geotiff", &[]);
+    assert!(err.contains("imagery draped from"), "{err}");
+    check_draped(&out, "GeoTIFF in EPSG:4326", 6.0);
+    // Every textured tile passes the glTF-Validator.
+    let validator = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gltf-validator/validate.mjs");
+    let v = Command::new("node").arg(&validator).args(walkdir(&out.join("tiles"))).output().expect("running node");
+    assert!(v.status.success(), "glTF-Validator: {}", String::from_utf8_lossy(&v.stdout));
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn imagery_from_mbtiles_is_placed_and_credited() {
+    let mb = imagery()["mbtiles"].as_str().unwrap();
+    let (out, err) = import_draped(&["--imagery", mb], "mbtiles", &[]);
+    assert!(!err.contains("could not be read"), "{err}");
+    check_draped(&out, "MBTiles", 8.0);
+    // The file's attribution, in the tileset and in every tile's glTF.
+    let credit = imagery()["attribution"].as_str().unwrap();
+    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(out.join("tileset.json")).unwrap()).unwrap();
+    assert_eq!(tileset["asset"]["extras"]["imagery"]["attribution"], credit);
+    let (tiles, _) = draped(&out);
+    assert!(tiles.iter().all(|t| t.copyright.as_deref() == Some(credit)), "a tile without its credit");
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+/// A static file server for `dir` on a free port (Python's http.server): 404 for what is not
+/// there. Killed when dropped.
+struct Server(std::process::Child, u16);
+
+impl Server {
+    fn start(dir: &Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("python3")
+            .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Self(child, port);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("python3 -m http.server did not start on port {port}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn imagery_over_http_is_cached_and_bad_tiles_are_named_while_the_rest_drapes() {
+    // The XYZ folder, with one deepest tile missing (404) and one answering HTML (garbage).
+    let dir = std::env::temp_dir().join(format!("citytwin-xyz-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = PathBuf::from(imagery()["xyz"].as_str().unwrap());
+    let mut files: Vec<PathBuf> = walkdir(&src);
+    files.sort();
+    for f in &files {
+        let to = dir.join(f.strip_prefix(&src).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(f, &to).unwrap();
+    }
+    let z = imagery()["zooms"][1].as_u64().unwrap().to_string();
+    let deepest: Vec<PathBuf> =
+        files.iter().filter(|f| f.strip_prefix(&src).unwrap().starts_with(&z)).cloned().collect();
+    assert!(deepest.len() >= 4, "{} tiles at zoom {z}", deepest.len());
+    let rel = |f: &PathBuf| f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+    let (gone, garbage) = (rel(&deepest[0]), rel(&deepest[deepest.len() - 1]));
+    std::fs::remove_file(dir.join(&gone)).unwrap();
+    std::fs::write(dir.join(&garbage), "<html><body>Service unavailable</body></html>").unwrap();
+
+    let cache = std::env::temp_dir().join(format!("citytwin-xyz-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let server = Server::start(&dir);
+    let template = format!("http://127.0.0.1:{}/{{z}}/{{x}}/{{y}}.png", server.1);
+    let args = ["--imagery", &template, "--imagery-attribution", "Test relief", "--imagery-max-zoom", &z];
+    let (first, err) = import_draped(&args, "xyz", &[("CITYTWIN_CACHE", &cache)]);
+    for (what, tile) in [("HTTP 404", &gone), ("not a PNG or JPEG", &garbage)] {
+        let tile = tile.trim_end_matches(".png");
+        assert!(err.contains(what) && err.contains(tile), "no warning names tile {tile} with {what:?}: {err}");
+    }
+    let (tiles, _) = draped(&first);
+    assert!(tiles.len() > 50, "only {} tiles draped around the two bad ones", tiles.len());
+    assert!(tiles.iter().all(|t| t.copyright.as_deref() == Some("Test relief")));
+
+    // The server gone, the cached tiles drape the same tiles again, byte for byte.
+    drop(server);
+    let (second, err) = import_draped(&args, "xyz-cached", &[("CITYTWIN_CACHE", &cache)]);
+    assert!(err.contains("could not be read"), "the two bad tiles should still fail: {err}");
+    for f in walkdir(&first.join("tiles")) {
+        let again = second.join(f.strip_prefix(&first).unwrap());
+        assert!(
+            std::fs::read(&f).unwrap() == std::fs::read(&again).unwrap(),
+            "{} differs from the cache's",
+            f.display()
+        );
+    }
+    for d in [first, second, dir, cache] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}
+
+#[test]
+fn imagery_that_cannot_be_opened_is_refused_by_name() {
+    let dtm = data("terrain/delft-ahn3/delft_ahn3_dtm_0p5m.tif");
+    let out = std::env::temp_dir().join(format!("citytwin-draped-refused-{}", std::process::id()));
+    for (source, says) in [
+        ("/nonexistent/ortho.tif", "/nonexistent/ortho.tif"),
+        ("http://127.0.0.1:9/tiles.png", "{z}"),
+        (dtm.to_str().unwrap(), "not 8-bit"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+            .arg("import")
+            .arg(&dtm)
+            .args(["--imagery", source, "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(says), "--imagery {source}: {err}");
+        assert!(!out.exists(), "a refused import wrote {}", out.display());
+    }
 }

@@ -1,25 +1,17 @@
 //! Digital elevation models from GeoTIFF: one band of heights, integer or float, striped or
-//! tiled, uncompressed, deflate or LZW, with its georeference read from the GeoTIFF tags
-//! (GeoTIFF 1.1, OGC 19-008r4):
-//!
-//! - where pixels are: `ModelTiepointTag` + `ModelPixelScaleTag`, or a `ModelTransformationTag`
-//!   without rotation;
-//! - what a pixel's coordinate means: `GTRasterTypeGeoKey` says PixelIsArea (the tiepoint is the
-//!   pixel's corner, the default) or PixelIsPoint (the tiepoint is its centre). Here every
-//!   position is a pixel *centre*, so heights are samples at points, as GDAL reads both;
-//! - the CRS: `ProjectedCSTypeGeoKey` or `GeographicTypeGeoKey` (an EPSG code). Coordinates in a
-//!   GeoTIFF are always easting (longitude) first, whatever EPSG's axis order;
-//! - missing heights: GDAL's `GDAL_NODATA` tag, and NaN.
+//! tiled, uncompressed, deflate or LZW, placed by its GeoTIFF tags (`geotiff_georef.rs`).
+//! Missing heights: GDAL's `GDAL_NODATA` tag, and NaN.
 //!
 //! The raster is read whole (4 bytes a pixel): a 10,000 x 10,000 DEM takes 400 MB; above 2 GiB
 //! of heights it is refused.
 use std::path::{Path, PathBuf};
 
-use city_core::{AxisOrder, Crs};
+use city_core::Crs;
 use tiff::decoder::{Decoder, DecodingResult};
 use tiff::tags::Tag;
 
 use crate::ImportError;
+use crate::geotiff_georef::{Georeference, georeference};
 
 /// A DEM: heights on a regular grid of pixel centres in a CRS.
 #[derive(Debug, Clone)]
@@ -44,16 +36,6 @@ pub struct Dem {
 /// The most bytes of heights read at once: a 23,000 x 23,000 float32 DEM.
 const MAX_DEM_BYTES: usize = 2 << 30;
 
-/// GeoKey ids (GeoTIFF 1.1, section 7).
-const GT_MODEL_TYPE: u16 = 1024;
-const GT_RASTER_TYPE: u16 = 1025;
-const GEOGRAPHIC_TYPE: u16 = 2048;
-const PROJECTED_CS_TYPE: u16 = 3072;
-/// `GTRasterTypeGeoKey` = PixelIsPoint.
-const RASTER_PIXEL_IS_POINT: u16 = 2;
-/// A key value meaning "user-defined": not an EPSG code.
-const USER_DEFINED: u16 = 32767;
-
 impl Dem {
     /// Whether `path` names a GeoTIFF (by its extension), which the importer reads as a DEM.
     pub fn is_dem(path: &Path) -> bool {
@@ -73,62 +55,7 @@ impl Dem {
             return Err(bad(format!("{samples} bands per pixel: a DEM has one (heights)")));
         }
 
-        // Georeference.
-        let f64s = |d: &mut Decoder<_>, tag: Tag| d.find_tag(tag).ok().flatten().and_then(|v| v.into_f64_vec().ok());
-        let keys: Vec<u16> =
-            d.find_tag(Tag::GeoKeyDirectoryTag).ok().flatten().and_then(|v| v.into_u16_vec().ok()).unwrap_or_default();
-        let key = |id: u16| -> Option<u16> {
-            // Header (version, revision, minor, count), then (id, location, count, value) each;
-            // location 0 means the value is the short itself.
-            keys.get(4..)?.chunks_exact(4).find(|k| k[0] == id && k[1] == 0).map(|k| k[3])
-        };
-        let pixel_is_point = key(GT_RASTER_TYPE) == Some(RASTER_PIXEL_IS_POINT);
-        // The model coordinates of raster point (i, j) = (a + i sx, b - j sy).
-        let (a, b, sx, sy) = match (f64s(&mut d, Tag::ModelTiepointTag), f64s(&mut d, Tag::ModelPixelScaleTag)) {
-            (Some(tie), Some(scale)) if tie.len() >= 6 && scale.len() >= 2 => {
-                (tie[3] - tie[0] * scale[0], tie[4] + tie[1] * scale[1], scale[0], scale[1])
-            }
-            _ => match f64s(&mut d, Tag::ModelTransformationTag) {
-                Some(m) if m.len() >= 16 => {
-                    if m[1] != 0.0 || m[4] != 0.0 {
-                        return Err(bad(
-                            "a rotated or sheared raster (ModelTransformationTag): warp it north-up first \
-                             (gdalwarp)"
-                                .into(),
-                        ));
-                    }
-                    (m[3], m[7], m[0], -m[5])
-                }
-                _ => {
-                    return Err(bad("no georeference (no ModelTiepointTag with ModelPixelScaleTag, no \
-                                    ModelTransformationTag): not a GeoTIFF"
-                        .into()));
-                }
-            },
-        };
-        if ![a, b, sx, sy].iter().all(|v| v.is_finite()) || sx <= 0.0 || sy == 0.0 {
-            return Err(bad(format!("pixel size {sx} x {sy} at ({a}, {b}): not a usable georeference")));
-        }
-        // Pixel centres: PixelIsArea puts the raster point (0, 0) on the first pixel's corner.
-        let half = if pixel_is_point { 0.0 } else { 0.5 };
-        let origin = [a + half * sx, b - half * sy];
-        let step = [sx, -sy];
-
-        // CRS: the file's EPSG code, else the caller's.
-        let geographic = key(GT_MODEL_TYPE) == Some(2);
-        let code = if geographic { key(GEOGRAPHIC_TYPE) } else { key(PROJECTED_CS_TYPE).or(key(GEOGRAPHIC_TYPE)) };
-        let own = match code {
-            Some(c) if c != USER_DEFINED => Some(
-                Crs::from_epsg(u32::from(c))
-                    .map_err(|e| bad(format!("CRS EPSG:{c} from its GeoKeys: {e} (pass --crs to override)")))?,
-            ),
-            _ => None,
-        };
-        let crs = match (crs, own) {
-            (Some(given), _) => Some(given.clone()),
-            (None, own) => own,
-        }
-        .map(|c| c.with_axis_order(AxisOrder::EastNorth));
+        let Georeference { origin, step, crs } = georeference(&mut d, file, crs)?;
 
         // Heights, whatever the sample type, as f32 with NaN for no data.
         let nodata: Option<f64> = d

@@ -27,6 +27,9 @@ pub struct TileMesh {
     pub uvs: Vec<[f32; 2]>,
     /// Textured triangles, one part per image.
     pub textured: Vec<TexturedPart>,
+    /// The credit the glTF's `asset.copyright` carries (imagery's attribution); clients such as
+    /// CesiumJS show it.
+    pub copyright: Option<String>,
 }
 
 /// The triangles of a tile drawn with one material: a texture image, or a colour.
@@ -118,7 +121,11 @@ fn accessor(
 pub fn write_glb(mesh: &TileMesh, table: &PropertyTable) -> Vec<u8> {
     use json::accessor::{ComponentType as C, Type as T};
     let mut root = json::Root {
-        asset: json::Asset { generator: Some("CityTwin cim-import".into()), ..Default::default() },
+        asset: json::Asset {
+            generator: Some("CityTwin cim-import".into()),
+            copyright: mesh.copyright.clone(),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let mut bin = Vec::new();

@@ -26,7 +26,9 @@ use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
 
 use crate::glb::{Column, PropertyTable, TexturedPart, TileMesh, write_glb};
+use crate::imagery::{Imagery, ImageryProblems};
 use crate::output_folder::{build_in_place, io};
+use crate::terrain_drape::Drape;
 use crate::terrain_tin::{Plane, ceil, floor, scan_rows};
 use crate::{Dem, ImportError, Progress};
 
@@ -71,6 +73,10 @@ pub struct TerrainSummary {
     pub glb_bytes: usize,
     /// Wall time, seconds.
     pub seconds: f64,
+    /// Imagery tiles read (tiled sources).
+    pub imagery_tiles: usize,
+    /// What the user should know (imagery that could not be read).
+    pub warnings: Vec<String>,
 }
 
 /// A tile of the quadtree: its pixel window, and once meshed its triangles and error.
@@ -258,8 +264,11 @@ pub fn write_terrain(
     dem: &Dem,
     out_dir: &Path,
     opts: &TerrainOptions,
+    imagery: &[Box<dyn Imagery>],
     progress: &dyn Progress,
 ) -> Result<TerrainSummary, ImportError> {
+    let drape = Drape { layers: imagery, problems: ImageryProblems::default() };
+    let drape = (!imagery.is_empty()).then_some(&drape);
     let start = Instant::now();
     let crs = dem.crs.clone().ok_or_else(|| ImportError::NoCrs { file: dem.file.clone() })?;
     if dem.width < 2 || dem.height < 2 || dem.valid_pixels() == 0 {
@@ -346,7 +355,7 @@ pub fn write_terrain(
             let dir = tmp.join(format!("tiles/{}/{}", t.level, t.x));
             std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         }
-        let tree = Tree { dem, crs: &crs, frame: &frame, tiles: &tiles, index: &index };
+        let tree = Tree { dem, crs: &crs, frame: &frame, tiles: &tiles, index: &index, drape };
         let (root, stats) = tree.write(tmp, 0, 0, 0, None, [0.0; 3], &|| {
             let done = written.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress.tiling(done, total as u64);
@@ -359,8 +368,13 @@ pub fn write_terrain(
         m[12..15].copy_from_slice(&frame.ecef_from_enu(c));
         root["transform"] = json!(m);
         let diagonal = 2.0 * stats.half.iter().map(|h| h * h).sum::<f64>().sqrt();
+        let mut asset = json!({"version": "1.1", "generator": "CityTwin cim-import (terrain)"});
+        if let Some(d) = drape {
+            let sources: Vec<&str> = d.layers.iter().map(|l| l.name()).collect();
+            asset["extras"] = json!({"imagery": {"sources": sources, "attribution": d.attribution()}});
+        }
         let tileset = json!({
-            "asset": {"version": "1.1", "generator": "CityTwin cim-import (terrain)"},
+            "asset": asset,
             "geometricError": diagonal.max(stats.error * 2.0),
             "root": root,
         });
@@ -381,6 +395,10 @@ pub fn write_terrain(
     summary.leaf_error_m = leaves.iter().map(|t| t.own_error).fold(0.0, f64::max);
     summary.leaf_triangles = leaves.iter().map(|t| t.triangles.len() / 3).sum();
     summary.seconds = start.elapsed().as_secs_f64();
+    if let Some(d) = drape {
+        summary.imagery_tiles = d.problems.ok.load(std::sync::atomic::Ordering::Relaxed);
+        summary.warnings.extend(d.problems.summary());
+    }
     Ok(summary)
 }
 
@@ -402,6 +420,7 @@ struct Tree<'a> {
     frame: &'a EnuFrame,
     tiles: &'a [Vec<Tile>],
     index: &'a [FxHashMap<(usize, usize), usize>],
+    drape: Option<&'a Drape<'a>>,
 }
 
 /// The four children of tile (x, y), in the next level's numbering.
@@ -492,6 +511,18 @@ impl Tree<'_> {
             })?;
             enu.push(self.frame.enu_from_ecef(ecef));
         }
+        // Texture coordinates over the tile's pixel window.
+        let (c0, c1) = (t.cols[0], t.cols[t.cols.len() - 1]);
+        let (r0, r1) = (t.rows[0], t.rows[t.rows.len() - 1]);
+        let texture = match self.drape {
+            Some(d) => d.texture(self.dem, self.crs, (c0 as f64, r0 as f64), (c1 as f64, r1 as f64))?,
+            None => None,
+        };
+        let mut uvs: Vec<[f32; 2]> = t
+            .vertices
+            .iter()
+            .map(|&[c, r]| [(c - c0) as f32 / (c1 - c0) as f32, (r - r0) as f32 / (r1 - r0) as f32])
+            .collect();
         // Each triangle counter-clockwise seen from above (whichever way the raster runs), and
         // the normals: the sum of the faces around each vertex.
         let mut indices = t.triangles.clone();
@@ -513,8 +544,6 @@ impl Tree<'_> {
         let triangles = indices.len() / 3;
         // Skirts: below every triangle edge on the tile's border, a wall facing out (the
         // triangle is on the edge's left, seen from above).
-        let (c0, c1) = (t.cols[0], t.cols[t.cols.len() - 1]);
-        let (r0, r1) = (t.rows[0], t.rows[t.rows.len() - 1]);
         let on_border = |p: [usize; 2], q: [usize; 2]| {
             (p[0] == q[0] && (p[0] == c0 || p[0] == c1)) || (p[1] == q[1] && (p[1] == r0 || p[1] == r1))
         };
@@ -533,6 +562,7 @@ impl Tree<'_> {
                 let e = enu[v as usize];
                 enu.push([e[0], e[1], e[2] - skirt]);
                 normals.push(normals[v as usize]);
+                uvs.push(uvs[v as usize]);
             }
             indices.extend([p, base, q, q, base, base + 1]);
         }
@@ -559,12 +589,19 @@ impl Tree<'_> {
             mesh.positions.push([d[0] as f32, d[2] as f32, -d[1] as f32]);
             mesh.normals.push([n[0] as f32, n[2] as f32, -n[1] as f32]);
             mesh.feature_ids.push(0.0);
+            if texture.is_some() {
+                mesh.uvs.push(uvs[i]);
+            }
         }
-        // One colour-only part: ground in a muted olive (linear RGB), told apart from buildings.
-        mesh.textured = vec![TexturedPart {
-            color: GROUND_COLOR,
-            indices: indices.iter().map(|&i| new_index[i as usize]).collect(),
-            ..Default::default()
+        let indices = indices.iter().map(|&i| new_index[i as usize]).collect();
+        mesh.textured = vec![match texture {
+            // The imagery, lit as it is (white base colour), crediting its sources.
+            Some(image) => {
+                mesh.copyright = self.drape.and_then(Drape::attribution);
+                TexturedPart { image, mime: "image/jpeg".into(), color: [1.0; 4], indices }
+            }
+            // One colour-only part: ground in a muted olive (linear RGB), told apart from buildings.
+            None => TexturedPart { color: GROUND_COLOR, indices, ..Default::default() },
         }];
         let name = self.dem.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut table = PropertyTable { count: 1, ..Default::default() };

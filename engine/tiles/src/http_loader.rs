@@ -35,6 +35,13 @@ impl HttpLoader {
         (Self { base, cache, agent }, name)
     }
 
+    /// A loader for whole URLs (no base), caching in `cache`: map and imagery tiles.
+    pub fn for_urls(cache: Option<PathBuf>, timeout: Duration) -> Self {
+        let agent =
+            ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
+        Self { base: String::new(), cache, agent }
+    }
+
     /// The cache file of a URL: an FNV-1a hash of it, plus its extension for people looking.
     fn cache_path(&self, url: &str) -> Option<PathBuf> {
         let h = url.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
