@@ -16,6 +16,12 @@ pub struct Scene {
     /// The tilesets to stream, in drawing order.
     #[serde(default)]
     pub tilesets: Vec<SceneTileset>,
+    /// The ground: terrain tilesets, or DEMs and point clouds to build them from.
+    #[serde(default)]
+    pub terrain: Vec<crate::SceneTerrain>,
+    /// Imagery draped on the terrain built from DEMs and point clouds, bottom first.
+    #[serde(default)]
+    pub imagery: Vec<crate::SceneImagery>,
     /// Where the camera starts.
     pub camera: CameraPose,
     /// Keys 1 to 9 fly to these, in order.
@@ -142,6 +148,16 @@ impl Scene {
                 t.path = folder.join(&t.path);
             }
         }
+        for t in &mut scene.terrain {
+            if !t.path.to_string_lossy().contains("://") && t.path.is_relative() {
+                t.path = folder.join(&t.path);
+            }
+        }
+        for i in scene.imagery.iter_mut().filter(|i| !i.is_url()) {
+            if Path::new(&i.source).is_relative() {
+                i.source = folder.join(&i.source).to_string_lossy().into_owned();
+            }
+        }
         Ok(scene)
     }
 
@@ -170,14 +186,31 @@ impl Scene {
             }
         };
         check(&scene.camera, "camera")?;
+        // The line of the n-th table with this header, for messages.
+        let header_line =
+            |name: &str, n: usize| text.lines().enumerate().filter(|(_, l)| l.trim() == name).nth(n).map_or(0, |(i, _)| i + 1);
+        for (i, t) in scene.terrain.iter().enumerate() {
+            if !(0.0..=1.0).contains(&t.opacity) {
+                return Err(CoreError::Scene {
+                    file: file.to_owned(),
+                    line: header_line("[[terrain]]", i),
+                    message: format!("terrain {:?}: opacity {} is not between 0 and 1", t.name, t.opacity),
+                });
+            }
+        }
+        for (i, m) in scene.imagery.iter().enumerate() {
+            if m.max_zoom.is_some_and(|z| z > 30) {
+                return Err(CoreError::Scene {
+                    file: file.to_owned(),
+                    line: header_line("[[imagery]]", i),
+                    message: format!("imagery {:?}: max_zoom above 30", m.name),
+                });
+            }
+        }
         for b in &scene.bookmarks {
             check(&b.pose, &format!("bookmark {:?}", b.name))?;
         }
         if let Some(iot) = &scene.iot {
-            // The line of the n-th `[[iot.rules]]` (or other) table, for messages.
-            let table_line = |name: &str, n: usize| {
-                text.lines().enumerate().filter(|(_, l)| l.trim() == name).nth(n).map_or(0, |(i, _)| i + 1)
-            };
             for (i, r) in iot.rules.iter().enumerate() {
                 let ok = match (r.above, r.below) {
                     (Some(a), None) => r.clear <= a,
@@ -187,7 +220,7 @@ impl Scene {
                 if !ok {
                     return Err(CoreError::Scene {
                         file: file.to_owned(),
-                        line: table_line("[[iot.rules]]", i),
+                        line: header_line("[[iot.rules]]", i),
                         message: format!(
                             "rule {}: give exactly one of above and below, and a clear value on the good side of it",
                             i + 1
@@ -202,7 +235,7 @@ impl Scene {
                     if open < 3 || !inside {
                         return Err(CoreError::Scene {
                             file: file.to_owned(),
-                            line: table_line("[[iot.rules]]", i),
+                            line: header_line("[[iot.rules]]", i),
                             message: format!(
                                 "rule {}: a zone needs at least 3 distinct [lon, lat] points in degrees",
                                 i + 1
@@ -225,7 +258,7 @@ impl Scene {
                 if let Some(p) = problem {
                     return Err(CoreError::Scene {
                         file: file.to_owned(),
-                        line: table_line("[[iot.mappings]]", i),
+                        line: header_line("[[iot.mappings]]", i),
                         message: format!("mapping {}: {p}", i + 1),
                     });
                 }
