@@ -7,4 +7,5 @@
 pub mod data_dir;
 pub mod demo_city;
 pub mod query_io;
+pub mod scene_ground;
 pub mod sensor_buildings;

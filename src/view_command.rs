@@ -82,6 +82,10 @@ fn run_with(args: ViewArgs, bench: Option<city_bevy::bench::BenchMode>) -> Resul
             t.path = citytwin::demo_city::demo_tileset()?;
         }
     }
+    // The ground first: terrain tilesets, built from DEMs or point clouds where the scene names
+    // those.
+    let ground = citytwin::scene_ground::ground_tilesets(&scene)?;
+    scene.tilesets.splice(0..0, ground);
     let camera_override = match &args.look_at_feature {
         Some(id) => {
             let first = scene.tilesets.first().context("--look-at-feature needs a tileset")?;
@@ -325,7 +329,9 @@ fn demo_scene() -> Result<Scene> {
     };
     Ok(Scene {
         name: "Zhuhai demo city".into(),
-        tilesets: vec![SceneTileset { name: "demo city".into(), path: dir, visible: true }],
+        tilesets: vec![SceneTileset { name: "demo city".into(), path: dir, visible: true, ground_opacity: None }],
+        terrain: Vec::new(),
+        imagery: Vec::new(),
         camera: pose(0.0, 0.0, 2_600.0, 25.0, 38.0),
         bookmarks: vec![
             Bookmark { name: "Centre: towers".into(), pose: pose(0.0, 0.0, 700.0, 35.0, 30.0) },
@@ -415,7 +421,9 @@ fn tileset_scene(path: &Path, aspect: f64) -> Result<Scene> {
     };
     Ok(Scene {
         name: name.clone(),
-        tilesets: vec![SceneTileset { name, path: path.to_owned(), visible: true }],
+        tilesets: vec![SceneTileset { name, path: path.to_owned(), visible: true, ground_opacity: None }],
+        terrain: Vec::new(),
+        imagery: Vec::new(),
         camera,
         bookmarks: Vec::new(),
         style: None,

@@ -12,22 +12,12 @@ use std::process::Command;
 use city_core::{Geodetic, ecef_from_geodetic, geodetic_from_ecef};
 use serde_json::Value;
 
+#[path = "support/reference.rs"]
+mod reference;
+use reference::{imagery, python};
+
 fn data(rel: &str) -> PathBuf {
     citytwin::data_dir::data_file(rel).unwrap_or_else(|e| panic!("{e:#}"))
-}
-
-/// The Python with rasterio and pyproj: `CITYTWIN_PYTHON`, else the venv `.ci/run` makes.
-fn python() -> PathBuf {
-    let p = std::env::var_os("CITYTWIN_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/citytwin-venv/bin/python")
-    });
-    assert!(
-        p.is_file(),
-        "{}: no Python with rasterio and pyproj; make it with python3 -m venv ~/.cache/citytwin-venv && \
-         ~/.cache/citytwin-venv/bin/pip install rasterio pyproj (.ci/run does), or set CITYTWIN_PYTHON",
-        p.display()
-    );
-    p
 }
 
 /// GDAL's and PROJ's view of `dem`: random points with bilinear heights, and the corners.
@@ -412,19 +402,6 @@ fn a_laz_without_a_crs_asks_for_one_then_imports() {
 // (`scripts/imagery-reference.py`) as a GeoTIFF in EPSG:4326, as MBTiles and as an XYZ folder
 // served over HTTP, draped on the DTM in RD New.
 
-/// The imagery files, made once per test run: the script's JSON (paths, zooms, attribution).
-fn imagery() -> &'static Value {
-    static MADE: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    MADE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("citytwin-imagery-{}", std::process::id()));
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/imagery-reference.py");
-        let dsm = data("terrain/delft-ahn3/delft_ahn3_dsm_0p5m.tif");
-        let o = Command::new(python()).arg(&script).arg("make").arg(dsm).arg(&dir).output().unwrap();
-        assert!(o.status.success(), "imagery-reference.py make: {}", String::from_utf8_lossy(&o.stderr));
-        serde_json::from_slice(&o.stdout).unwrap()
-    })
-}
-
 /// A textured tile's vertices (root frame) with their texture coordinates, and its texture.
 struct Draped {
     depth: usize,
@@ -695,4 +672,21 @@ fn imagery_that_cannot_be_opened_is_refused_by_name() {
         assert!(!o.status.success() && err.contains(says), "--imagery {source}: {err}");
         assert!(!out.exists(), "a refused import wrote {}", out.display());
     }
+}
+
+#[test]
+fn a_scene_terrain_whose_dem_is_missing_is_named_in_the_error() {
+    let text = r#"
+name = "x"
+[[terrain]]
+name = "hills"
+path = "/nonexistent/hills.tif"
+[camera]
+lon_deg = 4.36
+lat_deg = 52.0
+distance_m = 500
+"#;
+    let scene = city_core::Scene::parse(text, "x.toml").unwrap();
+    let e = citytwin::scene_ground::ground_tilesets(&scene).err().map(|e| format!("{e:#}")).unwrap_or_default();
+    assert!(e.contains("hills") && e.contains("/nonexistent/hills.tif"), "{e}");
 }

@@ -12,6 +12,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "support/reference.rs"]
+mod reference;
+
 fn data(rel: &str) -> PathBuf {
     citytwin::data_dir::data_file(rel).unwrap_or_else(|e| panic!("{e:#}"))
 }
@@ -595,5 +598,75 @@ fn a_recorded_camera_path_replays_pose_for_pose_with_a_summary() {
     let bad = Command::new(env!("CARGO_BIN_EXE_citytwin")).args(["bench", "--replay"]).arg(&rec).output().unwrap();
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success() && err.contains("path.jsonl") && err.contains("line 1"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Issue 18: a scene whose `[[terrain]]` is the AHN3 DTM itself and whose `[[imagery]]` is a
+/// GeoTIFF (GDAL's shaded relief of the DSM, in EPSG:4326): the viewer builds the terrain into
+/// its cache, draped, and draws Delft's buildings standing on it. A second opening reuses the
+/// build.
+#[test]
+fn delft_stands_on_its_terrain_with_imagery_draped_from_a_scene() {
+    let dir = temp("terrain");
+    let tiles = dir.join("city");
+    let o = Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["import", data("cityjson/delft.json").to_str().unwrap(), "-o", tiles.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let relief = reference::imagery()["tif"].as_str().unwrap().to_owned();
+    let scene = dir.join("delft-terrain.toml");
+    std::fs::write(
+        &scene,
+        format!(
+            r#"name = "Delft on AHN3"
+
+[[tilesets]]
+name = "Delft buildings"
+path = "city"
+
+[[terrain]]
+name = "AHN3 DTM"
+path = {dtm:?}
+
+[[imagery]]
+name = "AHN3 relief"
+source = {relief:?}
+attribution = "AHN3 relief (test)"
+
+[camera]
+lon_deg = 4.3668
+lat_deg = 52.0116
+height_m = 0
+distance_m = 300
+heading_deg = 20
+pitch_deg = 55
+"#,
+            dtm = data("terrain/delft-ahn3/delft_ahn3_dtm_0p5m.tif").display().to_string(),
+        ),
+    )
+    .unwrap();
+    let shot = dir.join("terrain.png");
+    let view = ["view", scene.to_str().unwrap(), "--no-panels", "--screenshot", shot.to_str().unwrap()];
+    let o = under_xvfb(&view, &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("building its tileset"), "the terrain was not built: {err}");
+    assert_rendered(&shot, 0.5);
+    // The relief's colours (saturated blue, green, yellow, brown) fill the ground below the
+    // buildings; the plain ground (olive), the grey-white buildings and the sky do not count.
+    let (w, h, px) = pixels(&shot);
+    let sky = px[0];
+    let lower: Vec<[u8; 3]> =
+        (h * 3 / 4..h).flat_map(|y| (w / 4..w * 3 / 4).map(move |x| (x, y))).map(|(x, y)| px[y * w + x]).collect();
+    let relief = |p: &&[u8; 3]| {
+        let sat = p.iter().max().unwrap() - p.iter().min().unwrap();
+        sat > 50 && (0..3).any(|i| p[i].abs_diff(sky[i]) >= 12)
+    };
+    let share = lower.iter().filter(relief).count() as f64 / lower.len() as f64;
+    assert!(share > 0.3, "only {:.1}% of the lower middle of the frame shows the imagery", share * 100.0);
+    // Opened again: the cached build, not a new one.
+    let o = under_xvfb(&view, &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("building its tileset"), "the terrain was built again: {err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

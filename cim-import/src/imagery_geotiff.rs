@@ -60,7 +60,7 @@ impl GeoTiffImagery {
             DecodingResult::U8(v) => v,
             _ => {
                 return Err(bad(
-                    "samples are not 8-bit: imagery is read as 8-bit RGB (gdal_translate -ot Byte -scale)".into()
+                    "samples are not 8-bit: imagery is read as 8-bit RGB (gdal_translate -ot Byte -scale)".into(),
                 ));
             }
         };

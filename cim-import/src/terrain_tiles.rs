@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use crate::glb::{Column, PropertyTable, TexturedPart, TileMesh, write_glb};
 use crate::imagery::{Imagery, ImageryProblems};
 use crate::output_folder::{build_in_place, io};
-use crate::terrain_drape::Drape;
+use crate::terrain_drape::{Drape, TEXTURE_SIZE};
 use crate::terrain_tin::{Plane, ceil, floor, scan_rows};
 use crate::{Dem, ImportError, Progress};
 
@@ -449,12 +449,18 @@ impl Tree<'_> {
         let error = t.error;
         let skirt = 2.0 * parent_error.unwrap_or(error) + 0.5;
         let (glb, lo, hi, triangles) = self.mesh(t, skirt)?;
+        // Draped, a tile is as coarse as its texels too: the error is at least a texel's width,
+        // so viewers refine where the imagery would blur, as they do where the heights would.
+        let declared = match self.drape {
+            Some(_) => error.max((hi[0] - lo[0]).max(hi[1] - lo[1]) / TEXTURE_SIZE as f64),
+            None => error,
+        };
         let centre: Vec3 = std::array::from_fn(|a| (lo[a] + hi[a]) / 2.0);
         let half: Vec3 = std::array::from_fn(|a| ((hi[a] - lo[a]) / 2.0).max(0.01));
         let path = tmp.join(t.uri());
         std::fs::write(&path, &glb).map_err(io(&path))?;
         tick();
-        let mut written = Written { origin: centre, centre, half, error, triangles, bytes: glb.len() };
+        let mut written = Written { origin: centre, centre, half, error: declared, triangles, bytes: glb.len() };
         let kids: Vec<(usize, usize)> =
             if level + 1 < self.tiles.len() { children_of(x, y).to_vec() } else { Vec::new() };
         let results: Vec<Result<(Option<Value>, Written), ImportError>> =
@@ -485,7 +491,7 @@ impl Tree<'_> {
             "boundingVolume": {"box": [
                 bcentre[0], bcentre[1], bcentre[2],
                 bhalf[0], 0.0, 0.0, 0.0, bhalf[1], 0.0, 0.0, 0.0, bhalf[2]]},
-            "geometricError": error,
+            "geometricError": declared,
             "refine": "REPLACE",
             "content": {"uri": t.uri()},
         });

@@ -33,7 +33,7 @@ const PALETTE: [[f32; 3]; 12] = [
 /// The colour of a category (stable: the same text always gets the same colour).
 pub fn category_color(text: &str) -> [f32; 4] {
     // FNV-1a: deterministic across runs, unlike std's hasher.
-    let h = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let h = city_core::fnv1a(text.as_bytes());
     let c = PALETTE[(h % PALETTE.len() as u64) as usize];
     [c[0], c[1], c[2], 1.0]
 }

@@ -63,21 +63,28 @@ pub fn textured_material(
     images: &mut bevy::asset::Assets<bevy::image::Image>,
     materials: &mut bevy::asset::Assets<bevy::pbr::StandardMaterial>,
 ) -> bevy::asset::Handle<bevy::pbr::StandardMaterial> {
-    use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
-    let image = bevy::image::Image::new(
-        Extent3d { width: texture.width.max(1), height: texture.height.max(1), depth_or_array_layers: 1 },
-        TextureDimension::D2,
-        texture.rgba.clone(),
-        TextureFormat::Rgba8UnormSrgb,
-        RenderAssetUsages::default(),
-    );
     materials.add(bevy::pbr::StandardMaterial {
-        base_color_texture: Some(images.add(image)),
+        base_color_texture: Some(texture_image(texture, images)),
         perceptual_roughness: 0.9,
         cull_mode: None,
         double_sided: true,
         ..Default::default()
     })
+}
+
+/// A decoded texture as an sRGB image asset.
+pub fn texture_image(
+    texture: &city_tiles::TextureImage,
+    images: &mut bevy::asset::Assets<bevy::image::Image>,
+) -> bevy::asset::Handle<bevy::image::Image> {
+    use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+    images.add(bevy::image::Image::new(
+        Extent3d { width: texture.width.max(1), height: texture.height.max(1), depth_or_array_layers: 1 },
+        TextureDimension::D2,
+        texture.rgba.clone(),
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::default(),
+    ))
 }
 
 /// A point mesh.

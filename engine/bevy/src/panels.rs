@@ -40,10 +40,24 @@ pub fn attach_egui_context(
     }
 }
 
-/// Without panels egui's pass still runs (its fonts are uploaded); it just draws nothing.
-pub fn no_panels(mut contexts: EguiContexts<'_, '_>) -> Result {
-    contexts.ctx_mut()?;
+/// Without panels egui's pass still runs (its fonts are uploaded); it draws only the imagery
+/// credits, which licences ask to be shown whatever else is.
+pub fn no_panels(mut contexts: EguiContexts<'_, '_>, layers: Res<'_, Layers>) -> Result {
+    draw_credits(contexts.ctx_mut()?, &layers);
     Ok(())
+}
+
+/// The visible layers' imagery credits, in the bottom-right corner.
+fn draw_credits(ctx: &egui::Context, layers: &Layers) {
+    let credits: Vec<&str> = layers.0.iter().filter(|l| l.visible).filter_map(|l| l.attribution.as_deref()).collect();
+    if !credits.is_empty() {
+        egui::Area::new(egui::Id::new("imagery credits")).anchor(egui::Align2::RIGHT_BOTTOM, [-8.0, -8.0]).show(
+            ctx,
+            |ui| {
+                ui.label(egui::RichText::new(format!("Imagery: {}", credits.join("; "))).small());
+            },
+        );
+    }
 }
 
 /// Draws the panels.
@@ -58,10 +72,14 @@ pub fn panels(
     parts: Query<'_, '_, &ViewVisibility, With<TilePart>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    draw_credits(ctx, &layers);
     egui::Window::new("Layers").anchor(egui::Align2::LEFT_TOP, [8.0, 8.0]).default_width(220.0).show(ctx, |ui| {
         for layer in &mut layers.0 {
             let s = layer.streamer.stats();
             ui.checkbox(&mut layer.visible, &layer.name);
+            if layer.ground {
+                ui.add(egui::Slider::new(&mut layer.opacity, 0.0..=1.0).text("ground opacity"));
+            }
             ui.label(format!(
                 "{} tiles drawn, {} loading, {} held, {} failed",
                 s.rendered, s.loading, s.loaded, s.failed

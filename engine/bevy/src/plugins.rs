@@ -25,7 +25,7 @@ use crate::restyle::restyle;
 use crate::sensor_markers::{MarkerChunks, update_sensors};
 use crate::sensor_panel::sensor_panel;
 use crate::shared_materials::create_shared_materials;
-use crate::tile_layers::{CurrentView, Layers, TilesetsToOpen, open_tilesets, stream_layers};
+use crate::tile_layers::{CurrentView, Layers, TilesetsToOpen, apply_ground_opacity, open_tilesets, stream_layers};
 use crate::viewer_script::{PipelinesWaiting, ViewerScript, count_waiting_pipelines, run_script};
 use crate::viewer_state::FeatureColors;
 use crate::wall_view::WallLayout;
@@ -89,7 +89,10 @@ impl Plugin for TilesPlugin {
             .init_resource::<CurrentView>()
             .insert_resource(TilesetsToOpen { tilesets: self.tilesets.clone(), stream: self.stream })
             .add_systems(Startup, open_tilesets)
-            .add_systems(Update, (stream_layers.in_set(ViewerSet::Stream), restyle.in_set(ViewerSet::Style)));
+            .add_systems(
+                Update,
+                (stream_layers.in_set(ViewerSet::Stream), (restyle, apply_ground_opacity).in_set(ViewerSet::Style)),
+            );
     }
 }
 

@@ -9,9 +9,6 @@ use bevy::prelude::*;
 pub struct SharedMaterials {
     /// Triangles.
     pub surfaces: Handle<StandardMaterial>,
-    /// The ground of terrain tilesets: drawn a little further away than it is, so the city's
-    /// own ground surfaces (roads, land use, water) lying on it win instead of fighting it.
-    pub ground: Handle<StandardMaterial>,
     /// Points.
     pub points: Handle<StandardMaterial>,
     /// Sensor markers: unlit, so a value's colour reads the same from every side.
@@ -24,11 +21,37 @@ pub struct SharedMaterials {
     pub xray: Handle<StandardMaterial>,
 }
 
+/// The ground of terrain tilesets is drawn a little further away than it is, so the city's
+/// own ground surfaces (roads, land use, water) lying on it win instead of fighting it.
 /// The ground's depth bias, in units of the depth buffer's precision at the fragment: with
 /// Bevy's reverse-Z float depth that pushes the ground back by about 0.1% of its distance
 /// (25 cm at 250 m), more than the city's ground and the DEM differ where both come from one
 /// survey, and too little to show a building's base through it.
 pub const GROUND_DEPTH_BIAS: f32 = -10_000.0;
+
+/// A terrain tile's own material: the ground's, with its imagery (if it has any) and its
+/// layer's opacity. Each terrain tile has its own, so a layer's opacity slider changes only
+/// that layer's ground.
+pub fn ground_material(
+    texture: Option<Handle<Image>>,
+    opacity: f32,
+    materials: &mut Assets<StandardMaterial>,
+) -> Handle<StandardMaterial> {
+    let mut m = StandardMaterial {
+        base_color_texture: texture,
+        perceptual_roughness: 0.95,
+        depth_bias: GROUND_DEPTH_BIAS,
+        ..default()
+    };
+    set_opacity(&mut m, opacity);
+    materials.add(m)
+}
+
+/// Sets a material's opacity: blended below 1, opaque at 1.
+pub fn set_opacity(m: &mut StandardMaterial, opacity: f32) {
+    m.base_color = Color::WHITE.with_alpha(opacity);
+    m.alpha_mode = if opacity < 1.0 { AlphaMode::Blend } else { AlphaMode::Opaque };
+}
 
 impl SharedMaterials {
     /// The viewer's materials, added to `materials`.
@@ -38,12 +61,6 @@ impl SharedMaterials {
             perceptual_roughness: 0.9,
             cull_mode: None,
             double_sided: true,
-            ..default()
-        });
-        let ground = materials.add(StandardMaterial {
-            base_color: Color::WHITE,
-            perceptual_roughness: 0.95,
-            depth_bias: GROUND_DEPTH_BIAS,
             ..default()
         });
         let points = materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, ..default() });
@@ -74,7 +91,7 @@ impl SharedMaterials {
             alpha_mode: AlphaMode::Blend,
             ..default()
         });
-        Self { surfaces, ground, points, markers, zones, masked, xray }
+        Self { surfaces, points, markers, zones, masked, xray }
     }
 
     /// The material for a part whose vertices have these colours: opaque when every alpha is 1,

@@ -18,8 +18,8 @@ use city_tiles::{
 };
 
 use crate::floating_origin::WorldPlacement;
-use crate::mesh_building::{point_mesh, textured_material, triangle_mesh, vertex_colors};
-use crate::shared_materials::SharedMaterials;
+use crate::mesh_building::{point_mesh, texture_image, textured_material, triangle_mesh, vertex_colors};
+use crate::shared_materials::{SharedMaterials, ground_material, set_opacity};
 use crate::split_view::{RIGHT_LAYER, SplitTwin, SplitView};
 use crate::viewer_state::FeatureColors;
 
@@ -41,6 +41,14 @@ pub struct TilesetLayer {
     pub name: String,
     /// Drawn or not.
     pub visible: bool,
+    /// The opacity of its ground (terrain) parts: 1 opaque, 0 invisible.
+    pub opacity: f32,
+    /// The opacity the ground's materials have now (`apply_ground_opacity` catches up).
+    applied_opacity: f32,
+    /// Whether a tile of it drew ground (terrain): the layers panel then offers its opacity.
+    pub ground: bool,
+    /// The credit its imagery asks for (`asset.extras.imagery.attribution`), shown on screen.
+    pub attribution: Option<String>,
     /// Selection, load states, budgets.
     pub streamer: TilesetStreamer,
     loader: Arc<dyn ContentLoader>,
@@ -96,6 +104,10 @@ impl TilesetLayer {
         Ok(Self {
             name: name.to_owned(),
             visible: true,
+            opacity: 1.0,
+            applied_opacity: 1.0,
+            ground: false,
+            attribution: json.asset.imagery_attribution(),
             streamer: TilesetStreamer::new(tree, opts),
             loader,
             tasks: HashMap::new(),
@@ -149,6 +161,8 @@ pub fn open_tilesets(
         match TilesetLayer::open(&t.name, &t.path, to_open.stream) {
             Ok(mut l) => {
                 l.visible = t.visible;
+                l.opacity = t.ground_opacity.unwrap_or(1.0);
+                l.applied_opacity = l.opacity;
                 layers.0.push(l);
             }
             Err(e) => failures.push(format!("{}: {e}", t.name)),
@@ -214,7 +228,7 @@ pub fn stream_layers(
                 let mut entities = Vec::new();
                 // Split mode draws every part twice: once per half, each in its own style.
                 for right in [false, true].into_iter().take(if split.is_some() { 2 } else { 1 }) {
-                    let place = (li, t, world_from_tile);
+                    let place = (li, t, world_from_tile, layer.opacity);
                     let textures = (&mut *images, &mut *std_materials);
                     entities.extend(spawn_tile(
                         &mut commands,
@@ -226,6 +240,7 @@ pub fn stream_layers(
                         right,
                     ));
                 }
+                layer.ground |= contents.iter().any(is_ground);
                 layer.loaded.insert(t, LoadedTile { world_from_tile, contents, entities });
             }
         }
@@ -275,6 +290,34 @@ pub fn stream_layers(
     }
 }
 
+/// Whether a content is terrain: `citytwin import DEM` says so in its one feature's `layer`.
+fn is_ground(content: &DecodedContent) -> bool {
+    matches!(content.properties.get(0, "layer"), Some(AttributeValue::Text(t)) if t == "terrain")
+}
+
+/// Marks an entity drawing terrain, with a material of its own (its layer's opacity).
+#[derive(Component, Debug, Clone, Copy)]
+pub struct GroundPart;
+
+/// Each frame: a layer whose opacity was changed (the layers panel's slider) gets it on every
+/// ground material it has drawn.
+pub fn apply_ground_opacity(
+    mut layers: ResMut<'_, Layers>,
+    parts: Query<'_, '_, &MeshMaterial3d<StandardMaterial>, With<GroundPart>>,
+    mut materials: ResMut<'_, Assets<StandardMaterial>>,
+) {
+    for layer in layers.0.iter_mut().filter(|l| l.opacity != l.applied_opacity) {
+        for e in layer.loaded.values().flat_map(|l| &l.entities) {
+            if let Ok(m) = parts.get(*e)
+                && let Some(mut m) = materials.get_mut(&m.0)
+            {
+                set_opacity(&mut m, layer.opacity);
+            }
+        }
+        layer.applied_opacity = layer.opacity;
+    }
+}
+
 /// The entities of a newly loaded tile (`place`: layer, tile, its frame), hidden until
 /// selection shows them; with `right`, split mode's twins for the right half.
 fn spawn_tile(
@@ -282,7 +325,7 @@ fn spawn_tile(
     meshes: &mut Assets<Mesh>,
     (materials, (images, std_materials)): (&SharedMaterials, (&mut Assets<Image>, &mut Assets<StandardMaterial>)),
     colors: &FeatureColors,
-    (layer, tile, world_from_tile): (usize, TileId, DMat4),
+    (layer, tile, world_from_tile, opacity): (usize, TileId, DMat4, f32),
     contents: &[DecodedContent],
     right: bool,
 ) -> Vec<Entity> {
@@ -294,16 +337,16 @@ fn spawn_tile(
     };
     let mut entities = Vec::new();
     for (ci, content) in contents.iter().enumerate() {
-        // Terrain tiles (`citytwin import DEM`) say so in their one feature's `layer`.
-        let ground = matches!(content.properties.get(0, "layer"), Some(AttributeValue::Text(t)) if t == "terrain");
+        let ground = is_ground(content);
         for (mi, part) in content.meshes.iter().enumerate() {
             let color_of = |f: Option<u32>| colors.color(right, layer, tile, &content.properties, f, part.base_color);
             let mesh = meshes.add(triangle_mesh(part, &color_of));
             // Textured parts get a material of their own (dropped with the tile's entities);
             // with a BIM filter on, the others the one their alphas need.
-            let material = match &part.texture {
-                Some(t) if part.uvs.is_some() => textured_material(t, images, std_materials),
-                _ if ground => materials.ground.clone(),
+            let texture = part.texture.as_ref().filter(|_| part.uvs.is_some());
+            let material = match texture {
+                _ if ground => ground_material(texture.map(|t| texture_image(t, images)), opacity, std_materials),
+                Some(t) => textured_material(t, images, std_materials),
                 _ if colors.bim.is_active() => materials.for_alphas(&vertex_colors(part, &color_of)),
                 _ => materials.surfaces.clone(),
             };
@@ -319,7 +362,11 @@ fn spawn_tile(
                     WorldPlacement(place),
                     TilePart { layer, tile, content: ci, mesh: Some(mi) },
                 ));
-                entities.push(twin(e));
+                let id = twin(e);
+                if ground {
+                    commands.entity(id).insert(GroundPart);
+                }
+                entities.push(id);
             }
         }
         for p in &content.points {

@@ -53,6 +53,10 @@ pub struct SceneTileset {
     /// Shown at start (default true).
     #[serde(default = "yes")]
     pub visible: bool,
+    /// For terrain (from a `[[terrain]]` table, not written in `[[tilesets]]`): its ground's
+    /// opacity.
+    #[serde(skip)]
+    pub ground_opacity: Option<f32>,
 }
 
 fn yes() -> bool {
@@ -187,8 +191,9 @@ impl Scene {
         };
         check(&scene.camera, "camera")?;
         // The line of the n-th table with this header, for messages.
-        let header_line =
-            |name: &str, n: usize| text.lines().enumerate().filter(|(_, l)| l.trim() == name).nth(n).map_or(0, |(i, _)| i + 1);
+        let header_line = |name: &str, n: usize| {
+            text.lines().enumerate().filter(|(_, l)| l.trim() == name).nth(n).map_or(0, |(i, _)| i + 1)
+        };
         for (i, t) in scene.terrain.iter().enumerate() {
             if !(0.0..=1.0).contains(&t.opacity) {
                 return Err(CoreError::Scene {
@@ -313,6 +318,54 @@ impl Scene {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terrain_and_imagery_tables_read_and_their_paths_follow_the_scene_file() {
+        let dir = std::env::temp_dir().join(format!("citytwin-scene-terrain-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.join("s.toml");
+        let text = r#"
+name = "Delft"
+[[terrain]]
+name = "AHN3"
+path = "dem/dtm.tif"
+crs = "EPSG:28992"
+opacity = 0.5
+[[imagery]]
+name = "relief"
+source = "img/relief.mbtiles"
+[[imagery]]
+name = "OSM"
+source = "https://tile.example/{z}/{x}/{y}.png"
+attribution = "OpenStreetMap contributors"
+max_zoom = 18
+[camera]
+lon_deg = 4.36
+lat_deg = 52.0
+distance_m = 500
+"#;
+        std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+        let s = Scene::read(&file).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.terrain.len(), 1);
+        assert_eq!(s.terrain[0].path, dir.join("dem/dtm.tif"));
+        assert_eq!((s.terrain[0].opacity, s.terrain[0].visible), (0.5, true));
+        assert_eq!(s.terrain[0].crs.as_deref(), Some("EPSG:28992"));
+        assert_eq!(s.imagery[0].source, dir.join("img/relief.mbtiles").to_string_lossy());
+        assert_eq!(s.imagery[1].source, "https://tile.example/{z}/{x}/{y}.png", "a URL is kept as it is");
+        assert_eq!(s.imagery[1].max_zoom, Some(18));
+        // An opacity out of range names the table's line.
+        let bad = text.replace("opacity = 0.5", "opacity = 1.5");
+        match Scene::parse(&bad, "s.toml") {
+            Err(CoreError::Scene { line, message, .. }) => {
+                assert_eq!(line, 3, "{message}");
+                assert!(message.contains("opacity 1.5"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad = text.replace("max_zoom = 18", "max_zoom = 40");
+        assert!(Scene::parse(&bad, "s.toml").is_err());
+        std::fs::remove_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    }
 
     #[test]
     fn a_scene_reads_and_a_bad_one_says_where() {

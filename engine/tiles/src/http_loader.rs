@@ -44,7 +44,7 @@ impl HttpLoader {
 
     /// The cache file of a URL: an FNV-1a hash of it, plus its extension for people looking.
     fn cache_path(&self, url: &str) -> Option<PathBuf> {
-        let h = url.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let h = city_core::fnv1a(url.as_bytes());
         let ext = url.rsplit('.').next().filter(|e| e.len() <= 8 && !e.contains('/')).unwrap_or("bin");
         self.cache.as_ref().map(|d| d.join(format!("{h:016x}.{ext}")))
     }

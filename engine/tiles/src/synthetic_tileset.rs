@@ -46,7 +46,7 @@ pub fn synthetic_tileset(depth: u32, size_m: f64, centre: Geodetic) -> TilesetJs
     root.transform = Some(EnuFrame::at(centre).ecef_from_enu_matrix().to_vec());
     root.refine = Some("REPLACE".into());
     TilesetJson {
-        asset: AssetJson { version: "1.1".into() },
+        asset: AssetJson { version: "1.1".into(), extras: None },
         geometric_error: size_m,
         root,
         schema: None,

@@ -42,6 +42,18 @@ pub struct TilesetJson {
 pub struct AssetJson {
     /// "1.0" or "1.1".
     pub version: String,
+    /// Application data; CityTwin's terrain tilesets name their imagery here.
+    #[serde(default)]
+    pub extras: Option<Value>,
+}
+
+impl AssetJson {
+    /// The credit the tileset's imagery asks for: `extras.imagery.attribution`, as
+    /// `citytwin import DEM --imagery` writes it.
+    pub fn imagery_attribution(&self) -> Option<String> {
+        let a = self.extras.as_ref()?.get("imagery")?.get("attribution")?.as_str()?;
+        (!a.trim().is_empty()).then(|| a.to_owned())
+    }
 }
 
 /// One tile.
@@ -203,5 +215,25 @@ fn lift_extensions(tile: &mut TileJson) {
     }
     for child in tile.children.iter_mut().flatten() {
         lift_extensions(child);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imagery_credit_comes_from_the_asset_extras() {
+        let with = |extras: &str| {
+            let text = format!(
+                r#"{{"asset": {{"version": "1.1"{extras}}}, "geometricError": 1,
+                   "root": {{"boundingVolume": {{"sphere": [0, 0, 0, 1]}}, "geometricError": 0}}}}"#
+            );
+            TilesetJson::parse(text.as_bytes(), "t.json").map(|t| t.asset.imagery_attribution())
+        };
+        let credit = with(r#", "extras": {"imagery": {"attribution": "OSM contributors"}}"#);
+        assert_eq!(credit.ok().flatten().as_deref(), Some("OSM contributors"));
+        assert_eq!(with("").ok().flatten(), None);
+        assert_eq!(with(r#", "extras": {"imagery": {"attribution": null}}"#).ok().flatten(), None);
     }
 }
