@@ -28,6 +28,8 @@ pub mod camera_control;
 pub mod feature_picking;
 pub mod feature_style;
 pub mod floating_origin;
+pub mod globe;
+pub mod ground_clearance;
 pub mod incident_layer;
 pub mod incident_panel;
 pub mod iot_state;
@@ -122,6 +124,7 @@ impl Plugin for CityViewerPlugin {
             ViewerBasePlugin,
             TilesPlugin { tilesets: start.scene.tilesets.clone(), stream: start.stream },
             CameraPlugin { rig, wall: start.wall },
+            globe::GlobePlugin,
             PickingPlugin,
             BimPlugin,
             PanelsPlugin { shown: start.panels },

@@ -70,6 +70,7 @@ pub fn panels(
     mut over: ResMut<'_, PointerOverPanel>,
     diagnostics: Res<'_, DiagnosticsStore>,
     parts: Query<'_, '_, &ViewVisibility, With<TilePart>>,
+    globe: Option<ResMut<'_, crate::globe::Globe>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     draw_credits(ctx, &layers);
@@ -90,6 +91,10 @@ pub fn panels(
             for (_, msg) in layer.streamer.failures.iter().rev().take(3) {
                 ui.colored_label(egui::Color32::from_rgb(200, 40, 40), msg);
             }
+        }
+        if let Some(mut globe) = globe {
+            let spacing = globe.spacing_deg;
+            ui.checkbox(&mut globe.shown, format!("globe (graticule every {spacing}°)"));
         }
         if !rig.bookmarks.is_empty() {
             ui.separator();

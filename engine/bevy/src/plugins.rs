@@ -113,7 +113,13 @@ impl Plugin for CameraPlugin {
             .init_resource::<CurrentView>()
             .init_resource::<PointerOverPanel>()
             .add_systems(Startup, spawn_view_cameras)
-            .add_systems(Update, (camera_input.in_set(ViewerSet::Input), apply_camera.in_set(ViewerSet::Camera)));
+            .add_systems(
+                Update,
+                (
+                    (camera_input, crate::ground_clearance::keep_above_ground).chain().in_set(ViewerSet::Input),
+                    apply_camera.in_set(ViewerSet::Camera),
+                ),
+            );
     }
 }
 
