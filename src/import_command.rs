@@ -131,41 +131,44 @@ impl ImportArgs {
 
 /// Runs `citytwin import`.
 pub fn run(args: &ImportArgs) -> Result<()> {
-    let dems = args.inputs.iter().filter(|p| cim_import::Dem::is_dem(p)).count();
-    let clouds = args.inputs.iter().filter(|p| cim_import::is_point_cloud(p)).count();
+    // Archives first (a DEM comes zipped as often as a city model), so what is inside decides.
+    let unpacked = cim_import::unpack_inputs(&args.inputs, &args.out)?;
+    let files = &unpacked.files;
+    let dems = files.iter().filter(|p| cim_import::Dem::is_dem(p)).count();
+    let clouds = files.iter().filter(|p| cim_import::is_point_cloud(p)).count();
     if dems + clouds > 0 {
-        return run_terrain(args, dems, clouds);
+        return run_terrain(args, files, dems, clouds);
     }
     if !args.imagery.is_empty() {
         bail!("--imagery drapes terrain: give it with a DEM or point clouds (import the city on its own)");
     }
     let opts = args.options()?;
-    let bar = Bar::new(args.inputs.len());
-    let report = cim_import::import(&args.inputs, &opts, &bar);
+    let bar = Bar::new(files.len());
+    let report = cim_import::import(files, &opts, &bar);
     bar.0.finish_and_clear();
     print_summary(&report?, &opts.out);
     Ok(())
 }
 
 /// `citytwin import dem.tif -o DIR` or `citytwin import cloud.laz... -o DIR`: a terrain tileset.
-fn run_terrain(args: &ImportArgs, dems: usize, clouds: usize) -> Result<()> {
-    if dems + clouds != args.inputs.len() || dems > 1 || (dems > 0 && clouds > 0) {
+fn run_terrain(args: &ImportArgs, files: &[std::path::PathBuf], dems: usize, clouds: usize) -> Result<()> {
+    if dems + clouds != files.len() || dems > 1 || (dems > 0 && clouds > 0) {
         bail!(
             "import one DEM, or point clouds, on their own ({dems} DEMs and {clouds} point clouds given with {} \
              other inputs): a terrain tileset is its own tileset; list it beside the city's in a scene ([[tilesets]])",
-            args.inputs.len() - dems - clouds
+            files.len() - dems - clouds
         );
     }
     if !(2..=1024).contains(&args.terrain_grid) {
         bail!("--terrain-grid {}: give 2 to 1024 cells", args.terrain_grid);
     }
     let crs = args.crs.as_deref().map(Crs::parse).transpose().context("--crs")?;
-    let file = &args.inputs[0];
+    let file = &files[0];
     let bar = Bar::new(1);
     bar.reading(file, 0);
     let started = std::time::Instant::now();
     let dem = if clouds > 0 {
-        let (dem, st) = cim_import::dtm_from_point_clouds(&args.inputs, crs.as_ref(), args.cell)?;
+        let (dem, st) = cim_import::dtm_from_point_clouds(files, crs.as_ref(), args.cell)?;
         bar.say(format!(
             "{} points, {} ground (class 2): {} x {} cells of {} m, {} measured, {} filled from around them",
             st.points, st.ground_points, dem.width, dem.height, args.cell, st.cells_measured, st.cells_filled

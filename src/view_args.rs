@@ -76,6 +76,10 @@ pub struct ViewArgs {
     /// No panels: a clean picture for a video wall or a recording.
     #[arg(long)]
     pub no_panels: bool,
+    /// No globe: the city and its terrain alone against the sky (the layers panel toggles it
+    /// too).
+    #[arg(long)]
+    pub no_globe: bool,
     /// BIM buildings: show the storeys up to this elevation only (metres, the storey's
     /// `ifc:storey_elevation`; the Building panel lists them).
     #[arg(long)]

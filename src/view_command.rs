@@ -132,6 +132,7 @@ fn run_with(args: ViewArgs, bench: Option<city_bevy::bench::BenchMode>) -> Resul
         incidents,
         wall,
         panels: !args.no_panels,
+        globe: !args.no_globe,
         split,
         bim: city_bevy::bim_filter::BimFilter {
             top_storey_m: args.top_storey,

@@ -690,3 +690,40 @@ distance_m = 500
     let e = citytwin::scene_ground::ground_tilesets(&scene).err().map(|e| format!("{e:#}")).unwrap_or_default();
     assert!(e.contains("hills") && e.contains("/nonexistent/hills.tif"), "{e}");
 }
+
+#[test]
+fn a_zipped_or_gzipped_dem_imports_as_the_plain_one() {
+    let dtm = data("terrain/delft-ahn3/delft_ahn3_dtm_0p5m.tif");
+    let dir = std::env::temp_dir().join(format!("citytwin-terrain-archives-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Python's zipfile and gzip make the archives, as a download would come.
+    let script = "import gzip, shutil, sys, zipfile\n\
+        z = zipfile.ZipFile(sys.argv[2] + '/ahn3.zip', 'w', zipfile.ZIP_DEFLATED)\n\
+        z.write(sys.argv[1], 'ahn3/dtm.tif'); z.writestr('ahn3/README.txt', 'AHN3 DTM')\n\
+        z.close()\n\
+        shutil.copyfileobj(open(sys.argv[1], 'rb'), gzip.open(sys.argv[2] + '/dtm.tif.gz', 'wb'))\n";
+    let o = Command::new("python3").args(["-c", script]).arg(&dtm).arg(&dir).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plain = import(&dtm, "plain-for-archives");
+    let tiles = |d: &Path| walkdir(&d.join("tiles")).len();
+    for archive in ["ahn3.zip", "dtm.tif.gz"] {
+        let out = import(&dir.join(archive), archive);
+        assert_eq!(tiles(&out), tiles(&plain), "{archive}");
+        let root = |d: &Path| glb_triangles(&std::fs::read(d.join("tiles/0/0/0.glb")).unwrap());
+        assert!(root(&out) == root(&plain), "{archive}: the root tile differs from the plain DEM's");
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+    // Nothing unpacked is left beside the outputs.
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name().to_string_lossy().contains(".inputs-") && e.file_name().to_string_lossy().contains("terrain")
+        })
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    for d in [plain, dir] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}

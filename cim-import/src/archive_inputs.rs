@@ -5,7 +5,8 @@
 //!
 //! Only entries whose names stay inside the archive are unpacked (`../` and absolute names are
 //! refused, so an archive cannot write outside its folder); a `.zip` gives every file inside
-//! that the importer reads, a `.gz` the one file it holds (its name without `.gz`).
+//! that the importer reads (city models, and DEMs and point clouds for terrain), a `.gz` the
+//! one file it holds (its name without `.gz`).
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -31,7 +32,7 @@ fn archive_of(path: &Path) -> Option<Archive> {
 
 /// The inputs with every archive replaced by the files in it that the importer reads; the
 /// folder they were unpacked into is removed when this is dropped.
-pub(crate) struct Unpacked {
+pub struct Unpacked {
     /// Plain files to read, archives' contents in place of the archives, in the order given.
     pub files: Vec<PathBuf>,
     folder: Option<PathBuf>,
@@ -46,7 +47,7 @@ impl Drop for Unpacked {
 }
 
 /// Unpacks the archives among `inputs` into a folder beside `out` (`.NAME.inputs-PID`).
-pub(crate) fn unpack(inputs: &[PathBuf], out: &Path) -> Result<Unpacked, ImportError> {
+pub fn unpack_inputs(inputs: &[PathBuf], out: &Path) -> Result<Unpacked, ImportError> {
     let mut unpacked = Unpacked { files: Vec::new(), folder: None };
     for (n, input) in inputs.iter().enumerate() {
         let Some(kind) = archive_of(input) else {
@@ -64,7 +65,7 @@ pub(crate) fn unpack(inputs: &[PathBuf], out: &Path) -> Result<Unpacked, ImportE
             Archive::Zip => unzip(input, &here)?,
             Archive::Gzip => vec![gunzip(input, &here)?],
         };
-        let readable: Vec<PathBuf> = found.into_iter().filter(|f| Format::detect(f).is_ok()).collect();
+        let readable: Vec<PathBuf> = found.into_iter().filter(|f| Format::detect(f).is_ok() || is_terrain(f)).collect();
         if readable.is_empty() {
             return Err(ImportError::EmptyArchive { file: input.clone() });
         }
@@ -139,4 +140,10 @@ fn gunzip(path: &Path, into: &Path) -> Result<PathBuf, ImportError> {
 fn has_model_name(name: &Path) -> bool {
     let n = name.to_string_lossy().to_ascii_lowercase();
     [".json", ".jsonl", ".gml", ".xml", ".geojson", ".pbf", ".ifc", ".glb", ".gltf"].iter().any(|e| n.ends_with(e))
+        || is_terrain(name)
+}
+
+/// Whether a file is terrain's input: a DEM (GeoTIFF) or a point cloud (LAS, LAZ).
+fn is_terrain(path: &Path) -> bool {
+    crate::Dem::is_dem(path) || crate::is_point_cloud(path)
 }

@@ -85,7 +85,7 @@ pub struct ImportReport {
 pub fn import(inputs: &[PathBuf], opts: &ImportOptions, progress: &dyn Progress) -> Result<ImportReport, ImportError> {
     let start = Instant::now();
     // Zipped and gzipped inputs are unpacked beside the output first (removed at the end).
-    let unpacked = crate::archive_inputs::unpack(inputs, &opts.out)?;
+    let unpacked = crate::archive_inputs::unpack_inputs(inputs, &opts.out)?;
     let inputs = &unpacked.files;
     let formats: Vec<Format> = inputs.iter().map(|p| Format::detect(p)).collect::<Result<_, _>>()?;
     // The import's CRS means what the file's own would: CityGML keeps EPSG's axis order, as its

@@ -68,6 +68,7 @@ mod texture_limit;
 mod tileset_writer;
 mod triangulate;
 
+pub use archive_inputs::{Unpacked, unpack_inputs};
 pub use bim_in_city::{BimOutline, BimSites};
 pub use city_store::CityStore;
 pub use citygml::{crs_of_srs_name, read_citygml_from, stream_citygml_from};

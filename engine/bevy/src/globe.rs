@@ -60,12 +60,32 @@ pub struct Globe {
 #[derive(Component, Debug, Clone, Copy)]
 pub struct GlobeSurface;
 
-/// Adds the globe.
-pub struct GlobePlugin;
+/// Adds the globe, shown at the start or not.
+#[derive(Debug, Clone, Copy)]
+pub struct GlobePlugin {
+    /// Drawn at the start.
+    pub shown: bool,
+}
+
+impl Default for GlobePlugin {
+    fn default() -> Self {
+        Self { shown: true }
+    }
+}
 
 impl Plugin for GlobePlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Startup, spawn_globe).add_systems(
+        let shown = self.shown;
+        app.add_systems(
+            Startup,
+            move |commands: Commands<'_, '_>,
+                  meshes: ResMut<'_, Assets<Mesh>>,
+                  images: ResMut<'_, Assets<Image>>,
+                  materials: ResMut<'_, Assets<StandardMaterial>>| {
+                spawn_globe(commands, meshes, images, materials, shown)
+            },
+        )
+        .add_systems(
             Update,
             follow_the_eye.after(crate::plugins::ViewerSet::Stream).before(crate::plugins::ViewerSet::Place),
         );
@@ -77,6 +97,7 @@ fn spawn_globe(
     mut meshes: ResMut<'_, Assets<Mesh>>,
     mut images: ResMut<'_, Assets<Image>>,
     mut materials: ResMut<'_, Assets<StandardMaterial>>,
+    shown: bool,
 ) {
     let mesh = meshes.add(Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default()));
     let material = materials.add(StandardMaterial {
@@ -95,7 +116,7 @@ fn spawn_globe(
         GlobeSurface,
         crate::split_view::both_halves(),
     ));
-    commands.insert_resource(Globe { shown: true, below_m: CLEARANCE_M, spacing_deg: 10.0, built: None, mesh });
+    commands.insert_resource(Globe { shown, below_m: CLEARANCE_M, spacing_deg: 10.0, built: None, mesh });
 }
 
 /// Each frame: the globe's depth under the lowest tile drawn, and its mesh rebuilt when the eye

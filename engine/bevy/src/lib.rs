@@ -91,6 +91,8 @@ pub struct ViewerStart {
     pub wall: wall_view::WallLayout,
     /// Draw the panels (off for a clean video wall).
     pub panels: bool,
+    /// Draw the globe at the start (the layers panel toggles it).
+    pub globe: bool,
     /// Split mode: two halves side by side, the right one in its own style.
     pub split: Option<split_view::SplitStart>,
     /// BIM buildings: the storeys and classes drawn at the start (the panel changes them).
@@ -124,7 +126,7 @@ impl Plugin for CityViewerPlugin {
             ViewerBasePlugin,
             TilesPlugin { tilesets: start.scene.tilesets.clone(), stream: start.stream },
             CameraPlugin { rig, wall: start.wall },
-            globe::GlobePlugin,
+            globe::GlobePlugin { shown: start.globe },
             PickingPlugin,
             BimPlugin,
             PanelsPlugin { shown: start.panels },

@@ -43,7 +43,7 @@ fn app() -> App {
     let at = ecef_from_geodetic(Geodetic::from_deg(LON, LAT, 0.0));
     app.insert_resource(Layers(vec![layer]))
         .insert_resource(CurrentView(Some(View::looking_at(eye, at, [0.0, 0.0, 1.0]))))
-        .add_plugins((ViewerBasePlugin, TilesPlugin::default(), GlobePlugin));
+        .add_plugins((ViewerBasePlugin, TilesPlugin::default(), GlobePlugin::default()));
     for _ in 0..3_000 {
         app.update();
         let l = &app.world().resource::<Layers>().0[0];
