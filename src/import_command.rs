@@ -87,8 +87,8 @@ pub struct ImportArgs {
     /// that fail (404, not an image) are counted and show the ground.
     #[arg(long, value_name = "SOURCE")]
     pub imagery: Vec<String>,
-    /// The credit the imagery's licence asks for (for URL sources; an MBTiles file's own is
-    /// used too): kept in the tileset and each tile's glTF `asset.copyright`, shown by viewers.
+    /// The credit the imagery's licence asks for (else an MBTiles file's own is used): kept in
+    /// the tileset and each tile's glTF `asset.copyright`, shown by viewers.
     #[arg(long, value_name = "TEXT", requires = "imagery")]
     pub imagery_attribution: Option<String>,
     /// The deepest zoom level a URL source's server has (tiles deeper are drawn from it).

@@ -543,8 +543,10 @@ fn check_draped(out: &Path, name: &str, tolerance: f64) {
 #[test]
 fn imagery_from_a_geotiff_in_another_crs_lands_where_gdal_puts_it() {
     let tif = imagery()["tif"].as_str().unwrap();
-    let (out, err) = import_draped(&["--imagery", tif], "geotiff", &[]);
+    let (out, err) = import_draped(&["--imagery", tif, "--imagery-attribution", "GDAL relief"], "geotiff", &[]);
     assert!(err.contains("imagery draped from"), "{err}");
+    let tileset: Value = serde_json::from_str(&std::fs::read_to_string(out.join("tileset.json")).unwrap()).unwrap();
+    assert_eq!(tileset["asset"]["extras"]["imagery"]["attribution"], "GDAL relief");
     check_draped(&out, "GeoTIFF in EPSG:4326", 6.0);
     // Every textured tile passes the glTF-Validator.
     let validator = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gltf-validator/validate.mjs");

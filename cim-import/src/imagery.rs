@@ -77,7 +77,7 @@ impl ImageryProblems {
 /// Options for opening imagery.
 #[derive(Debug, Clone, Default)]
 pub struct ImageryOptions {
-    /// The credit to show for URL sources (a file may carry its own).
+    /// The credit to show (over an MBTiles file's own).
     pub attribution: Option<String>,
     /// Where fetched tiles are kept; `None`: `imagery/` in `city_core::cache_dir()`.
     pub cache: Option<std::path::PathBuf>,
@@ -93,8 +93,15 @@ pub fn open_imagery(source: &str, opts: &ImageryOptions) -> Result<Box<dyn Image
     let path = Path::new(source);
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
-        "mbtiles" => Ok(Box::new(crate::imagery_mbtiles::open_mbtiles(path)?)),
-        "tif" | "tiff" => Ok(Box::new(crate::imagery_geotiff::GeoTiffImagery::read(path)?)),
+        "mbtiles" => {
+            let mut pyramid = crate::imagery_mbtiles::open_mbtiles(path)?;
+            // The user's credit, where given, over the file's.
+            pyramid.attribution = opts.attribution.clone().or(pyramid.attribution);
+            Ok(Box::new(pyramid))
+        }
+        "tif" | "tiff" => {
+            Ok(Box::new(crate::imagery_geotiff::GeoTiffImagery::read(path)?.with_attribution(opts.attribution.clone())))
+        }
         _ => Err(ImportError::Format {
             file: path.to_owned(),
             reason: "not imagery this reads: give a GeoTIFF (.tif), an MBTiles file (.mbtiles) or an \

@@ -21,6 +21,7 @@ pub struct GeoTiffImagery {
     crs: Crs,
     /// RGB, row by row from the top.
     rgb: Vec<u8>,
+    attribution: Option<String>,
 }
 
 /// The most bytes of colour read at once.
@@ -74,7 +75,12 @@ impl GeoTiffImagery {
             1 => pixels.iter().flat_map(|&g| [g, g, g]).collect(),
             _ => pixels.chunks_exact(n).flat_map(|p| [p[0], p[1], p[2]]).collect(),
         };
-        Ok(Self { name: file.display().to_string(), width, height, place, crs, rgb })
+        Ok(Self { name: file.display().to_string(), width, height, place, crs, rgb, attribution: None })
+    }
+
+    /// The same imagery with the credit its licence asks for.
+    pub fn with_attribution(self, attribution: Option<String>) -> Self {
+        Self { attribution, ..self }
     }
 }
 
@@ -84,7 +90,7 @@ impl Imagery for GeoTiffImagery {
     }
 
     fn attribution(&self) -> Option<&str> {
-        None
+        self.attribution.as_deref()
     }
 
     fn sample(&self, points: &[[f64; 2]], _texel_m: f64, _problems: &ImageryProblems) -> Vec<Option<[u8; 3]>> {
