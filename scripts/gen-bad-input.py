@@ -1194,6 +1194,75 @@ def gen_dem():
 
 
 # ---------------------------------------------------------------------------------------------
+# Imagery to drape on terrain: RGB GeoTIFFs (written with tiff_bytes) and MBTiles files (SQLite,
+# written here with Python's sqlite3; tiles are PNGs written by hand).
+
+def png_1x1(rgb=(90, 140, 60)):
+    """The smallest valid PNG: one RGB pixel."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    raw = zlib.compress(b"\0" + bytes(rgb))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+
+
+def mbtiles_bytes(metadata=None, tiles=None, with_metadata=True):
+    """An MBTiles 1.3 file: `metadata` name/value pairs, `tiles` (z, x, tms_row, data)."""
+    import sqlite3
+    import tempfile
+    if metadata is None:
+        metadata = {"name": "test", "format": "png", "minzoom": "0", "maxzoom": "0", "attribution": "tests"}
+    if tiles is None:
+        tiles = [(0, 0, 0, png_1x1())]
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "t.mbtiles"
+        db = sqlite3.connect(path)
+        if with_metadata:
+            db.execute("CREATE TABLE metadata (name text, value text)")
+            db.executemany("INSERT INTO metadata VALUES (?, ?)", list(metadata.items()))
+        db.execute("CREATE TABLE tiles (zoom_level integer, tile_column integer, tile_row integer, tile_data blob)")
+        db.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)", tiles)
+        db.commit()
+        db.close()
+        return path.read_bytes()
+
+
+def gen_imagery():
+    r = "imagery"
+    rgb = dict(fmt="B", bits=8, sample_format=1)
+    case(r, "good-rgb.tif", tiff_bytes(pixels=[40 * (i % 6) for i in range(36)], samples=3, **rgb), "ok 1",
+         "a 4 x 3 RGB GeoTIFF in RD New")
+    case(r, "good-grey.tif", tiff_bytes(pixels=list(range(12)), **rgb), "ok 1", "one 8-bit band: grey")
+    case(r, "good-rgba.tif", tiff_bytes(pixels=[200] * 48, samples=4, **rgb), "ok 1", "RGBA: alpha ignored")
+    case(r, "float-rgb.tif", tiff_bytes(samples=3), "error 8-bit", "three float32 bands: not 8-bit colour")
+    case(r, "two-bands.tif", tiff_bytes(pixels=[1] * 24, samples=2, **rgb), "error bands", "two bands")
+    case(r, "no-crs.tif", tiff_bytes(pixels=[9] * 36, samples=3, keys=[(1024, 1), (1025, 1)], **rgb),
+         "error no CRS", "placed, but in no CRS")
+    case(r, "no-georeference.tif", tiff_bytes(pixels=[9] * 36, samples=3, georef=None, **rgb),
+         "error no georeference", "a plain RGB TIFF")
+    case(r, "strip-cut.tif", tiff_bytes(samples=3, strip=bytes(7), **rgb), "error pixels|samples",
+         "the strip holds 7 of 36 samples")
+    case(r, "empty.tif", b"", "error TIFF", "an empty file")
+    case(r, "good.mbtiles", mbtiles_bytes(), "ok 1", "one PNG tile at zoom 0")
+    case(r, "zooms-from-tiles.mbtiles", mbtiles_bytes(metadata={"format": "png", "maxzoom": "99"}), "ok 1",
+         "maxzoom 99 is no zoom: the range comes from the tiles")
+    case(r, "garbage-tile.mbtiles", mbtiles_bytes(tiles=[(0, 0, 0, b"<html>Service unavailable</html>")]),
+         "ok 1 warn not a PNG or JPEG", "the one tile is HTML: a warning names it, the import goes on")
+    case(r, "pbf.mbtiles", mbtiles_bytes(metadata={"format": "pbf", "minzoom": "0", "maxzoom": "0"}),
+         "error vector tiles", "vector tiles are not imagery")
+    case(r, "webp.mbtiles", mbtiles_bytes(metadata={"format": "webp", "minzoom": "0", "maxzoom": "0"}),
+         "error webp", "WebP tiles are not read")
+    case(r, "no-metadata.mbtiles", mbtiles_bytes(with_metadata=False), "error metadata", "no metadata table")
+    case(r, "no-tiles.mbtiles", mbtiles_bytes(metadata={"format": "png"}, tiles=[]), "error no tiles",
+         "no zoom range and no tiles")
+    case(r, "not-sqlite.mbtiles", bytes(rng.randrange(256) for _ in range(2048)), "error SQLite|MBTiles",
+         "random bytes")
+    good = mbtiles_bytes()
+    case(r, "truncated.mbtiles", good[: len(good) // 3], "error .", "cut to a third")
+    case(r, "empty.mbtiles", b"", "error .", "an empty file")
+
+
+# ---------------------------------------------------------------------------------------------
 # Point clouds: LAS 1.2, point format 0, written here field by field (ASPRS LAS 1.2, section 2).
 
 def las_bytes(points, epsg=None, scale=0.01, bounds=None, claimed=None, record_len=20):
@@ -1272,7 +1341,7 @@ def main():
     if ROOT.exists():
         shutil.rmtree(ROOT)
     for gen in [gen_cityjson, gen_cityjsonseq, gen_citygml, gen_geojson, gen_osm, gen_ifc, gen_gltf_bim, gen_tileset,
-                gen_subtree, gen_content, gen_cap, gen_hazard, gen_scene, gen_query_csv, gen_objects, gen_mqtt, gen_dem, gen_pointcloud, gen_fuzz_crashes]:
+                gen_subtree, gen_content, gen_cap, gen_hazard, gen_scene, gen_query_csv, gen_objects, gen_mqtt, gen_dem, gen_pointcloud, gen_imagery, gen_fuzz_crashes]:
         gen()
     names = [(c[0], c[1]) for c in CASES]
     assert len(names) == len(set(names)), "two cases with one name"

@@ -67,6 +67,18 @@ fn read_case(reader: &str, path: &Path) -> Outcome {
             };
             city_layers::parse_observation(&topic, &payload).map(|_| (1, Vec::new())).map_err(|e| e.to_string())
         }
+        "imagery" => {
+            // Opened, then sampled over the whole world (a tiled source reads its coarse tiles):
+            // one good source, and its problems as warnings.
+            let img = cim_import::open_imagery(&path.to_string_lossy(), &cim_import::ImageryOptions::default())
+                .map_err(|e| e.to_string())?;
+            let grid: Vec<[f64; 2]> = (0..32 * 32)
+                .map(|i| [-179.0 + 358.0 * f64::from(i % 32) / 31.0, -80.0 + 160.0 * f64::from(i / 32) / 31.0])
+                .collect();
+            let problems = cim_import::ImageryProblems::default();
+            img.sample(&grid, 1e6, &problems);
+            Ok((1, problems.summary().into_iter().collect()))
+        }
         "dem" => {
             // The whole terrain import: read, then tiled into a fresh folder.
             let dem = cim_import::Dem::read(path, None).map_err(|e| e.to_string())?;
