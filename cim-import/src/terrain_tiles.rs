@@ -88,8 +88,10 @@ struct Tile {
     /// Sample columns and rows (pixel indices, ascending; the last is the window's edge).
     cols: Vec<usize>,
     rows: Vec<usize>,
-    /// Vertices as pixel (column, row), and triangles as three vertex numbers each.
+    /// Vertices as pixel (column, row), their heights, and triangles as three vertex numbers
+    /// each.
     vertices: Vec<[usize; 2]>,
+    z: Vec<f64>,
     triangles: Vec<u32>,
     /// Height error of this tile's mesh alone, metres.
     own_error: f64,
@@ -98,8 +100,40 @@ struct Tile {
 }
 
 impl Tile {
-    fn uri(&self) -> String {
-        format!("tiles/{}/{}/{}.glb", self.level, self.x, self.y)
+    fn new(level: usize, x: usize, y: usize, cols: Vec<usize>, rows: Vec<usize>) -> Self {
+        Self {
+            level,
+            x,
+            y,
+            cols,
+            rows,
+            vertices: Vec::new(),
+            z: Vec::new(),
+            triangles: Vec::new(),
+            own_error: 0.0,
+            error: 0.0,
+        }
+    }
+
+    /// Whether it samples every pixel of its window (a leaf of its quadtree).
+    fn every_pixel(&self) -> bool {
+        self.cols.windows(2).all(|w| w[1] - w[0] == 1) && self.rows.windows(2).all(|w| w[1] - w[0] == 1)
+    }
+}
+
+/// How a tile's pixel positions map onto the raster its error is measured on: `p * scale -
+/// offset` (a top tile meshed on a decimated copy, measured on one block of the full raster).
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    scale: f64,
+    offset: [f64; 2],
+}
+
+impl Place {
+    const SAME: Self = Self { scale: 1.0, offset: [0.0, 0.0] };
+
+    fn at(&self, v: [usize; 2]) -> [f64; 2] {
+        [v[0] as f64 * self.scale - self.offset[0], v[1] as f64 * self.scale - self.offset[1]]
     }
 }
 
@@ -128,10 +162,12 @@ fn mesh_tile(dem: &Dem, t: &mut Tile, target: f64) -> Option<f64> {
     if target > 0.0 && samples.iter().all(|h| h.is_finite()) {
         let tin = crate::tin(&crate::HeightGrid { width: nc, height: nr, heights: &samples }, target);
         t.vertices = tin.vertices.iter().map(|v| [t.cols[v[0] as usize], t.rows[v[1] as usize]]).collect();
+        t.z = tin.vertices.iter().map(|v| f64::from(samples[v[1] as usize * nc + v[0] as usize])).collect();
         t.triangles = tin.triangles;
         return Some(tin.max_error);
     }
     t.vertices = t.rows.iter().flat_map(|&r| t.cols.iter().map(move |&c| [c, r])).collect();
+    t.z = samples.iter().map(|&h| f64::from(h)).collect();
     let ok = |i: usize, j: usize| samples[j * nc + i].is_finite();
     let id = |i: usize, j: usize| (j * nc + i) as u32;
     for j in 0..nr - 1 {
@@ -153,22 +189,31 @@ fn mesh_tile(dem: &Dem, t: &mut Tile, target: f64) -> Option<f64> {
 /// quadratic along the triangle's. So its extremes are at pixel centres inside the triangle and
 /// on the triangle's edges, where each piece between two grid lines is a quadratic whose peak is
 /// found exactly ([`edge_error`]).
-fn measure(dem: &Dem, t: &Tile, pixel_error: Option<f64>) -> f64 {
+///
+/// `dem` may be one block of the raster (`place` maps the tile's pixels onto it): then only the
+/// part of the mesh over the block is measured, pixel rows and cells outside it left to the
+/// blocks that hold them.
+fn measure(dem: &Dem, t: &Tile, place: Place, pixel_error: Option<f64>) -> f64 {
     let mut worst = pixel_error.unwrap_or(0.0);
     let mut scratch = Vec::new();
     let (c0, c1, r0, r1) = (t.cols[0], t.cols[t.cols.len() - 1], t.rows[0], t.rows[t.rows.len() - 1]);
     let on_border = |p: [usize; 2], q: [usize; 2]| {
         (p[0] == q[0] && (p[0] == c0 || p[0] == c1)) || (p[1] == q[1] && (p[1] == r0 || p[1] == r1))
     };
+    let (w, h) = (dem.width as i64, dem.height as i64);
     for tri in t.triangles.chunks_exact(3) {
-        let [a, b, c] = [0, 1, 2].map(|k| t.vertices[tri[k] as usize]);
-        let (Some(za), Some(zb), Some(zc)) = (dem.at(a[0], a[1]), dem.at(b[0], b[1]), dem.at(c[0], c[1])) else {
+        let [za, zb, zc] = [0, 1, 2].map(|k| t.z[tri[k] as usize]);
+        if !(za.is_finite() && zb.is_finite() && zc.is_finite()) {
             continue;
-        };
-        let p = [a, b, c].map(|v| [v[0] as f64, v[1] as f64]);
+        }
+        let p = [0, 1, 2].map(|k| place.at(t.vertices[tri[k] as usize]));
         if pixel_error.is_none() {
             let plane = Plane::through([[p[0][0], p[0][1], za], [p[1][0], p[1][1], zb], [p[2][0], p[2][1], zc]]);
             scan_rows(p, |y, x0, x1| {
+                let (x0, x1) = (x0.max(0), x1.min(w - 1));
+                if y < 0 || y >= h || x0 > x1 {
+                    return;
+                }
                 let row = &dem.heights[y as usize * dem.width..][..dem.width];
                 let mut z = plane.at(x0 as f64, y as f64);
                 for &h in &row[x0 as usize..=x1 as usize] {
@@ -229,7 +274,8 @@ fn edge_error(dem: &Dem, a: [f64; 2], b: [f64; 2], za: f64, zb: f64, ts: &mut Ve
         // The piece's cell, from its middle.
         let tm = (t0 + t1) / 2.0;
         let (xm, ym) = (a[0] + tm * dx, a[1] + tm * dy);
-        if xm < 0.0 || ym < 0.0 {
+        // Outside this raster (a block's neighbour holds it): not measured here.
+        if xm < 0.0 || ym < 0.0 || xm > (dem.width - 1) as f64 || ym > (dem.height - 1) as f64 {
             continue;
         }
         let (c, r) = ((xm as usize).min(wmax), (ym as usize).min(hmax));
@@ -258,8 +304,128 @@ fn edge_error(dem: &Dem, a: [f64; 2], b: [f64; 2], za: f64, zb: f64, ts: &mut Ve
     worst
 }
 
+/// Levels of a quadtree of `grid` cells a tile side whose leaves' cells are single pixels of a
+/// raster `cells` pixel spacings across.
+fn levels_for(cells: usize, grid: usize) -> usize {
+    let mut levels = 1;
+    while grid << (levels - 1) < cells {
+        levels += 1;
+    }
+    levels
+}
+
+/// A quadtree of meshed tiles over one raster (the whole DEM, one block of it, or the top levels
+/// over a decimated copy), with where each tile is in its level's list.
+struct Quadtree {
+    tiles: Vec<Vec<Tile>>,
+    index: Vec<FxHashMap<(usize, usize), usize>>,
+}
+
+impl Quadtree {
+    /// The `levels` levels of tiles of `grid` cells over `dem` that hold part of it, meshed:
+    /// within `leaf_target` at the last level, twice that each level up. With `measure`, each
+    /// tile's own error is measured on `dem` too.
+    fn build(dem: &Dem, grid: usize, levels: usize, leaf_target: f64, measured: bool) -> Self {
+        let mut tiles: Vec<Vec<Tile>> = Vec::with_capacity(levels);
+        for level in 0..levels {
+            let step = 1usize << (levels - 1 - level);
+            let span = grid * step;
+            let n = 1usize << level;
+            let mut row = Vec::new();
+            for y in 0..n {
+                for x in 0..n {
+                    let cols = lines(x * span, step, (x + 1) * span, dem.width - 1);
+                    let rows = lines(y * span, step, (y + 1) * span, dem.height - 1);
+                    if cols.len() >= 2 && rows.len() >= 2 {
+                        row.push(Tile::new(level, x, y, cols, rows));
+                    }
+                }
+            }
+            tiles.push(row);
+        }
+        tiles.par_iter_mut().flatten().for_each(|t| {
+            let target = leaf_target * f64::from(1u32 << (levels - 1 - t.level).min(31));
+            // A TIN of every pixel knows its largest error at the pixels already.
+            let tin_error = mesh_tile(dem, t, target);
+            if measured {
+                t.own_error = measure(dem, t, Place::SAME, tin_error.filter(|_| t.every_pixel()));
+            }
+        });
+        let index = tiles.iter().map(|l| l.iter().enumerate().map(|(i, t)| ((t.x, t.y), i)).collect()).collect();
+        Self { tiles, index }
+    }
+
+    /// Each tile's error: its own, or its children's when larger; below the last level,
+    /// `below` gives the children's (the blocks' roots, for the top levels).
+    fn propagate(&mut self, below: &FxHashMap<(usize, usize), f64>) {
+        let levels = self.tiles.len();
+        for level in (0..levels).rev() {
+            for i in 0..self.tiles[level].len() {
+                let (x, y) = (self.tiles[level][i].x, self.tiles[level][i].y);
+                let children = children_of(x, y)
+                    .iter()
+                    .filter_map(|k| match self.index.get(level + 1) {
+                        Some(m) => m.get(k).map(|&c| self.tiles[level + 1][c].error),
+                        None => below.get(k).copied(),
+                    })
+                    .fold(0.0, f64::max);
+                self.tiles[level][i].error = self.tiles[level][i].own_error.max(children);
+            }
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.tiles.iter().map(Vec::len).sum()
+    }
+}
+
+/// Checks a DEM can be meshed and returns its CRS.
+fn check_meshable(dem: &Dem, pixels: usize) -> Result<Crs, ImportError> {
+    let crs = dem.crs.clone().ok_or_else(|| ImportError::NoCrs { file: dem.file.clone() })?;
+    if dem.width < 2 || dem.height < 2 || pixels == 0 {
+        return Err(ImportError::Format {
+            file: dem.file.clone(),
+            reason: format!("{} x {} pixels, {pixels} with a height: nothing to mesh", dem.width, dem.height),
+        });
+    }
+    Ok(crs)
+}
+
+/// The ENU frame the tileset is placed in: at the raster's centre, on the ellipsoid.
+fn frame_at_centre(dem: &Dem, crs: &Crs, width: usize, height: usize) -> Result<EnuFrame, ImportError> {
+    let centre = dem.coords((width - 1) as f64 / 2.0, (height - 1) as f64 / 2.0);
+    let g = crs.to_geodetic([centre[0], centre[1], 0.0]).map_err(|e| ImportError::Format {
+        file: dem.file.clone(),
+        reason: format!("the raster's centre {centre:?} in {}: {e}", crs.epsg()),
+    })?;
+    Ok(EnuFrame::at(Geodetic { height_m: 0.0, ..g }))
+}
+
+/// Writes `tileset.json` with `root` (placed by the frame at the root's origin) into `tmp`.
+fn write_tileset_json(
+    tmp: &Path,
+    root: Value,
+    stats: &Written,
+    frame: &EnuFrame,
+    drape: Option<&Drape<'_>>,
+) -> Result<(), ImportError> {
+    let mut root = root;
+    let mut m = frame.ecef_from_enu_matrix();
+    m[12..15].copy_from_slice(&frame.ecef_from_enu(stats.origin));
+    root["transform"] = json!(m);
+    let diagonal = 2.0 * stats.half.iter().map(|h| h * h).sum::<f64>().sqrt();
+    let mut asset = json!({"version": "1.1", "generator": "CityTwin cim-import (terrain)"});
+    if let Some(d) = drape {
+        let sources: Vec<&str> = d.layers.iter().map(|l| l.name()).collect();
+        asset["extras"] = json!({"imagery": {"sources": sources, "attribution": d.attribution()}});
+    }
+    let tileset = json!({"asset": asset, "geometricError": diagonal.max(stats.error * 2.0), "root": root});
+    let path = tmp.join("tileset.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&tileset).unwrap_or_default()).map_err(io(&path))
+}
+
 /// Writes the terrain tileset of `dem` into `out_dir` (replaced only when it is empty or an
-/// earlier tileset).
+/// earlier tileset), the whole raster in memory.
 pub fn write_terrain(
     dem: &Dem,
     out_dir: &Path,
@@ -270,116 +436,27 @@ pub fn write_terrain(
     let drape = Drape { layers: imagery, problems: ImageryProblems::default() };
     let drape = (!imagery.is_empty()).then_some(&drape);
     let start = Instant::now();
-    let crs = dem.crs.clone().ok_or_else(|| ImportError::NoCrs { file: dem.file.clone() })?;
-    if dem.width < 2 || dem.height < 2 || dem.valid_pixels() == 0 {
-        return Err(ImportError::Format {
-            file: dem.file.clone(),
-            reason: format!(
-                "{} x {} pixels, {} with a height: nothing to mesh",
-                dem.width,
-                dem.height,
-                dem.valid_pixels()
-            ),
-        });
-    }
+    let crs = check_meshable(dem, dem.valid_pixels())?;
     let grid = opts.grid.max(2);
     // Levels: the root's cells are 2^(levels-1) pixels, the leaves' one pixel.
-    let cells = (dem.width - 1).max(dem.height - 1);
-    let mut levels = 1;
-    while grid << (levels - 1) < cells {
-        levels += 1;
-    }
-    // The tiles of every level that hold part of the raster.
-    let mut tiles: Vec<Vec<Tile>> = Vec::with_capacity(levels);
-    for level in 0..levels {
-        let step = 1usize << (levels - 1 - level);
-        let span = grid * step;
-        let n = 1usize << level;
-        let mut row = Vec::new();
-        for y in 0..n {
-            for x in 0..n {
-                let cols = lines(x * span, step, (x + 1) * span, dem.width - 1);
-                let rows = lines(y * span, step, (y + 1) * span, dem.height - 1);
-                if cols.len() >= 2 && rows.len() >= 2 {
-                    row.push(Tile {
-                        level,
-                        x,
-                        y,
-                        cols,
-                        rows,
-                        vertices: Vec::new(),
-                        triangles: Vec::new(),
-                        own_error: 0.0,
-                        error: 0.0,
-                    });
-                }
-            }
-        }
-        tiles.push(row);
-    }
-    // Mesh and measure every tile; the target error doubles with each level up.
-    tiles.par_iter_mut().flatten().for_each(|t| {
-        let target = opts.max_error * f64::from(1u32 << (levels - 1 - t.level).min(31));
-        // A TIN of every pixel knows its largest error at the pixels already.
-        let tin_error = mesh_tile(dem, t, target);
-        let every_pixel = t.cols.windows(2).all(|w| w[1] - w[0] == 1) && t.rows.windows(2).all(|w| w[1] - w[0] == 1);
-        t.own_error = measure(dem, t, tin_error.filter(|_| every_pixel));
-    });
-    let total: usize = tiles.iter().map(Vec::len).sum();
-    // Where each tile is in its level's list; errors from the leaves up.
-    let index: Vec<FxHashMap<(usize, usize), usize>> =
-        tiles.iter().map(|l| l.iter().enumerate().map(|(i, t)| ((t.x, t.y), i)).collect()).collect();
-    for level in (0..levels).rev() {
-        for i in 0..tiles[level].len() {
-            let (x, y) = (tiles[level][i].x, tiles[level][i].y);
-            let children = children_of(x, y)
-                .iter()
-                .filter_map(|k| index.get(level + 1).and_then(|m| m.get(k)))
-                .map(|&c| tiles[level + 1][c].error)
-                .fold(0.0, f64::max);
-            tiles[level][i].error = tiles[level][i].own_error.max(children);
-        }
-    }
-
-    // A frame at the raster's centre; every vertex to it through ECEF.
-    let centre = dem.coords((dem.width - 1) as f64 / 2.0, (dem.height - 1) as f64 / 2.0);
-    let g = crs.to_geodetic([centre[0], centre[1], 0.0]).map_err(|e| ImportError::Format {
-        file: dem.file.clone(),
-        reason: format!("the raster's centre {centre:?} in {}: {e}", crs.epsg()),
-    })?;
-    let frame = EnuFrame::at(Geodetic { height_m: 0.0, ..g });
+    let levels = levels_for((dem.width - 1).max(dem.height - 1), grid);
+    let mut tree = Quadtree::build(dem, grid, levels, opts.max_error, true);
+    tree.propagate(&FxHashMap::default());
+    let total = tree.count();
+    let frame = frame_at_centre(dem, &crs, dem.width, dem.height)?;
 
     let written = std::sync::atomic::AtomicU64::new(0);
+    let tick = || {
+        let done = written.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress.tiling(done, total as u64);
+    };
     let mut summary = build_in_place(out_dir, |tmp| {
-        for t in tiles.iter().flatten() {
-            let dir = tmp.join(format!("tiles/{}/{}", t.level, t.x));
-            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        }
-        let tree = Tree { dem, crs: &crs, frame: &frame, tiles: &tiles, index: &index, drape };
-        let (root, stats) = tree.write(tmp, 0, 0, 0, None, [0.0; 3], &|| {
-            let done = written.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress.tiling(done, total as u64);
-        })?;
-        let mut root = root
+        let writer = Tree::new(dem, &crs, &frame, &tree, drape, Offset::ROOT);
+        writer.folders(tmp)?;
+        let (root, stats) = writer.write(tmp, 0, 0, 0, None, [0.0; 3], &tick)?;
+        let root = root
             .ok_or_else(|| ImportError::Format { file: dem.file.clone(), reason: "no tile holds a height".into() })?;
-        // The root places the tree on the globe: the frame, moved to the root tile's origin.
-        let c = stats.origin;
-        let mut m = frame.ecef_from_enu_matrix();
-        m[12..15].copy_from_slice(&frame.ecef_from_enu(c));
-        root["transform"] = json!(m);
-        let diagonal = 2.0 * stats.half.iter().map(|h| h * h).sum::<f64>().sqrt();
-        let mut asset = json!({"version": "1.1", "generator": "CityTwin cim-import (terrain)"});
-        if let Some(d) = drape {
-            let sources: Vec<&str> = d.layers.iter().map(|l| l.name()).collect();
-            asset["extras"] = json!({"imagery": {"sources": sources, "attribution": d.attribution()}});
-        }
-        let tileset = json!({
-            "asset": asset,
-            "geometricError": diagonal.max(stats.error * 2.0),
-            "root": root,
-        });
-        let path = tmp.join("tileset.json");
-        std::fs::write(&path, serde_json::to_string_pretty(&tileset).unwrap_or_default()).map_err(io(&path))?;
+        write_tileset_json(tmp, root, &stats, &frame, drape)?;
         Ok(stats)
     })
     .map(|stats| TerrainSummary {
@@ -391,36 +468,64 @@ pub fn write_terrain(
     summary.pixels = dem.valid_pixels();
     summary.tiles = total;
     summary.levels = levels;
-    let leaves = &tiles[levels - 1];
+    let leaves = &tree.tiles[levels - 1];
     summary.leaf_error_m = leaves.iter().map(|t| t.own_error).fold(0.0, f64::max);
     summary.leaf_triangles = leaves.iter().map(|t| t.triangles.len() / 3).sum();
     summary.seconds = start.elapsed().as_secs_f64();
+    finish(&mut summary, drape);
+    Ok(summary)
+}
+
+/// Imagery's counts and warnings into the summary.
+fn finish(summary: &mut TerrainSummary, drape: Option<&Drape<'_>>) {
     if let Some(d) = drape {
         summary.imagery_tiles = d.problems.ok.load(std::sync::atomic::Ordering::Relaxed);
         summary.warnings.extend(d.problems.summary());
     }
-    Ok(summary)
 }
 
 /// What a subtree wrote: its origin (where its transform puts it) and box (centre and half sizes)
 /// in the frame, error, triangles, bytes.
 #[derive(Debug, Clone, Copy, Default)]
-struct Written {
-    origin: Vec3,
-    centre: Vec3,
-    half: Vec3,
-    error: f64,
-    triangles: usize,
-    bytes: usize,
+pub(crate) struct Written {
+    pub origin: Vec3,
+    pub centre: Vec3,
+    pub half: Vec3,
+    pub error: f64,
+    pub triangles: usize,
+    pub bytes: usize,
 }
 
-struct Tree<'a> {
+/// Where a quadtree's tiles are in the whole tileset: its root's level and position there
+/// (a block's), and how its pixels map onto the full raster's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Offset {
+    pub level: usize,
+    pub x: usize,
+    pub y: usize,
+}
+
+impl Offset {
+    pub const ROOT: Self = Self { level: 0, x: 0, y: 0 };
+}
+
+/// A written subtree whose root stands in for a tile of the tree above it (a block under the
+/// top levels): its tile JSON (without a transform) and what it wrote.
+pub(crate) struct Grafted {
+    pub json: Value,
+    pub written: Written,
+}
+
+/// Writes a quadtree's tiles.
+pub(crate) struct Tree<'a> {
     dem: &'a Dem,
     crs: &'a Crs,
     frame: &'a EnuFrame,
-    tiles: &'a [Vec<Tile>],
-    index: &'a [FxHashMap<(usize, usize), usize>],
+    tree: &'a Quadtree,
     drape: Option<&'a Drape<'a>>,
+    at: Offset,
+    /// Below the last level: the subtrees grafted there, by position.
+    grafted: Option<&'a FxHashMap<(usize, usize), Grafted>>,
 }
 
 /// The four children of tile (x, y), in the next level's numbering.
@@ -428,7 +533,34 @@ fn children_of(x: usize, y: usize) -> [(usize, usize); 4] {
     [(2 * x, 2 * y), (2 * x + 1, 2 * y), (2 * x, 2 * y + 1), (2 * x + 1, 2 * y + 1)]
 }
 
-impl Tree<'_> {
+impl<'a> Tree<'a> {
+    fn new(
+        dem: &'a Dem,
+        crs: &'a Crs,
+        frame: &'a EnuFrame,
+        tree: &'a Quadtree,
+        drape: Option<&'a Drape<'a>>,
+        at: Offset,
+    ) -> Self {
+        Self { dem, crs, frame, tree, drape, at, grafted: None }
+    }
+
+    /// A tile's path in the tileset: level, x, y of the whole tileset.
+    fn uri(&self, t: &Tile) -> String {
+        let (level, x, y) = (self.at.level + t.level, (self.at.x << t.level) + t.x, (self.at.y << t.level) + t.y);
+        format!("tiles/{level}/{x}/{y}.glb")
+    }
+
+    /// The folders its tiles go into.
+    fn folders(&self, tmp: &Path) -> Result<(), ImportError> {
+        for t in self.tree.tiles.iter().flatten() {
+            let uri = self.uri(t);
+            let dir = tmp.join(&uri[..uri.rfind('/').unwrap_or(0)]);
+            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        }
+        Ok(())
+    }
+
     /// Writes tile (level, x, y) and its subtree; returns its JSON (with its transform relative
     /// to `parent_centre`) and what it wrote. `parent_error`: the skirt's depth comes from it.
     #[allow(clippy::too_many_arguments)]
@@ -442,10 +574,10 @@ impl Tree<'_> {
         parent_centre: Vec3,
         tick: &(dyn Fn() + Sync),
     ) -> Result<(Option<Value>, Written), ImportError> {
-        let Some(&i) = self.index.get(level).and_then(|m| m.get(&(x, y))) else {
+        let Some(&i) = self.tree.index.get(level).and_then(|m| m.get(&(x, y))) else {
             return Ok((None, Written::default()));
         };
-        let t = &self.tiles[level][i];
+        let t = &self.tree.tiles[level][i];
         let error = t.error;
         let skirt = 2.0 * parent_error.unwrap_or(error) + 0.5;
         let (glb, lo, hi, triangles) = self.mesh(t, skirt)?;
@@ -457,14 +589,33 @@ impl Tree<'_> {
         };
         let centre: Vec3 = std::array::from_fn(|a| (lo[a] + hi[a]) / 2.0);
         let half: Vec3 = std::array::from_fn(|a| ((hi[a] - lo[a]) / 2.0).max(0.01));
-        let path = tmp.join(t.uri());
+        let uri = self.uri(t);
+        let path = tmp.join(&uri);
         std::fs::write(&path, &glb).map_err(io(&path))?;
         tick();
         let mut written = Written { origin: centre, centre, half, error: declared, triangles, bytes: glb.len() };
-        let kids: Vec<(usize, usize)> =
-            if level + 1 < self.tiles.len() { children_of(x, y).to_vec() } else { Vec::new() };
-        let results: Vec<Result<(Option<Value>, Written), ImportError>> =
-            kids.par_iter().map(|&(cx, cy)| self.write(tmp, level + 1, cx, cy, Some(error), centre, tick)).collect();
+        let last = level + 1 == self.tree.tiles.len();
+        let results: Vec<Result<(Option<Value>, Written), ImportError>> = match (last, self.grafted) {
+            (false, _) => children_of(x, y)
+                .par_iter()
+                .map(|&(cx, cy)| self.write(tmp, level + 1, cx, cy, Some(error), centre, tick))
+                .collect(),
+            // The subtrees below the last level, already written: placed under this tile.
+            (true, Some(grafted)) => children_of(x, y)
+                .iter()
+                .filter_map(|k| grafted.get(k))
+                .map(|g| {
+                    let mut json = g.json.clone();
+                    let mut m = IDENTITY;
+                    for a in 0..3 {
+                        m[12 + a] = g.written.origin[a] - centre[a];
+                    }
+                    json["transform"] = json!(m);
+                    Ok((Some(json), g.written))
+                })
+                .collect(),
+            (true, None) => Vec::new(),
+        };
         let mut children = Vec::new();
         let (mut blo, mut bhi) = (lo, hi);
         for r in results {
@@ -482,7 +633,7 @@ impl Tree<'_> {
         // The box holds the children too (their skirts may hang lower).
         let bcentre: Vec3 = std::array::from_fn(|a| (blo[a] + bhi[a]) / 2.0 - centre[a]);
         let bhalf: Vec3 = std::array::from_fn(|a| ((bhi[a] - blo[a]) / 2.0).max(0.01));
-        let mut translate = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+        let mut translate = IDENTITY;
         for a in 0..3 {
             translate[12 + a] = centre[a] - parent_centre[a];
         }
@@ -493,7 +644,7 @@ impl Tree<'_> {
                 bhalf[0], 0.0, 0.0, 0.0, bhalf[1], 0.0, 0.0, 0.0, bhalf[2]]},
             "geometricError": declared,
             "refine": "REPLACE",
-            "content": {"uri": t.uri()},
+            "content": {"uri": uri},
         });
         if !children.is_empty() {
             tile["children"] = json!(children);
@@ -508,9 +659,9 @@ impl Tree<'_> {
     fn mesh(&self, t: &Tile, skirt: f64) -> Result<(Vec<u8>, Vec3, Vec3, usize), ImportError> {
         // Vertices in the frame (ENU, f64).
         let mut enu: Vec<Vec3> = Vec::with_capacity(t.vertices.len());
-        for &[c, r] in &t.vertices {
+        for (&[c, r], &h) in t.vertices.iter().zip(&t.z) {
             let [x, y] = self.dem.coords(c as f64, r as f64);
-            let h = self.dem.at(c, r).unwrap_or(0.0);
+            let h = if h.is_finite() { h } else { 0.0 };
             let ecef = self.crs.to_ecef([x, y, h]).map_err(|e| ImportError::Format {
                 file: self.dem.file.clone(),
                 reason: format!("pixel ({c}, {r}) at ({x}, {y}): {e}"),
@@ -617,6 +768,9 @@ impl Tree<'_> {
     }
 }
 
+/// The 4 x 4 identity, column-major.
+const IDENTITY: [f64; 16] = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+
 fn sub(a: Vec3, b: Vec3) -> Vec3 {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
@@ -642,19 +796,9 @@ mod tests {
             heights,
         };
         for target in [2.0, 0.8, 0.0] {
-            let mut t = Tile {
-                level: 0,
-                x: 0,
-                y: 0,
-                cols: lines(0, 1, w - 1, w - 1),
-                rows: lines(0, 1, h - 1, h - 1),
-                vertices: Vec::new(),
-                triangles: Vec::new(),
-                own_error: 0.0,
-                error: 0.0,
-            };
+            let mut t = Tile::new(0, 0, 0, lines(0, 1, w - 1, w - 1), lines(0, 1, h - 1, h - 1));
             let tin_error = mesh_tile(&dem, &mut t, target);
-            let declared = measure(&dem, &t, tin_error);
+            let declared = measure(&dem, &t, Place::SAME, tin_error);
             let mut seen: f64 = 0.0;
             for _ in 0..4_000 {
                 let q = [rng.unit() * (w - 1) as f64, rng.unit() * (h - 1) as f64];
