@@ -76,7 +76,7 @@ pub use cityjson::read_cityjson_str;
 pub use error::{ImportError, Skipped};
 pub use extrude::ExtrudeOptions;
 pub use format::Format;
-pub use geotiff_dem::Dem;
+pub use geotiff_dem::{Dem, DemFile};
 pub use glb::{Column, NO_DATA, PropertyTable, TexturedPart, TileMesh, property_id, write_glb};
 pub use ground_check::{GroundCheck, ON_GROUND_M, TerrainGrid};
 pub use ifc::{IFC_READER, IfcElement, IfcGeoreference, IfcModel, Placement, read_ifc_model};
