@@ -79,6 +79,11 @@ pub struct ImportArgs {
     /// one pixel).
     #[arg(long, default_value_t = 64)]
     pub terrain_grid: usize,
+    /// Terrain: a DEM wider or taller than this many pixels is read and tiled block by block
+    /// (the blocks' subtrees as external tilesets), so memory stays bounded whatever its size:
+    /// about 8 bytes a pixel of a block, a block per core.
+    #[arg(long, default_value_t = 4096)]
+    pub terrain_block: usize,
     /// Terrain: imagery draped on it, baked into each tile as a texture. An RGB GeoTIFF (any
     /// EPSG CRS, reprojected), an MBTiles file (.mbtiles, PNG or JPEG tiles), or a tile URL
     /// template: XYZ `https://host/{z}/{x}/{y}.png`, TMS with `{-y}`, or WMTS's RESTful
@@ -167,20 +172,26 @@ fn run_terrain(args: &ImportArgs, files: &[std::path::PathBuf], dems: usize, clo
     let bar = Bar::new(1);
     bar.reading(file, 0);
     let started = std::time::Instant::now();
-    let dem = if clouds > 0 {
+    // A point cloud's DTM is made in memory; a DEM is opened by its tags and read by windows.
+    let (dem, cloud_dtm) = if clouds > 0 {
         let (dem, st) = cim_import::dtm_from_point_clouds(files, crs.as_ref(), args.cell)?;
         bar.say(format!(
             "{} points, {} ground (class 2): {} x {} cells of {} m, {} measured, {} filled from around them",
             st.points, st.ground_points, dem.width, dem.height, args.cell, st.cells_measured, st.cells_filled
         ));
-        dem
+        (dem.header(), Some(dem))
     } else {
-        cim_import::Dem::read(file, crs.as_ref())?
+        let f = cim_import::DemFile::open(file, crs.as_ref())?;
+        (f.header(), None)
     };
     if !(args.max_error.is_finite() && args.max_error >= 0.0) {
         bail!("--max-error {}: give metres, 0 or more", args.max_error);
     }
-    let opts = cim_import::TerrainOptions { grid: args.terrain_grid, max_error: args.max_error };
+    if args.terrain_block < 2 * args.terrain_grid {
+        bail!("--terrain-block {}: give at least twice --terrain-grid ({})", args.terrain_block, args.terrain_grid);
+    }
+    let opts =
+        cim_import::TerrainOptions { grid: args.terrain_grid, max_error: args.max_error, block: args.terrain_block };
     let imagery_opts = cim_import::ImageryOptions {
         attribution: args.imagery_attribution.clone(),
         cache: None,
@@ -191,7 +202,13 @@ fn run_terrain(args: &ImportArgs, files: &[std::path::PathBuf], dems: usize, clo
         .iter()
         .map(|source| cim_import::open_imagery(source, &imagery_opts).with_context(|| format!("--imagery {source}")))
         .collect::<Result<Vec<_>>>()?;
-    let summary = cim_import::write_terrain(&dem, &args.out, &opts, &imagery, &bar);
+    let summary = match &cloud_dtm {
+        Some(dtm) => cim_import::write_terrain(dtm, &args.out, &opts, &imagery, &bar),
+        None => {
+            let f = cim_import::DemFile::open(file, crs.as_ref())?;
+            cim_import::write_terrain_file(&f, &args.out, &opts, &imagery, &bar)
+        }
+    };
     bar.0.finish_and_clear();
     let s = summary?;
     for w in &s.warnings {

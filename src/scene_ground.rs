@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use city_core::{Crs, Scene, SceneImagery, SceneTerrain, SceneTileset};
 
 /// Changes whenever what a build writes changes, so older builds are not reused.
-const BUILD_VERSION: u32 = 1;
+const BUILD_VERSION: u32 = 2;
 
 /// The scene's terrain as tilesets (ground opacity set), building those given as sources.
 pub fn ground_tilesets(scene: &Scene) -> Result<Vec<SceneTileset>> {
@@ -39,11 +39,6 @@ fn built(t: &SceneTerrain, imagery: &[SceneImagery]) -> Result<PathBuf> {
     let crs = t.crs.as_deref().map(Crs::parse).transpose().with_context(|| format!("{}: crs", what()))?;
     let started = Instant::now();
     eprintln!("{}: building its tileset into {}", what(), dir.display());
-    let dem = if cim_import::is_point_cloud(&t.path) {
-        cim_import::dtm_from_point_clouds(std::slice::from_ref(&t.path), crs.as_ref(), 1.0)?.0
-    } else {
-        cim_import::Dem::read(&t.path, crs.as_ref())?
-    };
     let layers = imagery
         .iter()
         .map(|i| {
@@ -52,8 +47,15 @@ fn built(t: &SceneTerrain, imagery: &[SceneImagery]) -> Result<PathBuf> {
             cim_import::open_imagery(&i.source, &opts).with_context(|| format!("imagery {:?}", i.name))
         })
         .collect::<Result<Vec<_>>>()?;
-    let s = cim_import::write_terrain(&dem, &dir, &cim_import::TerrainOptions::default(), &layers, &())
-        .with_context(what)?;
+    let opts = cim_import::TerrainOptions::default();
+    let s = if cim_import::is_point_cloud(&t.path) {
+        let (dtm, _) = cim_import::dtm_from_point_clouds(std::slice::from_ref(&t.path), crs.as_ref(), 1.0)?;
+        cim_import::write_terrain(&dtm, &dir, &opts, &layers, &())
+    } else {
+        let dem = cim_import::DemFile::open(&t.path, crs.as_ref())?;
+        cim_import::write_terrain_file(&dem, &dir, &opts, &layers, &())
+    }
+    .with_context(what)?;
     for w in &s.warnings {
         eprintln!("warning: {}: {w}", what());
     }

@@ -62,6 +62,19 @@ impl Dem {
         f.window(0, 0, f.width, f.height)
     }
 
+    /// The raster's geometry without its heights.
+    pub fn header(&self) -> Self {
+        Self {
+            file: self.file.clone(),
+            width: self.width,
+            height: self.height,
+            origin: self.origin,
+            step: self.step,
+            crs: self.crs.clone(),
+            heights: Vec::new(),
+        }
+    }
+
     /// The height at pixel (col, row), if there is one.
     pub fn at(&self, col: usize, row: usize) -> Option<f64> {
         if col >= self.width {
@@ -206,15 +219,8 @@ impl DemFile {
 
     /// The raster's geometry as a DEM without heights.
     pub fn header(&self) -> Dem {
-        Dem {
-            file: self.file.clone(),
-            width: self.width,
-            height: self.height,
-            origin: self.origin,
-            step: self.step,
-            crs: self.crs.clone(),
-            heights: Vec::new(),
-        }
+        let (file, width, height) = (self.file.clone(), self.width, self.height);
+        Dem { file, width, height, origin: self.origin, step: self.step, crs: self.crs.clone(), heights: Vec::new() }
     }
 }
 

@@ -44,11 +44,14 @@ pub struct TerrainOptions {
     /// The leaves' target error at the pixels, in height units (metres); each level up doubles
     /// it. 0 keeps every pixel (regular grids, no TIN).
     pub max_error: f64,
+    /// Pixels a side of the blocks a DEM larger than one is read and tiled in
+    /// (`terrain_blocks.rs`): 4,096 holds 67 MB of heights a block.
+    pub block: usize,
 }
 
 impl Default for TerrainOptions {
     fn default() -> Self {
-        Self { grid: 64, max_error: 0.1 }
+        Self { grid: 64, max_error: 0.1, block: 4096 }
     }
 }
 
@@ -81,22 +84,22 @@ pub struct TerrainSummary {
 
 /// A tile of the quadtree: its pixel window, and once meshed its triangles and error.
 #[derive(Debug, Clone)]
-struct Tile {
-    level: usize,
-    x: usize,
-    y: usize,
+pub(crate) struct Tile {
+    pub level: usize,
+    pub x: usize,
+    pub y: usize,
     /// Sample columns and rows (pixel indices, ascending; the last is the window's edge).
-    cols: Vec<usize>,
-    rows: Vec<usize>,
+    pub cols: Vec<usize>,
+    pub rows: Vec<usize>,
     /// Vertices as pixel (column, row), their heights, and triangles as three vertex numbers
     /// each.
-    vertices: Vec<[usize; 2]>,
-    z: Vec<f64>,
-    triangles: Vec<u32>,
+    pub vertices: Vec<[usize; 2]>,
+    pub z: Vec<f64>,
+    pub triangles: Vec<u32>,
     /// Height error of this tile's mesh alone, metres.
-    own_error: f64,
+    pub own_error: f64,
     /// Its geometric error: its own, or its descendants' when larger.
-    error: f64,
+    pub error: f64,
 }
 
 impl Tile {
@@ -121,19 +124,18 @@ impl Tile {
     }
 }
 
-/// How a tile's pixel positions map onto the raster its error is measured on: `p * scale -
-/// offset` (a top tile meshed on a decimated copy, measured on one block of the full raster).
+/// How a tile's pixel positions map onto the raster its error is measured on: `p - offset` (a
+/// top tile measured on one block of the full raster).
 #[derive(Debug, Clone, Copy)]
-struct Place {
-    scale: f64,
-    offset: [f64; 2],
+pub(crate) struct Place {
+    pub offset: [f64; 2],
 }
 
 impl Place {
-    const SAME: Self = Self { scale: 1.0, offset: [0.0, 0.0] };
+    pub const SAME: Self = Self { offset: [0.0, 0.0] };
 
     fn at(&self, v: [usize; 2]) -> [f64; 2] {
-        [v[0] as f64 * self.scale - self.offset[0], v[1] as f64 * self.scale - self.offset[1]]
+        [v[0] as f64 - self.offset[0], v[1] as f64 - self.offset[1]]
     }
 }
 
@@ -151,14 +153,10 @@ fn lines(start: usize, step: usize, end: usize, last: usize) -> Vec<usize> {
 
 /// Meshes tile `t`: a TIN of its samples within `target` when they all have a height, else the
 /// grid of its samples without the triangles touching a hole.
-fn mesh_tile(dem: &Dem, t: &mut Tile, target: f64) -> Option<f64> {
+fn mesh_tile(height: &(dyn Fn(usize, usize) -> f32 + Sync), t: &mut Tile, target: f64) -> Option<f64> {
     let (nc, nr) = (t.cols.len(), t.rows.len());
-    let samples: Vec<f32> = t
-        .rows
-        .iter()
-        .flat_map(|&r| t.cols.iter().map(move |&c| (c, r)))
-        .map(|(c, r)| dem.heights[r * dem.width + c])
-        .collect();
+    let samples: Vec<f32> =
+        t.rows.iter().flat_map(|&r| t.cols.iter().map(move |&c| (c, r))).map(|(c, r)| height(c, r)).collect();
     if target > 0.0 && samples.iter().all(|h| h.is_finite()) {
         let tin = crate::tin(&crate::HeightGrid { width: nc, height: nr, heights: &samples }, target);
         t.vertices = tin.vertices.iter().map(|v| [t.cols[v[0] as usize], t.rows[v[1] as usize]]).collect();
@@ -193,7 +191,7 @@ fn mesh_tile(dem: &Dem, t: &mut Tile, target: f64) -> Option<f64> {
 /// `dem` may be one block of the raster (`place` maps the tile's pixels onto it): then only the
 /// part of the mesh over the block is measured, pixel rows and cells outside it left to the
 /// blocks that hold them.
-fn measure(dem: &Dem, t: &Tile, place: Place, pixel_error: Option<f64>) -> f64 {
+pub(crate) fn measure(dem: &Dem, t: &Tile, place: Place, pixel_error: Option<f64>) -> f64 {
     let mut worst = pixel_error.unwrap_or(0.0);
     let mut scratch = Vec::new();
     let (c0, c1, r0, r1) = (t.cols[0], t.cols[t.cols.len() - 1], t.rows[0], t.rows[t.rows.len() - 1]);
@@ -306,7 +304,7 @@ fn edge_error(dem: &Dem, a: [f64; 2], b: [f64; 2], za: f64, zb: f64, ts: &mut Ve
 
 /// Levels of a quadtree of `grid` cells a tile side whose leaves' cells are single pixels of a
 /// raster `cells` pixel spacings across.
-fn levels_for(cells: usize, grid: usize) -> usize {
+pub(crate) fn levels_for(cells: usize, grid: usize) -> usize {
     let mut levels = 1;
     while grid << (levels - 1) < cells {
         levels += 1;
@@ -316,26 +314,45 @@ fn levels_for(cells: usize, grid: usize) -> usize {
 
 /// A quadtree of meshed tiles over one raster (the whole DEM, one block of it, or the top levels
 /// over a decimated copy), with where each tile is in its level's list.
-struct Quadtree {
-    tiles: Vec<Vec<Tile>>,
-    index: Vec<FxHashMap<(usize, usize), usize>>,
+pub(crate) struct Quadtree {
+    pub tiles: Vec<Vec<Tile>>,
+    pub index: Vec<FxHashMap<(usize, usize), usize>>,
 }
 
 impl Quadtree {
-    /// The `levels` levels of tiles of `grid` cells over `dem` that hold part of it, meshed:
-    /// within `leaf_target` at the last level, twice that each level up. With `measure`, each
-    /// tile's own error is measured on `dem` too.
-    fn build(dem: &Dem, grid: usize, levels: usize, leaf_target: f64, measured: bool) -> Self {
+    /// The `levels` levels of tiles of `grid` cells over `dem` that hold part of it, meshed
+    /// within `leaf_target` at the last level, twice that each level up, and measured on it.
+    pub(crate) fn build(dem: &Dem, grid: usize, levels: usize, leaf_target: f64) -> Self {
+        let height = |c: usize, r: usize| dem.heights[r * dem.width + c];
+        let mut tree = Self::mesh((dem.width, dem.height), &height, grid, 1, levels, leaf_target);
+        tree.tiles.par_iter_mut().flatten().for_each(|t| {
+            // A TIN of every pixel knows its largest error at the pixels already.
+            t.own_error = measure(dem, t, Place::SAME, Some(t.own_error).filter(|_| t.every_pixel()));
+        });
+        tree
+    }
+
+    /// The tiles of `levels` levels over a raster of `size` pixels whose leaves sample every
+    /// `stride`-th pixel, meshed from `height` (errors at their samples kept in `own_error`,
+    /// not measured between them).
+    pub(crate) fn mesh(
+        size: (usize, usize),
+        height: &(dyn Fn(usize, usize) -> f32 + Sync),
+        grid: usize,
+        stride: usize,
+        levels: usize,
+        leaf_target: f64,
+    ) -> Self {
         let mut tiles: Vec<Vec<Tile>> = Vec::with_capacity(levels);
         for level in 0..levels {
-            let step = 1usize << (levels - 1 - level);
+            let step = stride << (levels - 1 - level);
             let span = grid * step;
             let n = 1usize << level;
             let mut row = Vec::new();
             for y in 0..n {
                 for x in 0..n {
-                    let cols = lines(x * span, step, (x + 1) * span, dem.width - 1);
-                    let rows = lines(y * span, step, (y + 1) * span, dem.height - 1);
+                    let cols = lines(x * span, step, (x + 1) * span, size.0 - 1);
+                    let rows = lines(y * span, step, (y + 1) * span, size.1 - 1);
                     if cols.len() >= 2 && rows.len() >= 2 {
                         row.push(Tile::new(level, x, y, cols, rows));
                     }
@@ -345,11 +362,7 @@ impl Quadtree {
         }
         tiles.par_iter_mut().flatten().for_each(|t| {
             let target = leaf_target * f64::from(1u32 << (levels - 1 - t.level).min(31));
-            // A TIN of every pixel knows its largest error at the pixels already.
-            let tin_error = mesh_tile(dem, t, target);
-            if measured {
-                t.own_error = measure(dem, t, Place::SAME, tin_error.filter(|_| t.every_pixel()));
-            }
+            t.own_error = mesh_tile(height, t, target).unwrap_or(0.0);
         });
         let index = tiles.iter().map(|l| l.iter().enumerate().map(|(i, t)| ((t.x, t.y), i)).collect()).collect();
         Self { tiles, index }
@@ -357,7 +370,7 @@ impl Quadtree {
 
     /// Each tile's error: its own, or its children's when larger; below the last level,
     /// `below` gives the children's (the blocks' roots, for the top levels).
-    fn propagate(&mut self, below: &FxHashMap<(usize, usize), f64>) {
+    pub(crate) fn propagate(&mut self, below: &FxHashMap<(usize, usize), f64>) {
         let levels = self.tiles.len();
         for level in (0..levels).rev() {
             for i in 0..self.tiles[level].len() {
@@ -374,13 +387,13 @@ impl Quadtree {
         }
     }
 
-    fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.tiles.iter().map(Vec::len).sum()
     }
 }
 
 /// Checks a DEM can be meshed and returns its CRS.
-fn check_meshable(dem: &Dem, pixels: usize) -> Result<Crs, ImportError> {
+pub(crate) fn check_meshable(dem: &Dem, pixels: usize) -> Result<Crs, ImportError> {
     let crs = dem.crs.clone().ok_or_else(|| ImportError::NoCrs { file: dem.file.clone() })?;
     if dem.width < 2 || dem.height < 2 || pixels == 0 {
         return Err(ImportError::Format {
@@ -392,7 +405,7 @@ fn check_meshable(dem: &Dem, pixels: usize) -> Result<Crs, ImportError> {
 }
 
 /// The ENU frame the tileset is placed in: at the raster's centre, on the ellipsoid.
-fn frame_at_centre(dem: &Dem, crs: &Crs, width: usize, height: usize) -> Result<EnuFrame, ImportError> {
+pub(crate) fn frame_at_centre(dem: &Dem, crs: &Crs, width: usize, height: usize) -> Result<EnuFrame, ImportError> {
     let centre = dem.coords((width - 1) as f64 / 2.0, (height - 1) as f64 / 2.0);
     let g = crs.to_geodetic([centre[0], centre[1], 0.0]).map_err(|e| ImportError::Format {
         file: dem.file.clone(),
@@ -402,7 +415,7 @@ fn frame_at_centre(dem: &Dem, crs: &Crs, width: usize, height: usize) -> Result<
 }
 
 /// Writes `tileset.json` with `root` (placed by the frame at the root's origin) into `tmp`.
-fn write_tileset_json(
+pub(crate) fn write_tileset_json(
     tmp: &Path,
     root: Value,
     stats: &Written,
@@ -440,7 +453,7 @@ pub fn write_terrain(
     let grid = opts.grid.max(2);
     // Levels: the root's cells are 2^(levels-1) pixels, the leaves' one pixel.
     let levels = levels_for((dem.width - 1).max(dem.height - 1), grid);
-    let mut tree = Quadtree::build(dem, grid, levels, opts.max_error, true);
+    let mut tree = Quadtree::build(dem, grid, levels, opts.max_error);
     tree.propagate(&FxHashMap::default());
     let total = tree.count();
     let frame = frame_at_centre(dem, &crs, dem.width, dem.height)?;
@@ -477,7 +490,7 @@ pub fn write_terrain(
 }
 
 /// Imagery's counts and warnings into the summary.
-fn finish(summary: &mut TerrainSummary, drape: Option<&Drape<'_>>) {
+pub(crate) fn finish(summary: &mut TerrainSummary, drape: Option<&Drape<'_>>) {
     if let Some(d) = drape {
         summary.imagery_tiles = d.problems.ok.load(std::sync::atomic::Ordering::Relaxed);
         summary.warnings.extend(d.problems.summary());
@@ -525,16 +538,16 @@ pub(crate) struct Tree<'a> {
     drape: Option<&'a Drape<'a>>,
     at: Offset,
     /// Below the last level: the subtrees grafted there, by position.
-    grafted: Option<&'a FxHashMap<(usize, usize), Grafted>>,
+    pub grafted: Option<&'a FxHashMap<(usize, usize), Grafted>>,
 }
 
 /// The four children of tile (x, y), in the next level's numbering.
-fn children_of(x: usize, y: usize) -> [(usize, usize); 4] {
+pub(crate) fn children_of(x: usize, y: usize) -> [(usize, usize); 4] {
     [(2 * x, 2 * y), (2 * x + 1, 2 * y), (2 * x, 2 * y + 1), (2 * x + 1, 2 * y + 1)]
 }
 
 impl<'a> Tree<'a> {
-    fn new(
+    pub(crate) fn new(
         dem: &'a Dem,
         crs: &'a Crs,
         frame: &'a EnuFrame,
@@ -552,7 +565,7 @@ impl<'a> Tree<'a> {
     }
 
     /// The folders its tiles go into.
-    fn folders(&self, tmp: &Path) -> Result<(), ImportError> {
+    pub(crate) fn folders(&self, tmp: &Path) -> Result<(), ImportError> {
         for t in self.tree.tiles.iter().flatten() {
             let uri = self.uri(t);
             let dir = tmp.join(&uri[..uri.rfind('/').unwrap_or(0)]);
@@ -564,7 +577,7 @@ impl<'a> Tree<'a> {
     /// Writes tile (level, x, y) and its subtree; returns its JSON (with its transform relative
     /// to `parent_centre`) and what it wrote. `parent_error`: the skirt's depth comes from it.
     #[allow(clippy::too_many_arguments)]
-    fn write(
+    pub(crate) fn write(
         &self,
         tmp: &Path,
         level: usize,
@@ -580,20 +593,20 @@ impl<'a> Tree<'a> {
         let t = &self.tree.tiles[level][i];
         let error = t.error;
         let skirt = 2.0 * parent_error.unwrap_or(error) + 0.5;
-        let (glb, lo, hi, triangles) = self.mesh(t, skirt)?;
+        let (glb, lo, hi, centre, triangles) = self.mesh(t, skirt)?;
         // Draped, a tile is as coarse as its texels too: the error is at least a texel's width,
         // so viewers refine where the imagery would blur, as they do where the heights would.
         let declared = match self.drape {
             Some(_) => error.max((hi[0] - lo[0]).max(hi[1] - lo[1]) / TEXTURE_SIZE as f64),
             None => error,
         };
-        let centre: Vec3 = std::array::from_fn(|a| (lo[a] + hi[a]) / 2.0);
+        let boxed: Vec3 = std::array::from_fn(|a| (lo[a] + hi[a]) / 2.0);
         let half: Vec3 = std::array::from_fn(|a| ((hi[a] - lo[a]) / 2.0).max(0.01));
         let uri = self.uri(t);
         let path = tmp.join(&uri);
         std::fs::write(&path, &glb).map_err(io(&path))?;
         tick();
-        let mut written = Written { origin: centre, centre, half, error: declared, triangles, bytes: glb.len() };
+        let mut written = Written { origin: centre, centre: boxed, half, error: declared, triangles, bytes: glb.len() };
         let last = level + 1 == self.tree.tiles.len();
         let results: Vec<Result<(Option<Value>, Written), ImportError>> = match (last, self.grafted) {
             (false, _) => children_of(x, y)
@@ -654,20 +667,34 @@ impl<'a> Tree<'a> {
         Ok((Some(tile), written))
     }
 
+    /// The tile's vertices in the frame (ENU, f64).
+    fn enu(&self, t: &Tile) -> Result<Vec<Vec3>, ImportError> {
+        t.vertices
+            .iter()
+            .zip(&t.z)
+            .map(|(&[c, r], &h)| {
+                let [x, y] = self.dem.coords(c as f64, r as f64);
+                let h = if h.is_finite() { h } else { 0.0 };
+                let ecef = self.crs.to_ecef([x, y, h]).map_err(|e| ImportError::Format {
+                    file: self.dem.file.clone(),
+                    reason: format!("pixel ({c}, {r}) at ({x}, {y}): {e}"),
+                })?;
+                Ok(self.frame.enu_from_ecef(ecef))
+            })
+            .collect()
+    }
+
+    /// Where the tile's transform puts it: the centre of its surface's box (skirts aside, so
+    /// it is known before the skirts' depth is).
+    pub(crate) fn origin(&self, t: &Tile) -> Result<Vec3, ImportError> {
+        Ok(surface_centre(&self.enu(t)?, &t.triangles))
+    }
+
     /// The tile's GLB, its box in the frame (low, high corners) and its triangle count
     /// (skirts not counted).
-    fn mesh(&self, t: &Tile, skirt: f64) -> Result<(Vec<u8>, Vec3, Vec3, usize), ImportError> {
-        // Vertices in the frame (ENU, f64).
-        let mut enu: Vec<Vec3> = Vec::with_capacity(t.vertices.len());
-        for (&[c, r], &h) in t.vertices.iter().zip(&t.z) {
-            let [x, y] = self.dem.coords(c as f64, r as f64);
-            let h = if h.is_finite() { h } else { 0.0 };
-            let ecef = self.crs.to_ecef([x, y, h]).map_err(|e| ImportError::Format {
-                file: self.dem.file.clone(),
-                reason: format!("pixel ({c}, {r}) at ({x}, {y}): {e}"),
-            })?;
-            enu.push(self.frame.enu_from_ecef(ecef));
-        }
+    fn mesh(&self, t: &Tile, skirt: f64) -> Result<(Vec<u8>, Vec3, Vec3, Vec3, usize), ImportError> {
+        let mut enu = self.enu(t)?;
+        let origin = surface_centre(&enu, &t.triangles);
         // Texture coordinates over the tile's pixel window.
         let (c0, c1) = (t.cols[0], t.cols[t.cols.len() - 1]);
         let (r0, r1) = (t.rows[0], t.rows[t.rows.len() - 1]);
@@ -732,13 +759,12 @@ impl<'a> Tree<'a> {
                 hi[a] = hi[a].max(e[a]);
             }
         }
-        let centre: Vec3 = std::array::from_fn(|a| (lo[a] + hi[a]) / 2.0);
-        // Only the vertices a triangle uses, renumbered.
+        // Only the vertices a triangle uses, renumbered, relative to the surface's centre.
         let mut new_index = vec![u32::MAX; enu.len()];
         let mut mesh = TileMesh::default();
         for i in (0..enu.len()).filter(|&i| used[i]) {
             new_index[i] = mesh.positions.len() as u32;
-            let d = sub(enu[i], centre);
+            let d = sub(enu[i], origin);
             let n = normals[i];
             let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
             let n = if len > 0.0 { [n[0] / len, n[1] / len, n[2] / len] } else { [0.0, 0.0, 1.0] };
@@ -764,8 +790,20 @@ impl<'a> Tree<'a> {
         let mut table = PropertyTable { count: 1, ..Default::default() };
         table.columns.insert("layer".into(), ("layer".into(), Column::Text(vec!["terrain".into()])));
         table.columns.insert("source".into(), ("source".into(), Column::Text(vec![name])));
-        Ok((write_glb(&mesh, &table), lo, hi, triangles))
+        Ok((write_glb(&mesh, &table), lo, hi, origin, triangles))
     }
+}
+
+/// The centre of the box of the vertices the triangles use.
+fn surface_centre(enu: &[Vec3], triangles: &[u32]) -> Vec3 {
+    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+    for &i in triangles {
+        for a in 0..3 {
+            lo[a] = lo[a].min(enu[i as usize][a]);
+            hi[a] = hi[a].max(enu[i as usize][a]);
+        }
+    }
+    std::array::from_fn(|a| if lo[a].is_finite() { (lo[a] + hi[a]) / 2.0 } else { 0.0 })
 }
 
 /// The 4 x 4 identity, column-major.
@@ -797,7 +835,7 @@ mod tests {
         };
         for target in [2.0, 0.8, 0.0] {
             let mut t = Tile::new(0, 0, 0, lines(0, 1, w - 1, w - 1), lines(0, 1, h - 1, h - 1));
-            let tin_error = mesh_tile(&dem, &mut t, target);
+            let tin_error = mesh_tile(&|c, r| dem.heights[r * dem.width + c], &mut t, target);
             let declared = measure(&dem, &t, Place::SAME, tin_error);
             let mut seen: f64 = 0.0;
             for _ in 0..4_000 {
