@@ -3,8 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The npm tools the tests call, each pinned by its package-lock.json: the Khronos glTF-Validator
-# (import output) and glTF-Transform (Draco, meshopt and separate-file variants of real tiles).
-for marker in gltf-validator/node_modules/gltf-validator gltf-transform/node_modules/@gltf-transform/cli; do
+# (import output), glTF-Transform (Draco, meshopt and separate-file variants of real tiles) and
+# CesiumJS with puppeteer-core (terrain tilesets opened in CesiumJS, in Debian's chromium).
+for marker in gltf-validator/node_modules/gltf-validator gltf-transform/node_modules/@gltf-transform/cli \
+  cesium-check/node_modules/cesium; do
   tool="${marker%%/*}"
   if [ ! -d "tools/$marker" ]; then
     if ! command -v npm >/dev/null; then

@@ -783,3 +783,27 @@ fn a_dem_tiled_in_blocks_gives_the_tiles_of_tiling_it_whole() {
     std::fs::remove_dir_all(&whole).unwrap();
     check_tileset_against_gdal(&dtm, blocks, "Delft DTM in blocks");
 }
+
+/// Terrain tilesets open in CesiumJS (headless Chromium, `tools/cesium-check`) with no failed
+/// tile: one read block by block and draped with MBTiles imagery (external tilesets, textures),
+/// and Helsinki's, in EPSG:4326.
+#[test]
+fn terrain_tilesets_open_in_cesiumjs_with_no_failed_tile() {
+    let check = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/cesium-check/check.mjs");
+    assert!(
+        check.with_file_name("node_modules/cesium").is_dir(),
+        "CesiumJS is not installed: npm ci --prefix tools/cesium-check (scripts/test.sh does)"
+    );
+    let mb = imagery()["mbtiles"].as_str().unwrap();
+    let dtm = data("terrain/delft-ahn3/delft_ahn3_dtm_0p5m.tif");
+    let draped = import_with(&dtm, &["--terrain-block", "256", "--imagery", mb], "cesium-blocks-draped");
+    let helsinki = import(&data("terrain/helsinki-dem/elevation_model_2021_lapinlahti.tif"), "cesium-helsinki");
+    for out in [draped, helsinki] {
+        let o = Command::new("node").arg(&check).arg(&out).arg("240").output().expect("running node");
+        let report = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{}: CesiumJS: {report} {}", out.display(), String::from_utf8_lossy(&o.stderr));
+        let r: Value = serde_json::from_str(report.trim()).unwrap();
+        assert!(r["loaded"].as_u64().unwrap() > 0 && r["failed"].as_array().unwrap().is_empty(), "{report}");
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}
