@@ -31,6 +31,7 @@ LAYERS='
 TEST_LAYERS='
   city_tiles     cim_import    # tiles written by the real GLB writer, decoded back
   city_layers    cim_import    # sensors joined to imported OSM buildings
+  city_bevy      cim_import    # terrain tilesets built from a real DEM, streamed headless
 '
 # Crates that may depend on Bevy, wgpu or winit; every other crate of ours is checked.
 GRAPHICS='city_bevy citytwin'

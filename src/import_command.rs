@@ -181,8 +181,7 @@ fn run_terrain(args: &ImportArgs, files: &[std::path::PathBuf], dems: usize, clo
         ));
         (dem.header(), Some(dem))
     } else {
-        let f = cim_import::DemFile::open(file, crs.as_ref())?;
-        (f.header(), None)
+        (cim_import::DemFile::open(file, crs.as_ref())?.header().clone(), None)
     };
     if !(args.max_error.is_finite() && args.max_error >= 0.0) {
         bail!("--max-error {}: give metres, 0 or more", args.max_error);

@@ -68,13 +68,15 @@ fn glb_triangles(bytes: &[u8]) -> Vec<[[f32; 3]; 3]> {
 
 /// Every tile of the tileset at `dir` with its depth, its offset from the root (the tiles'
 /// transforms below the root are translations) and its GLB; and the root's transform.
-fn walk_tiles(dir: &Path) -> (Vec<(usize, f64, [f64; 3], Vec<u8>)>, [f64; 16]) {
+/// A tile as the walk finds it: depth, geometric error, offset from the root, GLB.
+type Walked = (usize, f64, [f64; 3], Vec<u8>);
+
+fn walk_tiles(dir: &Path) -> (Vec<Walked>, [f64; 16]) {
     let tileset: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tileset.json")).unwrap()).unwrap();
     let root = &tileset["root"];
     let m: Vec<f64> = root["transform"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     let mut out = Vec::new();
-    type Out = Vec<(usize, f64, [f64; 3], Vec<u8>)>;
-    fn walk(t: &Value, depth: usize, offset: [f64; 3], dir: &Path, out: &mut Out) {
+    fn walk(t: &Value, depth: usize, offset: [f64; 3], dir: &Path, out: &mut Vec<Walked>) {
         let mut offset = offset;
         if depth > 0 && !t["transform"].is_null() {
             let tr: Vec<f64> = t["transform"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
@@ -605,9 +607,11 @@ impl Server {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        // Dropped (killed and waited for) whether it starts or not.
+        let server = Self(child, port);
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self(child, port);
+                return server;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }

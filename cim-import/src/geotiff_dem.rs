@@ -48,18 +48,17 @@ impl Dem {
     /// it by windows ([`DemFile`]).
     pub fn read(file: &Path, crs: Option<&Crs>) -> Result<Self, ImportError> {
         let f = DemFile::open(file, crs)?;
-        if f.width * f.height > MAX_DEM_BYTES / 4 {
+        let (width, height) = (f.header.width, f.header.height);
+        if width * height > MAX_DEM_BYTES / 4 {
             return Err(ImportError::Format {
                 file: file.to_owned(),
                 reason: format!(
-                    "{} x {} pixels: too large to read whole (over {} GiB of heights)",
-                    f.width,
-                    f.height,
+                    "{width} x {height} pixels: too large to read whole (over {} GiB of heights)",
                     MAX_DEM_BYTES >> 30
                 ),
             });
         }
-        f.window(0, 0, f.width, f.height)
+        f.window(0, 0, width, height)
     }
 
     /// The raster's geometry without its heights.
@@ -124,18 +123,8 @@ impl Dem {
 /// larger than memory can be tiled block by block.
 #[derive(Debug, Clone)]
 pub struct DemFile {
-    /// The file.
-    pub file: PathBuf,
-    /// Columns.
-    pub width: usize,
-    /// Rows.
-    pub height: usize,
-    /// CRS coordinates of the centre of pixel (0, 0).
-    pub origin: [f64; 2],
-    /// CRS units from one pixel centre to the next along a row and down a column.
-    pub step: [f64; 2],
-    /// The CRS, easting first.
-    pub crs: Option<Crs>,
+    /// Where it lies: a DEM without heights.
+    header: Dem,
     nodata: Option<f64>,
 }
 
@@ -156,23 +145,26 @@ impl DemFile {
             .flatten()
             .and_then(|v| v.into_string().ok())
             .and_then(|s| s.trim().trim_end_matches('\0').parse().ok());
-        Ok(Self { file: file.to_owned(), width: w as usize, height: h as usize, origin, step, crs, nodata })
+        let (width, height) = (w as usize, h as usize);
+        let header = Dem { file: file.to_owned(), width, height, origin, step, crs, heights: Vec::new() };
+        Ok(Self { header, nodata })
     }
 
     /// The window of `w` x `h` pixels from pixel (c0, r0) as a DEM of its own (its origin the
     /// window's first pixel), reading only the strips or tiles it overlaps.
     pub fn window(&self, c0: usize, r0: usize, w: usize, h: usize) -> Result<Dem, ImportError> {
-        let bad = |reason: String| ImportError::Format { file: self.file.clone(), reason };
-        let (w, h) = (w.min(self.width.saturating_sub(c0)), h.min(self.height.saturating_sub(r0)));
+        let g = &self.header;
+        let bad = |reason: String| ImportError::Format { file: g.file.clone(), reason };
+        let (w, h) = (w.min(g.width.saturating_sub(c0)), h.min(g.height.saturating_sub(r0)));
         let mut heights = vec![f32::NAN; w * h];
         if w > 0 && h > 0 {
-            let mut d = decoder(&self.file)?;
+            let mut d = decoder(&g.file)?;
             let mut limits = tiff::decoder::Limits::default();
             limits.decoding_buffer_size = MAX_DEM_BYTES;
             d = d.with_limits(limits);
             let (cw, ch) = d.chunk_dimensions();
             let (cw, ch) = (cw.max(1) as usize, ch.max(1) as usize);
-            let across = self.width.div_ceil(cw);
+            let across = g.width.div_ceil(cw);
             for cy in r0 / ch..=(r0 + h - 1) / ch {
                 for cx in c0 / cw..=(c0 + w - 1) / cw {
                     let index = (cy * across + cx) as u32;
@@ -205,22 +197,13 @@ impl DemFile {
                 *v = f32::NAN;
             }
         }
-        let origin = [self.origin[0] + c0 as f64 * self.step[0], self.origin[1] + r0 as f64 * self.step[1]];
-        Ok(Dem {
-            file: self.file.clone(),
-            width: w,
-            height: h,
-            origin,
-            step: self.step,
-            crs: self.crs.clone(),
-            heights,
-        })
+        let origin = [g.origin[0] + c0 as f64 * g.step[0], g.origin[1] + r0 as f64 * g.step[1]];
+        Ok(Dem { width: w, height: h, origin, heights, ..g.header() })
     }
 
-    /// The raster's geometry as a DEM without heights.
-    pub fn header(&self) -> Dem {
-        let (file, width, height) = (self.file.clone(), self.width, self.height);
-        Dem { file, width, height, origin: self.origin, step: self.step, crs: self.crs.clone(), heights: Vec::new() }
+    /// The raster's geometry: a DEM without heights (`width`, `height`, `file`, `crs`...).
+    pub fn header(&self) -> &Dem {
+        &self.header
     }
 }
 

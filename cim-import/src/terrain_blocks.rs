@@ -42,7 +42,8 @@ pub fn write_terrain_file(
     imagery: &[Box<dyn Imagery>],
     progress: &dyn Progress,
 ) -> Result<TerrainSummary, ImportError> {
-    let (w, h) = (file.width, file.height);
+    let header = file.header();
+    let (w, h) = (header.width, header.height);
     let grid = opts.grid.max(2);
     let levels = levels_for(w.saturating_sub(1).max(h.saturating_sub(1)).max(1), grid);
     // The shallowest level whose tiles span at most a block.
@@ -51,7 +52,6 @@ pub fn write_terrain_file(
         return write_terrain(&file.window(0, 0, w, h)?, out_dir, opts, imagery, progress);
     }
     let start = Instant::now();
-    let header = file.header();
     let stride = 1usize << (levels - k);
     let span = grid << (levels - 1 - k);
     let blocks: Vec<(usize, usize)> =
@@ -84,8 +84,8 @@ pub fn write_terrain_file(
     let mut top = Quadtree::mesh((w, h), &sample, grid, stride, k, opts.max_error * stride as f64);
     let valid_samples = top_heights.iter().filter(|v| v.is_finite()).count();
     drop(top_heights);
-    let crs = check_meshable(&header, valid_samples)?;
-    let frame = frame_at_centre(&header, &crs, w, h)?;
+    let crs = check_meshable(header, valid_samples)?;
+    let frame = frame_at_centre(header, &crs, w, h)?;
     let drape = Drape { layers: imagery, problems: ImageryProblems::default() };
     let drape = (!imagery.is_empty()).then_some(&drape);
 
@@ -133,20 +133,21 @@ pub fn write_terrain_file(
 
         // The blocks' roots, now that their parents' errors (their skirts) are known: each
         // with its subtree, an external tileset.
-        let grafted: Vec<Result<((usize, usize), Grafted), ImportError>> = roots
+        let grafted: FxHashMap<(usize, usize), Grafted> = roots
             .par_iter()
             .map(|b| {
                 let parent = top.index[k - 1].get(&(b.bx / 2, b.by / 2)).map(|&i| top.tiles[k - 1][i].error);
-                graft_block(tmp, b, parent, &header, &crs, &frame, drape, k, &tick).map(|g| ((b.bx, b.by), g))
+                graft_block(tmp, b, parent, header, &crs, &frame, drape, k, &tick).map(|g| ((b.bx, b.by), g))
             })
-            .collect();
-        let grafted: FxHashMap<(usize, usize), Grafted> = grafted.into_iter().collect::<Result<_, _>>()?;
-        let mut writer = Tree::new(&header, &crs, &frame, &top, drape, Offset::ROOT);
+            .collect::<Result<_, ImportError>>()?;
+        let mut writer = Tree::new(header, &crs, &frame, &top, drape, Offset::ROOT);
         writer.grafted = Some(&grafted);
         writer.folders(tmp)?;
         let (root, stats) = writer.write(tmp, 0, 0, 0, None, [0.0; 3], &tick)?;
-        let root = root
-            .ok_or_else(|| ImportError::Format { file: file.file.clone(), reason: "no tile holds a height".into() })?;
+        let root = root.ok_or_else(|| ImportError::Format {
+            file: header.file.clone(),
+            reason: "no tile holds a height".into(),
+        })?;
         write_tileset_json(tmp, root, &stats, &frame, drape)?;
         Ok(stats)
     })?;
