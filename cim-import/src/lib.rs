@@ -32,6 +32,7 @@ mod cityjson;
 mod error;
 mod extrude;
 mod format;
+mod geo_grid;
 mod geojson_footprints;
 mod geotiff_dem;
 mod geotiff_georef;

@@ -9,6 +9,7 @@
 //! none has, the ground colour shows. A tile with no imagery at all keeps the plain ground.
 use city_core::Crs;
 
+use crate::geo_grid::GeoGrid;
 use crate::imagery::{Imagery, ImageryProblems};
 use crate::terrain_tiles::GROUND_COLOR;
 use crate::{Dem, ImportError};
@@ -16,7 +17,7 @@ use crate::{Dem, ImportError};
 /// Texels along a texture's side: a leaf of 64 DEM pixels gets 4 texels a pixel.
 pub const TEXTURE_SIZE: usize = 256;
 
-/// Exact transforms along a side of the placement grid.
+/// Exact transforms along a side of the placement grid, at least.
 const GRID: usize = 17;
 
 /// JPEG quality of the textures (imagery is photographs; 85 is where JPEG's artefacts stop
@@ -41,29 +42,12 @@ impl Drape<'_> {
         (c0, r0): (f64, f64),
         (c1, r1): (f64, f64),
     ) -> Result<Option<Vec<u8>>, ImportError> {
-        // Longitude and latitude at the placement grid's nodes.
-        let mut grid = Vec::with_capacity(GRID * GRID);
-        for j in 0..GRID {
-            for i in 0..GRID {
-                let (fi, fj) = (i as f64 / (GRID - 1) as f64, j as f64 / (GRID - 1) as f64);
-                let [x, y] = dem.coords(c0 + fi * (c1 - c0), r0 + fj * (r1 - r0));
-                let g = crs.to_geodetic([x, y, 0.0]).map_err(|e| ImportError::Format {
-                    file: dem.file.clone(),
-                    reason: format!("placing imagery at ({x}, {y}): {e}"),
-                })?;
-                grid.push([g.lon_deg, g.lat_deg]);
-            }
-        }
+        // Texels placed through a grid of exact transforms.
+        let (from, to) = ([c0, r0], [c1, r1]);
+        let grid = GeoGrid::new(dem, crs, from, to, GeoGrid::nodes_for(dem, crs, from, to).max(GRID))?;
         let at = |u: f64, v: f64| -> [f64; 2] {
-            let (gu, gv) = (u * (GRID - 1) as f64, v * (GRID - 1) as f64);
-            let (i, j) = ((gu.floor() as usize).min(GRID - 2), (gv.floor() as usize).min(GRID - 2));
-            let (fu, fv) = (gu - i as f64, gv - j as f64);
-            let n = |i: usize, j: usize| grid[j * GRID + i];
-            std::array::from_fn(|k| {
-                let top = n(i, j)[k] * (1.0 - fu) + n(i + 1, j)[k] * fu;
-                let bottom = n(i, j + 1)[k] * (1.0 - fu) + n(i + 1, j + 1)[k] * fu;
-                top * (1.0 - fv) + bottom * fv
-            })
+            let [lon, lat, _] = grid.at(c0 + u * (c1 - c0), r0 + v * (r1 - r0));
+            [lon, lat]
         };
         let points: Vec<[f64; 2]> = (0..TEXTURE_SIZE * TEXTURE_SIZE)
             .map(|t| {
@@ -72,7 +56,7 @@ impl Drape<'_> {
             })
             .collect();
         // The texel's size on the ground: the window's width in metres over the texels.
-        let [w, e] = [grid[0], grid[GRID - 1]];
+        let [w, e] = [at(0.0, 0.0), at(1.0, 0.0)];
         let metres_per_degree = 111_320.0;
         let dx = (e[0] - w[0]) * metres_per_degree * w[1].to_radians().cos();
         let dy = (e[1] - w[1]) * metres_per_degree;

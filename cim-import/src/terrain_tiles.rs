@@ -25,6 +25,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
 
+use crate::geo_grid::GeoGrid;
 use crate::glb::{Column, PropertyTable, TexturedPart, TileMesh, write_glb};
 use crate::imagery::{Imagery, ImageryProblems};
 use crate::output_folder::{build_in_place, io};
@@ -668,17 +669,28 @@ impl<'a> Tree<'a> {
     }
 
     /// The tile's vertices in the frame (ENU, f64).
+    /// Through a grid of exact transforms (`geo_grid.rs`) where that takes fewer transforms
+    /// than the vertices; vertex by vertex otherwise.
     fn enu(&self, t: &Tile) -> Result<Vec<Vec3>, ImportError> {
+        let from = [t.cols[0] as f64, t.rows[0] as f64];
+        let to = [t.cols[t.cols.len() - 1] as f64, t.rows[t.rows.len() - 1] as f64];
+        let n = GeoGrid::nodes_for(self.dem, self.crs, from, to);
+        let grid = if n * n < t.vertices.len() { Some(GeoGrid::new(self.dem, self.crs, from, to, n)?) } else { None };
         t.vertices
             .iter()
             .zip(&t.z)
             .map(|(&[c, r], &h)| {
-                let [x, y] = self.dem.coords(c as f64, r as f64);
                 let h = if h.is_finite() { h } else { 0.0 };
-                let ecef = self.crs.to_ecef([x, y, h]).map_err(|e| ImportError::Format {
-                    file: self.dem.file.clone(),
-                    reason: format!("pixel ({c}, {r}) at ({x}, {y}): {e}"),
-                })?;
+                let ecef = match &grid {
+                    Some(g) => g.ecef(c as f64, r as f64, h),
+                    None => {
+                        let [x, y] = self.dem.coords(c as f64, r as f64);
+                        self.crs.to_ecef([x, y, h]).map_err(|e| ImportError::Format {
+                            file: self.dem.file.clone(),
+                            reason: format!("pixel ({c}, {r}) at ({x}, {y}): {e}"),
+                        })?
+                    }
+                };
                 Ok(self.frame.enu_from_ecef(ecef))
             })
             .collect()
