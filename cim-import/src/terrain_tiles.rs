@@ -201,11 +201,12 @@ pub(crate) fn measure(dem: &Dem, t: &Tile, place: Place, pixel_error: Option<f64
     };
     let (w, h) = (dem.width as i64, dem.height as i64);
     for tri in t.triangles.chunks_exact(3) {
-        let [za, zb, zc] = [0, 1, 2].map(|k| t.z[tri[k] as usize]);
+        let (za, zb, zc) = (t.z[tri[0] as usize], t.z[tri[1] as usize], t.z[tri[2] as usize]);
         if !(za.is_finite() && zb.is_finite() && zc.is_finite()) {
             continue;
         }
-        let p = [0, 1, 2].map(|k| place.at(t.vertices[tri[k] as usize]));
+        let at = |k: usize| place.at(t.vertices[tri[k] as usize]);
+        let p = [at(0), at(1), at(2)];
         if pixel_error.is_none() {
             let plane = Plane::through([[p[0][0], p[0][1], za], [p[1][0], p[1][1], zb], [p[2][0], p[2][1], zc]]);
             scan_rows(p, |y, x0, x1| {

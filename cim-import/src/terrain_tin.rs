@@ -120,15 +120,15 @@ pub(crate) fn ceil(v: f64) -> i64 {
 /// point outside is visited.
 pub(crate) fn scan_rows(p: [[f64; 2]; 3], mut f: impl FnMut(i64, i64, i64)) {
     const EPS: f64 = 1e-9;
-    let ys = p.map(|q| q[1]);
-    let (y0, y1) = (ys[0].min(ys[1]).min(ys[2]), ys[0].max(ys[1]).max(ys[2]));
-    // Each edge: its rows, and x as a function of y.
-    let edges = [0, 1, 2].map(|k| {
-        let (a, b) = (p[k], p[(k + 1) % 3]);
+    let (y0, y1) = (p[0][1].min(p[1][1]).min(p[2][1]), p[0][1].max(p[1][1]).max(p[2][1]));
+    // Each edge: its rows, and x as a function of y. (Written out, not `[0, 1, 2].map`: in this
+    // hot loop the compiler left the array map a call of its own.)
+    let edge = |a: [f64; 2], b: [f64; 2]| {
         let (lo, hi) = (a[1].min(b[1]), a[1].max(b[1]));
         let slope = if hi - lo < EPS { f64::NAN } else { (b[0] - a[0]) / (b[1] - a[1]) };
         (a, b, lo - EPS, hi + EPS, slope)
-    });
+    };
+    let edges = [edge(p[0], p[1]), edge(p[1], p[2]), edge(p[2], p[0])];
     for y in ceil(y0 - EPS)..=floor(y1 + EPS) {
         let yf = y as f64;
         let (mut xl, mut xr) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -202,11 +202,17 @@ impl<'a> Mesher<'a> {
     /// the plane's height stepped along the row.
     fn worst_pixel(&self, t: u32) -> ([u32; 2], f64) {
         let e = 3 * t as usize;
-        let [a, b, c] = [0, 1, 2].map(|k| self.vertices[self.corners[e + k] as usize]);
-        let plane = Plane::through([a, b, c].map(|p| [f64::from(p[0]), f64::from(p[1]), self.grid.at(p[0], p[1])]));
+        let (a, b, c) = (
+            self.vertices[self.corners[e] as usize],
+            self.vertices[self.corners[e + 1] as usize],
+            self.vertices[self.corners[e + 2] as usize],
+        );
+        let xy = |p: [u32; 2]| [f64::from(p[0]), f64::from(p[1])];
+        let xyz = |p: [u32; 2]| [f64::from(p[0]), f64::from(p[1]), self.grid.at(p[0], p[1])];
+        let plane = Plane::through([xyz(a), xyz(b), xyz(c)]);
         let (mut best, mut best_err) = ([0u32, 0], 0.0f64);
         let w = self.grid.width;
-        scan_rows([a, b, c].map(|p| [f64::from(p[0]), f64::from(p[1])]), |y, x0, x1| {
+        scan_rows([xy(a), xy(b), xy(c)], |y, x0, x1| {
             let row = &self.grid.heights[y as usize * w..][..w];
             let mut z = plane.at(x0 as f64, y as f64);
             for x in x0..=x1 {
