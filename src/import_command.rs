@@ -173,15 +173,19 @@ fn run_terrain(args: &ImportArgs, files: &[std::path::PathBuf], dems: usize, clo
     bar.reading(file, 0);
     let started = std::time::Instant::now();
     // A point cloud's DTM is made in memory; a DEM is opened by its tags and read by windows.
-    let (dem, cloud_dtm) = if clouds > 0 {
+    let source = if clouds > 0 {
         let (dem, st) = cim_import::dtm_from_point_clouds(files, crs.as_ref(), args.cell)?;
         bar.say(format!(
             "{} points, {} ground (class 2): {} x {} cells of {} m, {} measured, {} filled from around them",
             st.points, st.ground_points, dem.width, dem.height, args.cell, st.cells_measured, st.cells_filled
         ));
-        (dem.header(), Some(dem))
+        TerrainSource::Dtm(dem)
     } else {
-        (cim_import::DemFile::open(file, crs.as_ref())?.header().clone(), None)
+        TerrainSource::File(cim_import::DemFile::open(file, crs.as_ref())?)
+    };
+    let dem = match &source {
+        TerrainSource::Dtm(d) => d,
+        TerrainSource::File(f) => f.header(),
     };
     if !(args.max_error.is_finite() && args.max_error >= 0.0) {
         bail!("--max-error {}: give metres, 0 or more", args.max_error);
@@ -201,12 +205,9 @@ fn run_terrain(args: &ImportArgs, files: &[std::path::PathBuf], dems: usize, clo
         .iter()
         .map(|source| cim_import::open_imagery(source, &imagery_opts).with_context(|| format!("--imagery {source}")))
         .collect::<Result<Vec<_>>>()?;
-    let summary = match &cloud_dtm {
-        Some(dtm) => cim_import::write_terrain(dtm, &args.out, &opts, &imagery, &bar),
-        None => {
-            let f = cim_import::DemFile::open(file, crs.as_ref())?;
-            cim_import::write_terrain_file(&f, &args.out, &opts, &imagery, &bar)
-        }
+    let summary = match &source {
+        TerrainSource::Dtm(dtm) => cim_import::write_terrain(dtm, &args.out, &opts, &imagery, &bar),
+        TerrainSource::File(f) => cim_import::write_terrain_file(f, &args.out, &opts, &imagery, &bar),
     };
     bar.0.finish_and_clear();
     let s = summary?;
@@ -240,6 +241,12 @@ fn run_terrain(args: &ImportArgs, files: &[std::path::PathBuf], dems: usize, clo
         eprintln!("imagery draped from {}{tiles}", args.imagery.join(", "));
     }
     Ok(())
+}
+
+/// What terrain is made from: a point cloud's DTM, in memory, or a DEM file read by windows.
+enum TerrainSource {
+    Dtm(cim_import::Dem),
+    File(cim_import::DemFile),
 }
 
 /// The progress bar: a file at a time while reading, then tiles.

@@ -22,10 +22,18 @@ pub fn terrain_height_under(eye: city_core::Vec3, layers: &Layers) -> Option<f64
     let up = EnuFrame::at(g).axes[2];
     let from: city_core::Vec3 = std::array::from_fn(|i| eye[i] + up[i] * LOOK_BELOW_M);
     let down = up.map(|v| -v);
+    // Only the tiles whose bounding sphere the vertical through the eye passes through: their
+    // triangles are tested every frame.
+    let under = |t: &city_tiles::Tile| {
+        let d = city_core::vec3::sub(t.bounds.center, eye);
+        let along = city_core::vec3::dot(d, up);
+        city_core::vec3::dot(d, d) - along * along <= t.radius_m * t.radius_m
+    };
     let tiles = layers.0.iter().enumerate().filter(|(_, l)| l.visible && l.ground).flat_map(|(li, l)| {
         l.last
             .render
             .iter()
+            .filter(move |t| under(l.streamer.tree.get(**t)))
             .filter_map(move |t| l.loaded.get(t).map(|lt| (li, *t, &lt.world_from_tile, &lt.contents[..])))
     });
     let hit = city_tiles::pick(from, down, tiles, &|_, _| false)?;

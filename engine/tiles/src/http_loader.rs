@@ -30,9 +30,7 @@ impl HttpLoader {
             let cut = url.rfind('/').map_or(0, |i| i + 1);
             (url[..cut].to_owned(), url[cut..].to_owned())
         };
-        let agent =
-            ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
-        (Self { base, cache, agent }, name)
+        (Self { base, ..Self::for_urls(cache, timeout) }, name)
     }
 
     /// A loader for whole URLs (no base), caching in `cache`: map and imagery tiles.
