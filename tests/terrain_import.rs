@@ -811,3 +811,41 @@ fn terrain_tilesets_open_in_cesiumjs_with_no_failed_tile() {
         std::fs::remove_dir_all(&out).unwrap();
     }
 }
+
+/// Imagery pixels without colour (GDAL's nodata in every band) are not draped: the ground
+/// colour shows there, as where the imagery ends. Here the GDAL relief with its western half
+/// set to nodata (0).
+#[test]
+fn imagery_nodata_shows_the_ground_not_black() {
+    let src = imagery()["tif"].as_str().unwrap().to_owned();
+    let half = std::env::temp_dir().join(format!("citytwin-imagery-half-{}.tif", std::process::id()));
+    let script = "import sys, rasterio\n\
+        with rasterio.open(sys.argv[1]) as d:\n    a = d.read(); p = d.profile\n\
+        a[:, :, : a.shape[2] // 2] = 0\n\
+        p.update(nodata=0)\n\
+        with rasterio.open(sys.argv[2], 'w', **p) as o:\n    o.write(a)\n";
+    let o = Command::new(python()).args(["-c", script]).arg(&src).arg(&half).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (out, _) = import_draped(&["--imagery", half.to_str().unwrap()], "nodata", &[]);
+    // The root's texture spans the whole DEM, west to east as the source (both north-up, the
+    // relief made from the same grid): its western third is the ground's colour, its eastern
+    // third the relief's.
+    let (tiles, _) = draped(&out);
+    let root = tiles.iter().find(|t| t.depth == 0).expect("the root is textured");
+    let ground = [150.0, 160.0, 120.0];
+    let is_ground = |c: [f64; 3]| (0..3).all(|k| (c[k] - ground[k]).abs() < 12.0);
+    let (mut west, mut east) = (0, 0);
+    for i in 0..20 {
+        for j in 0..20 {
+            let v = 0.05 + 0.9 * j as f32 / 19.0;
+            let (uw, ue) = (0.03 + 0.27 * i as f32 / 19.0, 0.7 + 0.27 * i as f32 / 19.0);
+            let cw = texel(&root.texture, [uw, v]);
+            assert!(is_ground(cw), "nodata at ({uw}, {v}) is drawn as {cw:?}");
+            west += 1;
+            east += usize::from(!is_ground(texel(&root.texture, [ue, v])));
+        }
+    }
+    assert!(west == 400 && east > 300, "the relief shows in only {east} of 400 eastern texels");
+    std::fs::remove_dir_all(&out).unwrap();
+    std::fs::remove_file(&half).unwrap();
+}

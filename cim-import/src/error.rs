@@ -46,7 +46,7 @@ pub enum ImportError {
         file: PathBuf,
     },
     /// A zip or gzip input with no file in it that the importer reads.
-    #[error("{}: the archive holds no file the importer reads (CityJSON, CityGML, GeoJSON, OSM, IFC, glTF)", file.display())]
+    #[error("{}: the archive holds no file the importer reads (CityJSON, CityGML, GeoJSON, OSM, IFC, glTF; GeoTIFF DEMs, LAS/LAZ point clouds)", file.display())]
     EmptyArchive {
         /// The archive.
         file: PathBuf,

@@ -1,5 +1,6 @@
 //! Imagery from a GeoTIFF: 8-bit RGB, RGBA or grey, pixel-interleaved, in any EPSG CRS, placed
-//! by its GeoTIFF tags (`geotiff_georef.rs`). Each point is taken to the file's CRS and the
+//! by its GeoTIFF tags (`geotiff_georef.rs`). Pixels that are GDAL's nodata in every band, or
+//! transparent (alpha 0), have no colour: the layers below, or the ground, show there. Each point is taken to the file's CRS and the
 //! image sampled bilinearly between pixel centres, as GDAL resamples. Read whole (3 bytes a
 //! pixel), up to 2 GiB.
 use std::path::Path;
@@ -21,6 +22,8 @@ pub struct GeoTiffImagery {
     crs: Crs,
     /// RGB, row by row from the top.
     rgb: Vec<u8>,
+    /// Pixels without colour (GDAL's nodata in every band, or alpha 0), when there are any.
+    empty: Option<Vec<bool>>,
     attribution: Option<String>,
 }
 
@@ -70,12 +73,26 @@ impl GeoTiffImagery {
         if pixels.len() != width * height * n {
             return Err(bad(format!("{} samples for {width} x {height} pixels of {n} bands", pixels.len())));
         }
+        // No colour: GDAL's nodata in every band, or a transparent alpha (a 4th band).
+        let nodata: Option<u8> = d
+            .find_tag(Tag::GdalNodata)
+            .ok()
+            .flatten()
+            .and_then(|v| v.into_string().ok())
+            .and_then(|s| s.trim().trim_end_matches('\0').parse::<f64>().ok())
+            .filter(|v| (0.0..=255.0).contains(v) && v.fract() == 0.0)
+            .map(|v| v as u8);
+        let empty: Vec<bool> = pixels
+            .chunks_exact(n)
+            .map(|p| (n == 4 && p[3] == 0) || nodata.is_some_and(|v| p[..n.min(3)].iter().all(|&b| b == v)))
+            .collect();
+        let empty = empty.iter().any(|&e| e).then_some(empty);
         let rgb = match n {
             3 => pixels,
             1 => pixels.iter().flat_map(|&g| [g, g, g]).collect(),
             _ => pixels.chunks_exact(n).flat_map(|p| [p[0], p[1], p[2]]).collect(),
         };
-        Ok(Self { name: file.display().to_string(), width, height, place, crs, rgb, attribution: None })
+        Ok(Self { name: file.display().to_string(), width, height, place, crs, rgb, empty, attribution: None })
     }
 
     /// The same imagery with the credit its licence asks for.
@@ -103,7 +120,14 @@ impl Imagery for GeoTiffImagery {
                 let [x, y, _] = self.crs.from_geodetic(g).ok()?;
                 let (col, row) = ((x - o[0]) / s[0], (y - o[1]) / s[1]);
                 // Inside the image: up to half a pixel beyond the outer pixel centres.
-                (col >= -0.5 && row >= -0.5 && col <= max[0] && row <= max[1])
+                // Inside the image, and the nearest pixel has colour.
+                let inside = col >= -0.5 && row >= -0.5 && col <= max[0] && row <= max[1];
+                let nearest = || {
+                    let (c, r) =
+                        (col.round().clamp(0.0, max[0] - 0.5) as usize, row.round().clamp(0.0, max[1] - 0.5) as usize);
+                    r * self.width + c
+                };
+                (inside && self.empty.as_ref().is_none_or(|e| !e[nearest()]))
                     .then(|| bilinear_rgb(&self.rgb, self.width, self.height, col, row))
             })
             .collect()
