@@ -12,16 +12,32 @@ use city_core::{Crs, Scene, SceneImagery, SceneTerrain, SceneTileset};
 /// Changes whenever what a build writes changes, so older builds are not reused.
 const BUILD_VERSION: u32 = 2;
 
-/// The scene's terrain as tilesets (ground opacity set), building those given as sources.
+/// The scene's terrain as tilesets (ground opacity set), building those given as sources,
+/// draped with the imagery layers marked visible.
 pub fn ground_tilesets(scene: &Scene) -> Result<Vec<SceneTileset>> {
+    let shown: Vec<bool> = scene.imagery.iter().map(|i| i.visible).collect();
+    ground_tilesets_with(scene, &shown)
+}
+
+/// [`ground_tilesets`] draped with the imagery layers `shown` says (one flag each, in the
+/// scene's order): what the viewer asks for when its panel turns imagery on or off.
+pub fn ground_tilesets_with(scene: &Scene, shown: &[bool]) -> Result<Vec<SceneTileset>> {
+    let imagery: Vec<SceneImagery> =
+        scene.imagery.iter().zip(shown).filter(|(_, s)| **s).map(|(i, _)| i.clone()).collect();
     scene
         .terrain
         .iter()
         .map(|t| {
-            let path = if is_source(&t.path) { built(t, &scene.imagery)? } else { t.path.clone() };
+            let path = if is_source(&t.path) { built(t, &imagery)? } else { t.path.clone() };
             Ok(SceneTileset { name: t.name.clone(), path, visible: t.visible, ground_opacity: Some(t.opacity) })
         })
         .collect()
+}
+
+/// Whether the scene's imagery can be switched in the viewer: it has imagery layers and
+/// terrain built from sources to drape them on (a terrain tileset has its imagery baked in).
+pub fn imagery_switchable(scene: &Scene) -> bool {
+    !scene.imagery.is_empty() && scene.terrain.iter().any(|t| is_source(&t.path))
 }
 
 /// Whether a terrain path names sources to build from (a DEM or a point cloud), not a tileset.

@@ -1,5 +1,6 @@
 //! `citytwin view`: opens the viewer on a scene file, a tileset, or the built-in demo city.
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use city_bevy::bevy::prelude::*;
@@ -106,6 +107,7 @@ fn run_with(args: ViewArgs, bench: Option<city_bevy::bench::BenchMode>) -> Resul
         frame_budget_ms: args.frame_budget_ms,
         ..Default::default()
     };
+    let imagery = imagery_switch(&scene, stream);
     let title = format!("CityTwin: {}", scene.name);
     let split = args.split.as_deref().map(split_style).transpose()?;
     if split.is_some() && wall.is_wall() {
@@ -140,6 +142,7 @@ fn run_with(args: ViewArgs, bench: Option<city_bevy::bench::BenchMode>) -> Resul
             xray: args.xray_class.clone(),
         },
         bench,
+        imagery,
     };
     let exit = App::new()
         .add_plugins(DefaultPlugins.set(WindowPlugin {
@@ -443,4 +446,21 @@ fn look_at_feature(tileset: &Path, id: &str) -> Result<Orbit> {
     let c = row.footprint_centre().with_context(|| format!("feature {id:?} has no footprint"))?;
     let target = table.geodetic_of([c[0], c[1], row.max_z_m]);
     Ok(Orbit { target, distance_m: 120.0, heading: 0.0, pitch: std::f64::consts::FRAC_PI_2 })
+}
+
+/// The scene's imagery layers as the layers panel's switches, when there is terrain to drape
+/// them on: a new choice builds the terrain with it (or finds the build in the cache).
+fn imagery_switch(scene: &Scene, stream: StreamOptions) -> Option<Arc<city_bevy::imagery_switch::ImagerySwitchStart>> {
+    if !citytwin::scene_ground::imagery_switchable(scene) {
+        return None;
+    }
+    let for_builds = scene.clone();
+    Some(Arc::new(city_bevy::imagery_switch::ImagerySwitchStart {
+        names: scene.imagery.iter().map(|i| i.name.clone()).collect(),
+        shown: scene.imagery.iter().map(|i| i.visible).collect(),
+        builder: Arc::new(move |shown: &[bool]| {
+            citytwin::scene_ground::ground_tilesets_with(&for_builds, shown).map_err(|e| format!("{e:#}"))
+        }),
+        stream,
+    }))
 }

@@ -30,6 +30,7 @@ pub mod feature_style;
 pub mod floating_origin;
 pub mod globe;
 pub mod ground_clearance;
+pub mod imagery_switch;
 pub mod incident_layer;
 pub mod incident_panel;
 pub mod iot_state;
@@ -99,6 +100,9 @@ pub struct ViewerStart {
     pub bim: bim_filter::BimFilter,
     /// `citytwin bench`: record or replay the camera path.
     pub bench: Option<bench::BenchMode>,
+    /// The scene's imagery layers, switchable in the layers panel when its terrain is built
+    /// from sources (`None`: nothing to switch).
+    pub imagery: Option<std::sync::Arc<imagery_switch::ImagerySwitchStart>>,
 }
 
 /// The viewer: every feature's plugin ([`ViewerBasePlugin`], [`TilesPlugin`], [`CameraPlugin`],
@@ -132,6 +136,9 @@ impl Plugin for CityViewerPlugin {
             PanelsPlugin { shown: start.panels },
             ScriptPlugin(ViewerScript::new(start.screenshot.clone(), start.click, start.tour, start.hold_s)),
         ));
+        if let Some(imagery) = &start.imagery {
+            app.add_plugins(imagery_switch::ImagerySwitchPlugin(imagery.clone()));
+        }
         if let Some(iot) = &start.iot {
             app.add_plugins(SensorsPlugin(iot.clone()));
         }

@@ -60,6 +60,20 @@ fn draw_credits(ctx: &egui::Context, layers: &Layers) {
     }
 }
 
+/// The imagery layers draped on the terrain, each with its checkbox (changing one rebuilds the
+/// terrain's textures, [`crate::imagery_switch`]), and what the rebuild is doing.
+fn imagery_section(ui: &mut egui::Ui, imagery: &mut crate::imagery_switch::ImageryChoice) {
+    ui.separator();
+    ui.label("imagery on the terrain");
+    let building = imagery.is_building();
+    for (name, shown) in imagery.names.iter().zip(imagery.shown.iter_mut()) {
+        ui.add_enabled(!building, egui::Checkbox::new(shown, name));
+    }
+    if let Some(status) = &imagery.status {
+        ui.colored_label(egui::Color32::from_rgb(230, 120, 0), status);
+    }
+}
+
 /// Draws the panels.
 #[allow(clippy::too_many_arguments)]
 pub fn panels(
@@ -71,6 +85,7 @@ pub fn panels(
     diagnostics: Res<'_, DiagnosticsStore>,
     parts: Query<'_, '_, &ViewVisibility, With<TilePart>>,
     globe: Option<ResMut<'_, crate::globe::Globe>>,
+    imagery: Option<ResMut<'_, crate::imagery_switch::ImageryChoice>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     draw_credits(ctx, &layers);
@@ -91,6 +106,9 @@ pub fn panels(
             for (_, msg) in layer.streamer.failures.iter().rev().take(3) {
                 ui.colored_label(egui::Color32::from_rgb(200, 40, 40), msg);
             }
+        }
+        if let Some(mut imagery) = imagery {
+            imagery_section(ui, &mut imagery);
         }
         if let Some(mut globe) = globe {
             let spacing = globe.spacing_deg;

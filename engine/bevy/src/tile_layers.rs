@@ -39,6 +39,8 @@ type LoadTask = Task<(LoadOutcome, Vec<DecodedContent>)>;
 pub struct TilesetLayer {
     /// Its name in the layers panel.
     pub name: String,
+    /// Where it was opened from (`None` for a test's own loader).
+    pub path: Option<std::path::PathBuf>,
     /// Drawn or not.
     pub visible: bool,
     /// The opacity of its ground (terrain) parts: 1 opaque, 0 invisible.
@@ -86,7 +88,9 @@ impl TilesetLayer {
                 let (l, root) = FileLoader::for_tileset(path)?;
                 (Arc::new(l), root)
             };
-        Self::with_loader(name, loader, &root, opts)
+        let mut layer = Self::with_loader(name, loader, &root, opts)?;
+        layer.path = Some(path.to_owned());
+        Ok(layer)
     }
 
     /// Opens the tileset `root` (a URI) of a loader.
@@ -103,6 +107,7 @@ impl TilesetLayer {
         let tree = TileTree::from_tileset(&json, root)?;
         Ok(Self {
             name: name.to_owned(),
+            path: None,
             visible: true,
             opacity: 1.0,
             applied_opacity: 1.0,
@@ -120,6 +125,16 @@ impl TilesetLayer {
             bytes_loaded: 0,
             evicted: 0,
         })
+    }
+
+    /// Despawns every entity drawing its tiles and forgets them (the layer is being replaced).
+    pub fn despawn_tiles(&mut self, commands: &mut Commands<'_, '_>) {
+        self.tasks.clear();
+        for (_, tile) in self.loaded.drain() {
+            for e in tile.entities {
+                commands.entity(e).despawn();
+            }
+        }
     }
 
     /// Whether nothing is loading and the last selection asked for nothing more.

@@ -339,6 +339,7 @@ name = "OSM"
 source = "https://tile.example/{z}/{x}/{y}.png"
 attribution = "OpenStreetMap contributors"
 max_zoom = 18
+visible = false
 [camera]
 lon_deg = 4.36
 lat_deg = 52.0
@@ -353,6 +354,7 @@ distance_m = 500
         assert_eq!(s.imagery[0].source, dir.join("img/relief.mbtiles").to_string_lossy());
         assert_eq!(s.imagery[1].source, "https://tile.example/{z}/{x}/{y}.png", "a URL is kept as it is");
         assert_eq!(s.imagery[1].max_zoom, Some(18));
+        assert_eq!((s.imagery[0].visible, s.imagery[1].visible), (true, false), "imagery is draped unless told");
         // An opacity out of range names the table's line.
         let bad = text.replace("opacity = 0.5", "opacity = 1.5");
         match Scene::parse(&bad, "s.toml") {

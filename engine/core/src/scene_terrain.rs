@@ -4,7 +4,8 @@
 //! A terrain's `path` is a terrain tileset (`citytwin import dem.tif -o DIR`, imagery already
 //! baked in) or its sources themselves: a DEM (`.tif`) or point clouds (`.las`, `.laz`). Those
 //! the viewer builds into its cache on opening, draped with the scene's `[[imagery]]`, and
-//! builds again only when a source or the imagery list changes.
+//! builds again only when a source or the imagery list changes. Turning an imagery layer on or
+//! off in the viewer builds (or finds in the cache) the terrain draped with the new choice.
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -44,6 +45,9 @@ pub struct SceneImagery {
     /// A URL source's deepest zoom level (default 19).
     #[serde(default)]
     pub max_zoom: Option<u8>,
+    /// Draped at start (default true); the layers panel turns each on and off.
+    #[serde(default = "yes")]
+    pub visible: bool,
 }
 
 fn yes() -> bool {
