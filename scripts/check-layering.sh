@@ -17,7 +17,7 @@ LAYERS='
   1      city_index      city_core
   1      city_tiles      city_core
   2      city_routing    city_core city_index                          # planned
-  2      city_analysis   city_core city_index city_tiles               # planned
+  2      city_analysis   city_core city_index city_tiles
   2      cim_import      city_core city_index city_tiles
   2      city_layers     city_core city_index city_tiles
   3      city_bevy       city_core city_index city_tiles city_layers

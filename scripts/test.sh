@@ -16,12 +16,13 @@ for marker in gltf-validator/node_modules/gltf-validator gltf-transform/node_mod
     npm ci --prefix "tools/$tool" --no-audit --no-fund
   fi
 done
-# The Python references the terrain tests compare against: GDAL (through rasterio, which bundles
-# it) and PROJ (pyproj), in a venv of their own, pinned.
+# The Python references the terrain and analysis tests compare against: GDAL (through rasterio,
+# which bundles it), PROJ (pyproj), pvlib's NREL SPA and scipy.ndimage, in a venv of their own,
+# pinned.
 venv="${CITYTWIN_VENV:-$HOME/.cache/citytwin-venv}"
-if ! "$venv/bin/python" -c "import rasterio, pyproj" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import rasterio, pyproj, pvlib, scipy" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q rasterio==1.4.4 pyproj==3.7.2
+  "$venv/bin/pip" install -q rasterio==1.4.4 pyproj==3.7.2 pvlib==0.16.1 scipy==1.17.1
 fi
 export CITYTWIN_PYTHON="$venv/bin/python"
 exec cargo test --workspace --no-fail-fast "$@"

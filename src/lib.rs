@@ -6,6 +6,7 @@
 
 pub mod data_dir;
 pub mod demo_city;
+pub mod geotiff_out;
 pub mod query_io;
 pub mod scene_ground;
 pub mod sensor_buildings;

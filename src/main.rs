@@ -60,6 +60,12 @@ enum Command {
     /// with the peak memory, as a last JSON line. On 3D Tiles (a tileset or one tile): what
     /// decodes, and each tile that does not, with why.
     Inspect(inspect_command::InspectArgs),
+    /// Analyses for planners, for batch use: `sun` (the sun's position), `flood` (connected
+    /// inundation over a DEM). Each ends with one JSON line: inputs, counts, seconds, rate.
+    Analyze {
+        #[command(subcommand)]
+        command: analyze_command::AnalyzeCommand,
+    },
     /// Write a synthetic city and query files for `citytwin query`: clustered districts over
     /// 40 x 40 km, footprint shapes from the real Wuhan footprints in $CITYTWIN_DATA.
     Generate(generate_command::GenerateArgs),
@@ -97,9 +103,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Simulate(args) => simulate_command::run(&args),
         Command::Inspect(args) => inspect_command::run(&args),
         Command::Import(args) => import_command::run(&args),
+        Command::Analyze { command } => analyze_command::run(&command),
     }
 }
 
+mod analyze_command;
 mod bench_args;
 mod generate_command;
 mod impact_command;

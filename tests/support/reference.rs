@@ -14,8 +14,8 @@ pub fn python() -> PathBuf {
     });
     assert!(
         p.is_file(),
-        "{}: no Python with rasterio and pyproj; make it with python3 -m venv ~/.cache/citytwin-venv && \
-         ~/.cache/citytwin-venv/bin/pip install rasterio pyproj (.ci/run does), or set CITYTWIN_PYTHON",
+        "{}: no Python with the references; make it with python3 -m venv ~/.cache/citytwin-venv && \
+         ~/.cache/citytwin-venv/bin/pip install rasterio pyproj pvlib scipy (.ci/run does), or set CITYTWIN_PYTHON",
         p.display()
     );
     p
