@@ -85,6 +85,18 @@ pub struct FloodArgs {
     /// The depth GeoTIFF to write.
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Also write the flooded area as a GeoJSON hazard zone (WGS84, a MultiPolygon exact to the
+    /// cell, `hazard: flood`): `citytwin impact --hazard` and the viewer's `--hazard` take it, so
+    /// the people, sensors and facilities in the water are counted like any incident's.
+    #[arg(long)]
+    pub zone: Option<PathBuf>,
+    /// A tileset folder written by `citytwin import`: its buildings reached by the water, and
+    /// the deepest water on each footprint.
+    #[arg(long)]
+    pub objects: Option<PathBuf>,
+    /// Where to write `id,max_depth_m,wet_cells` for each building reached (with --objects).
+    #[arg(long, requires = "objects")]
+    pub buildings: Option<PathBuf>,
 }
 
 /// Runs `citytwin analyze`.
@@ -235,7 +247,27 @@ fn run_flood(args: &FloodArgs) -> Result<()> {
     let flood_s = t.elapsed().as_secs_f64();
     let size = (grid.width, grid.height);
     citytwin::geotiff_out::write_float_geotiff(&args.output, &f.depth, size, grid.origin, grid.step, &grid.crs)?;
+    if let Some(zone) = &args.zone {
+        write_zone(zone, &f, &grid, &args.dem)?;
+    }
+    let reached = match &args.objects {
+        Some(dir) => Some(buildings_reached(dir, &f, &grid)?),
+        None => None,
+    };
+    if let (Some(out), Some(reached)) = (&args.buildings, &reached) {
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(out).with_context(|| format!("{}: cannot create", out.display()))?,
+        );
+        writeln!(w, "id,max_depth_m,wet_cells")?;
+        for (id, depth, wet) in reached {
+            writeln!(w, "{},{depth:.3},{wet}", citytwin::query_io::csv_field(id))?;
+        }
+        w.flush()?;
+    }
     let cells = grid.width * grid.height;
+    if let Some(reached) = &reached {
+        eprintln!("{} buildings reached by the water", reached.len());
+    }
     eprintln!(
         "flood of {} from column {}, row {} at {:.2}: {} of {cells} cells under water ({:.0} m2, {:.0} m3, \
          deepest {:.2} m) in {flood_s:.3} s -> {}",
@@ -255,10 +287,126 @@ fn run_flood(args: &FloodArgs) -> Result<()> {
             "analysis": "flood", "dem": args.dem, "crs": format!("EPSG:{}", crs.epsg()),
             "seed_pixel": [seed.0, seed.1], "level": f.level, "cells": cells, "flooded_cells": f.cells,
             "area_m2": f.area, "volume_m3": f.volume, "max_depth_m": f.max_depth, "output": args.output,
+            "zone": args.zone, "buildings_reached": reached.as_ref().map(Vec::len),
             "read_s": read_s, "seconds": flood_s, "cells_per_s": cells as f64 / flood_s.max(1e-9),
         })
     );
     Ok(())
+}
+
+/// The flooded area as one GeoJSON MultiPolygon feature in WGS84: the cells' outline, each
+/// corner placed through the DEM's CRS.
+fn write_zone(path: &Path, f: &city_analysis::Flood, grid: &HeightGrid, dem: &Path) -> Result<()> {
+    // A corner on the grid: (column, row) of a cell's top-left corner, whole numbers.
+    let corner = |c: f64, r: f64| -> Result<[f64; 2]> {
+        let x = grid.origin[0] + (c - 0.5) * grid.step[0];
+        let y = grid.origin[1] + (r - 0.5) * grid.step[1];
+        let g = grid.crs.to_geodetic([x, y, 0.0])?;
+        Ok([g.lon_deg, g.lat_deg])
+    };
+    // The cells' rectangles merged into polygons (outer rings and holes) on the grid, where
+    // corners are whole numbers and the union is exact; then each vertex placed on the Earth.
+    let rects: Vec<geo::Polygon<f64>> = f
+        .rectangles(grid.width)
+        .into_iter()
+        .map(|[c0, r0, c1, r1]| {
+            geo::Rect::new(
+                geo::coord! { x: c0 as f64, y: r0 as f64 },
+                geo::coord! { x: (c1 + 1) as f64, y: (r1 + 1) as f64 },
+            )
+            .to_polygon()
+        })
+        .collect();
+    let merged = geo::unary_union(&rects);
+    let ring = |r: &geo::LineString<f64>, outer: bool| -> Result<Vec<[f64; 2]>> {
+        let mut pts: Vec<[f64; 2]> = r.points().map(|p| corner(p.x(), p.y())).collect::<Result<_>>()?;
+        // RFC 7946: outer rings counter-clockwise, holes clockwise, whichever way rows run.
+        let area2: f64 = pts.windows(2).map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1]).sum();
+        if (area2 > 0.0) != outer {
+            pts.reverse();
+        }
+        Ok(pts)
+    };
+    let polygons = merged
+        .iter()
+        .map(|p| {
+            let mut rings = vec![ring(p.exterior(), true)?];
+            for hole in p.interiors() {
+                rings.push(ring(hole, false)?);
+            }
+            Ok(rings)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let doc = json!({
+        "type": "FeatureCollection",
+        "features": [{
+            "type": "Feature",
+            "properties": {
+                "hazard": "flood", "name": format!("flood at {:.2} from {}", f.level, dem.display()),
+                "level": f.level, "area_m2": f.area, "max_depth_m": f.max_depth,
+            },
+            "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+        }],
+    });
+    std::fs::write(path, doc.to_string()).with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// The tileset's buildings whose footprints hold flooded cells: (id, the deepest water over
+/// the footprint, its wet cells), deepest first. Footprints (the tileset's local metres) are
+/// placed on the DEM's grid through ECEF and the DEM's CRS; a footprint smaller than a cell is
+/// judged by the cell under its first corner.
+fn buildings_reached(dir: &Path, f: &city_analysis::Flood, grid: &HeightGrid) -> Result<Vec<(String, f64, usize)>> {
+    use geo::Contains;
+    let objects = citytwin::query_io::read_objects(dir, None)?;
+    let ecef_from_local = citytwin::sensor_buildings::tileset_local_frame(dir)?.inverse_affine();
+    let to_pixel = |p: [f64; 2]| -> Result<[f64; 2]> {
+        let g = city_core::geodetic_from_ecef(ecef_from_local.point([p[0], p[1], 0.0]));
+        let xy = grid.crs.from_geodetic(city_core::Geodetic::from_deg(g.lon_deg, g.lat_deg, 0.0))?;
+        Ok([(xy[0] - grid.origin[0]) / grid.step[0], (xy[1] - grid.origin[1]) / grid.step[1]])
+    };
+    let mut reached = Vec::new();
+    for (id, geometry) in objects.ids.iter().zip(&objects.geometries) {
+        let citytwin::query_io::ObjectGeometry::Footprint(footprint, _) = geometry else { continue };
+        let (mut deepest, mut wet) = (0.0f64, 0usize);
+        for polygon in footprint {
+            let ring: Vec<[f64; 2]> =
+                polygon.exterior().points().map(|p| to_pixel([p.x(), p.y()])).collect::<Result<_>>()?;
+            let in_pixels = geo::Polygon::new(ring.iter().map(|p| geo::coord! { x: p[0], y: p[1] }).collect(), vec![]);
+            let (lo, hi) = ring.iter().fold(([f64::MAX; 2], [f64::MIN; 2]), |(lo, hi), p| {
+                ([lo[0].min(p[0]), lo[1].min(p[1])], [hi[0].max(p[0]), hi[1].max(p[1])])
+            });
+            let mut cells = Vec::new();
+            for r in lo[1].ceil().max(0.0) as usize..=(hi[1].floor().min(grid.height as f64 - 1.0)).max(-1.0) as usize {
+                for c in
+                    lo[0].ceil().max(0.0) as usize..=(hi[0].floor().min(grid.width as f64 - 1.0)).max(-1.0) as usize
+                {
+                    if in_pixels.contains(&geo::Point::new(c as f64, r as f64)) {
+                        cells.push((c, r));
+                    }
+                }
+            }
+            if cells.is_empty()
+                && let Some(p) = ring.first()
+                && p[0] >= -0.5
+                && p[1] >= -0.5
+            {
+                cells.push((p[0].round() as usize, p[1].round() as usize));
+            }
+            for (c, r) in cells {
+                if let Some(&d) = f.depth.get(r * grid.width + c).filter(|_| c < grid.width && r < grid.height)
+                    && d > 0.0
+                {
+                    deepest = deepest.max(f64::from(d));
+                    wet += 1;
+                }
+            }
+        }
+        if wet > 0 {
+            reached.push((id.clone(), deepest, wet));
+        }
+    }
+    reached.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Ok(reached)
 }
 
 /// Two numbers written `A,B`.

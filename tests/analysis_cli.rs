@@ -154,6 +154,66 @@ fn the_flood_over_delft_is_the_connected_fill_scipy_makes() {
     assert!(below > flooded[2], "{below} cells below 0.6 m, {} flooded", flooded[2]);
 }
 
+/// The flood reaches Delft's buildings (imported from `cityjson/delft.json`, made by 3dfier from
+/// this very AHN3), and its zone is an incident for `citytwin impact`.
+#[test]
+fn the_flood_reaches_buildings_and_is_an_incident_zone() {
+    let dir = temp("flood-city");
+    let city = dir.join("city");
+    let o = citytwin(&["import", data("cityjson/delft.json").to_str().unwrap(), "-o", city.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dem = data("terrain/delft-ahn3/delft_ahn3_dtm_0p5m.tif");
+    let (zone, buildings) = (dir.join("zone.geojson"), dir.join("buildings.csv"));
+    let s = summary(&citytwin(&[
+        "analyze",
+        "flood",
+        dem.to_str().unwrap(),
+        "--seed",
+        "4.3668,52.0116",
+        "--rise",
+        "0.4",
+        "-o",
+        dir.join("d.tif").to_str().unwrap(),
+        "--zone",
+        zone.to_str().unwrap(),
+        "--objects",
+        city.to_str().unwrap(),
+        "--buildings",
+        buildings.to_str().unwrap(),
+    ]));
+    let reached = s["buildings_reached"].as_u64().unwrap();
+    let rows: Vec<String> = std::fs::read_to_string(&buildings).unwrap().lines().skip(1).map(String::from).collect();
+    assert_eq!(rows.len() as u64, reached);
+    assert!(reached > 10 && reached < 570, "{reached} of 570 buildings reached");
+    // Deepest first, every depth within the flood's deepest.
+    let depths: Vec<f64> = rows.iter().map(|r| r.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    assert!(depths.windows(2).all(|w| w[0] >= w[1]) && depths[0] <= s["max_depth_m"].as_f64().unwrap() + 1e-3);
+    // The zone: one flood feature whose rings enclose the flooded area (the shoelace area of its
+    // WGS84 rings, in metres at Delft's latitude, within 1% of the cells' area).
+    let z: Value = serde_json::from_str(&std::fs::read_to_string(&zone).unwrap()).unwrap();
+    assert_eq!(z["features"][0]["properties"]["hazard"], "flood");
+    let (m_lon, m_lat) = (111_320.0 * 52.0116f64.to_radians().cos(), 111_250.0);
+    let mut area = 0.0;
+    for polygon in z["features"][0]["geometry"]["coordinates"].as_array().unwrap() {
+        for ring in polygon.as_array().unwrap() {
+            let p: Vec<[f64; 2]> = ring
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| [c[0].as_f64().unwrap() * m_lon, c[1].as_f64().unwrap() * m_lat])
+                .collect();
+            area += p.windows(2).map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1]).sum::<f64>() / 2.0;
+        }
+    }
+    let cells = s["area_m2"].as_f64().unwrap();
+    assert!((area - cells).abs() < 0.01 * cells, "zone {area:.0} m2 against {cells:.0} m2 of cells");
+    // The impact analysis takes it as a hazard zone: the buildings in the water are counted.
+    let i = summary(&citytwin(&["impact", "--objects", city.to_str().unwrap(), "--hazard", zone.to_str().unwrap()]));
+    assert_eq!(i["incidents"], 1);
+    let inside = i["buildings"].as_u64().unwrap();
+    assert!(inside >= reached && inside < reached + reached / 5 + 5, "impact {inside}, flood {reached}");
+}
+
 #[test]
 fn bad_analysis_input_is_named() {
     let dir = temp("bad");

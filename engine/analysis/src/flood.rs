@@ -131,6 +131,39 @@ pub fn flood(grid: &HeightGrid, seed: (usize, usize), level: FloodLevel) -> Resu
     Ok(Flood { level, seed, depth, cells, area: cells as f64 * area, volume: sum * area, max_depth })
 }
 
+impl Flood {
+    /// The flooded cells as few axis-aligned rectangles (first column, first row, last column,
+    /// last row, inclusive): each row's runs, a run merged with the one below it when both span
+    /// the same columns. What a zone polygon is made from: a hazard zone the impact analysis
+    /// reads, exact to the cell.
+    pub fn rectangles(&self, width: usize) -> Vec<[usize; 4]> {
+        let mut done = Vec::new();
+        // Rectangles still growing downwards, by their columns.
+        let mut open: std::collections::HashMap<(usize, usize), usize> = std::collections::HashMap::new();
+        for (r, row) in self.depth.chunks(width).enumerate() {
+            let mut next = std::collections::HashMap::new();
+            let mut c = 0;
+            while c < width {
+                if row[c] > 0.0 {
+                    let a = c;
+                    while c + 1 < width && row[c + 1] > 0.0 {
+                        c += 1;
+                    }
+                    let top = open.remove(&(a, c)).unwrap_or(r);
+                    next.insert((a, c), top);
+                }
+                c += 1;
+            }
+            done.extend(open.drain().map(|((a, b), top)| [a, top, b, r - 1]));
+            open = next;
+        }
+        let rows = self.depth.len() / width.max(1);
+        done.extend(open.drain().map(|((a, b), top)| [a, top, b, rows - 1]));
+        done.sort_unstable_by_key(|q| (q[1], q[0]));
+        done
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +200,26 @@ mod tests {
         assert_eq!(f.depth[2 + 2 * 5], 0.0, "the hollow inside the ring is not reached");
         assert_eq!(f.cells, 16);
         assert!((f.volume - 16.0 * 1.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_flooded_cells_are_covered_by_rectangles_exactly_once() {
+        let g = grid(&["1119111", "1119101", "1119111", "11111.1"]);
+        let f = flood(&g, (0, 0), FloodLevel::Absolute(2.0)).unwrap();
+        let rects = f.rectangles(7);
+        let mut covered = vec![0; 28];
+        for [c0, r0, c1, r1] in &rects {
+            for r in *r0..=*r1 {
+                for c in *c0..=*c1 {
+                    covered[r * 7 + c] += 1;
+                }
+            }
+        }
+        for (i, d) in f.depth.iter().enumerate() {
+            assert_eq!(covered[i], usize::from(*d > 0.0), "cell {i}");
+        }
+        // Left and right of the dyke, then the last row in its two runs round the missing cell.
+        assert_eq!(rects, [[0, 0, 2, 2], [4, 0, 6, 2], [0, 3, 4, 3], [6, 3, 6, 3]]);
     }
 
     #[test]
