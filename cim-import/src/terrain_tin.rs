@@ -185,6 +185,21 @@ fn prev(e: u32) -> u32 {
 }
 
 impl<'a> Mesher<'a> {
+    /// A mesher of `grid` with no triangles yet.
+    fn new(grid: &'a HeightGrid<'a>, max_error: f64) -> Self {
+        Self {
+            grid,
+            vertices: Vec::new(),
+            corners: Vec::new(),
+            twins: Vec::new(),
+            candidates: Vec::new(),
+            queue: BinaryHeap::new(),
+            dirty: Vec::new(),
+            max_error,
+            small: grid.width.max(grid.height) <= SMALL_GRID,
+        }
+    }
+
     fn link(&mut self, a: u32, b: u32) {
         self.twins[a as usize] = b;
         if b != NONE {
@@ -402,17 +417,7 @@ pub fn tin(grid: &HeightGrid<'_>, max_error: f64) -> Tin {
     if w < 2 || h < 2 {
         return Tin::default();
     }
-    let mut m = Mesher {
-        grid,
-        vertices: Vec::new(),
-        corners: Vec::new(),
-        twins: Vec::new(),
-        candidates: Vec::new(),
-        queue: BinaryHeap::new(),
-        dirty: Vec::new(),
-        max_error,
-        small: grid.width.max(grid.height) <= SMALL_GRID,
-    };
+    let mut m = Mesher::new(grid, max_error);
     // Two triangles over the grid; rows run down, so (0,0) -> (0,h) -> (w,h) is counter-clockwise
     // in (column, row) as `orient` counts it.
     let (nw, ne, se, sw) = (m.vertex([0, 0]), m.vertex([w - 1, 0]), m.vertex([w - 1, h - 1]), m.vertex([0, h - 1]));
@@ -510,17 +515,7 @@ mod tests {
     fn both_ways_of_finding_the_worst_pixel_and_of_the_circle_test_agree() {
         let rough = grid_of(64, 64, |x, y| (((x * 7919 + y * 104_729) % 97) as f32 * 0.173).sin() * 12.0);
         let g = HeightGrid { width: 64, height: 64, heights: &rough };
-        let m = Mesher {
-            grid: &g,
-            vertices: Vec::new(),
-            corners: Vec::new(),
-            twins: Vec::new(),
-            candidates: Vec::new(),
-            queue: BinaryHeap::new(),
-            dirty: Vec::new(),
-            max_error: 0.0,
-            small: true,
-        };
+        let m = Mesher::new(&g, 0.0);
         let mut rng = city_core::SplitMix64(18);
         let mut pick = || [(rng.next_u64() % 64) as u32, (rng.next_u64() % 64) as u32];
         let (mut compared, mut with_pixels) = (0, 0);
