@@ -375,11 +375,13 @@ fn buildings_reached(dir: &Path, f: &city_analysis::Flood, grid: &HeightGrid) ->
             let (lo, hi) = ring.iter().fold(([f64::MAX; 2], [f64::MIN; 2]), |(lo, hi), p| {
                 ([lo[0].min(p[0]), lo[1].min(p[1])], [hi[0].max(p[0]), hi[1].max(p[1])])
             });
+            // The cell centres inside, within the footprint's bounds clamped to the grid.
+            let span = |lo: f64, hi: f64, n: usize| {
+                lo.ceil().max(0.0) as usize..(hi.floor() + 1.0).clamp(0.0, n as f64) as usize
+            };
             let mut cells = Vec::new();
-            for r in lo[1].ceil().max(0.0) as usize..=(hi[1].floor().min(grid.height as f64 - 1.0)).max(-1.0) as usize {
-                for c in
-                    lo[0].ceil().max(0.0) as usize..=(hi[0].floor().min(grid.width as f64 - 1.0)).max(-1.0) as usize
-                {
+            for r in span(lo[1], hi[1], grid.height) {
+                for c in span(lo[0], hi[0], grid.width) {
                     if in_pixels.contains(&geo::Point::new(c as f64, r as f64)) {
                         cells.push((c, r));
                     }
@@ -393,7 +395,8 @@ fn buildings_reached(dir: &Path, f: &city_analysis::Flood, grid: &HeightGrid) ->
                 cells.push((p[0].round() as usize, p[1].round() as usize));
             }
             for (c, r) in cells {
-                if let Some(&d) = f.depth.get(r * grid.width + c).filter(|_| c < grid.width && r < grid.height)
+                if c < grid.width
+                    && let Some(&d) = f.depth.get(r * grid.width + c)
                     && d > 0.0
                 {
                     deepest = deepest.max(f64::from(d));

@@ -160,23 +160,8 @@ const ATMOSPHERIC_REFRACTION_DEG: f64 = 0.5667;
 /// month (`year + (month - 0.5) / 12`).
 fn decimal_year(unix_s: f64) -> f64 {
     let days = (unix_s / 86_400.0).floor() as i64;
-    let (year, month, _) = civil_from_days(days);
+    let (year, month, _) = city_core::civil_from_days(days);
     year as f64 + (month as f64 - 0.5) / 12.0
-}
-
-/// (year, month, day) of a day count since 1970-01-01 in the proleptic Gregorian calendar
-/// (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Terrestrial minus universal time, seconds, at a decimal year: the polynomials of Espenak and
@@ -237,46 +222,15 @@ pub fn delta_t(y: f64) -> f64 {
 }
 
 /// Seconds since 1970-01-01 UTC of an RFC 3339 time (`2026-12-21T15:00:00+01:00`, `Z` for UTC,
-/// fractional seconds allowed), or why it is not one.
+/// fractional seconds allowed), or why it is not one. The zone is required: a local time
+/// without it would put the sun hours off.
 pub fn parse_rfc3339(text: &str) -> Result<f64, String> {
     let bad = |why: &str| format!("{text:?} is not an RFC 3339 time ({why}); e.g. 2026-12-21T15:00:00+01:00");
-    let t = text.trim();
-    let (date, rest) = t.split_once(['T', 't', ' ']).ok_or_else(|| bad("no T between date and time"))?;
-    let mut d = date.split('-');
-    let num = |s: Option<&str>, what: &str| s.and_then(|s| s.parse::<i64>().ok()).ok_or_else(|| bad(what));
-    let (year, month, day) = (num(d.next(), "year")?, num(d.next(), "month")?, num(d.next(), "day")?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return Err(bad("month or day out of range"));
+    let t = city_core::parse_iso_time(text).map_err(|why| bad(&why))?;
+    if !t.zoned {
+        return Err(bad("no Z or UTC offset"));
     }
-    let (clock, offset_s) = if let Some(c) = rest.strip_suffix(['Z', 'z']) {
-        (c, 0.0)
-    } else {
-        let at = rest.rfind(['+', '-']).ok_or_else(|| bad("no Z or UTC offset"))?;
-        let (c, off) = rest.split_at(at);
-        let sign = if off.starts_with('-') { -1.0 } else { 1.0 };
-        let (oh, om) = off[1..].split_once(':').ok_or_else(|| bad("offset not +HH:MM"))?;
-        let (oh, om) = (num(Some(oh), "offset hours")?, num(Some(om), "offset minutes")?);
-        (c, sign * (oh * 3_600 + om * 60) as f64)
-    };
-    let mut c = clock.split(':');
-    let (hh, mm) = (num(c.next(), "hour")?, num(c.next(), "minute")?);
-    let ss: f64 = c.next().and_then(|s| s.parse().ok()).ok_or_else(|| bad("second"))?;
-    if hh > 23 || mm > 59 || !(0.0..61.0).contains(&ss) {
-        return Err(bad("time of day out of range"));
-    }
-    Ok(days_from_civil(year, month as u32, day as u32) as f64 * 86_400.0 + (hh * 3_600 + mm * 60) as f64 + ss
-        - offset_s)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of [`civil_from_days`]).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Ok(t.unix_s)
 }
 
 #[cfg(test)]
@@ -302,11 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn dates_round_trip_and_bad_times_are_named() {
-        for days in [-800_000, -1, 0, 59, 10_957, 20_819, 2_000_000] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
+    fn rfc3339_times_and_bad_times_are_named() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z").unwrap(), 0.0);
         assert_eq!(parse_rfc3339("2000-03-01T01:00:00+01:00").unwrap(), 951_868_800.0);
         for bad in ["2026-13-01T00:00:00Z", "2026-12-21", "2026-12-21T15:00:00", "noon"] {

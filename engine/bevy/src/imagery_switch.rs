@@ -24,25 +24,21 @@ type Build = JoinHandle<(Vec<bool>, Result<Vec<SceneTileset>, String>)>;
 /// The scene's imagery layers, which are shown, and the build under way.
 #[derive(Resource)]
 pub struct ImageryChoice {
-    /// The layers' names, in the scene's order.
-    pub names: Vec<String>,
+    /// The layers' names, how to build, the budgets (what the viewer started with).
+    pub start: Arc<ImagerySwitchStart>,
     /// Which are wanted (the panel's checkboxes).
     pub shown: Vec<bool>,
     /// The choice the drawn ground was built with.
     drawn: Vec<bool>,
-    builder: GroundBuilder,
-    /// The budgets a reopened terrain layer streams with.
-    stream: StreamOptions,
     building: Option<Build>,
     /// What the panel says: a build under way, or the last one's failure.
     pub status: Option<String>,
 }
 
 impl ImageryChoice {
-    /// The imagery layers `names`, shown as `shown` says (the ground is built that way at
-    /// start), rebuilt by `builder`.
-    pub fn new(names: Vec<String>, shown: Vec<bool>, builder: GroundBuilder, stream: StreamOptions) -> Self {
-        Self { names, drawn: shown.clone(), shown, builder, stream, building: None, status: None }
+    /// The imagery layers of `start`, shown as it says (the ground is built that way at start).
+    pub fn new(start: Arc<ImagerySwitchStart>) -> Self {
+        Self { shown: start.shown.clone(), drawn: start.shown.clone(), start, building: None, status: None }
     }
 
     /// Whether a build is under way.
@@ -77,9 +73,7 @@ impl std::fmt::Debug for ImagerySwitchStart {
 
 impl Plugin for ImagerySwitchPlugin {
     fn build(&self, app: &mut App) {
-        let s = &self.0;
-        app.insert_resource(ImageryChoice::new(s.names.clone(), s.shown.clone(), s.builder.clone(), s.stream))
-            .add_systems(Update, switch_imagery);
+        app.insert_resource(ImageryChoice::new(self.0.clone())).add_systems(Update, switch_imagery);
     }
 }
 
@@ -96,7 +90,8 @@ pub fn switch_imagery(
             Ok(tilesets) => {
                 choice.status = None;
                 choice.drawn = built_for;
-                swap_layers(&mut commands, &mut layers, &tilesets, choice.stream, &mut choice.status);
+                let stream = choice.start.stream;
+                swap_layers(&mut commands, &mut layers, &tilesets, stream, &mut choice.status);
             }
             Err(why) => {
                 error!("imagery: the terrain could not be rebuilt: {why}");
@@ -107,7 +102,7 @@ pub fn switch_imagery(
         }
     }
     if choice.building.is_none() && choice.shown != choice.drawn {
-        let (shown, builder) = (choice.shown.clone(), choice.builder.clone());
+        let (shown, builder) = (choice.shown.clone(), choice.start.builder.clone());
         choice.status = Some("building the terrain with the chosen imagery…".into());
         choice.building = Some(std::thread::spawn(move || {
             let result = builder(&shown);

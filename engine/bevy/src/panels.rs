@@ -66,7 +66,8 @@ fn imagery_section(ui: &mut egui::Ui, imagery: &mut crate::imagery_switch::Image
     ui.separator();
     ui.label("imagery on the terrain");
     let building = imagery.is_building();
-    for (name, shown) in imagery.names.iter().zip(imagery.shown.iter_mut()) {
+    let choice = &mut *imagery;
+    for (name, shown) in choice.start.names.iter().zip(choice.shown.iter_mut()) {
         ui.add_enabled(!building, egui::Checkbox::new(shown, name));
     }
     if let Some(status) = &imagery.status {

@@ -175,8 +175,12 @@ fn a_failed_rebuild_keeps_the_drawn_ground_and_says_why() {
     // A builder that fails, as a missing imagery file would.
     let failing: city_bevy::imagery_switch::GroundBuilder =
         Arc::new(|_: &[bool]| Err("imagery \"blue\": no such file: /nowhere/blue.tif".into()));
-    let stream = StreamOptions::default();
-    app.insert_resource(ImageryChoice::new(vec!["red".into(), "blue".into()], vec![true, false], failing, stream));
+    app.insert_resource(ImageryChoice::new(Arc::new(ImagerySwitchStart {
+        names: vec!["red".into(), "blue".into()],
+        shown: vec![true, false],
+        builder: failing,
+        stream: StreamOptions::default(),
+    })));
     app.world_mut().resource_mut::<ImageryChoice>().shown = vec![true, true];
     settle(&mut app);
     let choice = app.world().resource::<ImageryChoice>();

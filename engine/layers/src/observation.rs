@@ -25,40 +25,7 @@ pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
 /// Milliseconds since 1970 of an ISO 8601 UTC time (`2025-11-15T12:39:51Z`, fractional
 /// seconds and `+hh:mm` offsets allowed; a space instead of `T` too).
 pub fn parse_iso_ms(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (date, rest) = s.split_at_checked(10)?;
-    let mut d = date.split('-');
-    let (y, m, day): (i64, i64, i64) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
-    let rest = rest.strip_prefix(['T', ' '])?;
-    let (clock, offset_min) = match rest.find(['Z', '+', '-']) {
-        Some(i) => {
-            let (c, z) = rest.split_at(i);
-            let off = if z == "Z" {
-                0
-            } else {
-                let sign = if z.starts_with('-') { -1 } else { 1 };
-                let hm = &z[1..];
-                let (h, m) = hm.split_once(':').unwrap_or((hm.get(..2)?, hm.get(2..).unwrap_or("0")));
-                sign * (h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?)
-            };
-            (c, off)
-        }
-        None => (rest, 0),
-    };
-    let mut c = clock.split(':');
-    let (hh, mm): (i64, i64) = (c.next()?.parse().ok()?, c.next()?.parse().ok()?);
-    let sec: f64 = c.next().unwrap_or("0").parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || hh > 23 || mm > 59 || !(0.0..61.0).contains(&sec) {
-        return None;
-    }
-    // Days since 1970 (Howard Hinnant's days_from_civil).
-    let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * m2 + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(((days * 86_400 + hh * 3_600 + mm * 60 - offset_min * 60) as f64 * 1000.0 + sec * 1000.0).round() as i64)
+    city_core::parse_iso_time(s).ok().map(|t| (t.unix_s * 1000.0).round() as i64)
 }
 
 /// The datastream id in a SensorThings topic (`v1.1/Datastreams(ID)/Observations`).
