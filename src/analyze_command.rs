@@ -65,7 +65,7 @@ pub struct SunArgs {
 /// The options of `citytwin analyze flood`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct FloodArgs {
-    /// The DEM (GeoTIFF, any EPSG CRS).
+    /// The DEM (GeoTIFF, any EPSG CRS; zipped or gzipped too).
     pub dem: PathBuf,
     /// Where the water comes from: LON,LAT in degrees.
     #[arg(long, allow_hyphen_values = true, required_unless_present = "seed_pixel")]
@@ -206,10 +206,18 @@ fn read_sun_points(path: &Path) -> Result<Vec<(f64, f64, f64)>> {
 fn run_flood(args: &FloodArgs) -> Result<()> {
     let crs = args.crs.as_deref().map(Crs::parse).transpose().context("--crs")?;
     let started = Instant::now();
-    let dem = cim_import::Dem::read(&args.dem, crs.as_ref())?;
+    // A zipped or gzipped DEM (as portals hand them out) is unpacked beside the output first.
+    let unpacked = cim_import::unpack_inputs(std::slice::from_ref(&args.dem), &args.output)?;
+    let [dem_file] = unpacked.files.as_slice() else {
+        bail!("{}: holds {} DEMs; give one", args.dem.display(), unpacked.files.len());
+    };
+    let dem = cim_import::Dem::read(dem_file, crs.as_ref())?;
     let Some(crs) = dem.crs.clone() else {
         bail!("{}: declares no CRS: give it with --crs (e.g. --crs EPSG:28992)", args.dem.display());
     };
+    // A GeoTIFF's coordinates are easting first whatever the EPSG axis order says (Stereo70,
+    // EPSG:3844, is northing first): place the seed the same way.
+    let crs = crs.with_axis_order(city_core::AxisOrder::EastNorth);
     let grid = HeightGrid {
         width: dem.width,
         height: dem.height,

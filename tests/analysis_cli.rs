@@ -149,6 +149,27 @@ fn the_flood_over_delft_is_the_connected_fill_scipy_makes() {
         flooded.push(s["flooded_cells"].as_u64().unwrap());
     }
     assert!(flooded[0] > 1_000 && flooded[0] < flooded[1] && flooded[1] < flooded[2], "{flooded:?}");
+    // The DEM zipped, as portals hand DEMs out (Python's zipfile makes it): the same flood.
+    let zipped = dir.join("dtm.zip");
+    let o = Command::new(python())
+        .args(["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED).write(sys.argv[1], 'dtm.tif')"])
+        .args([&dem, &zipped])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.join("from-zip.tif");
+    let s = summary(&citytwin(&[
+        "analyze",
+        "flood",
+        zipped.to_str().unwrap(),
+        "--seed-pixel",
+        &format!("{col},{row}"),
+        "--level",
+        "0.6",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(s["flooded_cells"].as_u64().unwrap(), flooded[2]);
     // Not a bathtub: at 0.6 m some cells lower than the water stay dry, cut off from the seed.
     let below = d.heights.iter().filter(|h| h.is_finite() && **h < 0.6).count() as u64;
     assert!(below > flooded[2], "{below} cells below 0.6 m, {} flooded", flooded[2]);
@@ -192,9 +213,22 @@ fn the_flood_reaches_buildings_and_is_an_incident_zone() {
     // WGS84 rings, in metres at Delft's latitude, within 1% of the cells' area).
     let z: Value = serde_json::from_str(&std::fs::read_to_string(&zone).unwrap()).unwrap();
     assert_eq!(z["features"][0]["properties"]["hazard"], "flood");
-    let (m_lon, m_lat) = (111_320.0 * 52.0116f64.to_radians().cos(), 111_250.0);
+    let area = zone_area_m2(&z, 52.0116);
+    let cells = s["area_m2"].as_f64().unwrap();
+    assert!((area - cells).abs() < 0.01 * cells, "zone {area:.0} m2 against {cells:.0} m2 of cells");
+    // The impact analysis takes it as a hazard zone: the buildings in the water are counted.
+    let i = summary(&citytwin(&["impact", "--objects", city.to_str().unwrap(), "--hazard", zone.to_str().unwrap()]));
+    assert_eq!(i["incidents"], 1);
+    let inside = i["buildings"].as_u64().unwrap();
+    assert!(inside >= reached && inside < reached + reached / 5 + 5, "impact {inside}, flood {reached}");
+}
+
+/// The area of a zone's WGS84 rings (shoelace, outer rings counter-clockwise and holes
+/// clockwise), in square metres near latitude `lat`: a check independent of the flood's cells.
+fn zone_area_m2(zone: &Value, lat: f64) -> f64 {
+    let (m_lon, m_lat) = (111_320.0 * lat.to_radians().cos(), 111_250.0);
     let mut area = 0.0;
-    for polygon in z["features"][0]["geometry"]["coordinates"].as_array().unwrap() {
+    for polygon in zone["features"][0]["geometry"]["coordinates"].as_array().unwrap() {
         for ring in polygon.as_array().unwrap() {
             let p: Vec<[f64; 2]> = ring
                 .as_array()
@@ -205,13 +239,34 @@ fn the_flood_reaches_buildings_and_is_an_incident_zone() {
             area += p.windows(2).map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1]).sum::<f64>() / 2.0;
         }
     }
-    let cells = s["area_m2"].as_f64().unwrap();
-    assert!((area - cells).abs() < 0.01 * cells, "zone {area:.0} m2 against {cells:.0} m2 of cells");
-    // The impact analysis takes it as a hazard zone: the buildings in the water are counted.
-    let i = summary(&citytwin(&["impact", "--objects", city.to_str().unwrap(), "--hazard", zone.to_str().unwrap()]));
-    assert_eq!(i["incidents"], 1);
-    let inside = i["buildings"].as_u64().unwrap();
-    assert!(inside >= reached && inside < reached + reached / 5 + 5, "impact {inside}, flood {reached}");
+    area
+}
+
+/// A DEM in degrees (Helsinki, EPSG:4326): the flood's area and volume are in square metres,
+/// not square degrees.
+#[test]
+fn a_flood_over_a_dem_in_degrees_is_measured_in_metres() {
+    let dir = temp("flood-4326");
+    let dem = data("terrain/helsinki-dem/elevation_model_2021_lapinlahti.tif");
+    let zone = dir.join("zone.geojson");
+    let s = summary(&citytwin(&[
+        "analyze",
+        "flood",
+        dem.to_str().unwrap(),
+        "--seed",
+        "24.912,60.168",
+        "--rise",
+        "2",
+        "-o",
+        dir.join("d.tif").to_str().unwrap(),
+        "--zone",
+        zone.to_str().unwrap(),
+    ]));
+    let z: Value = serde_json::from_str(&std::fs::read_to_string(&zone).unwrap()).unwrap();
+    let (area, cells) = (zone_area_m2(&z, 60.168), s["area_m2"].as_f64().unwrap());
+    assert!(cells > 1_000.0 && (area - cells).abs() < 0.01 * cells, "zone {area:.0} m2 against {cells:.0} m2 of cells");
+    let volume = s["volume_m3"].as_f64().unwrap();
+    assert!(volume > cells * 0.01 && volume < cells * s["max_depth_m"].as_f64().unwrap(), "{volume} m3");
 }
 
 #[test]

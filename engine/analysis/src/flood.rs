@@ -30,9 +30,9 @@ pub struct Flood {
     pub depth: Vec<f32>,
     /// Cells under water.
     pub cells: usize,
-    /// Their area, square CRS units.
+    /// Their area, square metres.
     pub area: f64,
-    /// The water's volume, CRS units squared times height units.
+    /// The water's volume, square metres times height units.
     pub volume: f64,
     /// The deepest water.
     pub max_depth: f64,
@@ -122,13 +122,18 @@ pub fn flood(grid: &HeightGrid, seed: (usize, usize), level: FloodLevel) -> Resu
             };
         }
     });
-    let (cells, sum, max_depth) = depth
-        .par_iter()
-        .filter(|d| **d > 0.0)
-        .map(|&d| (1usize, f64::from(d), f64::from(d)))
-        .reduce(|| (0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2.max(b.2)));
-    let area = grid.cell_area();
-    Ok(Flood { level, seed, depth, cells, area: cells as f64 * area, volume: sum * area, max_depth })
+    // Per row, as a geographic grid's cells shrink towards the poles.
+    let (cells, area, volume, max_depth) = depth
+        .par_chunks(w)
+        .enumerate()
+        .map(|(r, row)| {
+            let cell = grid.cell_area_m2(r);
+            row.iter().filter(|d| **d > 0.0).fold((0usize, 0.0, 0.0, 0.0f64), |(n, a, v, m), &d| {
+                (n + 1, a + cell, v + f64::from(d) * cell, m.max(f64::from(d)))
+            })
+        })
+        .reduce(|| (0, 0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3.max(b.3)));
+    Ok(Flood { level, seed, depth, cells, area, volume, max_depth })
 }
 
 impl Flood {

@@ -42,8 +42,18 @@ impl HeightGrid {
         self.pixel_of(p[0], p[1])
     }
 
-    /// The area of one cell, square CRS units (square metres for a projected CRS).
-    pub fn cell_area(&self) -> f64 {
-        (self.step[0] * self.step[1]).abs()
+    /// The area of a cell of `row`, square metres: the steps' product for a projected CRS (in
+    /// metres), and for a geographic one (steps in degrees) the cell's width and height on the
+    /// WGS 84 ellipsoid at the row's latitude, from the radii of curvature along the meridian
+    /// and the parallel, so a degree of longitude shrinks towards the poles.
+    pub fn cell_area_m2(&self, row: usize) -> f64 {
+        if !self.crs.is_geographic() {
+            return (self.step[0] * self.step[1]).abs();
+        }
+        let lat = (self.origin[1] + row as f64 * self.step[1]).to_radians();
+        let (a, e2) = (6_378_137.0, 0.006_694_379_990_14);
+        let w = 1.0 - e2 * lat.sin() * lat.sin();
+        let (meridian, parallel) = (a * (1.0 - e2) / w.powf(1.5), a / w.sqrt());
+        (self.step[0].to_radians() * parallel * lat.cos() * self.step[1].to_radians() * meridian).abs()
     }
 }
