@@ -8,6 +8,7 @@ use std::fmt;
 use proj4rs::Proj;
 
 use crate::epsg_axis_order::NORTH_FIRST;
+use crate::epsg_towgs84_fixes::ROTATIONS_FLIPPED;
 use crate::{CoreError, Geodetic, Vec3, ecef_from_geodetic};
 
 /// The order in which a CRS's first two coordinates are written.
@@ -73,13 +74,42 @@ fn adv_crs(name: &str) -> Option<u32> {
     })
 }
 
+/// A proj4 string with its `+towgs84` rotations (the 4th to 6th values) negated: the fix for
+/// the codes crs-definitions writes in the other rotation convention (`epsg_towgs84_fixes.rs`).
+fn with_rotations_flipped(proj4: &str) -> String {
+    proj4
+        .split(' ')
+        .map(|part| match part.strip_prefix("+towgs84=") {
+            Some(values) => {
+                let v: Vec<String> = values
+                    .split(',')
+                    .enumerate()
+                    .map(|(i, x)| match (i, x.strip_prefix('-')) {
+                        (3..=5, Some(positive)) => positive.to_owned(),
+                        (3..=5, None) if x.parse::<f64>().is_ok_and(|n| n != 0.0) => format!("-{x}"),
+                        _ => x.to_owned(),
+                    })
+                    .collect();
+                format!("+towgs84={}", v.join(","))
+            }
+            None => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 impl Crs {
     /// The CRS with this EPSG code, its axes in the order the EPSG registry defines.
     pub fn from_epsg(code: u32) -> Result<Self, CoreError> {
         let def =
             u16::try_from(code).ok().and_then(crs_definitions::from_code).ok_or(CoreError::UnknownEpsg { code })?;
+        let proj4 = if ROTATIONS_FLIPPED.contains(&code) {
+            std::borrow::Cow::Owned(with_rotations_flipped(def.proj4))
+        } else {
+            std::borrow::Cow::Borrowed(def.proj4)
+        };
         let proj =
-            Proj::from_proj_string(def.proj4).map_err(|e| CoreError::Projection { code, message: e.to_string() })?;
+            Proj::from_proj_string(&proj4).map_err(|e| CoreError::Projection { code, message: e.to_string() })?;
         let axis_order = if north_first(code) { AxisOrder::NorthEast } else { AxisOrder::EastNorth };
         Ok(Self { code, proj, wgs84: wgs84()?, axis_order })
     }

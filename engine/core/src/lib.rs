@@ -28,6 +28,7 @@ mod ecef;
 mod ellipsoid;
 mod enu_frame;
 mod epsg_axis_order;
+mod epsg_towgs84_fixes;
 mod error;
 mod fnv_hash;
 mod geodetic;

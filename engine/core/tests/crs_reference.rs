@@ -21,6 +21,8 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
+    // Stereo70: crs-definitions writes its Helmert rotations with the wrong sign (38 m off).
+    Case { epsg: 3844, place: "Galati", lon: 27.7054, lat: 46.26, expected_en: [708_633.1707, 532_473.4572] },
     Case { epsg: 4326, place: "Zhuhai", lon: 113.57, lat: 22.27, expected_en: [113.57, 22.27] },
     Case { epsg: 4490, place: "Zhuhai", lon: 113.57, lat: 22.27, expected_en: [113.57, 22.27] },
     Case { epsg: 4547, place: "Zhuhai", lon: 113.57, lat: 22.27, expected_en: [455_681.5211, 2_463_761.1699] },
